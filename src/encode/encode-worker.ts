@@ -1,0 +1,117 @@
+/**
+ * @module encode/encode-worker
+ * piscina worker entry: parse config text, check each resource against its
+ * proto, encode it once, hash it, and pre-build the bytes every response
+ * will reuse. Results go back in one moved ArrayBuffer.
+ *
+ * Imports only leaf modules: xds/, source/parse (pure), and encode helpers.
+ */
+import { transferableSymbol, valueSymbol } from 'piscina';
+import { loadProtoRoot, lookupMessage } from '../xds/proto-root';
+import { messageNameOf } from '../xds/type-urls';
+import { nameFieldOf } from '../xds/resource-types';
+import { encodeAny, lengthDelimited, stringField } from '../xds/wire';
+import { parseConfigText } from '../source/parse';
+import '../source/dialects';
+import type { ConfigProblem, NodeGroupSpec, RawResource } from '../source/raw-resource';
+import { contentVersion } from './content-hash';
+import { ProtoJsonConverter } from './proto-json';
+import { referencesOf } from './references';
+import type { EncodeTask, EncodeTaskResult, EncodedMeta } from './messages';
+
+const root = loadProtoRoot();
+const converter = new ProtoJsonConverter(root);
+
+interface Encoded {
+  meta: Omit<EncodedMeta, 'sotwOffset' | 'sotwLength' | 'deltaOffset' | 'deltaLength'>;
+  sotwEntry: Buffer;
+  deltaEntry: Buffer;
+}
+
+/** Validate and encode one raw resource, or describe why not. */
+export function encodeOne(raw: RawResource, problems: ConfigProblem[]): Encoded | undefined {
+  const problemAt = (field: string | undefined, message: string): undefined => {
+    problems.push({ file: raw.file, resource: raw.location, field, message });
+    return undefined;
+  };
+  const messageName = messageNameOf(raw.typeUrl);
+  const type = lookupMessage(root, messageName);
+  if (!type) return problemAt('@type', `unknown type "${raw.typeUrl}": no loaded Envoy proto defines ${messageName}`);
+
+  const nameField = nameFieldOf(raw.typeUrl);
+  const rawName = raw.body[nameField] ?? raw.body[nameField.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())];
+  const label = typeof rawName === 'string' && rawName !== '' ? `${raw.location} (${rawName})` : raw.location;
+  const { value, errors } = converter.convert(type, raw.body, '');
+  if (errors.length > 0) {
+    for (const e of errors) problems.push({ file: raw.file, resource: label, field: e.field || undefined, message: e.message });
+    return undefined;
+  }
+  if (typeof rawName !== 'string' || rawName === '') return problemAt(nameField, `every ${type.name} needs a non-empty "${nameField}"`);
+
+  let messageBytes: Uint8Array;
+  try {
+    messageBytes = converter.encode(type, value);
+  } catch (err) {
+    return problemAt(undefined, `cannot encode: ${(err as Error).message}`);
+  }
+  const anyBytes = encodeAny(raw.typeUrl, messageBytes);
+  const version = contentVersion(anyBytes);
+  // Resource { version = 1; resource = 2; name = 3 } for delta responses.
+  const resourceMsg = Buffer.concat([stringField(1, version), lengthDelimited(2, anyBytes), stringField(3, rawName)]);
+  return {
+    meta: {
+      typeUrl: raw.typeUrl,
+      name: rawName,
+      version,
+      group: raw.group,
+      file: raw.file,
+      location: raw.location,
+      refs: referencesOf(raw.typeUrl, raw.body),
+    },
+    sotwEntry: lengthDelimited(2, anyBytes),
+    deltaEntry: lengthDelimited(2, resourceMsg),
+  };
+}
+
+/** piscina entry point. */
+export default function run(task: EncodeTask): EncodeTaskResult {
+  const problems: ConfigProblem[] = [];
+  const groups: NodeGroupSpec[] = [];
+  const raws: RawResource[] = [...(task.resources ?? [])];
+  for (const doc of task.documents ?? []) {
+    const parsed = parseConfigText(doc.text, doc.file);
+    raws.push(...parsed.resources);
+    groups.push(...parsed.groups);
+    problems.push(...parsed.problems);
+  }
+  const encoded: Encoded[] = [];
+  for (const raw of raws) {
+    const e = encodeOne(raw, problems);
+    if (e) encoded.push(e);
+  }
+  let total = 0;
+  for (const e of encoded) total += e.sotwEntry.length + e.deltaEntry.length;
+  const data = new ArrayBuffer(total);
+  const view = new Uint8Array(data);
+  const metas: EncodedMeta[] = [];
+  let offset = 0;
+  for (const e of encoded) {
+    view.set(e.sotwEntry, offset);
+    const sotwOffset = offset;
+    offset += e.sotwEntry.length;
+    view.set(e.deltaEntry, offset);
+    const deltaOffset = offset;
+    offset += e.deltaEntry.length;
+    metas.push({ ...e.meta, sotwOffset, sotwLength: e.sotwEntry.length, deltaOffset, deltaLength: e.deltaEntry.length });
+  }
+  const result: EncodeTaskResult = { metas, groups, problems, data };
+  // piscina transfers the listed buffers instead of structured-cloning them.
+  return {
+    get [transferableSymbol]() {
+      return [data];
+    },
+    get [valueSymbol]() {
+      return result;
+    },
+  } as unknown as EncodeTaskResult;
+}

@@ -1,0 +1,71 @@
+/**
+ * @module encode/references
+ * Finds the names one resource depends on, from the JSON the user wrote:
+ * an EDS Cluster needs its ClusterLoadAssignment; a Listener whose HTTP
+ * connection manager uses RDS needs that RouteConfiguration. These are the
+ * references a config file may not leave dangling (unless allowed).
+ */
+import { CLUSTER, ENDPOINT, LISTENER, ROUTE } from '../xds/type-urls';
+import type { Reference } from './messages';
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Read a field written in snake_case or camelCase. */
+function get(obj: Obj, snake: string): unknown {
+  if (snake in obj) return obj[snake];
+  const camel = snake.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+  return obj[camel];
+}
+
+function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** References made by one resource body. */
+export function referencesOf(typeUrl: string, body: Obj): Reference[] {
+  if (typeUrl === CLUSTER) return clusterRefs(body);
+  if (typeUrl === LISTENER) return listenerRefs(body);
+  return [];
+}
+
+function clusterRefs(body: Obj): Reference[] {
+  const type = get(body, 'type');
+  if (type !== 'EDS' && type !== 3) return [];
+  const eds = get(body, 'eds_cluster_config');
+  const serviceName = isObj(eds) ? get(eds, 'service_name') : undefined;
+  const name = typeof serviceName === 'string' && serviceName !== '' ? serviceName : get(body, 'name');
+  if (typeof name !== 'string' || name === '') return [];
+  const field = typeof serviceName === 'string' && serviceName !== '' ? 'eds_cluster_config.service_name' : 'name';
+  return [{ typeUrl: ENDPOINT, name, field }];
+}
+
+function listenerRefs(body: Obj): Reference[] {
+  const refs: Reference[] = [];
+  const visitChain = (chain: unknown, path: string): void => {
+    if (!isObj(chain)) return;
+    list(get(chain, 'filters')).forEach((filter, i) => {
+      if (!isObj(filter)) return;
+      const typed = get(filter, 'typed_config');
+      hcmRefs(typed, `${path}.filters[${i}].typed_config`, refs);
+    });
+  };
+  list(get(body, 'filter_chains')).forEach((chain, i) => visitChain(chain, `filter_chains[${i}]`));
+  visitChain(get(body, 'default_filter_chain'), 'default_filter_chain');
+  const api = get(body, 'api_listener');
+  if (isObj(api)) hcmRefs(get(api, 'api_listener'), 'api_listener.api_listener', refs);
+  return refs;
+}
+
+function hcmRefs(typed: unknown, path: string, refs: Reference[]): void {
+  if (!isObj(typed)) return;
+  const at = typed['@type'];
+  if (typeof at !== 'string' || !at.endsWith('.HttpConnectionManager')) return;
+  const rds = get(typed, 'rds');
+  if (!isObj(rds)) return;
+  const name = get(rds, 'route_config_name');
+  if (typeof name === 'string' && name !== '') refs.push({ typeUrl: ROUTE, name, field: `${path}.rds.route_config_name` });
+}

