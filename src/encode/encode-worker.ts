@@ -6,7 +6,7 @@
  *
  * Imports only leaf modules: xds/, source/parse (pure), and encode helpers.
  */
-import { transferableSymbol, valueSymbol } from 'piscina';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { loadProtoRoot, lookupMessage } from '../xds/proto-root';
 import { messageNameOf } from '../xds/type-urls';
 import { nameFieldOf } from '../xds/resource-types';
@@ -106,12 +106,12 @@ export default function run(task: EncodeTask): EncodeTaskResult {
   }
   const result: EncodeTaskResult = { metas, groups, problems, data };
   // piscina transfers the listed buffers instead of structured-cloning them.
-  return {
+  return move({
     get [transferableSymbol]() {
       return [data];
     },
     get [valueSymbol]() {
       return result;
     },
-  } as unknown as EncodeTaskResult;
+  }) as unknown as EncodeTaskResult;
 }

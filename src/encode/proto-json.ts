@@ -296,7 +296,8 @@ export class ProtoJsonConverter {
       if (!rules) continue;
       const fieldPath = joinPath(path, field.name);
       const value = out[field.name];
-      if (rules['(validate.rules).message.required'] === true && value === undefined) {
+      // A oneof member is only ever required when its oneof picked it.
+      if (rules['(validate.rules).message.required'] === true && value === undefined && !field.partOf) {
         this.#fail(fieldPath, `${field.name} is required`);
         continue;
       }

@@ -1,0 +1,84 @@
+/**
+ * @module admin/admin-server
+ * The admin HTTP port (localhost by default): /healthz, /readyz,
+ * /config_dump (every resource with name, type, version) and /nodes (every
+ * connected stream with its per-type subscription, versions and NACKs).
+ * Sits on top of the server like main.ts; no box imports it.
+ */
+import * as http from 'node:http';
+import type { Logger } from 'pino';
+import type { ServerInternals } from '../server';
+import type { AnyStream } from '../transport';
+
+/** Start the admin server; resolves with the bound port. */
+export async function startAdminServer(internals: ServerInternals, host: string, port: number, logger: Logger): Promise<{ port: number; close(): Promise<void> }> {
+  const log = logger.child({ component: 'admin' });
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const send = (status: number, body: unknown): void => {
+      const text = typeof body === 'string' ? body : JSON.stringify(body, null, 2);
+      res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json' });
+      res.end(text);
+    };
+    try {
+      switch (url.pathname) {
+        case '/healthz':
+          return send(200, 'ok\n');
+        case '/readyz':
+          return internals.loaded ? send(200, 'ready\n') : send(503, 'no configuration loaded yet\n');
+        case '/config_dump':
+          return send(200, configDump(internals, url.searchParams.get('type') ?? undefined));
+        case '/nodes':
+          return send(200, nodes(internals.streams, url.searchParams.get('id') ?? undefined));
+        default:
+          return send(404, 'not found; try /healthz, /readyz, /config_dump, /nodes\n');
+      }
+    } catch (err) {
+      log.error({ err }, 'admin request failed');
+      return send(500, `error: ${(err as Error).message}\n`);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  log.info({ address: `${host}:${bound}` }, 'admin listening');
+  return {
+    port: bound,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function configDump(internals: ServerInternals, type: string | undefined): unknown {
+  const resources = [];
+  for (const r of internals.store.allResources()) {
+    if (type && !r.typeUrl.endsWith(type)) continue;
+    resources.push({ type: r.typeUrl, name: r.name, version: r.version, group: r.group || undefined, source: `${r.file}: ${r.location}` });
+  }
+  return { revision: internals.store.revision, resources };
+}
+
+function nodes(streams: ReadonlySet<AnyStream>, id: string | undefined): unknown {
+  const out = [];
+  for (const s of streams) {
+    const node = s.node;
+    if (!node || (id !== undefined && node.id !== id)) continue;
+    const types: Record<string, unknown> = {};
+    for (const [typeUrl, st] of s.typeStates()) {
+      types[typeUrl] = {
+        wildcard: st.sub.wildcard,
+        subscribed: st.sub.names.size,
+        sentVersion: st.sentVersion,
+        ackedVersion: st.ackedVersion,
+        nonce: st.lastNonce,
+        awaitingAck: st.awaitingAck,
+        pending: st.pendingAll ? 'all' : st.pendingNames.size,
+        lastNack: st.lastNack,
+      };
+    }
+    out.push({ id: node.id, cluster: node.cluster, variant: s.variant, peer: s.peer, group: s.group || undefined, blocked: s.blocked, types });
+  }
+  return { streams: out.length, nodes: out };
+}

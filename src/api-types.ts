@@ -1,0 +1,71 @@
+/**
+ * @module api-types
+ * The public shapes of the library API: options, results and the server
+ * handle. Kept apart from server.ts so boxes and tests can name them without
+ * pulling in the composition root.
+ */
+import type { Logger } from 'pino';
+import type { ConfigProblem } from './source/raw-resource';
+
+/** Options for {@link createXdsServer}. Every field is optional. */
+export interface XdsServerOptions {
+  /** TCP port for gRPC (ADS, per-type services). 0 picks a free port. Default 18000. */
+  readonly port?: number;
+  /** Address to bind. Default `0.0.0.0`. */
+  readonly host?: string;
+  /** Encode worker threads. Default: max(1, cores - 1). */
+  readonly workers?: number;
+  /** pino logger; default silent. */
+  readonly logger?: Logger;
+  /** Serve configs whose only fault is dangling references, logging a warning per reference. */
+  readonly allowDanglingReferences?: boolean;
+  /** Largest request the server accepts, in bytes. Default 64 MiB (gRPC's default is 4 MiB). */
+  readonly maxReceiveMessageBytes?: number;
+  /** A YAML/JSON file or directory to serve and watch. */
+  readonly configPath?: string;
+  /** Debounce for config file changes, in ms. Default 200. */
+  readonly reloadDebounceMs?: number;
+}
+
+/** A resource as users write it: proto3 JSON with its `@type`. */
+export type ResourceJson = { readonly '@type': string } & Record<string, unknown>;
+
+/** Identifies a resource to remove. */
+export interface ResourceKey {
+  readonly typeUrl: string;
+  readonly name: string;
+  /** Node group; default: every node. */
+  readonly group?: string;
+}
+
+/** Outcome of applying a batch: all or nothing. */
+export type ApplyResult =
+  | { readonly ok: true; readonly revision: number; readonly updated: number; readonly removed: number }
+  | { readonly ok: false; readonly problems: readonly ConfigProblem[]; readonly message: string };
+
+/** A running server. */
+export interface XdsServer {
+  /** The bound gRPC port. */
+  readonly port: number;
+  /** Replace the whole configuration with these config documents (what a file reload does). */
+  loadConfigDocuments(documents: readonly { file: string; text: string }[]): Promise<ApplyResult>;
+  /** Replace every resource with this list (served to every node unless `group` is given). */
+  setResources(resources: readonly ResourceJson[], options?: { group?: string }): Promise<ApplyResult>;
+  /** Add or replace some resources and remove others, as one batch. */
+  updateResources(change: { upsert?: readonly ResourceJson[]; remove?: readonly ResourceKey[]; group?: string }): Promise<ApplyResult>;
+  /** Counters for tests and the admin port. */
+  stats(): ServerStats;
+  /** Stop accepting, end every stream, stop workers. */
+  stop(): Promise<void>;
+}
+
+/** Counters exposed for tests and metrics. */
+export interface ServerStats {
+  readonly revision: number;
+  /** Resources encoded by the worker pool since start (never on the per-stream path). */
+  readonly resourcesEncoded: number;
+  readonly streams: { readonly sotw: number; readonly delta: number };
+  readonly responsesSent: number;
+  readonly nacks: number;
+  readonly resources: Readonly<Record<string, number>>;
+}

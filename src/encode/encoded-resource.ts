@@ -1,0 +1,26 @@
+/**
+ * @module encode/encoded-resource
+ * A resource after validation and encoding: the unit the store holds and
+ * every response is assembled from. Its bytes are built once per content
+ * version (DESIGN.md principle 1) and never re-encoded per stream.
+ */
+import type { Reference } from './messages';
+
+/** One validated, encoded, content-addressed resource. */
+export interface EncodedResource {
+  readonly typeUrl: string;
+  readonly name: string;
+  /** Hash of the deterministic encoding of the Any (content-addressed). */
+  readonly version: string;
+  /** Node group; '' = every node. */
+  readonly group: string;
+  /** Where it was defined, for errors and /config_dump. */
+  readonly file: string;
+  readonly location: string;
+  /** Names it depends on (EDS cluster → CLA, listener → route config). */
+  readonly refs: readonly Reference[];
+  /** `DiscoveryResponse.resources` field bytes: tag, length, Any. */
+  readonly sotwEntry: Buffer;
+  /** `DeltaDiscoveryResponse.resources` field bytes: tag, length, Resource{version, Any, name}. */
+  readonly deltaEntry: Buffer;
+}

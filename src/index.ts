@@ -1,0 +1,17 @@
+/**
+ * @module index
+ * The public API: create a server, apply batches of resources, stop it.
+ *
+ * @example
+ *   const server = await createXdsServer({ port: 18000 });
+ *   await server.setResources([{ '@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', name: 'c0', ... }]);
+ *   await server.stop();
+ */
+export { createXdsServer, DEFAULT_PORT, DEFAULT_MAX_RECEIVE_BYTES } from './server';
+export type { XdsServerWithInternals } from './server';
+export type { XdsServer, XdsServerOptions, ApplyResult, ResourceJson, ResourceKey, ServerStats } from './api-types';
+export type { ConfigProblem, NodeGroupSpec, NodeMatch } from './source';
+export { formatProblem } from './source';
+export { XdsServerError, ConfigInvalidError, BindError } from './errors';
+export * as typeUrls from './xds/type-urls';
+export { createLogger } from './observe/logger';

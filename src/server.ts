@@ -1,0 +1,225 @@
+/**
+ * @module server
+ * Composition root: the only file that wires all six boxes together.
+ * config source → encode pool → store → push scheduler → streams → gRPC.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { loadProtoRoot, lookupMessage } from './xds/proto-root';
+import { messageNameOf } from './xds/type-urls';
+import { silentLogger } from './observe/logger';
+import { FileSource, readConfigDocuments, DEFAULT_GROUP, formatProblem } from './source';
+import type { ConfigProblem, RawResource } from './source';
+import { EncodePool, defaultWorkerCount } from './encode';
+import type { EncodeOutcome } from './encode';
+import { ResourceStore, countChanges } from './store';
+import type { CommitResult, RemovalKey } from './store';
+import { PushScheduler } from './push';
+import type { StreamContext, StreamEvents } from './stream';
+import { addDiscoveryServices, RequestCodec, ResponseCache } from './transport';
+import type { AnyStream, WriteStats } from './transport';
+import { BindError, ConfigInvalidError } from './errors';
+import type { ApplyResult, ResourceJson, ResourceKey, ServerStats, XdsServer, XdsServerOptions } from './api-types';
+
+/** gRPC's default receive limit is 4 MiB; 100k-name requests are larger (rule F35). */
+export const DEFAULT_MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_PORT = 18000;
+
+/** Internals the admin port and CLI read; not part of the public API. */
+export interface ServerInternals {
+  readonly store: ResourceStore;
+  readonly streams: ReadonlySet<AnyStream>;
+  readonly pool: EncodePool;
+  readonly cache: ResponseCache;
+  readonly startedAt: number;
+  /** Whether a configuration has been loaded at least once. */
+  readonly loaded: boolean;
+}
+
+/** The server handle plus internals for the CLI's admin port. */
+export type XdsServerWithInternals = XdsServer & { readonly internals: ServerInternals };
+
+/** Start a server. Resolves once the port is bound and, with `configPath`, the first config is loaded. */
+export async function createXdsServer(options: XdsServerOptions = {}): Promise<XdsServerWithInternals> {
+  const logger: Logger = options.logger ?? silentLogger();
+  const log = logger.child({ component: 'server' });
+  const root = loadProtoRoot();
+  const pool = new EncodePool(options.workers ?? defaultWorkerCount());
+  const store = new ResourceStore();
+  const scheduler = new PushScheduler();
+  const cache = new ResponseCache();
+  const writeStats: WriteStats = { responses: 0, bytes: 0 };
+  const streams = new Set<AnyStream>();
+  const counters = { nacks: 0, sotw: 0, delta: 0 };
+  const knownTypes = new Map<string, boolean>();
+  const events: StreamEvents = {
+    onStreamOpen: (variant) => void counters[variant]++,
+    onStreamClose: (variant) => void counters[variant]--,
+    onNack: () => void counters.nacks++,
+  };
+  const ctx: StreamContext = {
+    store,
+    scheduler,
+    logger: logger.child({ component: 'stream' }),
+    events,
+    isKnownType(typeUrl: string): boolean {
+      let known = knownTypes.get(typeUrl);
+      if (known === undefined) {
+        known = typeUrl.includes('/') && lookupMessage(root, messageNameOf(typeUrl)) !== undefined;
+        if (knownTypes.size < 10_000) knownTypes.set(typeUrl, known);
+      }
+      return known;
+    },
+  };
+
+  const grpcServer = new grpc.Server({
+    'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_BYTES,
+    'grpc.max_send_message_length': -1,
+  });
+  addDiscoveryServices(grpcServer, { ctx, codec: new RequestCodec(root), cache, stats: writeStats, logger: log, streams });
+
+  const host = options.host ?? '0.0.0.0';
+  const address = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? DEFAULT_PORT}`;
+  const port = await new Promise<number>((resolve, reject) => {
+    grpcServer.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(new BindError(address, err)) : resolve(bound)));
+  }).catch(async (err: unknown) => {
+    await pool.close();
+    throw err;
+  });
+
+  let loaded = false;
+  let applyChain: Promise<unknown> = Promise.resolve();
+  const allowDangling = options.allowDanglingReferences ?? false;
+
+  /** Serialise batches: each one sees the store the previous one left. */
+  function enqueue(work: () => Promise<ApplyResult>): Promise<ApplyResult> {
+    const next = applyChain.then(work, work);
+    applyChain = next.catch(() => undefined);
+    return next;
+  }
+
+  function finish(label: string, outcome: EncodeOutcome, commit: (o: EncodeOutcome) => CommitResult): ApplyResult {
+    if (outcome.problems.length > 0) return reject(label, outcome.problems);
+    const result = commit(outcome);
+    if (!result.ok) return reject(label, result.problems);
+    for (const w of result.warnings) log.warn({ problem: formatProblem(w) }, 'serving a dangling reference (--allow-dangling-references)');
+    const { updated, removed } = countChanges(result.changes);
+    loaded = true;
+    log.info({ source: label, revision: result.changes.revision, updated, removed, resources: outcome.resources.length }, 'configuration applied');
+    scheduler.publish(result.changes);
+    return { ok: true, revision: result.changes.revision, updated, removed };
+  }
+
+  function reject(label: string, problems: readonly ConfigProblem[]): ApplyResult {
+    const message = problems.map(formatProblem).join('\n');
+    log.error({ source: label, problems: problems.map(formatProblem) }, 'configuration rejected; still serving the last good configuration');
+    return { ok: false, problems, message };
+  }
+
+  const toRaw = (resources: readonly ResourceJson[], group: string, label: string): RawResource[] =>
+    resources.map((r, i) => {
+      const body: Record<string, unknown> = { ...r };
+      delete body['@type'];
+      const type = String(r['@type'] ?? '');
+      return { typeUrl: type.includes('/') ? type : `type.googleapis.com/${type}`, body, file: label, location: `resources[${i}]`, group };
+    });
+
+  const loadConfigDocuments = (documents: readonly { file: string; text: string }[]): Promise<ApplyResult> =>
+    enqueue(async () => {
+      const outcome = await pool.encodeDocuments(documents);
+      return finish(documents.map((d) => d.file).join(', ') || '(no files)', outcome, (o) => store.replaceAll(o.resources, o.groups, { allowDanglingReferences: allowDangling }));
+    });
+
+  const setResources = (resources: readonly ResourceJson[], opts: { group?: string } = {}): Promise<ApplyResult> =>
+    enqueue(async () => {
+      const group = opts.group ?? DEFAULT_GROUP;
+      const outcome = await pool.encodeResources(toRaw(resources, group, '(api)'));
+      return finish('setResources', outcome, (o) => {
+        const keep = new Set(o.resources.map((r) => `${r.typeUrl}\u0000${r.name}`));
+        const removals: RemovalKey[] = [];
+        for (const r of store.allResources()) {
+          if (r.group === group && !keep.has(`${r.typeUrl}\u0000${r.name}`)) removals.push({ typeUrl: r.typeUrl, name: r.name, group });
+        }
+        return store.update(o.resources, removals, { allowDanglingReferences: allowDangling });
+      });
+    });
+
+  const updateResources = (change: { upsert?: readonly ResourceJson[]; remove?: readonly ResourceKey[]; group?: string }): Promise<ApplyResult> =>
+    enqueue(async () => {
+      const group = change.group ?? DEFAULT_GROUP;
+      const outcome = await pool.encodeResources(toRaw(change.upsert ?? [], group, '(api)'));
+      const removals = (change.remove ?? []).map((k) => ({ typeUrl: k.typeUrl, name: k.name, group: k.group ?? group }));
+      return finish('updateResources', outcome, (o) => store.update(o.resources, removals, { allowDanglingReferences: allowDangling }));
+    });
+
+  let fileSource: FileSource | undefined;
+  if (options.configPath !== undefined) {
+    const configPath = options.configPath;
+    const reload = async (): Promise<ApplyResult> => {
+      try {
+        return await loadConfigDocuments(await readConfigDocuments(configPath));
+      } catch (err) {
+        return reject(configPath, [{ file: configPath, message: `cannot read: ${(err as Error).message}` }]);
+      }
+    };
+    const first = await reload();
+    if (!first.ok) {
+      grpcServer.forceShutdown();
+      await pool.close();
+      throw new ConfigInvalidError(first.problems);
+    }
+    fileSource = new FileSource(configPath, logger, options.reloadDebounceMs);
+    fileSource.watch(() => void reload());
+  }
+
+  log.info({ address: `${host}:${port}`, workers: pool.threads }, 'xDS server listening');
+
+  const stats = (): ServerStats => ({
+    revision: store.revision,
+    resourcesEncoded: pool.resourcesEncoded,
+    streams: { sotw: counters.sotw, delta: counters.delta },
+    responsesSent: writeStats.responses,
+    nacks: counters.nacks,
+    resources: store.counts(),
+  });
+
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      fileSource?.close();
+      for (const s of streams) s.close();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          grpcServer.forceShutdown();
+          resolve();
+        }, 1000);
+        grpcServer.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        // Open streams never finish on their own; end them so tryShutdown can complete.
+        setImmediate(() => grpcServer.forceShutdown());
+      });
+      await pool.close();
+      log.info('xDS server stopped');
+    })());
+
+  return {
+    port,
+    loadConfigDocuments,
+    setResources,
+    updateResources,
+    stats,
+    stop,
+    internals: {
+      store,
+      streams,
+      pool,
+      cache,
+      startedAt: Date.now(),
+      get loaded() {
+        return loaded;
+      },
+    },
+  };
+}

@@ -1,0 +1,8 @@
+/**
+ * @module source
+ * Box ①: config sources.
+ */
+export { FileSource, readConfigDocuments, RELOAD_DEBOUNCE_MS } from './file-source';
+export type { ConfigDocument } from './file-source';
+export { DEFAULT_GROUP, formatProblem } from './raw-resource';
+export type { RawResource, NodeGroupSpec, NodeMatch, ConfigProblem } from './raw-resource';

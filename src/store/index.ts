@@ -1,0 +1,9 @@
+/**
+ * @module store
+ * Box ③: the resource store.
+ */
+export { ResourceStore } from './resource-store';
+export type { TypeView, CommitResult, CommitOptions, RemovalKey } from './resource-store';
+export type { ChangeSet, TypeChange } from './change-set';
+export { countChanges } from './change-set';
+export type { NodeIdentity } from './node-groups';

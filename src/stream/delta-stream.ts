@@ -1,0 +1,180 @@
+/**
+ * @module stream/delta-stream
+ * Incremental (delta) protocol state for one stream (xds-protocol.md §C):
+ * per type the subscription and the version of every resource the client
+ * holds, so each push sends only additions and changes and reports
+ * deletions and names that do not exist in `removed_resources`.
+ */
+import { CLUSTER, ENDPOINT } from '../xds/type-urls';
+import { resourceTypeOf } from '../xds/resource-types';
+import type { EncodedResource } from '../encode';
+import type { TypeChange } from '../store';
+import { StreamBase } from './stream-base';
+import type { TypeStateBase } from './stream-base';
+import { Subscription } from './subscription';
+import type { DeltaRequest } from './requests';
+import type { DeltaPlan } from './sink';
+import { sharedKeyFor, wholeView } from './share-keys';
+
+/** Marks a name the client was told does not exist (so it is told once). */
+const MISSING = '';
+const SHARE_LIMIT_NAMES = 64;
+
+/** Per-type delta state. */
+export interface DeltaTypeState extends TypeStateBase {
+  readonly sub: Subscription;
+  readonly wildcardCapable: boolean;
+  /** name → version the client holds (MISSING: told it does not exist). */
+  readonly known: Map<string, string>;
+  /** Reconsider every covered and held name next. */
+  pendingAll: boolean;
+  /** Names to reconsider next. */
+  readonly pendingNames: Set<string>;
+  /** Names to send even if the client holds the same version (re-subscribe, rule D27). */
+  readonly force: Set<string>;
+  /** Respond even if empty (initial wildcard). */
+  mustRespond: boolean;
+}
+
+/** One delta stream (ADS or per-type). */
+export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
+  readonly variant = 'delta' as const;
+
+  /** Handle one decoded DeltaDiscoveryRequest. Throws StreamRequestError to end the stream. */
+  handleRequest(req: DeltaRequest): void {
+    const typeUrl = this.resolveTypeUrl(req.typeUrl);
+    this.start(req.node);
+    if (!this.isServable(typeUrl)) return;
+    let state = this.types.get(typeUrl);
+    const first = state === undefined;
+    if (!state) {
+      state = {
+        sub: new Subscription(),
+        wildcardCapable: resourceTypeOf(typeUrl).wildcardCapable,
+        known: new Map(req.initialVersions),
+        pendingAll: false,
+        pendingNames: new Set(),
+        force: new Set(),
+        mustRespond: false,
+        lastNonce: undefined,
+        awaitingAck: false,
+        sentVersion: '',
+        ackedVersion: '',
+        lastNack: undefined,
+      };
+      this.types.set(typeUrl, state);
+    }
+    // Rule C18: the nonce decides ACK/NACK; subscription changes apply even with a stale nonce.
+    if (req.responseNonce !== '' && req.responseNonce === state.lastNonce) this.settle(typeUrl, state, req.errorDetail, '');
+
+    const change = state.sub.applyDelta(req.subscribe, req.unsubscribe, first, state.wildcardCapable);
+    if (first) {
+      // Rule C22: compare against initial_resource_versions; names held but no longer covered are removed.
+      state.pendingAll = true;
+      state.mustRespond = state.sub.wildcard;
+    } else {
+      for (const n of change.added) {
+        // Rule C19: re-subscribing a held name resends it.
+        state.force.add(n);
+        state.pendingNames.add(n);
+      }
+      if (change.wildcardAdded) state.pendingAll = true;
+      for (const n of change.removed) {
+        if (state.sub.wildcard) {
+          // Rule C20: still covered by the wildcard → resend it (or report it missing).
+          state.known.delete(n);
+          state.force.add(n);
+          state.pendingNames.add(n);
+        } else {
+          state.known.delete(n);
+          state.pendingNames.delete(n);
+        }
+      }
+      if (change.wildcardRemoved) {
+        for (const n of [...state.known.keys()]) if (!state.sub.names.has(n)) state.known.delete(n);
+      }
+    }
+    this.flush();
+  }
+
+  noteChanges(changes: ReadonlyMap<string, TypeChange>): void {
+    for (const [typeUrl, change] of changes) {
+      const state = this.types.get(typeUrl);
+      if (!state || state.pendingAll) continue;
+      for (const n of change.updated) if (state.sub.covers(n)) state.pendingNames.add(n);
+      for (const n of change.removed) if (state.known.has(n)) state.pendingNames.add(n);
+    }
+    // Rule D27: a changed EDS cluster needs its ClusterLoadAssignment again, even unchanged.
+    const clusters = changes.get(CLUSTER);
+    const eds = this.types.get(ENDPOINT);
+    if (clusters && eds) {
+      const view = this.ctx.store.view(this.group, CLUSTER);
+      for (const name of clusters.updated) {
+        for (const ref of view.get(name)?.refs ?? []) {
+          if (ref.typeUrl === ENDPOINT && eds.sub.covers(ref.name) && eds.known.has(ref.name)) {
+            eds.force.add(ref.name);
+            eds.pendingNames.add(ref.name);
+          }
+        }
+      }
+    }
+  }
+
+  protected hasPending(state: DeltaTypeState): boolean {
+    return state.pendingAll || state.pendingNames.size > 0 || state.mustRespond;
+  }
+
+  protected nextPlan(typeUrl: string, state: DeltaTypeState): DeltaPlan | undefined {
+    const view = this.ctx.store.view(this.group, typeUrl);
+    const resources: EncodedResource[] = [];
+    const removed: string[] = [];
+    const consider = (name: string): void => {
+      const covered = state.sub.covers(name);
+      const r = covered ? view.get(name) : undefined;
+      const held = state.known.get(name);
+      if (r) {
+        if (held !== r.version || state.force.has(name)) {
+          resources.push(r);
+          state.known.set(name, r.version);
+        }
+      } else if (covered && state.sub.names.has(name)) {
+        // Rule C21: a subscribed name that does not exist is reported, once.
+        if (held !== MISSING) removed.push(name);
+        state.known.set(name, MISSING);
+      } else if (held !== undefined) {
+        if (held !== MISSING) removed.push(name);
+        state.known.delete(name);
+      }
+    };
+    let everything = false;
+    if (state.pendingAll) {
+      const seen = new Set<string>();
+      const visit = (n: string): void => {
+        if (!seen.has(n)) {
+          seen.add(n);
+          consider(n);
+        }
+      };
+      if (state.sub.wildcard) for (const n of view.keys()) visit(n);
+      for (const n of state.sub.names) visit(n);
+      for (const n of [...state.known.keys()]) visit(n);
+      everything = state.sub.wildcard && resources.length === view.size && removed.length === 0;
+    } else {
+      for (const n of state.pendingNames) consider(n);
+    }
+    const mustRespond = state.mustRespond;
+    state.pendingAll = false;
+    state.pendingNames.clear();
+    state.force.clear();
+    state.mustRespond = false;
+    if (resources.length === 0 && removed.length === 0 && !mustRespond) return undefined;
+    const revision = String(this.ctx.store.revision);
+    let shareKey: unknown;
+    if (everything) shareKey = wholeView(view, 'delta');
+    else if (resources.length + removed.length <= SHARE_LIMIT_NAMES) shareKey = revision + sharedKeyFor('delta', typeUrl, resources, removed);
+    const nonce = this.nonces.next();
+    state.lastNonce = nonce;
+    state.sentVersion = revision;
+    return { typeUrl, systemVersionInfo: everything ? '' : revision, resources, removed, nonce, shareKey };
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * @module stream/requests
+ * Decoded requests as the per-stream state machines see them. The transport
+ * decodes the wire bytes; these shapes keep stream/ free of protobufjs.
+ */
+
+/** What we keep of `envoy.config.core.v3.Node`. */
+export interface NodeInfo {
+  readonly id: string;
+  readonly cluster: string;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly clientFeatures: readonly string[];
+  readonly userAgent: string;
+}
+
+/** `google.rpc.Status` of a NACK. */
+export interface ErrorDetail {
+  readonly code: number;
+  readonly message: string;
+}
+
+/** A state-of-the-world DiscoveryRequest. */
+export interface SotwRequest {
+  readonly versionInfo: string;
+  readonly node?: NodeInfo;
+  readonly resourceNames: readonly string[];
+  readonly typeUrl: string;
+  readonly responseNonce: string;
+  readonly errorDetail?: ErrorDetail;
+}
+
+/** A DeltaDiscoveryRequest. */
+export interface DeltaRequest {
+  readonly node?: NodeInfo;
+  readonly typeUrl: string;
+  readonly subscribe: readonly string[];
+  readonly unsubscribe: readonly string[];
+  readonly initialVersions: ReadonlyMap<string, string>;
+  readonly responseNonce: string;
+  readonly errorDetail?: ErrorDetail;
+}
+
+/** The node used when a stream's first request carries none (documented in README). */
+export const ANONYMOUS_NODE: NodeInfo = { id: '', cluster: '', metadata: {}, clientFeatures: [], userAgent: '' };

@@ -1,0 +1,27 @@
+/**
+ * @module stream/share-keys
+ * Keys that say "this response body is byte-for-byte the same as another
+ * stream's", so the transport builds it once and shares it (DESIGN.md
+ * principle 1). Object keys live in WeakMaps and vanish with their view;
+ * string keys name small change sets by their resources' versions.
+ */
+import type { EncodedResource } from '../encode';
+import type { TypeView } from '../store';
+
+const deltaViewKeys = new WeakMap<TypeView, object>();
+
+/** Key for "every resource of this immutable view". */
+export function wholeView(view: TypeView, variant: 'sotw' | 'delta'): object {
+  if (variant === 'sotw') return view;
+  let key = deltaViewKeys.get(view);
+  if (!key) deltaViewKeys.set(view, (key = {}));
+  return key;
+}
+
+/** Key for a small explicit set of resources (and removed names, for delta). */
+export function sharedKeyFor(variant: string, typeUrl: string, resources: readonly EncodedResource[], removed: readonly string[] = []): string {
+  const parts = resources.map((r) => `${r.name}\u0001${r.version}`);
+  parts.sort();
+  const gone = [...removed].sort();
+  return `${variant}\u0000${typeUrl}\u0000${parts.join('\u0002')}\u0000${gone.join('\u0002')}`;
+}

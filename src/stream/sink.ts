@@ -1,0 +1,35 @@
+/**
+ * @module stream/sink
+ * What stream state asks the transport to write. Plans name stored resources;
+ * the transport assembles bytes from their pre-encoded entries and may share
+ * one built body across streams through `shareKey`.
+ */
+import type { EncodedResource } from '../encode';
+
+/** One SotW DiscoveryResponse to send. */
+export interface SotwPlan {
+  readonly typeUrl: string;
+  readonly versionInfo: string;
+  readonly resources: readonly EncodedResource[];
+  readonly nonce: string;
+  /** Same key ⇒ same body bytes; lets the transport build the body once for many streams. */
+  readonly shareKey?: unknown;
+}
+
+/** One DeltaDiscoveryResponse to send. */
+export interface DeltaPlan {
+  readonly typeUrl: string;
+  readonly systemVersionInfo: string;
+  readonly resources: readonly EncodedResource[];
+  readonly removed: readonly string[];
+  readonly nonce: string;
+  readonly shareKey?: unknown;
+}
+
+/** The transport side of one stream. */
+export interface ResponseSink<P> {
+  /** Write one response. Returns false when the write buffer is full: stop until `onDrain`. */
+  write(plan: P): boolean;
+  /** Register the callback run when a full buffer drains. */
+  onDrain(callback: () => void): void;
+}

@@ -1,0 +1,190 @@
+/**
+ * @module stream/sotw-stream
+ * State-of-the-world protocol state for one stream (xds-protocol.md §B):
+ * per type a subscription, the nonce gate, and what is pending. LDS/CDS
+ * responses carry the full subscribed set; other types carry only what
+ * changed or was newly requested.
+ */
+import { CLUSTER, ENDPOINT } from '../xds/type-urls';
+import { resourceTypeOf } from '../xds/resource-types';
+import { combinedVersion } from '../encode';
+import type { EncodedResource } from '../encode';
+import type { TypeChange, TypeView } from '../store';
+import { StreamBase } from './stream-base';
+import type { TypeStateBase } from './stream-base';
+import { Subscription } from './subscription';
+import type { SotwRequest } from './requests';
+import type { SotwPlan } from './sink';
+import { sharedKeyFor, wholeView } from './share-keys';
+
+/** Per-type SotW state. */
+export interface SotwTypeState extends TypeStateBase {
+  readonly sub: Subscription;
+  readonly fullState: boolean;
+  readonly wildcardCapable: boolean;
+  /** Send every subscribed resource next (initial response, subscription grew, full-state change). */
+  pendingAll: boolean;
+  /** Names to send next (partial types). */
+  readonly pendingNames: Set<string>;
+  /** Respond even if the response would be empty (initial wildcard, full-state change). */
+  mustRespond: boolean;
+}
+
+const SHARE_LIMIT_NAMES = 64;
+
+/** One SotW stream (ADS or per-type). */
+export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
+  readonly variant = 'sotw' as const;
+
+  /** Handle one decoded DiscoveryRequest. Throws StreamRequestError to end the stream. */
+  handleRequest(req: SotwRequest): void {
+    const typeUrl = this.resolveTypeUrl(req.typeUrl);
+    this.start(req.node);
+    if (!this.isServable(typeUrl)) return;
+    let state = this.types.get(typeUrl);
+    const first = state === undefined;
+    if (!state) {
+      const rtype = resourceTypeOf(typeUrl);
+      state = {
+        sub: new Subscription(),
+        fullState: rtype.fullStateInSotw,
+        wildcardCapable: rtype.wildcardCapable,
+        pendingAll: false,
+        pendingNames: new Set(),
+        mustRespond: false,
+        lastNonce: undefined,
+        awaitingAck: false,
+        sentVersion: '',
+        ackedVersion: '',
+        lastNack: undefined,
+      };
+      this.types.set(typeUrl, state);
+    }
+    if (state.lastNonce !== undefined) {
+      // Rule B10: a stale nonce is neither ACK nor NACK and triggers nothing.
+      if (req.responseNonce !== state.lastNonce) return;
+      this.settle(typeUrl, state, req.errorDetail, req.versionInfo);
+    }
+    const change = state.sub.applySotw(req.resourceNames, state.wildcardCapable);
+    if (first) {
+      state.pendingAll = true;
+      state.mustRespond = state.sub.wildcard || state.fullState;
+      // Rule B15: a reconnecting client that already holds the current version needs nothing.
+      if (req.versionInfo !== '' && req.versionInfo === this.#versionOf(typeUrl, state, this.#selectAll(typeUrl, state))) {
+        state.pendingAll = false;
+        state.mustRespond = false;
+        state.sentVersion = state.ackedVersion = req.versionInfo;
+      }
+    } else if (change.wildcardAdded || change.added.length > 0) {
+      // Rule B11: newly requested names are sent even if unchanged.
+      if (state.fullState || change.wildcardAdded) {
+        state.pendingAll = true;
+        state.mustRespond = true;
+      } else {
+        for (const n of change.added) state.pendingNames.add(n);
+      }
+    }
+    this.flush();
+  }
+
+  noteChanges(changes: ReadonlyMap<string, TypeChange>): void {
+    for (const [typeUrl, change] of changes) {
+      const state = this.types.get(typeUrl);
+      if (!state) continue;
+      if (state.fullState) {
+        if (state.sub.wildcard ? true : touches(state.sub, change)) {
+          state.pendingAll = true;
+          state.mustRespond = true;
+        }
+      } else if (!state.pendingAll) {
+        for (const n of change.updated) if (state.sub.covers(n)) state.pendingNames.add(n);
+      }
+    }
+    // Rule D27: a changed EDS cluster needs its ClusterLoadAssignment again.
+    const clusters = changes.get(CLUSTER);
+    const eds = this.types.get(ENDPOINT);
+    if (clusters && eds && !eds.pendingAll) {
+      const view = this.ctx.store.view(this.group, CLUSTER);
+      for (const name of clusters.updated) {
+        for (const ref of view.get(name)?.refs ?? []) {
+          if (ref.typeUrl === ENDPOINT && eds.sub.covers(ref.name)) eds.pendingNames.add(ref.name);
+        }
+      }
+    }
+  }
+
+  protected hasPending(state: SotwTypeState): boolean {
+    return state.pendingAll || state.pendingNames.size > 0 || state.mustRespond;
+  }
+
+  protected nextPlan(typeUrl: string, state: SotwTypeState): SotwPlan | undefined {
+    const view = this.ctx.store.view(this.group, typeUrl);
+    let resources: readonly EncodedResource[];
+    let shareKey: unknown;
+    if (state.pendingAll || state.fullState) {
+      resources = this.#selectAll(typeUrl, state);
+      shareKey = resources.length === view.size ? wholeView(view, 'sotw') : undefined;
+    } else {
+      const picked: EncodedResource[] = [];
+      for (const n of state.pendingNames) {
+        const r = view.get(n);
+        if (r) picked.push(r);
+      }
+      resources = picked;
+      shareKey = picked.length <= SHARE_LIMIT_NAMES ? sharedKeyFor('sotw', typeUrl, picked) : undefined;
+    }
+    const mustRespond = state.mustRespond;
+    state.pendingAll = false;
+    state.pendingNames.clear();
+    state.mustRespond = false;
+    if (resources.length === 0 && !mustRespond) return undefined;
+    const versionInfo = this.#versionOf(typeUrl, state, resources);
+    const nonce = this.nonces.next();
+    state.lastNonce = nonce;
+    state.sentVersion = versionInfo;
+    return { typeUrl, versionInfo, resources, nonce, shareKey };
+  }
+
+  /** Every subscribed resource that exists. */
+  #selectAll(typeUrl: string, state: SotwTypeState): readonly EncodedResource[] {
+    const view = this.ctx.store.view(this.group, typeUrl);
+    if (state.sub.wildcard) return allOf(view);
+    const out: EncodedResource[] = [];
+    for (const n of state.sub.names) {
+      const r = view.get(n);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  /** Content-derived `version_info`, so it survives restarts and replicas (rule A5). */
+  #versionOf(_typeUrl: string, _state: SotwTypeState, resources: readonly EncodedResource[]): string {
+    return versionOfResources(resources);
+  }
+}
+
+function touches(sub: Subscription, change: TypeChange): boolean {
+  for (const n of change.updated) if (sub.names.has(n)) return true;
+  for (const n of change.removed) if (sub.names.has(n)) return true;
+  return false;
+}
+
+const allCache = new WeakMap<TypeView, readonly EncodedResource[]>();
+const versionCache = new WeakMap<readonly EncodedResource[], string>();
+
+/** The values of a view as an array, cached per (immutable) view. */
+function allOf(view: TypeView): readonly EncodedResource[] {
+  let all = allCache.get(view);
+  if (!all) allCache.set(view, (all = [...view.values()]));
+  return all;
+}
+
+/** Version of a set of resources: hash of sorted name=version pairs; cached for shared arrays. */
+function versionOfResources(resources: readonly EncodedResource[]): string {
+  const cached = versionCache.get(resources);
+  if (cached) return cached;
+  const parts = resources.map((r) => `${r.name}=${r.version}`).sort();
+  const v = combinedVersion(parts);
+  versionCache.set(resources, v);
+  return v;
+}

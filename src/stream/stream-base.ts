@@ -1,0 +1,169 @@
+/**
+ * @module stream/stream-base
+ * What SotW and delta streams share: the node and its group, per-type state,
+ * type URL checks, registration with the scheduler, and the flush loop that
+ * sends pending types in make-before-break order while respecting both the
+ * per-type ACK gate and the write buffer (DESIGN.md principle 4: latest wins).
+ */
+import type { Logger } from 'pino';
+import { compareSendOrder } from '../xds/resource-types';
+import type { TypeChange } from '../store';
+import type { Watch, CancelWatch } from '../push';
+import { ANONYMOUS_NODE } from './requests';
+import type { NodeInfo } from './requests';
+import { NonceSequence } from './nonce';
+import type { ResponseSink } from './sink';
+import { INVALID_ARGUMENT, StreamRequestError } from './stream-context';
+import type { StreamContext, Variant } from './stream-context';
+
+/** Per-type state every variant keeps. */
+export interface TypeStateBase {
+  /** Nonce of the last response sent for this type, if any. */
+  lastNonce: string | undefined;
+  /** A response is out and neither ACKed nor NACKed: hold further ones (they coalesce). */
+  awaitingAck: boolean;
+  /** Version info of the last response sent / ACKed, and the last NACK, for status pages. */
+  sentVersion: string;
+  ackedVersion: string;
+  lastNack: { version: string; message: string; at: number } | undefined;
+}
+
+/** Common skeleton of one ADS or per-type stream. */
+export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
+  protected readonly ctx: StreamContext;
+  protected readonly sink: ResponseSink<P>;
+  protected readonly nonces = new NonceSequence();
+  protected readonly types = new Map<string, S>();
+  protected log: Logger;
+  readonly peer: string;
+  readonly fixedTypeUrl: string | undefined;
+  readonly openedAt = Date.now();
+  #node: NodeInfo | undefined;
+  #group = '';
+  #cancel: CancelWatch | undefined;
+  #blocked = false;
+  #closed = false;
+
+  constructor(ctx: StreamContext, sink: ResponseSink<P>, peer: string, fixedTypeUrl: string | undefined, streamId: number) {
+    this.ctx = ctx;
+    this.sink = sink;
+    this.peer = peer;
+    this.fixedTypeUrl = fixedTypeUrl;
+    this.log = ctx.logger.child({ streamId });
+    sink.onDrain(() => {
+      this.#blocked = false;
+      this.flush();
+    });
+  }
+
+  abstract readonly variant: Variant;
+
+  /** The node from the stream's first request (rule A4). */
+  get node(): NodeInfo | undefined {
+    return this.#node;
+  }
+
+  /** The node group this stream's node belongs to. */
+  get group(): string {
+    return this.#group;
+  }
+
+  /** Per-type state, read-only, for status pages. */
+  typeStates(): ReadonlyMap<string, S> {
+    return this.types;
+  }
+
+  /** Whether the write buffer is full. */
+  get blocked(): boolean {
+    return this.#blocked;
+  }
+
+  /**
+   * Resolve the type URL of a request: per-type services may leave it empty.
+   * Throws StreamRequestError for an empty type URL on ADS.
+   */
+  protected resolveTypeUrl(requested: string): string {
+    if (this.fixedTypeUrl !== undefined) {
+      if (requested !== '' && requested !== this.fixedTypeUrl) {
+        throw new StreamRequestError(INVALID_ARGUMENT, `this service serves ${this.fixedTypeUrl} only; the request asked for ${requested}`);
+      }
+      return this.fixedTypeUrl;
+    }
+    if (requested === '') throw new StreamRequestError(INVALID_ARGUMENT, 'type_url is empty; an ADS request must name the resource type');
+    return requested;
+  }
+
+  /** On the first request: cache the node, pick its group, start watching. */
+  protected start(node: NodeInfo | undefined): void {
+    if (this.#node || this.#closed) return;
+    this.#node = node ?? ANONYMOUS_NODE;
+    this.#group = this.ctx.store.groupOf(this.#node);
+    this.log = this.log.child({ node: this.#node.id, variant: this.variant });
+    if (!node) this.log.warn('first request carried no node; serving the default configuration to an anonymous node');
+    this.#cancel = this.ctx.scheduler.register(this);
+    this.log.info({ peer: this.peer, cluster: this.#node.cluster, group: this.#group || undefined }, 'stream opened');
+    this.ctx.events.onStreamOpen?.(this.variant, this.#node, this.peer);
+  }
+
+  /** Whether a type URL is one we can serve; unknown types get no response (rule F34). */
+  protected isServable(typeUrl: string): boolean {
+    if (this.ctx.isKnownType(typeUrl)) return true;
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ typeUrl }, 'request for an unknown type; sending nothing');
+    return false;
+  }
+
+  /** Record ACK/NACK for a request carrying the type's latest nonce. */
+  protected settle(typeUrl: string, state: S, errorDetail: { code: number; message: string } | undefined, versionInfo: string): void {
+    state.awaitingAck = false;
+    if (errorDetail) {
+      state.lastNack = { version: state.sentVersion, message: errorDetail.message, at: Date.now() };
+      this.log.warn({ typeUrl, version: state.sentVersion, clientVersion: versionInfo, code: errorDetail.code, error: errorDetail.message }, 'NACK');
+      this.ctx.events.onNack?.(this.variant, typeUrl, this.#node ?? ANONYMOUS_NODE, errorDetail, state.sentVersion);
+    } else {
+      state.ackedVersion = state.sentVersion;
+    }
+  }
+
+  /** Mark what a committed batch changed; implemented per variant. */
+  abstract noteChanges(changes: ReadonlyMap<string, TypeChange>): void;
+
+  /** Build the next response for one type, or undefined if nothing is due. Clears what it consumes. */
+  protected abstract nextPlan(typeUrl: string, state: S): P | undefined;
+
+  /** Whether the type has anything pending. */
+  protected abstract hasPending(state: S): boolean;
+
+  /** Send pending responses, CDS → EDS → LDS → RDS …, until the buffer is full. */
+  flush(): void {
+    if (this.#closed || this.#blocked || !this.#node) return;
+    const due = [...this.types].filter(([, s]) => !s.awaitingAck && this.hasPending(s));
+    if (due.length === 0) return;
+    due.sort((a, b) => compareSendOrder(a[0], b[0]));
+    for (const [typeUrl, state] of due) {
+      const plan = this.nextPlan(typeUrl, state);
+      if (!plan) continue;
+      state.awaitingAck = true;
+      if (!this.sink.write(plan)) {
+        this.#blocked = true;
+        return;
+      }
+    }
+  }
+
+  /** Stop watching; called by the transport when the call ends. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#cancel?.();
+    if (this.#node) {
+      this.log.info({ durationMs: Date.now() - this.openedAt }, 'stream closed');
+      this.ctx.events.onStreamClose?.(this.variant, this.#node);
+    }
+    this.types.clear();
+  }
+
+  /** Whether close() ran. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * @module stream/stream-context
+ * What every stream needs from the rest of the server, passed in by the
+ * composition root: the store to read, the scheduler to register with, a
+ * logger, and hooks for counters.
+ */
+import type { Logger } from 'pino';
+import type { ResourceStore } from '../store';
+import type { PushScheduler } from '../push';
+import type { ErrorDetail, NodeInfo } from './requests';
+
+/** Counters and hooks streams report into. Every member optional. */
+export interface StreamEvents {
+  onStreamOpen?(variant: Variant, node: NodeInfo, peer: string): void;
+  onStreamClose?(variant: Variant, node: NodeInfo | undefined): void;
+  onNack?(variant: Variant, typeUrl: string, node: NodeInfo, detail: ErrorDetail, version: string): void;
+  onResponse?(variant: Variant, typeUrl: string, resources: number): void;
+}
+
+/** SotW or delta. */
+export type Variant = 'sotw' | 'delta';
+
+/** Shared dependencies of all streams. */
+export interface StreamContext {
+  readonly store: ResourceStore;
+  readonly scheduler: PushScheduler;
+  readonly logger: Logger;
+  /** Whether a loadable proto defines this type URL's message. */
+  isKnownType(typeUrl: string): boolean;
+  readonly events: StreamEvents;
+}
+
+/** A request the stream cannot accept; the transport ends that stream with this status. */
+export class StreamRequestError extends Error {
+  readonly grpcCode: number;
+  constructor(grpcCode: number, message: string) {
+    super(message);
+    this.name = 'StreamRequestError';
+    this.grpcCode = grpcCode;
+  }
+}
+
+/** gRPC status code INVALID_ARGUMENT, kept here so stream/ need not import grpc-js. */
+export const INVALID_ARGUMENT = 3;

@@ -1,0 +1,85 @@
+/**
+ * @module stream/subscription
+ * Which names of one type a stream wants: a wildcard flag and explicit
+ * names, with the legacy rules for empty lists (xds-protocol.md A12, C17).
+ */
+
+/** The wildcard resource name. */
+export const WILDCARD = '*';
+
+/** What a subscription update changed. */
+export interface SubscriptionDelta {
+  readonly added: string[];
+  readonly removed: string[];
+  readonly wildcardAdded: boolean;
+  readonly wildcardRemoved: boolean;
+}
+
+/** One type's subscription on one stream. */
+export class Subscription {
+  wildcard = false;
+  readonly names = new Set<string>();
+  /** SotW legacy wildcard: an empty list means `*` only while every request so far was empty. */
+  #onlyEmptyListsSoFar = true;
+
+  /** Whether `name` is wanted. */
+  covers(name: string): boolean {
+    return this.wildcard || this.names.has(name);
+  }
+
+  /**
+   * Apply a SotW `resource_names` (always the full set). `*` and the legacy
+   * empty list mean wildcard only for wildcard-capable types (LDS, CDS).
+   */
+  applySotw(resourceNames: readonly string[], wildcardCapable: boolean): SubscriptionDelta {
+    const wasWildcard = this.wildcard;
+    let wantWildcard = false;
+    const next = new Set<string>();
+    if (resourceNames.length === 0) {
+      wantWildcard = wildcardCapable && this.#onlyEmptyListsSoFar;
+    } else {
+      this.#onlyEmptyListsSoFar = false;
+      for (const n of resourceNames) {
+        if (n === WILDCARD) wantWildcard = wildcardCapable;
+        else next.add(n);
+      }
+    }
+    const added: string[] = [];
+    const removed: string[] = [];
+    for (const n of next) if (!this.names.has(n)) added.push(n);
+    for (const n of this.names) if (!next.has(n)) removed.push(n);
+    for (const n of removed) this.names.delete(n);
+    for (const n of added) this.names.add(n);
+    this.wildcard = wantWildcard;
+    return { added, removed, wildcardAdded: wantWildcard && !wasWildcard, wildcardRemoved: wasWildcard && !wantWildcard };
+  }
+
+  /**
+   * Apply a delta request's subscribe/unsubscribe lists. On the first request
+   * of a wildcard-capable type, two empty lists mean wildcard (legacy). A name
+   * in both lists ends unsubscribed: unsubscribe is applied after subscribe.
+   */
+  applyDelta(subscribe: readonly string[], unsubscribe: readonly string[], first: boolean, wildcardCapable: boolean): SubscriptionDelta {
+    const wasWildcard = this.wildcard;
+    const added: string[] = [];
+    const removed: string[] = [];
+    if (first && subscribe.length === 0 && unsubscribe.length === 0 && wildcardCapable) this.wildcard = true;
+    for (const n of subscribe) {
+      if (n === WILDCARD) {
+        if (wildcardCapable) this.wildcard = true;
+      } else {
+        this.names.add(n);
+        added.push(n);
+      }
+    }
+    for (const n of unsubscribe) {
+      if (n === WILDCARD) {
+        this.wildcard = false;
+      } else if (this.names.delete(n) || subscribe.includes(n)) {
+        removed.push(n);
+      }
+    }
+    const stillAdded = removed.length === 0 ? added : added.filter((n) => this.names.has(n));
+    return { added: stillAdded, removed, wildcardAdded: this.wildcard && !wasWildcard, wildcardRemoved: wasWildcard && !this.wildcard };
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * @module transport/ads-service
+ * Box ⑥: grpc-js handlers for ADS (StreamAggregatedResources and
+ * DeltaAggregatedResources) and every per-type discovery service, SotW and
+ * delta, on one port. Requests arrive as raw Buffers and are decoded here so
+ * a malformed message ends only its own stream with a clear status;
+ * responses leave as pre-built Buffers.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import * as T from '../xds/type-urls';
+import { DeltaStream, SotwStream, StreamRequestError } from '../stream';
+import type { StreamContext } from '../stream';
+import { MalformedRequestError } from './codec';
+import type { RequestCodec } from './codec';
+import type { ResponseCache } from './response-cache';
+import { DeltaCallSink, SotwCallSink } from './stream-writer';
+import type { WriteStats } from './stream-writer';
+
+/** A stream of either variant, as the registry holds it. */
+export type AnyStream = SotwStream | DeltaStream;
+
+/** What the handlers need. */
+export interface TransportDeps {
+  readonly ctx: StreamContext;
+  readonly codec: RequestCodec;
+  readonly cache: ResponseCache;
+  readonly stats: WriteStats;
+  readonly logger: Logger;
+  /** Every open stream, for status pages and shutdown. */
+  readonly streams: Set<AnyStream>;
+}
+
+interface ServiceSpec {
+  readonly service: string;
+  readonly sotw?: string;
+  readonly delta?: string;
+  /** undefined = ADS (any type). */
+  readonly typeUrl?: string;
+}
+
+/** Every discovery service we serve, with the type each per-type service carries. */
+export const DISCOVERY_SERVICES: readonly ServiceSpec[] = [
+  { service: 'envoy.service.discovery.v3.AggregatedDiscoveryService', sotw: 'StreamAggregatedResources', delta: 'DeltaAggregatedResources' },
+  { service: 'envoy.service.cluster.v3.ClusterDiscoveryService', sotw: 'StreamClusters', delta: 'DeltaClusters', typeUrl: T.CLUSTER },
+  { service: 'envoy.service.listener.v3.ListenerDiscoveryService', sotw: 'StreamListeners', delta: 'DeltaListeners', typeUrl: T.LISTENER },
+  { service: 'envoy.service.route.v3.RouteDiscoveryService', sotw: 'StreamRoutes', delta: 'DeltaRoutes', typeUrl: T.ROUTE },
+  { service: 'envoy.service.route.v3.ScopedRoutesDiscoveryService', sotw: 'StreamScopedRoutes', delta: 'DeltaScopedRoutes', typeUrl: T.SCOPED_ROUTE },
+  { service: 'envoy.service.route.v3.VirtualHostDiscoveryService', delta: 'DeltaVirtualHosts', typeUrl: T.VIRTUAL_HOST },
+  { service: 'envoy.service.endpoint.v3.EndpointDiscoveryService', sotw: 'StreamEndpoints', delta: 'DeltaEndpoints', typeUrl: T.ENDPOINT },
+  { service: 'envoy.service.secret.v3.SecretDiscoveryService', sotw: 'StreamSecrets', delta: 'DeltaSecrets', typeUrl: T.SECRET },
+  { service: 'envoy.service.runtime.v3.RuntimeDiscoveryService', sotw: 'StreamRuntime', delta: 'DeltaRuntime', typeUrl: T.RUNTIME },
+  { service: 'envoy.service.extension.v3.ExtensionConfigDiscoveryService', sotw: 'StreamExtensionConfigs', delta: 'DeltaExtensionConfigs', typeUrl: T.EXTENSION_CONFIG },
+];
+
+const passThrough = (b: Buffer): Buffer => b;
+
+function bidi(path: string): grpc.MethodDefinition<Buffer, Buffer> {
+  return {
+    path,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: passThrough,
+    requestDeserialize: passThrough,
+    responseSerialize: passThrough,
+    responseDeserialize: passThrough,
+  };
+}
+
+let nextStreamId = 0;
+
+/** Register every discovery service on `server`. */
+export function addDiscoveryServices(server: grpc.Server, deps: TransportDeps): void {
+  for (const spec of DISCOVERY_SERVICES) {
+    const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
+    const impl: grpc.UntypedServiceImplementation = {};
+    if (spec.sotw) {
+      definition[spec.sotw] = bidi(`/${spec.service}/${spec.sotw}`);
+      impl[spec.sotw] = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => serve(call, 'sotw', spec.typeUrl, deps);
+    }
+    if (spec.delta) {
+      definition[spec.delta] = bidi(`/${spec.service}/${spec.delta}`);
+      impl[spec.delta] = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => serve(call, 'delta', spec.typeUrl, deps);
+    }
+    server.addService(definition as grpc.ServiceDefinition, impl);
+  }
+}
+
+function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 'delta', typeUrl: string | undefined, deps: TransportDeps): void {
+  const id = ++nextStreamId;
+  let peer = 'unknown';
+  try {
+    peer = call.getPeer();
+  } catch {
+    /* peer is informational */
+  }
+  const stream: AnyStream =
+    variant === 'sotw'
+      ? new SotwStream(deps.ctx, new SotwCallSink(call, deps.cache, deps.stats), peer, typeUrl, id)
+      : new DeltaStream(deps.ctx, new DeltaCallSink(call, deps.cache, deps.stats), peer, typeUrl, id);
+  deps.streams.add(stream);
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    stream.close();
+    deps.streams.delete(stream);
+  };
+  const fail = (code: grpc.status, details: string): void => {
+    deps.logger.warn({ streamId: id, peer, code: grpc.status[code], error: details }, 'ending stream on a bad request');
+    finish();
+    call.emit('error', { code, details, metadata: new grpc.Metadata() });
+  };
+
+  call.on('data', (bytes: Buffer) => {
+    if (finished) return;
+    try {
+      if (stream instanceof SotwStream) stream.handleRequest(deps.codec.decodeSotw(bytes));
+      else stream.handleRequest(deps.codec.decodeDelta(bytes));
+    } catch (err) {
+      if (err instanceof StreamRequestError) fail(err.grpcCode, err.message);
+      else if (err instanceof MalformedRequestError) fail(grpc.status.INVALID_ARGUMENT, err.message);
+      else {
+        deps.logger.error({ streamId: id, err }, 'internal error handling a request');
+        fail(grpc.status.INTERNAL, `internal error: ${(err as Error).message}`);
+      }
+    }
+  });
+  // Rule F36: a client half-close ends the stream with OK and frees its watches.
+  call.on('end', () => {
+    finish();
+    call.end();
+  });
+  call.on('error', () => finish());
+  call.on('cancelled', () => finish());
+  call.on('close', () => finish());
+}

@@ -1,0 +1,9 @@
+/**
+ * @module transport
+ * Box ⑥: gRPC services, request decoding, response assembly and writes.
+ */
+export { addDiscoveryServices, DISCOVERY_SERVICES } from './ads-service';
+export type { AnyStream, TransportDeps } from './ads-service';
+export { RequestCodec } from './codec';
+export { ResponseCache } from './response-cache';
+export type { WriteStats } from './stream-writer';
