@@ -98,6 +98,7 @@ export class ProtoJsonConverter {
 
     const out: Plain = {};
     const setOneofs = new Map<string, string>();
+    const writtenAs = new Map<string, string>();
     for (const key of Object.keys(json)) {
       const fieldPath = joinPath(path, key);
       const field = type.fields[camel(key)] ?? type.fields[key];
@@ -105,6 +106,7 @@ export class ProtoJsonConverter {
         this.#fail(fieldPath, `unknown field "${key}" in ${name}`);
         continue;
       }
+      writtenAs.set(field.name, key);
       const raw = json[key];
       if (raw === null) continue; // proto3 JSON: null means default
       if (field.partOf) {
@@ -118,7 +120,7 @@ export class ProtoJsonConverter {
       const converted = this.#field(field, raw, fieldPath, depth);
       if (converted !== undefined) out[field.name] = converted;
     }
-    this.#checkRules(type, out, path, setOneofs);
+    this.#checkRules(type, out, path, setOneofs, writtenAs);
     return out;
   }
 
@@ -285,20 +287,20 @@ export class ProtoJsonConverter {
   }
 
   /** The protoc-gen-validate rules Envoy enforces most; presence is judged on the converted object. */
-  #checkRules(type: protobuf.Type, out: Plain, path: string, setOneofs: Map<string, string>): void {
+  #checkRules(type: protobuf.Type, out: Plain, path: string, setOneofs: Map<string, string>, writtenAs: Map<string, string>): void {
     for (const oneof of type.oneofsArray) {
       if (oneof.options?.['(validate.required)'] === true && !setOneofs.has(oneof.name)) {
-        this.#fail(joinPath(path, oneof.name), `one of ${oneof.oneof.join(', ')} is required`);
+        this.#fail(joinPath(path, snake(oneof.name)), `one of ${oneof.oneof.map(snake).join(', ')} is required`);
       }
     }
     for (const field of type.fieldsArray) {
       const rules = field.options;
       if (!rules) continue;
-      const fieldPath = joinPath(path, field.name);
+      const fieldPath = joinPath(path, writtenAs.get(field.name) ?? snake(field.name));
       const value = out[field.name];
       // A oneof member is only ever required when its oneof picked it.
       if (rules['(validate.rules).message.required'] === true && value === undefined && !field.partOf) {
-        this.#fail(fieldPath, `${field.name} is required`);
+        this.#fail(fieldPath, 'is required');
         continue;
       }
       if (field.repeated) {
@@ -313,10 +315,10 @@ export class ProtoJsonConverter {
         const s = typeof value === 'string' ? value : '';
         const minLen = rules['(validate.rules).string.min_len'] ?? rules['(validate.rules).string.min_bytes'];
         if (typeof minLen === 'number' && s.length < minLen) {
-          this.#fail(fieldPath, minLen === 1 ? `${field.name} must not be empty` : `${field.name} must be at least ${minLen} characters`);
+          this.#fail(fieldPath, minLen === 1 ? 'must not be empty' : `must be at least ${minLen} characters`);
         }
         const maxBytes = rules['(validate.rules).string.max_bytes'];
-        if (typeof maxBytes === 'number' && Buffer.byteLength(s) > maxBytes) this.#fail(fieldPath, `${field.name} is longer than ${maxBytes} bytes`);
+        if (typeof maxBytes === 'number' && Buffer.byteLength(s) > maxBytes) this.#fail(fieldPath, `is longer than ${maxBytes} bytes`);
         continue;
       }
       if (typeof value === 'number') {
@@ -333,6 +335,10 @@ export class ProtoJsonConverter {
       }
     }
   }
+}
+
+function snake(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
 function withoutKey(obj: Plain, key: string): Plain {

@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { Subscription } from '../../../src/stream/subscription';
+
+test('SotW: an empty first list is a legacy wildcard for wildcard-capable types only', () => {
+  const cds = new Subscription();
+  cds.applySotw([], true);
+  assert.equal(cds.wildcard, true);
+  const eds = new Subscription();
+  eds.applySotw([], false);
+  assert.equal(eds.wildcard, false);
+});
+
+test('SotW: after a named list, an empty list means nothing rather than wildcard', () => {
+  const s = new Subscription();
+  s.applySotw([], true);
+  s.applySotw(['a'], true);
+  assert.equal(s.wildcard, false);
+  assert.deepEqual([...s.names], ['a']);
+  s.applySotw([], true);
+  assert.equal(s.wildcard, false);
+  assert.equal(s.names.size, 0);
+});
+
+test('SotW: "*" beside names means wildcard plus those names', () => {
+  const s = new Subscription();
+  const d = s.applySotw(['*', 'a'], true);
+  assert.equal(s.wildcard, true);
+  assert.deepEqual(d.added, ['a']);
+  assert.ok(s.covers('anything'));
+});
+
+test('SotW: the list is the full set; added and removed names are reported', () => {
+  const s = new Subscription();
+  s.applySotw(['a', 'b'], false);
+  const d = s.applySotw(['b', 'c'], false);
+  assert.deepEqual(d.added, ['c']);
+  assert.deepEqual(d.removed, ['a']);
+});
+
+test('delta: legacy wildcard on an empty first request; a later named subscribe keeps it', () => {
+  const s = new Subscription();
+  s.applyDelta([], [], true, true);
+  assert.equal(s.wildcard, true);
+  s.applyDelta(['a'], [], false, true);
+  assert.equal(s.wildcard, true);
+  const d = s.applyDelta([], ['*'], false, true);
+  assert.equal(s.wildcard, false);
+  assert.equal(d.wildcardRemoved, true);
+  assert.ok(s.covers('a'));
+  assert.ok(!s.covers('b'));
+});
+
+test('delta: a name both subscribed and unsubscribed in one request ends unsubscribed', () => {
+  const s = new Subscription();
+  const d = s.applyDelta(['x'], ['x'], true, false);
+  assert.equal(s.covers('x'), false);
+  assert.deepEqual(d.added, []);
+});
