@@ -15,6 +15,7 @@ import { Subscription } from './subscription';
 import type { DeltaRequest } from './requests';
 import type { DeltaPlan } from './sink';
 import { sharedKeyFor, wholeView } from './share-keys';
+import { KnownVersions } from './known-versions';
 
 /** Marks a name the client was told does not exist (so it is told once). */
 const MISSING = '';
@@ -25,7 +26,7 @@ export interface DeltaTypeState extends TypeStateBase {
   readonly sub: Subscription;
   readonly wildcardCapable: boolean;
   /** name → version the client holds (MISSING: told it does not exist). */
-  readonly known: Map<string, string>;
+  readonly known: KnownVersions;
   /** Reconsider every covered and held name next. */
   pendingAll: boolean;
   /** Names to reconsider next. */
@@ -51,7 +52,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
       state = {
         sub: new Subscription(),
         wildcardCapable: resourceTypeOf(typeUrl).wildcardCapable,
-        known: new Map(req.initialVersions),
+        known: new KnownVersions(req.initialVersions),
         pendingAll: false,
         pendingNames: new Set(),
         force: new Set(),
@@ -67,7 +68,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     // Rule C18: the nonce decides ACK/NACK; subscription changes apply even with a stale nonce.
     if (req.responseNonce !== '' && req.responseNonce === state.lastNonce) this.settle(typeUrl, state, req.errorDetail, '');
 
-    const change = state.sub.applyDelta(req.subscribe, req.unsubscribe, first, state.wildcardCapable);
+    const change = state.sub.applyDelta(req.subscribe, req.unsubscribe, first, state.wildcardCapable, this.canonicalFor(typeUrl));
     if (first) {
       // Rule C22: compare against initial_resource_versions; names held but no longer covered are removed.
       state.pendingAll = true;
@@ -91,7 +92,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
         }
       }
       if (change.wildcardRemoved) {
-        for (const n of [...state.known.keys()]) if (!state.sub.names.has(n)) state.known.delete(n);
+        for (const n of state.known.keys()) if (!state.sub.names.has(n)) state.known.delete(n);
       }
     }
     this.flush();
@@ -157,11 +158,13 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
       };
       if (state.sub.wildcard) for (const n of view.keys()) visit(n);
       for (const n of state.sub.names) visit(n);
-      for (const n of [...state.known.keys()]) visit(n);
+      for (const n of state.known.keys()) visit(n);
       everything = state.sub.wildcard && resources.length === view.size && removed.length === 0;
     } else {
       for (const n of state.pendingNames) consider(n);
     }
+    if (everything) state.known.resetTo(view);
+    else state.known.maybeRebase(view);
     const mustRespond = state.mustRespond;
     state.pendingAll = false;
     state.pendingNames.clear();
@@ -175,6 +178,6 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     const nonce = this.nonces.next();
     state.lastNonce = nonce;
     state.sentVersion = revision;
-    return { typeUrl, systemVersionInfo: everything ? '' : revision, resources, removed, nonce, shareKey };
+    return { typeUrl, systemVersionInfo: revision, resources, removed, nonce, shareKey };
   }
 }

@@ -65,7 +65,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
       if (req.responseNonce !== state.lastNonce) return;
       this.settle(typeUrl, state, req.errorDetail, req.versionInfo);
     }
-    const change = state.sub.applySotw(req.resourceNames, state.wildcardCapable);
+    const change = state.sub.applySotw(req.resourceNames, state.wildcardCapable, this.canonicalFor(typeUrl));
     if (first) {
       state.pendingAll = true;
       state.mustRespond = state.sub.wildcard || state.fullState;

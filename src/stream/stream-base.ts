@@ -124,6 +124,12 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
     }
   }
 
+  /** Canonical (store-held) string for a requested name of `typeUrl`. */
+  protected canonicalFor(typeUrl: string): (name: string) => string {
+    const view = this.ctx.store.view(this.#group, typeUrl);
+    return (name) => view.get(name)?.name ?? name;
+  }
+
   /** Mark what a committed batch changed; implemented per variant. */
   abstract noteChanges(changes: ReadonlyMap<string, TypeChange>): void;
 

@@ -7,6 +7,14 @@
 /** The wildcard resource name. */
 export const WILDCARD = '*';
 
+/**
+ * Maps a requested name to an equal string that is already held elsewhere
+ * (the store's), so thousands of streams subscribed to the same names share
+ * one copy of each string instead of one per decoded request.
+ */
+export type Canonical = (name: string) => string;
+const same: Canonical = (name) => name;
+
 /** What a subscription update changed. */
 export interface SubscriptionDelta {
   readonly added: string[];
@@ -31,7 +39,7 @@ export class Subscription {
    * Apply a SotW `resource_names` (always the full set). `*` and the legacy
    * empty list mean wildcard only for wildcard-capable types (LDS, CDS).
    */
-  applySotw(resourceNames: readonly string[], wildcardCapable: boolean): SubscriptionDelta {
+  applySotw(resourceNames: readonly string[], wildcardCapable: boolean, canonical: Canonical = same): SubscriptionDelta {
     const wasWildcard = this.wildcard;
     let wantWildcard = false;
     const next = new Set<string>();
@@ -49,7 +57,7 @@ export class Subscription {
     for (const n of next) if (!this.names.has(n)) added.push(n);
     for (const n of this.names) if (!next.has(n)) removed.push(n);
     for (const n of removed) this.names.delete(n);
-    for (const n of added) this.names.add(n);
+    for (const n of added) this.names.add(canonical(n));
     this.wildcard = wantWildcard;
     return { added, removed, wildcardAdded: wantWildcard && !wasWildcard, wildcardRemoved: wasWildcard && !wantWildcard };
   }
@@ -59,7 +67,7 @@ export class Subscription {
    * of a wildcard-capable type, two empty lists mean wildcard (legacy). A name
    * in both lists ends unsubscribed: unsubscribe is applied after subscribe.
    */
-  applyDelta(subscribe: readonly string[], unsubscribe: readonly string[], first: boolean, wildcardCapable: boolean): SubscriptionDelta {
+  applyDelta(subscribe: readonly string[], unsubscribe: readonly string[], first: boolean, wildcardCapable: boolean, canonical: Canonical = same): SubscriptionDelta {
     const wasWildcard = this.wildcard;
     const added: string[] = [];
     const removed: string[] = [];
@@ -68,7 +76,7 @@ export class Subscription {
       if (n === WILDCARD) {
         if (wildcardCapable) this.wildcard = true;
       } else {
-        this.names.add(n);
+        this.names.add(canonical(n));
         added.push(n);
       }
     }

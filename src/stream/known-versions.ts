@@ -1,0 +1,83 @@
+/**
+ * @module stream/known-versions
+ * The versions a delta client holds for one type, stored as a shared base
+ * plus a small per-stream overlay. When a client is in sync with a store
+ * view (the usual steady state), its base *is* that immutable view and its
+ * overlay is empty, so thousands of in-sync streams share one map instead of
+ * each holding thousands of entries (DESIGN.md: memory per stream bounded).
+ */
+import type { EncodedResource } from '../encode';
+
+/** A view the base can point at: name → resource with a version. */
+type BaseView = ReadonlyMap<string, EncodedResource>;
+
+/** Overlay marker: the client does not hold this base name. */
+const GONE = Symbol('gone');
+
+/** Overlay entries above which a stream tries to fold its overlay into a newer base. */
+const REBASE_THRESHOLD_ENTRIES = 32;
+
+/** name → version the client holds. */
+export class KnownVersions {
+  #base: BaseView | undefined;
+  readonly #overlay = new Map<string, string | typeof GONE>();
+
+  constructor(initial?: ReadonlyMap<string, string>) {
+    if (initial) for (const [n, v] of initial) this.#overlay.set(n, v);
+  }
+
+  /** The version held, or undefined. */
+  get(name: string): string | undefined {
+    const o = this.#overlay.get(name);
+    if (o !== undefined) return o === GONE ? undefined : o;
+    return this.#base?.get(name)?.version;
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  set(name: string, version: string): void {
+    if (this.#base?.get(name)?.version === version) this.#overlay.delete(name);
+    else this.#overlay.set(name, version);
+  }
+
+  delete(name: string): void {
+    if (this.#base?.has(name)) this.#overlay.set(name, GONE);
+    else this.#overlay.delete(name);
+  }
+
+  /** Every held name (a snapshot, safe to mutate while iterating). */
+  keys(): string[] {
+    const out: string[] = [];
+    if (this.#base) for (const n of this.#base.keys()) if (!this.#overlay.has(n)) out.push(n);
+    for (const [n, v] of this.#overlay) if (v !== GONE) out.push(n);
+    return out;
+  }
+
+  /** Entries held privately by this stream (for memory accounting and tests). */
+  get overlaySize(): number {
+    return this.#overlay.size;
+  }
+
+  /** The client now holds exactly `view`: share it. */
+  resetTo(view: BaseView): void {
+    this.#base = view;
+    this.#overlay.clear();
+  }
+
+  /**
+   * If the overlay has grown and the client holds exactly `view`, share the
+   * view instead. O(view) but only past the threshold, so amortised.
+   */
+  maybeRebase(view: BaseView): void {
+    if (this.#overlay.size < REBASE_THRESHOLD_ENTRIES || this.#base === view) return;
+    let held = 0;
+    for (const [name, r] of view) {
+      if (this.get(name) !== r.version) return;
+      held++;
+    }
+    if (this.keys().length !== held) return;
+    this.resetTo(view);
+  }
+}

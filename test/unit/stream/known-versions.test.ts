@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { KnownVersions } from '../../../src/stream/known-versions';
+import type { EncodedResource } from '../../../src/encode';
+
+const view = (entries: [string, string][]): Map<string, EncodedResource> =>
+  new Map(entries.map(([name, version]) => [name, { name, version } as EncodedResource]));
+
+test('starts from initial_resource_versions', () => {
+  const k = new KnownVersions(new Map([['a', 'v1']]));
+  assert.equal(k.get('a'), 'v1');
+  assert.equal(k.has('b'), false);
+});
+
+test('after resetTo a view, reads come from the shared view and writes go to the overlay', () => {
+  const base = view([['a', '1'], ['b', '1']]);
+  const k = new KnownVersions();
+  k.resetTo(base);
+  assert.equal(k.overlaySize, 0);
+  assert.deepEqual(k.keys().sort(), ['a', 'b']);
+  k.set('a', '2');
+  k.delete('b');
+  k.set('c', '1');
+  assert.equal(k.get('a'), '2');
+  assert.equal(k.has('b'), false);
+  assert.deepEqual(k.keys().sort(), ['a', 'c']);
+  k.set('a', '1');
+  assert.equal(k.overlaySize, 2, 'setting a base version back drops the overlay entry');
+});
+
+test('maybeRebase shares a newer view once the client holds exactly it', () => {
+  const k = new KnownVersions();
+  const names = Array.from({ length: 40 }, (_, i) => `n${i}`);
+  for (const n of names) k.set(n, '1');
+  const newer = view(names.map((n) => [n, '1']));
+  k.maybeRebase(newer);
+  assert.equal(k.overlaySize, 0);
+  assert.equal(k.get('n7'), '1');
+  const k2 = new KnownVersions();
+  for (const n of names.slice(1)) k2.set(n, '1');
+  k2.maybeRebase(newer);
+  assert.equal(k2.overlaySize, 39, 'a client missing one name keeps its overlay');
+});
