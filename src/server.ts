@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { loadProtoRoot, lookupMessage } from './xds/proto-root';
 import { messageNameOf } from './xds/type-urls';
 import { silentLogger } from './observe/logger';
+import { ServerMetrics } from './observe/metrics';
 import { FileSource, readConfigDocuments, DEFAULT_GROUP, formatProblem } from './source';
 import type { ConfigProblem, RawResource } from './source';
 import { EncodePool, defaultWorkerCount } from './encode';
@@ -31,6 +32,7 @@ export interface ServerInternals {
   readonly streams: ReadonlySet<AnyStream>;
   readonly pool: EncodePool;
   readonly cache: ResponseCache;
+  readonly metrics: ServerMetrics;
   readonly startedAt: number;
   /** Whether a configuration has been loaded at least once. */
   readonly loaded: boolean;
@@ -52,10 +54,30 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   const streams = new Set<AnyStream>();
   const counters = { nacks: 0, sotw: 0, delta: 0 };
   const knownTypes = new Map<string, boolean>();
+  const metrics = new ServerMetrics({
+    *streamsByType() {
+      const counts = new Map<string, number>();
+      for (const s of streams) for (const t of s.typeStates().keys()) counts.set(`${s.variant} ${t}`, (counts.get(`${s.variant} ${t}`) ?? 0) + 1);
+      for (const [key, n] of counts) {
+        const [variant = '', type = ''] = key.split(' ');
+        yield [variant, type, n] as const;
+      }
+    },
+    resourcesByType: () => Object.entries(store.counts()),
+    pool: () => ({ ...pool.load, threads: pool.threads }),
+  });
   const events: StreamEvents = {
-    onStreamOpen: (variant) => void counters[variant]++,
+    onStreamOpen: (variant) => {
+      counters[variant]++;
+      metrics.streamOpened(variant);
+    },
     onStreamClose: (variant) => void counters[variant]--,
-    onNack: () => void counters.nacks++,
+    onNack: (variant, typeUrl) => {
+      counters.nacks++;
+      metrics.nack(variant, typeUrl);
+    },
+    onResponse: (variant, typeUrl, bytes) => metrics.response(variant, typeUrl, bytes),
+    onPushLatency: (variant, ms) => metrics.pushLatency(variant, ms),
   };
   const ctx: StreamContext = {
     store,
@@ -105,6 +127,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     for (const w of result.warnings) log.warn({ problem: formatProblem(w) }, 'serving a dangling reference (--allow-dangling-references)');
     const { updated, removed } = countChanges(result.changes);
     loaded = true;
+    metrics.reload('accepted');
     log.info({ source: label, revision: result.changes.revision, updated, removed, resources: outcome.resources.length }, 'configuration applied');
     scheduler.publish(result.changes);
     return { ok: true, revision: result.changes.revision, updated, removed };
@@ -112,6 +135,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
 
   function reject(label: string, problems: readonly ConfigProblem[]): ApplyResult {
     const message = problems.map(formatProblem).join('\n');
+    metrics.reload('rejected');
     log.error({ source: label, problems: problems.map(formatProblem) }, 'configuration rejected; still serving the last good configuration');
     return { ok: false, problems, message };
   }
@@ -216,6 +240,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
       streams,
       pool,
       cache,
+      metrics,
       startedAt: Date.now(),
       get loaded() {
         return loaded;

@@ -28,10 +28,19 @@ export async function startAdminServer(internals: ServerInternals, host: string,
           return internals.loaded ? send(200, 'ready\n') : send(503, 'no configuration loaded yet\n');
         case '/config_dump':
           return send(200, configDump(internals, url.searchParams.get('type') ?? undefined));
+        case '/metrics':
+          void internals.metrics.render().then(
+            ({ contentType, body }) => {
+              res.writeHead(200, { 'content-type': contentType });
+              res.end(body);
+            },
+            (err: unknown) => send(500, `metrics failed: ${(err as Error).message}\n`),
+          );
+          return;
         case '/nodes':
           return send(200, nodes(internals.streams, url.searchParams.get('id') ?? undefined));
         default:
-          return send(404, 'not found; try /healthz, /readyz, /config_dump, /nodes\n');
+          return send(404, 'not found; try /healthz, /readyz, /metrics, /config_dump, /nodes\n');
       }
     } catch (err) {
       log.error({ err }, 'admin request failed');

@@ -45,11 +45,12 @@ export class PushScheduler {
   /** Deliver one committed batch. Marks pending synchronously; sends on the next turn. */
   publish(changes: ChangeSet): void {
     this.#pushes++;
+    const publishedAt = performance.now();
     for (const [group, types] of changes.byGroup) {
       const watches = this.#byGroup.get(group);
       if (!watches) continue;
       for (const w of watches) {
-        w.noteChanges(types);
+        w.noteChanges(types, publishedAt);
         this.#dirty.add(w);
       }
     }

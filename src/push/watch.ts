@@ -13,7 +13,7 @@ export interface Watch {
    * Record the changes of one committed batch (names only). Must be cheap:
    * mark what is pending, send later in {@link Watch.flush}.
    */
-  noteChanges(changes: ReadonlyMap<string, TypeChange>): void;
+  noteChanges(changes: ReadonlyMap<string, TypeChange>, publishedAt: number): void;
   /** Send whatever is pending and allowed now (ACK received, buffer not full). */
   flush(): void;
 }

@@ -98,7 +98,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     this.flush();
   }
 
-  noteChanges(changes: ReadonlyMap<string, TypeChange>): void {
+  protected markChanges(changes: ReadonlyMap<string, TypeChange>): void {
     for (const [typeUrl, change] of changes) {
       const state = this.types.get(typeUrl);
       if (!state || state.pendingAll) continue;

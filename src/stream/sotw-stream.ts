@@ -87,7 +87,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     this.flush();
   }
 
-  noteChanges(changes: ReadonlyMap<string, TypeChange>): void {
+  protected markChanges(changes: ReadonlyMap<string, TypeChange>): void {
     for (const [typeUrl, change] of changes) {
       const state = this.types.get(typeUrl);
       if (!state) continue;

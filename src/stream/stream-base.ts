@@ -43,6 +43,8 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
   #cancel: CancelWatch | undefined;
   #blocked = false;
   #closed = false;
+  /** When the oldest change not yet written to this stream was committed (performance.now()). */
+  #dirtySince: number | undefined;
 
   constructor(ctx: StreamContext, sink: ResponseSink<P>, peer: string, fixedTypeUrl: string | undefined, streamId: number) {
     this.ctx = ctx;
@@ -130,8 +132,14 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
     return (name) => view.get(name)?.name ?? name;
   }
 
+  /** Record a committed batch (Watch); the time feeds the push-latency metric. */
+  noteChanges(changes: ReadonlyMap<string, TypeChange>, publishedAt: number): void {
+    this.#dirtySince ??= publishedAt;
+    this.markChanges(changes);
+  }
+
   /** Mark what a committed batch changed; implemented per variant. */
-  abstract noteChanges(changes: ReadonlyMap<string, TypeChange>): void;
+  protected abstract markChanges(changes: ReadonlyMap<string, TypeChange>): void;
 
   /** Build the next response for one type, or undefined if nothing is due. Clears what it consumes. */
   protected abstract nextPlan(typeUrl: string, state: S): P | undefined;
@@ -143,17 +151,21 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
   flush(): void {
     if (this.#closed || this.#blocked || !this.#node) return;
     const due = [...this.types].filter(([, s]) => !s.awaitingAck && this.hasPending(s));
-    if (due.length === 0) return;
-    due.sort((a, b) => compareSendOrder(a[0], b[0]));
-    for (const [typeUrl, state] of due) {
-      const plan = this.nextPlan(typeUrl, state);
-      if (!plan) continue;
-      state.awaitingAck = true;
-      if (!this.sink.write(plan)) {
-        this.#blocked = true;
-        return;
+    if (due.length > 0) {
+      due.sort((a, b) => compareSendOrder(a[0], b[0]));
+      for (const [typeUrl, state] of due) {
+        const plan = this.nextPlan(typeUrl, state);
+        if (!plan) continue;
+        state.awaitingAck = true;
+        const more = this.sink.write(plan);
+        if (this.#dirtySince !== undefined) this.ctx.events.onPushLatency?.(this.variant, performance.now() - this.#dirtySince);
+        if (!more) {
+          this.#blocked = true;
+          return;
+        }
       }
     }
+    if (this.#dirtySince !== undefined && ![...this.types.values()].some((s) => this.hasPending(s))) this.#dirtySince = undefined;
   }
 
   /** Stop watching; called by the transport when the call ends. */

@@ -14,7 +14,10 @@ export interface StreamEvents {
   onStreamOpen?(variant: Variant, node: NodeInfo, peer: string): void;
   onStreamClose?(variant: Variant, node: NodeInfo | undefined): void;
   onNack?(variant: Variant, typeUrl: string, node: NodeInfo, detail: ErrorDetail, version: string): void;
-  onResponse?(variant: Variant, typeUrl: string, resources: number): void;
+  /** A response was written: its size in bytes. */
+  onResponse?(variant: Variant, typeUrl: string, bytes: number): void;
+  /** A change reached this stream's socket buffer `ms` after it was committed. */
+  onPushLatency?(variant: Variant, ms: number): void;
 }
 
 /** SotW or delta. */

@@ -96,8 +96,8 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
   }
   const stream: AnyStream =
     variant === 'sotw'
-      ? new SotwStream(deps.ctx, new SotwCallSink(call, deps.cache, deps.stats), peer, typeUrl, id)
-      : new DeltaStream(deps.ctx, new DeltaCallSink(call, deps.cache, deps.stats), peer, typeUrl, id);
+      ? new SotwStream(deps.ctx, new SotwCallSink(call, deps.cache, deps.stats, (t, bytes) => deps.ctx.events.onResponse?.('sotw', t, bytes)), peer, typeUrl, id)
+      : new DeltaStream(deps.ctx, new DeltaCallSink(call, deps.cache, deps.stats, (t, bytes) => deps.ctx.events.onResponse?.('delta', t, bytes)), peer, typeUrl, id);
   deps.streams.add(stream);
   let finished = false;
   const finish = (): void => {

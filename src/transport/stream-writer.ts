@@ -17,13 +17,13 @@ export interface WriteStats {
 
 type Call = grpc.ServerDuplexStream<Buffer, Buffer>;
 
-abstract class CallSink<P extends { nonce: string; shareKey?: unknown }> implements ResponseSink<P> {
+abstract class CallSink<P extends { typeUrl: string; nonce: string; shareKey?: unknown }> implements ResponseSink<P> {
   readonly #call: Call;
   readonly #cache: ResponseCache;
   readonly #stats: WriteStats;
-  readonly #onWrite: ((plan: P, bytes: number) => void) | undefined;
+  readonly #onWrite: ((typeUrl: string, bytes: number) => void) | undefined;
 
-  constructor(call: Call, cache: ResponseCache, stats: WriteStats, onWrite?: (plan: P, bytes: number) => void) {
+  constructor(call: Call, cache: ResponseCache, stats: WriteStats, onWrite?: (typeUrl: string, bytes: number) => void) {
     this.#call = call;
     this.#cache = cache;
     this.#stats = stats;
@@ -37,7 +37,7 @@ abstract class CallSink<P extends { nonce: string; shareKey?: unknown }> impleme
     const message = withNonce(body, plan.nonce);
     this.#stats.responses++;
     this.#stats.bytes += message.length;
-    this.#onWrite?.(plan, message.length);
+    this.#onWrite?.(plan.typeUrl, message.length);
     return this.#call.write(message);
   }
 

@@ -1,0 +1,121 @@
+/**
+ * @module observe/metrics
+ * Prometheus metrics (prom-client), one registry per server. Counters are
+ * bumped on events; gauges that describe current state (streams per type,
+ * resources per type, worker pool) are read at scrape time through callbacks
+ * the composition root supplies, so nothing is counted twice or drifts.
+ */
+import * as client from 'prom-client';
+
+/** State read at scrape time. */
+export interface MetricsSources {
+  /** [variant, typeUrl, count] for every open stream's subscribed types. */
+  streamsByType(): Iterable<readonly [string, string, number]>;
+  /** [typeUrl, count] of stored resources. */
+  resourcesByType(): Iterable<readonly [string, number]>;
+  pool(): { queued: number; utilization: number; threads: number };
+}
+
+/** Buckets for push latency: 1 ms … 10 s. */
+const PUSH_LATENCY_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The server's metrics. */
+export class ServerMetrics {
+  readonly registry = new client.Registry();
+  readonly #streamsOpened: client.Counter<'variant'>;
+  readonly #pushes: client.Counter<'variant' | 'type'>;
+  readonly #pushLatency: client.Histogram<'variant'>;
+  readonly #bytes: client.Counter<'variant' | 'type'>;
+  readonly #nacks: client.Counter<'variant' | 'type'>;
+  readonly #reloads: client.Counter<'result'>;
+  readonly #rejectedStreams: client.Counter<'reason'>;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    client.collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
+    new client.Gauge({
+      name: 'xds_streams',
+      help: 'Open xDS streams by variant and subscribed resource type',
+      labelNames: ['variant', 'type'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [variant, type, n] of sources.streamsByType()) this.set({ variant, type: shortType(type) }, n);
+      },
+    });
+    new client.Gauge({
+      name: 'xds_resources',
+      help: 'Resources in the store by type (all node groups)',
+      labelNames: ['type'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [type, n] of sources.resourcesByType()) this.set({ type: shortType(type) }, n);
+      },
+    });
+    new client.Gauge({
+      name: 'xds_encode_pool_queue',
+      help: 'Encode tasks waiting for a worker',
+      registers,
+      collect() {
+        this.set(sources.pool().queued);
+      },
+    });
+    new client.Gauge({
+      name: 'xds_encode_pool_utilization',
+      help: 'Fraction of time the encode workers were busy since start (piscina utilization)',
+      registers,
+      collect() {
+        this.set(sources.pool().utilization);
+      },
+    });
+    this.#streamsOpened = new client.Counter({ name: 'xds_streams_opened_total', help: 'Streams opened', labelNames: ['variant'], registers });
+    this.#pushes = new client.Counter({ name: 'xds_responses_total', help: 'Discovery responses sent', labelNames: ['variant', 'type'], registers });
+    this.#pushLatency = new client.Histogram({
+      name: 'xds_push_latency_seconds',
+      help: 'From a config change being committed to the response carrying it being written to a stream',
+      labelNames: ['variant'],
+      buckets: PUSH_LATENCY_BUCKETS_SECONDS,
+      registers,
+    });
+    this.#bytes = new client.Counter({ name: 'xds_bytes_sent_total', help: 'Response bytes written (protobuf message bytes)', labelNames: ['variant', 'type'], registers });
+    this.#nacks = new client.Counter({ name: 'xds_nacks_total', help: 'NACKs received', labelNames: ['variant', 'type'], registers });
+    this.#reloads = new client.Counter({ name: 'xds_config_reloads_total', help: 'Configuration batches applied or rejected', labelNames: ['result'], registers });
+    this.#rejectedStreams = new client.Counter({ name: 'xds_streams_rejected_total', help: 'Streams refused or ended by admission control and limits', labelNames: ['reason'], registers });
+  }
+
+  streamOpened(variant: string): void {
+    this.#streamsOpened.inc({ variant });
+  }
+
+  response(variant: string, typeUrl: string, bytes: number): void {
+    const type = shortType(typeUrl);
+    this.#pushes.inc({ variant, type });
+    this.#bytes.inc({ variant, type }, bytes);
+  }
+
+  pushLatency(variant: string, ms: number): void {
+    this.#pushLatency.observe({ variant }, ms / 1000);
+  }
+
+  nack(variant: string, typeUrl: string): void {
+    this.#nacks.inc({ variant, type: shortType(typeUrl) });
+  }
+
+  reload(result: 'accepted' | 'rejected'): void {
+    this.#reloads.inc({ result });
+  }
+
+  streamRejected(reason: string): void {
+    this.#rejectedStreams.inc({ reason });
+  }
+
+  /** Prometheus text exposition. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+function shortType(typeUrl: string): string {
+  return typeUrl.slice(typeUrl.lastIndexOf('.') + 1);
+}
