@@ -17,7 +17,7 @@ import { ResourceStore, countChanges } from './store';
 import type { CommitResult, RemovalKey } from './store';
 import { PushScheduler } from './push';
 import type { StreamContext, StreamEvents } from './stream';
-import { addDiscoveryServices, RequestCodec, ResponseCache } from './transport';
+import { addCsdsService, addDiscoveryServices, RequestCodec, ResponseCache } from './transport';
 import type { AnyStream, WriteStats } from './transport';
 import { BindError, ConfigInvalidError } from './errors';
 import type { ApplyResult, ResourceJson, ResourceKey, ServerStats, XdsServer, XdsServerOptions } from './api-types';
@@ -99,6 +99,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     'grpc.max_send_message_length': -1,
   });
   addDiscoveryServices(grpcServer, { ctx, codec: new RequestCodec(root), cache, stats: writeStats, logger: log, streams });
+  addCsdsService(grpcServer, root, streams, store);
 
   const host = options.host ?? '0.0.0.0';
   const address = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? DEFAULT_PORT}`;

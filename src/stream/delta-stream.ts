@@ -62,6 +62,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
         sentVersion: '',
         ackedVersion: '',
         lastNack: undefined,
+        rejected: false,
       };
       this.types.set(typeUrl, state);
     }

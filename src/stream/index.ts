@@ -11,3 +11,5 @@ export { StreamRequestError } from './stream-context';
 export type { StreamContext, StreamEvents, Variant } from './stream-context';
 export type { SotwRequest, DeltaRequest, NodeInfo, ErrorDetail } from './requests';
 export type { SotwPlan, DeltaPlan, ResponseSink } from './sink';
+export { resourceStatuses, ClientResourceStatus, ConfigStatus } from './resource-status';
+export type { ResourceStatus } from './resource-status';

@@ -57,6 +57,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
         sentVersion: '',
         ackedVersion: '',
         lastNack: undefined,
+        rejected: false,
       };
       this.types.set(typeUrl, state);
     }

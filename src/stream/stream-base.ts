@@ -26,6 +26,8 @@ export interface TypeStateBase {
   sentVersion: string;
   ackedVersion: string;
   lastNack: { version: string; message: string; at: number } | undefined;
+  /** The latest reply for this type was a NACK (cleared by the next ACK). */
+  rejected: boolean;
 }
 
 /** Common skeleton of one ADS or per-type stream. */
@@ -117,6 +119,7 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
   /** Record ACK/NACK for a request carrying the type's latest nonce. */
   protected settle(typeUrl: string, state: S, errorDetail: { code: number; message: string } | undefined, versionInfo: string): void {
     state.awaitingAck = false;
+    state.rejected = errorDetail !== undefined;
     if (errorDetail) {
       state.lastNack = { version: state.sentVersion, message: errorDetail.message, at: Date.now() };
       this.log.warn({ typeUrl, version: state.sentVersion, clientVersion: versionInfo, code: errorDetail.code, error: errorDetail.message }, 'NACK');

@@ -7,3 +7,4 @@ export type { AnyStream, TransportDeps } from './ads-service';
 export { RequestCodec } from './codec';
 export { ResponseCache } from './response-cache';
 export type { WriteStats } from './stream-writer';
+export { addCsdsService } from './csds-service';

@@ -59,3 +59,19 @@ export function varintField(fieldNumber: number, value: number): Buffer {
 export function encodeAny(typeUrl: string, messageBytes: Uint8Array): Buffer {
   return Buffer.concat([stringField(1, typeUrl), lengthDelimited(2, messageBytes)]);
 }
+
+/** The payload of a buffer holding exactly one length-delimited field (tag, length, payload). */
+export function lengthDelimitedPayload(field: Buffer): Buffer {
+  let offset = 0;
+  while ((field[offset] ?? 0) & 0x80) offset++; // tag varint
+  offset++;
+  let length = 0;
+  let shift = 1;
+  for (;;) {
+    const byte = field[offset++] ?? 0;
+    length += (byte & 0x7f) * shift;
+    if ((byte & 0x80) === 0) break;
+    shift *= 128;
+  }
+  return field.subarray(offset, offset + length);
+}

@@ -1,0 +1,80 @@
+/**
+ * @module stream/resource-status
+ * What one stream's client holds, per resource: the answer CSDS and /nodes
+ * give to "which config does this node actually have?". Derived from the
+ * per-type state (subscription, pending work, ACK/NACK) and, for delta, the
+ * per-resource versions the client holds.
+ */
+import type { EncodedResource } from '../encode';
+import type { ResourceStore } from '../store';
+import { DeltaStream } from './delta-stream';
+import type { DeltaTypeState } from './delta-stream';
+import type { SotwStream, SotwTypeState } from './sotw-stream';
+
+/** `envoy.admin.v3.ClientResourceStatus`. */
+export enum ClientResourceStatus {
+  UNKNOWN = 0,
+  REQUESTED = 1,
+  DOES_NOT_EXIST = 2,
+  ACKED = 3,
+  NACKED = 4,
+}
+
+/** `envoy.service.status.v3.ConfigStatus`. */
+export enum ConfigStatus {
+  UNKNOWN = 0,
+  SYNCED = 1,
+  NOT_SENT = 2,
+  STALE = 3,
+  ERROR = 4,
+}
+
+/** One resource as one client holds it. */
+export interface ResourceStatus {
+  readonly typeUrl: string;
+  readonly name: string;
+  /** The version served now (empty if it does not exist). */
+  readonly version: string;
+  readonly resource: EncodedResource | undefined;
+  readonly clientStatus: ClientResourceStatus;
+  readonly configStatus: ConfigStatus;
+  readonly error?: string;
+}
+
+/** Per-resource status of every resource a stream subscribes to. */
+export function* resourceStatuses(stream: SotwStream | DeltaStream, store: ResourceStore): Iterable<ResourceStatus> {
+  for (const [typeUrl, state] of stream.typeStates()) {
+    const view = store.view(stream.group, typeUrl);
+    const names = state.sub.wildcard ? new Set([...view.keys(), ...state.sub.names]) : state.sub.names;
+    for (const name of names) {
+      const resource = view.get(name);
+      if (!resource) {
+        yield { typeUrl, name, version: '', resource, clientStatus: ClientResourceStatus.DOES_NOT_EXIST, configStatus: ConfigStatus.SYNCED };
+        continue;
+      }
+      let sentCurrent: boolean;
+      if (stream instanceof DeltaStream) {
+        sentCurrent = (state as DeltaTypeState).known.get(name) === resource.version;
+      } else {
+        const s = state as SotwTypeState;
+        sentCurrent = !s.pendingAll && !s.pendingNames.has(name) && state.sentVersion !== '';
+      }
+      let clientStatus: ClientResourceStatus;
+      let configStatus: ConfigStatus;
+      if (!sentCurrent) {
+        clientStatus = ClientResourceStatus.REQUESTED;
+        configStatus = ConfigStatus.NOT_SENT;
+      } else if (state.awaitingAck) {
+        clientStatus = ClientResourceStatus.REQUESTED;
+        configStatus = ConfigStatus.STALE;
+      } else if (state.rejected) {
+        clientStatus = ClientResourceStatus.NACKED;
+        configStatus = ConfigStatus.ERROR;
+      } else {
+        clientStatus = ClientResourceStatus.ACKED;
+        configStatus = ConfigStatus.SYNCED;
+      }
+      yield { typeUrl, name, version: resource.version, resource, clientStatus, configStatus, error: state.rejected ? state.lastNack?.message : undefined };
+    }
+  }
+}
