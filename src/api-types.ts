@@ -6,6 +6,14 @@
  */
 import type { Logger } from 'pino';
 import type { ConfigProblem } from './source/raw-resource';
+import type { StreamLimits } from './transport/limits';
+
+/** TLS for the xDS port: PEM bytes. With `clientCa`, clients must present a certificate it signed (mTLS). */
+export interface TlsOptions {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  readonly clientCa?: Buffer;
+}
 
 /** Options for {@link createXdsServer}. Every field is optional. */
 export interface XdsServerOptions {
@@ -25,6 +33,22 @@ export interface XdsServerOptions {
   readonly configPath?: string;
   /** Debounce for config file changes, in ms. Default 200. */
   readonly reloadDebounceMs?: number;
+  /** Serve TLS (and mTLS with `clientCa`) instead of plaintext. */
+  readonly tls?: TlsOptions;
+  /**
+   * Identity check (needs mTLS): a regular expression applied to the client
+   * certificate's SANs; group 1 (or the whole match) must equal the node id,
+   * else the stream ends with PERMISSION_DENIED.
+   */
+  readonly nodeIdSanPattern?: string;
+  /** Admission control and per-stream limits. */
+  readonly limits?: StreamLimits;
+  /** Close connections after this age (±10% jitter), then allow `maxConnectionAgeGraceMs` for streams to finish. */
+  readonly maxConnectionAgeMs?: number;
+  readonly maxConnectionAgeGraceMs?: number;
+  /** Server keepalive pings: interval and how long to wait for the ack. */
+  readonly keepaliveTimeMs?: number;
+  readonly keepaliveTimeoutMs?: number;
 }
 
 /** A resource as users write it: proto3 JSON with its `@type`. */
@@ -55,6 +79,12 @@ export interface XdsServer {
   updateResources(change: { upsert?: readonly ResourceJson[]; remove?: readonly ResourceKey[]; group?: string }): Promise<ApplyResult>;
   /** Counters for tests and the admin port. */
   stats(): ServerStats;
+  /**
+   * Graceful shutdown: refuse new streams (GOAWAY), end the open ones with
+   * UNAVAILABLE spread over `timeoutMs` so clients move to other replicas
+   * gradually, then stop.
+   */
+  drain(timeoutMs: number): Promise<void>;
   /** Stop accepting, end every stream, stop workers. */
   stop(): Promise<void>;
 }

@@ -27,6 +27,23 @@ Usage: npm start -- [options]
   --max-receive-bytes N         largest accepted request in bytes (default 64 MiB)
   --reload-debounce-ms N        quiet period before a config change is applied (default 200)
   --log-level LEVEL             pino level: trace|debug|info|warn|error|silent (default info)
+
+ Security
+  --tls-cert FILE --tls-key FILE  serve TLS on the xDS port (PEM)
+  --client-ca FILE              require client certificates signed by this CA (mTLS)
+  --node-id-san-regex REGEX     node id must equal group 1 of REGEX applied to a client cert SAN
+                                (e.g. '^spiffe://mesh\.local/node/(.+)$'); else PERMISSION_DENIED
+
+ Hardening
+  --admission-rate N            new streams admitted per second; more get RESOURCE_EXHAUSTED (default unlimited)
+  --admission-burst N           streams admitted at once before the rate applies (default 1000)
+  --max-names-per-request N     names one request may carry (default 250000)
+  --stream-request-rate N       requests per second per stream, averaged (default 200, burst 20000)
+  --max-connection-age-ms N     close connections after N ms (±10% jitter) so load rebalances
+  --max-connection-age-grace-ms N  time streams get to finish after that (default unlimited)
+  --keepalive-time-ms N         server keepalive ping interval (default 30000)
+  --keepalive-timeout-ms N      wait for a ping ack before closing (default 10000)
+  --drain-timeout-ms N          on SIGTERM/SIGINT: refuse new streams, end open ones over N ms, exit 0 (default 10000)
   -h, --help                    show this help
 `;
 
@@ -45,6 +62,19 @@ function intFlag(value: string | undefined, name: string, fallback: number): num
   return n;
 }
 
+function optionalInt(value: string | undefined, name: string): number | undefined {
+  return value === undefined ? undefined : intFlag(value, name, 0);
+}
+
+function readTls(certFile: string | undefined, keyFile: string | undefined, caFile: string | undefined): { cert: Buffer; key: Buffer; clientCa?: Buffer } | undefined {
+  if (certFile === undefined && keyFile === undefined) {
+    if (caFile !== undefined) throw new XdsServerError('XDS_ERR_FLAG', '--client-ca needs --tls-cert and --tls-key');
+    return undefined;
+  }
+  if (certFile === undefined || keyFile === undefined) throw new XdsServerError('XDS_ERR_FLAG', '--tls-cert and --tls-key go together');
+  return { cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile), clientCa: caFile !== undefined ? fs.readFileSync(caFile) : undefined };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -58,6 +88,19 @@ async function main(): Promise<void> {
       'max-receive-bytes': { type: 'string' },
       'reload-debounce-ms': { type: 'string' },
       'log-level': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'client-ca': { type: 'string' },
+      'node-id-san-regex': { type: 'string' },
+      'admission-rate': { type: 'string' },
+      'admission-burst': { type: 'string' },
+      'max-names-per-request': { type: 'string' },
+      'stream-request-rate': { type: 'string' },
+      'max-connection-age-ms': { type: 'string' },
+      'max-connection-age-grace-ms': { type: 'string' },
+      'keepalive-time-ms': { type: 'string' },
+      'keepalive-timeout-ms': { type: 'string' },
+      'drain-timeout-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -77,15 +120,34 @@ async function main(): Promise<void> {
     reloadDebounceMs: intFlag(values['reload-debounce-ms'], 'reload-debounce-ms', 200),
     configPath,
     logger,
+    tls: readTls(values['tls-cert'], values['tls-key'], values['client-ca']),
+    nodeIdSanPattern: values['node-id-san-regex'],
+    limits: {
+      admissionPerSecond: optionalInt(values['admission-rate'], 'admission-rate'),
+      admissionBurst: optionalInt(values['admission-burst'], 'admission-burst'),
+      maxNamesPerRequest: optionalInt(values['max-names-per-request'], 'max-names-per-request'),
+      requestsPerSecond: optionalInt(values['stream-request-rate'], 'stream-request-rate'),
+    },
+    maxConnectionAgeMs: optionalInt(values['max-connection-age-ms'], 'max-connection-age-ms'),
+    maxConnectionAgeGraceMs: optionalInt(values['max-connection-age-grace-ms'], 'max-connection-age-grace-ms'),
+    keepaliveTimeMs: optionalInt(values['keepalive-time-ms'], 'keepalive-time-ms'),
+    keepaliveTimeoutMs: optionalInt(values['keepalive-timeout-ms'], 'keepalive-timeout-ms'),
   });
+  const drainTimeoutMs = intFlag(values['drain-timeout-ms'], 'drain-timeout-ms', 10_000);
   const adminPort = intFlag(values['admin-port'], 'admin-port', 19005);
   const admin = adminPort >= 0 ? await startAdminServer(server.internals, values['admin-host'] ?? '127.0.0.1', adminPort, logger) : undefined;
   // Machine-readable line for scripts (bench, tests) that start us with --port 0.
   logger.info({ grpcPort: server.port, adminPort: admin?.port, config: configPath }, 'ready');
 
   const shutdown = (signal: string): void => {
-    logger.info({ signal }, 'shutting down');
-    void Promise.all([server.stop(), admin?.close()]).then(() => process.exit(0));
+    logger.info({ signal, drainTimeoutMs }, 'shutting down');
+    void Promise.all([server.drain(drainTimeoutMs), admin?.close()]).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'drain failed');
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));

@@ -17,14 +17,16 @@ import { ResourceStore, countChanges } from './store';
 import type { CommitResult, RemovalKey } from './store';
 import { PushScheduler } from './push';
 import type { StreamContext, StreamEvents } from './stream';
-import { addCsdsService, addDiscoveryServices, RequestCodec, ResponseCache } from './transport';
+import { addCsdsService, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker } from './transport';
 import type { AnyStream, WriteStats } from './transport';
-import { BindError, ConfigInvalidError } from './errors';
+import { BindError, ConfigInvalidError, XdsServerError } from './errors';
 import type { ApplyResult, ResourceJson, ResourceKey, ServerStats, XdsServer, XdsServerOptions } from './api-types';
 
 /** gRPC's default receive limit is 4 MiB; 100k-name requests are larger (rule F35). */
 export const DEFAULT_MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_PORT = 18000;
+export const DEFAULT_KEEPALIVE_TIME_MS = 30_000;
+export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 10_000;
 
 /** Internals the admin port and CLI read; not part of the public API. */
 export interface ServerInternals {
@@ -94,17 +96,43 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     },
   };
 
-  const grpcServer = new grpc.Server({
+  const grpcOptions: grpc.ServerOptions = {
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_BYTES,
     'grpc.max_send_message_length': -1,
+    'grpc.keepalive_time_ms': options.keepaliveTimeMs ?? DEFAULT_KEEPALIVE_TIME_MS,
+    'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS,
+    // Envoy and gRPC clients ping on idle ADS streams; do not punish them for it.
+    'grpc.http2.min_ping_interval_without_data_ms': 10_000,
+    'grpc.keepalive_permit_without_calls': 1,
+  };
+  if (options.maxConnectionAgeMs !== undefined) grpcOptions['grpc.max_connection_age_ms'] = options.maxConnectionAgeMs;
+  if (options.maxConnectionAgeGraceMs !== undefined) grpcOptions['grpc.max_connection_age_grace_ms'] = options.maxConnectionAgeGraceMs;
+  const grpcServer = new grpc.Server(grpcOptions);
+  let draining = false;
+  if (options.nodeIdSanPattern !== undefined && !options.tls?.clientCa) {
+    throw new XdsServerError('XDS_ERR_OPTIONS', 'nodeIdSanPattern (--node-id-san-regex) needs mTLS: give tls.clientCa (--client-ca) too');
+  }
+  addDiscoveryServices(grpcServer, {
+    ctx,
+    codec: new RequestCodec(root),
+    cache,
+    stats: writeStats,
+    logger: log,
+    streams,
+    admission: new Admission(options.limits),
+    identity: options.nodeIdSanPattern !== undefined ? identityChecker(options.nodeIdSanPattern) : undefined,
+    onRejected: (reason) => metrics.streamRejected(reason),
+    draining: () => draining,
   });
-  addDiscoveryServices(grpcServer, { ctx, codec: new RequestCodec(root), cache, stats: writeStats, logger: log, streams });
   addCsdsService(grpcServer, root, streams, store);
 
   const host = options.host ?? '0.0.0.0';
   const address = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? DEFAULT_PORT}`;
   const port = await new Promise<number>((resolve, reject) => {
-    grpcServer.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(new BindError(address, err)) : resolve(bound)));
+    const credentials = options.tls
+      ? grpc.ServerCredentials.createSsl(options.tls.clientCa ?? null, [{ private_key: options.tls.key, cert_chain: options.tls.cert }], options.tls.clientCa !== undefined)
+      : grpc.ServerCredentials.createInsecure();
+    grpcServer.bindAsync(address, credentials, (err, bound) => (err ? reject(new BindError(address, err)) : resolve(bound)));
   }).catch(async (err: unknown) => {
     await pool.close();
     throw err;
@@ -229,8 +257,34 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
       log.info('xDS server stopped');
     })());
 
+  const drain = async (timeoutMs: number): Promise<void> => {
+    draining = true;
+    const started = Date.now();
+    const open = [...streams];
+    log.info({ streams: open.length, timeoutMs }, 'draining: refusing new streams, ending open ones gradually');
+    const shutdownDone = new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
+    // Spread the closes over most of the window so clients do not all reconnect elsewhere at once.
+    const spreadMs = Math.max(0, timeoutMs * 0.8);
+    await Promise.all(
+      open.map(
+        (s, i) =>
+          new Promise<void>((resolve) => {
+            setTimeout(() => {
+              s.end(grpc.status.UNAVAILABLE, 'server is draining; reconnect to another replica');
+              resolve();
+            }, open.length > 1 ? (spreadMs * i) / (open.length - 1) : 0);
+          }),
+      ),
+    );
+    const left = Math.max(0, timeoutMs - (Date.now() - started));
+    await Promise.race([shutdownDone, new Promise((r) => setTimeout(r, left))]);
+    log.info({ drainedMs: Date.now() - started }, 'drain finished');
+    await stop();
+  };
+
   return {
     port,
+    drain,
     loadConfigDocuments,
     setResources,
     updateResources,

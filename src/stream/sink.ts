@@ -32,4 +32,6 @@ export interface ResponseSink<P> {
   write(plan: P): boolean;
   /** Register the callback run when a full buffer drains. */
   onDrain(callback: () => void): void;
+  /** End the call with a gRPC status (code, details). */
+  end(code: number, details: string): void;
 }

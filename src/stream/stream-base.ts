@@ -183,6 +183,13 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
     this.types.clear();
   }
 
+  /** End the stream with a status (drain, limits): closes state, then the call. */
+  end(code: number, details: string): void {
+    if (this.#closed) return;
+    this.close();
+    this.sink.end(code, details);
+  }
+
   /** Whether close() ran. */
   get closed(): boolean {
     return this.#closed;

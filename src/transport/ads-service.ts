@@ -16,6 +16,8 @@ import type { RequestCodec } from './codec';
 import type { ResponseCache } from './response-cache';
 import { DeltaCallSink, SotwCallSink } from './stream-writer';
 import type { WriteStats } from './stream-writer';
+import type { Admission, LimitVerdict } from './limits';
+import type { IdentityVerdict } from './identity';
 
 /** A stream of either variant, as the registry holds it. */
 export type AnyStream = SotwStream | DeltaStream;
@@ -29,6 +31,13 @@ export interface TransportDeps {
   readonly logger: Logger;
   /** Every open stream, for status pages and shutdown. */
   readonly streams: Set<AnyStream>;
+  readonly admission: Admission;
+  /** Checks the node id against the client certificate, when configured. */
+  readonly identity?: (call: grpc.ServerDuplexStream<Buffer, Buffer>, nodeId: string) => IdentityVerdict;
+  /** Told of every refused or limit-ended stream, by reason. */
+  onRejected?(reason: string): void;
+  /** While draining, new streams are refused with UNAVAILABLE. */
+  readonly draining: () => boolean;
 }
 
 interface ServiceSpec {
@@ -88,6 +97,17 @@ export function addDiscoveryServices(server: grpc.Server, deps: TransportDeps): 
 
 function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 'delta', typeUrl: string | undefined, deps: TransportDeps): void {
   const id = ++nextStreamId;
+  if (deps.draining()) {
+    call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'server is draining; reconnect to another replica', metadata: new grpc.Metadata() });
+    return;
+  }
+  const admitted = deps.admission.admit();
+  if (!admitted.ok) {
+    deps.onRejected?.(admitted.reason);
+    call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details: admitted.message, metadata: new grpc.Metadata() });
+    return;
+  }
+  const checkRequest = deps.admission.forStream();
   let peer = 'unknown';
   try {
     peer = call.getPeer();
@@ -112,11 +132,35 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
     call.emit('error', { code, details, metadata: new grpc.Metadata() });
   };
 
+  const refuse = (verdict: LimitVerdict): void => {
+    if (verdict.ok) return;
+    deps.onRejected?.(verdict.reason);
+    fail(grpc.status.RESOURCE_EXHAUSTED, verdict.message);
+  };
+  const verifyIdentity = (nodeId: string | undefined): boolean => {
+    if (!deps.identity || stream.node) return true;
+    const verdict = deps.identity(call, nodeId ?? '');
+    if (verdict.ok) return true;
+    deps.onRejected?.('identity');
+    fail(grpc.status.PERMISSION_DENIED, verdict.message);
+    return false;
+  };
   call.on('data', (bytes: Buffer) => {
     if (finished) return;
     try {
-      if (stream instanceof SotwStream) stream.handleRequest(deps.codec.decodeSotw(bytes));
-      else stream.handleRequest(deps.codec.decodeDelta(bytes));
+      if (stream instanceof SotwStream) {
+        const req = deps.codec.decodeSotw(bytes);
+        const verdict = checkRequest(req.resourceNames.length);
+        if (!verdict.ok) return refuse(verdict);
+        if (!verifyIdentity(req.node?.id)) return;
+        stream.handleRequest(req);
+      } else {
+        const req = deps.codec.decodeDelta(bytes);
+        const verdict = checkRequest(req.subscribe.length + req.unsubscribe.length + req.initialVersions.size);
+        if (!verdict.ok) return refuse(verdict);
+        if (!verifyIdentity(req.node?.id)) return;
+        stream.handleRequest(req);
+      }
     } catch (err) {
       if (err instanceof StreamRequestError) fail(err.grpcCode, err.message);
       else if (err instanceof MalformedRequestError) fail(grpc.status.INVALID_ARGUMENT, err.message);

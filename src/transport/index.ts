@@ -8,3 +8,6 @@ export { RequestCodec } from './codec';
 export { ResponseCache } from './response-cache';
 export type { WriteStats } from './stream-writer';
 export { addCsdsService } from './csds-service';
+export { Admission, DEFAULT_LIMITS } from './limits';
+export type { StreamLimits } from './limits';
+export { identityChecker } from './identity';

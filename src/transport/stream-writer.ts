@@ -4,7 +4,7 @@
  * the nonce, writes the Buffer, and reports backpressure so the stream
  * coalesces instead of queueing (DESIGN.md principle 4).
  */
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import type { DeltaPlan, ResponseSink, SotwPlan } from '../stream';
 import { buildDeltaBody, buildSotwBody, withNonce } from './response-builder';
 import type { ResponseCache } from './response-cache';
@@ -43,6 +43,10 @@ abstract class CallSink<P extends { typeUrl: string; nonce: string; shareKey?: u
 
   onDrain(callback: () => void): void {
     this.#call.on('drain', callback);
+  }
+
+  end(code: number, details: string): void {
+    this.#call.emit('error', { code, details, metadata: new grpc.Metadata() });
   }
 }
 
