@@ -43,7 +43,9 @@
  *
  * Names must be unique: listeners and clusters per document, routes per
  * listener; two listeners may not share address and port, and a prefix may
- * appear once per listener. Every problem names the file and the dotted path
+ * appear once per listener. A route may name only clusters of its own
+ * document (each document is translated on its own); names that clash with
+ * other documents or files are caught by the store, like any duplicate. Every problem names the file and the dotted path
  * inside it, e.g. `spec.listeners[0].routes[0].clusters[0]: cluster "ech" is
  * not defined`, and nothing from a document with problems is served.
  */

@@ -174,7 +174,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     if (resources.length === 0 && removed.length === 0 && !mustRespond) return undefined;
     const revision = String(this.ctx.store.revision);
     let shareKey: unknown;
-    if (everything) shareKey = wholeView(view, 'delta');
+    if (everything) shareKey = wholeView(view, 'delta', typeUrl);
     else if (resources.length + removed.length <= SHARE_LIMIT_NAMES) shareKey = revision + sharedKeyFor('delta', typeUrl, resources, removed);
     const nonce = this.nonces.next();
     state.lastNonce = nonce;

@@ -8,13 +8,19 @@
 import type { EncodedResource } from '../encode';
 import type { TypeView } from '../store';
 
-const deltaViewKeys = new WeakMap<TypeView, object>();
+const viewKeys = new WeakMap<TypeView, Map<string, object>>();
 
-/** Key for "every resource of this immutable view". */
-export function wholeView(view: TypeView, variant: 'sotw' | 'delta'): object {
-  if (variant === 'sotw') return view;
-  let key = deltaViewKeys.get(view);
-  if (!key) deltaViewKeys.set(view, (key = {}));
+/**
+ * Key for "every resource of this immutable view, as a response of this
+ * type and variant". The type is part of the key because empty views are
+ * one shared object for every type.
+ */
+export function wholeView(view: TypeView, variant: 'sotw' | 'delta', typeUrl: string): object {
+  let byType = viewKeys.get(view);
+  if (!byType) viewKeys.set(view, (byType = new Map()));
+  const id = `${variant} ${typeUrl}`;
+  let key = byType.get(id);
+  if (!key) byType.set(id, (key = {}));
   return key;
 }
 

@@ -124,7 +124,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     let shareKey: unknown;
     if (state.pendingAll || state.fullState) {
       resources = this.#selectAll(typeUrl, state);
-      shareKey = resources.length === view.size ? wholeView(view, 'sotw') : undefined;
+      shareKey = resources.length === view.size ? wholeView(view, 'sotw', typeUrl) : undefined;
     } else {
       const picked: EncodedResource[] = [];
       for (const n of state.pendingNames) {
