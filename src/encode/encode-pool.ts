@@ -84,6 +84,7 @@ export class EncodePool {
           file: m.file,
           location: m.location,
           refs: m.refs,
+          aliases: m.aliases,
           sotwEntry: data.subarray(m.sotwOffset, m.sotwOffset + m.sotwLength),
           deltaEntry: data.subarray(m.deltaOffset, m.deltaOffset + m.deltaLength),
         });

@@ -16,7 +16,7 @@ import '../source/dialects';
 import type { ConfigProblem, NodeGroupSpec, RawResource } from '../source/raw-resource';
 import { contentVersion } from './content-hash';
 import { ProtoJsonConverter } from './proto-json';
-import { referencesOf } from './references';
+import { aliasesOf, referencesOf } from './references';
 import type { EncodeTask, EncodeTaskResult, EncodedMeta } from './messages';
 
 const root = loadProtoRoot();
@@ -67,6 +67,7 @@ export function encodeOne(raw: RawResource, problems: ConfigProblem[]): Encoded 
       file: raw.file,
       location: raw.location,
       refs: referencesOf(raw.typeUrl, raw.body),
+      aliases: aliasesOf(raw.typeUrl, rawName, raw.body),
     },
     sotwEntry: lengthDelimited(2, anyBytes),
     deltaEntry: lengthDelimited(2, resourceMsg),

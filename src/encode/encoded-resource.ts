@@ -19,6 +19,8 @@ export interface EncodedResource {
   readonly location: string;
   /** Names it depends on (EDS cluster → CLA, listener → route config). */
   readonly refs: readonly Reference[];
+  /** Other names that resolve to this resource (VHDS: `route_config/domain`). */
+  readonly aliases: readonly string[];
   /** `DiscoveryResponse.resources` field bytes: tag, length, Any. */
   readonly sotwEntry: Buffer;
   /** `DeltaDiscoveryResponse.resources` field bytes: tag, length, Resource{version, Any, name}. */

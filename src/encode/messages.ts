@@ -34,6 +34,8 @@ export interface EncodedMeta {
   readonly file: string;
   readonly location: string;
   readonly refs: readonly Reference[];
+  /** Other names that resolve to this resource (VHDS: `route_config/domain`). */
+  readonly aliases: readonly string[];
   /** DiscoveryResponse.resources entry (tag, length, Any). */
   readonly sotwOffset: number;
   readonly sotwLength: number;

@@ -5,7 +5,7 @@
  * connection manager uses RDS needs that RouteConfiguration. These are the
  * references a config file may not leave dangling (unless allowed).
  */
-import { CLUSTER, ENDPOINT, LISTENER, ROUTE } from '../xds/type-urls';
+import { CLUSTER, ENDPOINT, LISTENER, ROUTE, VIRTUAL_HOST } from '../xds/type-urls';
 import type { Reference } from './messages';
 
 type Obj = Record<string, unknown>;
@@ -23,6 +23,19 @@ function get(obj: Obj, snake: string): unknown {
 
 function list(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
+}
+
+/**
+ * VHDS aliases of a VirtualHost named `route_config/name`: one
+ * `route_config/domain` per domain, the names Envoy asks for on demand
+ * (envoy docs: http_conn_man/vhds).
+ */
+export function aliasesOf(typeUrl: string, name: string, body: Obj): string[] {
+  if (typeUrl !== VIRTUAL_HOST) return [];
+  const slash = name.indexOf('/');
+  if (slash <= 0) return [];
+  const prefix = name.slice(0, slash);
+  return list(get(body, 'domains')).filter((d): d is string => typeof d === 'string').map((d) => `${prefix}/${d}`);
 }
 
 /** References made by one resource body. */

@@ -5,15 +5,15 @@
  * holds, so each push sends only additions and changes and reports
  * deletions and names that do not exist in `removed_resources`.
  */
-import { CLUSTER, ENDPOINT } from '../xds/type-urls';
+import { CLUSTER, ENDPOINT, VIRTUAL_HOST } from '../xds/type-urls';
 import { resourceTypeOf } from '../xds/resource-types';
-import type { EncodedResource } from '../encode';
 import type { TypeChange } from '../store';
 import { StreamBase } from './stream-base';
 import type { TypeStateBase } from './stream-base';
 import { Subscription } from './subscription';
 import type { DeltaRequest } from './requests';
-import type { DeltaPlan } from './sink';
+import type { DeltaEntry, DeltaPlan } from './sink';
+import { aliasedEntry, resolveAlias, unresolvedAliasEntry } from './vhds-alias';
 import { sharedKeyFor, wholeView } from './share-keys';
 import { KnownVersions } from './known-versions';
 
@@ -128,7 +128,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
 
   protected nextPlan(typeUrl: string, state: DeltaTypeState): DeltaPlan | undefined {
     const view = this.ctx.store.view(this.group, typeUrl);
-    const resources: EncodedResource[] = [];
+    const resources: DeltaEntry[] = [];
     const removed: string[] = [];
     const consider = (name: string): void => {
       const covered = state.sub.covers(name);
@@ -138,6 +138,16 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
         if (held !== r.version || state.force.has(name)) {
           resources.push(r);
           state.known.set(name, r.version);
+        }
+      } else if (covered && state.sub.names.has(name) && typeUrl === VIRTUAL_HOST) {
+        // Rule C24: a VHDS name may be an alias (route_config/host).
+        const target = resolveAlias(view, name);
+        if (target) {
+          if (held !== target.version || state.force.has(name)) resources.push(aliasedEntry(target, name));
+          state.known.set(name, target.version);
+        } else {
+          if (held !== MISSING || state.force.has(name)) resources.push(unresolvedAliasEntry(name));
+          state.known.set(name, MISSING);
         }
       } else if (covered && state.sub.names.has(name)) {
         // Rule C21: a subscribed name that does not exist is reported, once.

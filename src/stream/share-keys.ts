@@ -25,7 +25,7 @@ export function wholeView(view: TypeView, variant: 'sotw' | 'delta', typeUrl: st
 }
 
 /** Key for a small explicit set of resources (and removed names, for delta). */
-export function sharedKeyFor(variant: string, typeUrl: string, resources: readonly EncodedResource[], removed: readonly string[] = []): string {
+export function sharedKeyFor(variant: string, typeUrl: string, resources: readonly Pick<EncodedResource, 'name' | 'version'>[], removed: readonly string[] = []): string {
   const parts = resources.map((r) => `${r.name}\u0001${r.version}`);
   parts.sort();
   const gone = [...removed].sort();

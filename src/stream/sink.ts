@@ -16,11 +16,14 @@ export interface SotwPlan {
   readonly shareKey?: unknown;
 }
 
+/** What a delta response needs of a resource: usually the stored one, sometimes one built for an alias. */
+export type DeltaEntry = Pick<EncodedResource, 'name' | 'version' | 'deltaEntry'>;
+
 /** One DeltaDiscoveryResponse to send. */
 export interface DeltaPlan {
   readonly typeUrl: string;
   readonly systemVersionInfo: string;
-  readonly resources: readonly EncodedResource[];
+  readonly resources: readonly DeltaEntry[];
   readonly removed: readonly string[];
   readonly nonce: string;
   readonly shareKey?: unknown;

@@ -5,7 +5,7 @@ import type { EncodedResource } from '../../../src/encode';
 import { CLUSTER, ENDPOINT, LISTENER } from '../../../src/xds/type-urls';
 
 function res(typeUrl: string, name: string, version: string, extra: Partial<EncodedResource> = {}): EncodedResource {
-  return { typeUrl, name, version, group: '', file: 'f.yaml', location: `resources[${name}]`, refs: [], sotwEntry: Buffer.alloc(0), deltaEntry: Buffer.alloc(0), ...extra };
+  return { typeUrl, name, version, group: '', file: 'f.yaml', location: `resources[${name}]`, refs: [], aliases: [], sotwEntry: Buffer.alloc(0), deltaEntry: Buffer.alloc(0), ...extra };
 }
 const edsCluster = (name: string, v = 'v1'): EncodedResource => res(CLUSTER, name, v, { refs: [{ typeUrl: ENDPOINT, name, field: 'name' }] });
 
