@@ -16,6 +16,7 @@ import type { DeltaEntry, DeltaPlan } from './sink';
 import { aliasedEntry, resolveAlias, unresolvedAliasEntry } from './vhds-alias';
 import { sharedKeyFor, wholeView } from './share-keys';
 import { KnownVersions } from './known-versions';
+import { addPending } from './push-order';
 
 /** Marks a name the client was told does not exist (so it is told once). */
 const MISSING = '';
@@ -35,6 +36,8 @@ export interface DeltaTypeState extends TypeStateBase {
   readonly force: Set<string>;
   /** Respond even if empty (initial wildcard). */
   mustRespond: boolean;
+  /** Names to report in removed_resources next regardless of what the client holds (rule C20). */
+  readonly tellRemoved: Set<string>;
 }
 
 /** One delta stream (ADS or per-type). */
@@ -63,6 +66,8 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
         ackedVersion: '',
         lastNack: undefined,
         rejected: false,
+        pendingKind: 'none',
+        tellRemoved: new Set(),
       };
       this.types.set(typeUrl, state);
     }
@@ -74,19 +79,31 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
       // Rule C22: compare against initial_resource_versions; names held but no longer covered are removed.
       state.pendingAll = true;
       state.mustRespond = state.sub.wildcard;
+      addPending(state, 'updates');
     } else {
       for (const n of change.added) {
         // Rule C19: re-subscribing a held name resends it.
         state.force.add(n);
         state.pendingNames.add(n);
+        addPending(state, 'updates');
       }
-      if (change.wildcardAdded) state.pendingAll = true;
+      if (change.wildcardAdded) {
+        state.pendingAll = true;
+        addPending(state, 'updates');
+      }
+      const view = change.removed.length > 0 ? this.ctx.store.view(this.group, typeUrl) : undefined;
       for (const n of change.removed) {
-        if (state.sub.wildcard) {
-          // Rule C20: still covered by the wildcard → resend it (or report it missing).
+        if (state.sub.wildcard && view?.has(n)) {
+          // Rule C20: still covered by the wildcard → send it again.
           state.known.delete(n);
           state.force.add(n);
           state.pendingNames.add(n);
+          addPending(state, 'updates');
+        } else if (state.sub.wildcard) {
+          // Rule C20: the wildcard does not cover it (it does not exist) → removed_resources.
+          state.known.delete(n);
+          state.tellRemoved.add(n);
+          addPending(state, 'updates');
         } else {
           state.known.delete(n);
           state.pendingNames.delete(n);
@@ -96,15 +113,29 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
         for (const n of state.known.keys()) if (!state.sub.names.has(n)) state.known.delete(n);
       }
     }
-    this.flush();
+    this.requestFlush();
   }
 
   protected markChanges(changes: ReadonlyMap<string, TypeChange>): void {
     for (const [typeUrl, change] of changes) {
       const state = this.types.get(typeUrl);
-      if (!state || state.pendingAll) continue;
-      for (const n of change.updated) if (state.sub.covers(n)) state.pendingNames.add(n);
-      for (const n of change.removed) if (state.known.has(n)) state.pendingNames.add(n);
+      if (!state) continue;
+      if (state.pendingAll) {
+        addPending(state, 'updates');
+        continue;
+      }
+      for (const n of change.updated) {
+        if (state.sub.covers(n)) {
+          state.pendingNames.add(n);
+          addPending(state, 'updates');
+        }
+      }
+      for (const n of change.removed) {
+        if (state.known.has(n)) {
+          state.pendingNames.add(n);
+          addPending(state, 'removals');
+        }
+      }
     }
     // Rule D27: a changed EDS cluster needs its ClusterLoadAssignment again, even unchanged.
     const clusters = changes.get(CLUSTER);
@@ -116,6 +147,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
           if (ref.typeUrl === ENDPOINT && eds.sub.covers(ref.name) && eds.known.has(ref.name)) {
             eds.force.add(ref.name);
             eds.pendingNames.add(ref.name);
+            addPending(eds, 'updates');
           }
         }
       }
@@ -123,7 +155,20 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
   }
 
   protected hasPending(state: DeltaTypeState): boolean {
-    return state.pendingAll || state.pendingNames.size > 0 || state.mustRespond;
+    return state.pendingAll || state.pendingNames.size > 0 || state.mustRespond || state.tellRemoved.size > 0;
+  }
+
+  protected clustersWarming(): boolean {
+    const cds = this.types.get(CLUSTER);
+    if (!cds) return false;
+    const eds = this.types.get(ENDPOINT);
+    const view = this.ctx.store.view(this.group, CLUSTER);
+    for (const name of cds.known.keys()) {
+      for (const ref of view.get(name)?.refs ?? []) {
+        if (ref.typeUrl === ENDPOINT && !(eds?.sub.covers(ref.name) && eds.known.has(ref.name))) return true;
+      }
+    }
+    return false;
   }
 
   protected nextPlan(typeUrl: string, state: DeltaTypeState): DeltaPlan | undefined {
@@ -174,6 +219,8 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     } else {
       for (const n of state.pendingNames) consider(n);
     }
+    for (const n of state.tellRemoved) if (!removed.includes(n) && !resources.some((r) => r.name === n)) removed.push(n);
+    state.tellRemoved.clear();
     if (everything) state.known.resetTo(view);
     else state.known.maybeRebase(view);
     const mustRespond = state.mustRespond;

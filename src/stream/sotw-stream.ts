@@ -16,6 +16,7 @@ import { Subscription } from './subscription';
 import type { SotwRequest } from './requests';
 import type { SotwPlan } from './sink';
 import { sharedKeyFor, wholeView } from './share-keys';
+import { addPending } from './push-order';
 
 /** Per-type SotW state. */
 export interface SotwTypeState extends TypeStateBase {
@@ -58,6 +59,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
         ackedVersion: '',
         lastNack: undefined,
         rejected: false,
+        pendingKind: 'none',
       };
       this.types.set(typeUrl, state);
     }
@@ -70,6 +72,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     if (first) {
       state.pendingAll = true;
       state.mustRespond = state.sub.wildcard || state.fullState;
+      addPending(state, 'updates');
       // Rule B15: a reconnecting client that already holds the current version needs nothing.
       if (req.versionInfo !== '' && req.versionInfo === this.#versionOf(typeUrl, state, this.#selectAll(typeUrl, state))) {
         state.pendingAll = false;
@@ -84,8 +87,9 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
       } else {
         for (const n of change.added) state.pendingNames.add(n);
       }
+      addPending(state, 'updates');
     }
-    this.flush();
+    this.requestFlush();
   }
 
   protected markChanges(changes: ReadonlyMap<string, TypeChange>): void {
@@ -93,12 +97,20 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
       const state = this.types.get(typeUrl);
       if (!state) continue;
       if (state.fullState) {
-        if (state.sub.wildcard ? true : touches(state.sub, change)) {
+        const updated = state.sub.wildcard ? change.updated.length > 0 : change.updated.some((n) => state.sub.names.has(n));
+        const removed = state.sub.wildcard ? change.removed.length > 0 : change.removed.some((n) => state.sub.names.has(n));
+        if (updated || removed) {
           state.pendingAll = true;
           state.mustRespond = true;
+          addPending(state, updated ? 'updates' : 'removals');
         }
-      } else if (!state.pendingAll) {
-        for (const n of change.updated) if (state.sub.covers(n)) state.pendingNames.add(n);
+      } else {
+        for (const n of change.updated) {
+          if (state.sub.covers(n)) {
+            if (!state.pendingAll) state.pendingNames.add(n);
+            addPending(state, 'updates');
+          }
+        }
       }
     }
     // Rule D27: a changed EDS cluster needs its ClusterLoadAssignment again.
@@ -108,7 +120,10 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
       const view = this.ctx.store.view(this.group, CLUSTER);
       for (const name of clusters.updated) {
         for (const ref of view.get(name)?.refs ?? []) {
-          if (ref.typeUrl === ENDPOINT && eds.sub.covers(ref.name)) eds.pendingNames.add(ref.name);
+          if (ref.typeUrl === ENDPOINT && eds.sub.covers(ref.name)) {
+            eds.pendingNames.add(ref.name);
+            addPending(eds, 'updates');
+          }
         }
       }
     }
@@ -116,6 +131,16 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
 
   protected hasPending(state: SotwTypeState): boolean {
     return state.pendingAll || state.pendingNames.size > 0 || state.mustRespond;
+  }
+
+  protected clustersWarming(): boolean {
+    const cds = this.types.get(CLUSTER);
+    if (!cds || cds.sentVersion === '') return false;
+    const eds = this.types.get(ENDPOINT);
+    for (const cluster of this.#selectAll(CLUSTER, cds)) {
+      for (const ref of cluster.refs) if (ref.typeUrl === ENDPOINT && !eds?.sub.covers(ref.name)) return true;
+    }
+    return false;
   }
 
   protected nextPlan(typeUrl: string, state: SotwTypeState): SotwPlan | undefined {
@@ -164,11 +189,6 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
   }
 }
 
-function touches(sub: Subscription, change: TypeChange): boolean {
-  for (const n of change.updated) if (sub.names.has(n)) return true;
-  for (const n of change.removed) if (sub.names.has(n)) return true;
-  return false;
-}
 
 const allCache = new WeakMap<TypeView, readonly EncodedResource[]>();
 const versionCache = new WeakMap<readonly EncodedResource[], string>();

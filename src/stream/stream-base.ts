@@ -7,6 +7,8 @@
  */
 import type { Logger } from 'pino';
 import { compareSendOrder } from '../xds/resource-types';
+import { ROUTE_HOLD_MAX_MS, mayPushNow } from './push-order';
+import type { PendingKind } from './push-order';
 import type { TypeChange } from '../store';
 import type { Watch, CancelWatch } from '../push';
 import { ANONYMOUS_NODE } from './requests';
@@ -28,6 +30,8 @@ export interface TypeStateBase {
   lastNack: { version: string; message: string; at: number } | undefined;
   /** The latest reply for this type was a NACK (cleared by the next ACK). */
   rejected: boolean;
+  /** Kind of pending work, for make-before-break ordering (push-order.ts). */
+  pendingKind: PendingKind;
 }
 
 /** Common skeleton of one ADS or per-type stream. */
@@ -47,6 +51,10 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
   #closed = false;
   /** When the oldest change not yet written to this stream was committed (performance.now()). */
   #dirtySince: number | undefined;
+  /** When a response was first held back for ordering, and the timer that ends the hold. */
+  #holdSince: number | undefined;
+  #holdTimer: NodeJS.Timeout | undefined;
+  #flushQueued = false;
 
   constructor(ctx: StreamContext, sink: ResponseSink<P>, peer: string, fixedTypeUrl: string | undefined, streamId: number) {
     this.ctx = ctx;
@@ -150,14 +158,39 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
   /** Whether the type has anything pending. */
   protected abstract hasPending(state: S): boolean;
 
+  /**
+   * Flush after the current burst of requests: a client often sends an ACK
+   * and a new subscription back to back, and both should be seen before
+   * anything is sent.
+   */
+  protected requestFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    setImmediate(() => {
+      this.#flushQueued = false;
+      this.flush();
+    });
+  }
+
+  /** Whether an EDS cluster the client holds still lacks an endpoints subscription (Envoy is warming it). */
+  protected abstract clustersWarming(): boolean;
+
   /** Send pending responses, CDS → EDS → LDS → RDS …, until the buffer is full. */
   flush(): void {
     if (this.#closed || this.#blocked || !this.#node) return;
     const due = [...this.types].filter(([, s]) => !s.awaitingAck && this.hasPending(s));
+    let held = false;
     if (due.length > 0) {
       due.sort((a, b) => compareSendOrder(a[0], b[0]));
+      const holdExpired = this.#holdSince !== undefined && performance.now() - this.#holdSince >= ROUTE_HOLD_MAX_MS;
       for (const [typeUrl, state] of due) {
+        // Per-type services are independent streams: ordering applies to ADS only.
+        if (this.fixedTypeUrl === undefined && !holdExpired && !mayPushNow(typeUrl, state, this.types, () => this.clustersWarming())) {
+          held = true;
+          continue;
+        }
         const plan = this.nextPlan(typeUrl, state);
+        state.pendingKind = 'none';
         if (!plan) continue;
         state.awaitingAck = true;
         const more = this.sink.write(plan);
@@ -168,7 +201,25 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
         }
       }
     }
+    this.#trackHold(held);
     if (this.#dirtySince !== undefined && ![...this.types.values()].some((s) => this.hasPending(s))) this.#dirtySince = undefined;
+  }
+
+  #trackHold(held: boolean): void {
+    if (!held) {
+      this.#holdSince = undefined;
+      clearTimeout(this.#holdTimer);
+      this.#holdTimer = undefined;
+      return;
+    }
+    this.#holdSince ??= performance.now();
+    if (!this.#holdTimer) {
+      this.#holdTimer = setTimeout(() => {
+        this.#holdTimer = undefined;
+        this.flush();
+      }, ROUTE_HOLD_MAX_MS + 1);
+      this.#holdTimer.unref();
+    }
   }
 
   /** Stop watching; called by the transport when the call ends. */
@@ -176,6 +227,7 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
     if (this.#closed) return;
     this.#closed = true;
     this.#cancel?.();
+    clearTimeout(this.#holdTimer);
     if (this.#node) {
       this.log.info({ durationMs: Date.now() - this.openedAt }, 'stream closed');
       this.ctx.events.onStreamClose?.(this.variant, this.#node);

@@ -1,0 +1,59 @@
+/**
+ * @module stream/push-order
+ * Make-before-break across types on one ADS stream (xds-protocol.md D26,
+ * xds_protocol.rst §Eventual consistency considerations): clusters and their
+ * endpoints go before the listeners and routes that use them, and removals of
+ * clusters and endpoints wait until routes no longer point at them.
+ *
+ * - Route-side types (LDS, RDS, SRDS, VHDS) are held while cluster-side types
+ *   (CDS, EDS) have updates on the way or unacknowledged, or while an EDS
+ *   cluster the client holds has no endpoints subscription yet (Envoy is
+ *   still warming it).
+ * - Cluster-side removals are held while route-side types are busy.
+ * - No hold lasts longer than ROUTE_HOLD_MAX_MS, so a client that never ACKs
+ *   still gets its config.
+ */
+import { CLUSTER, ENDPOINT, LISTENER, ROUTE, SCOPED_ROUTE, VIRTUAL_HOST } from '../xds/type-urls';
+
+/** Longest a response is held for ordering before it is sent anyway. */
+export const ROUTE_HOLD_MAX_MS = 2_000;
+
+const CLUSTER_SIDE = new Set<string>([CLUSTER, ENDPOINT]);
+const ROUTE_SIDE = new Set<string>([LISTENER, ROUTE, SCOPED_ROUTE, VIRTUAL_HOST]);
+
+/** What pending work a type has: decides which ordering rule applies. */
+export type PendingKind = 'none' | 'updates' | 'removals';
+
+/** The part of per-type state ordering looks at. */
+export interface OrderedTypeState {
+  awaitingAck: boolean;
+  pendingKind: PendingKind;
+}
+
+/** Add pending work of `kind` to a state (updates dominate removals). */
+export function addPending(state: OrderedTypeState, kind: 'updates' | 'removals'): void {
+  if (kind === 'updates' || state.pendingKind === 'none') state.pendingKind = kind;
+}
+
+/** Whether the type may be sent now, given every type's state on the stream. */
+export function mayPushNow(
+  typeUrl: string,
+  state: OrderedTypeState,
+  types: ReadonlyMap<string, OrderedTypeState>,
+  clustersWarming: () => boolean,
+): boolean {
+  if (ROUTE_SIDE.has(typeUrl)) {
+    for (const t of CLUSTER_SIDE) {
+      const s = types.get(t);
+      if (s && (s.awaitingAck || s.pendingKind === 'updates')) return false;
+    }
+    return !clustersWarming();
+  }
+  if (CLUSTER_SIDE.has(typeUrl) && state.pendingKind === 'removals') {
+    for (const t of ROUTE_SIDE) {
+      const s = types.get(t);
+      if (s && (s.awaitingAck || s.pendingKind !== 'none')) return false;
+    }
+  }
+  return true;
+}

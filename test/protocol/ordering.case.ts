@@ -1,0 +1,104 @@
+/**
+ * @module test/protocol/ordering.case
+ * Contract cases for ordering on one ADS stream (rules D26, D27), run
+ * against both variants with the Envoy-like client, which ACKs each
+ * response and subscribes to endpoints as soon as it learns a cluster.
+ * Order is read from the stream's response log.
+ */
+import { it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { hasClusterTimeout, routeTarget } from '../helpers/inspect';
+import type { Harness } from '../helpers/harness';
+import { EnvoyLike } from '../helpers/envoy-like';
+import type { Received } from '../helpers/ads-client';
+import { T } from '../helpers/service-paths';
+import { EXAMPLE, cla, cluster, exampleResources, route, waitFor } from '../helpers/server';
+
+const CONVERGE_MS = 5_000;
+
+function indexOf(log: readonly Received[], from: number, pred: (r: Received) => boolean): number {
+  for (let i = from; i < log.length; i++) if (pred(log[i] as Received)) return i;
+  return -1;
+}
+
+/** The responses from `from` on, one line each, for failure messages. */
+function trace(log: readonly Received[], from: number): string {
+  return log.slice(from).map((r) => `\n  #${r.index} ${r.typeUrl.split('.').pop()} [${r.names.join(',')}]${r.removed.length ? ` removed [${r.removed.join(',')}]` : ''}`).join('');
+}
+
+function has(r: Received, typeUrl: string, name: string): boolean {
+  return r.typeUrl === typeUrl && r.names.includes(name);
+}
+
+function routesTo(r: Received, clusterName: string): boolean {
+  return r.typeUrl === T.ROUTE && r.resources.some((x) => x.name === EXAMPLE.route && routeTarget(x.body) === clusterName);
+}
+
+/** Start an Envoy-like client on the example config and wait until it has all of it. */
+async function convergedEnvoy(h: Harness, extra: Parameters<Harness['ts']['set']>[0] = []): Promise<EnvoyLike> {
+  await h.ts.set([...exampleResources(), ...extra]);
+  const envoy = await EnvoyLike.start(h.ts.port, { variant: h.variant });
+  h.onCleanup(() => envoy.close());
+  await envoy.waitUntil(() => envoy.routes.has(EXAMPLE.route) && envoy.clusters.size === 1 + extra.filter((r) => r['@type'] === T.CLUSTER).length, CONVERGE_MS, 'the example config');
+  return envoy;
+}
+
+/** Add cluster new_cluster (EDS) and point the route at it in one batch; return the response log and indices. */
+async function addClusterAndRoute(h: Harness): Promise<{ log: Received[]; cds: number; eds: number; rds: number; seen: string }> {
+  const envoy = await convergedEnvoy(h);
+  const log = envoy.streams[0]?.responses ?? [];
+  const mark = log.length;
+  await h.ts.update({ upsert: [cluster('new_cluster', { eds: true }), cla('new_cluster', [9090]), route(EXAMPLE.route, 'new_cluster')] });
+  await envoy.waitUntil(() => routeTarget(envoy.routes.get(EXAMPLE.route)) === 'new_cluster' && envoy.endpoints.has('new_cluster'), CONVERGE_MS, 'the new route and cluster');
+  return {
+    log,
+    cds: indexOf(log, mark, (r) => has(r, T.CLUSTER, 'new_cluster')),
+    eds: indexOf(log, mark, (r) => has(r, T.ENDPOINT, 'new_cluster')),
+    rds: indexOf(log, mark, (r) => routesTo(r, 'new_cluster')),
+    seen: trace(log, mark),
+  };
+}
+
+/** Register the D-rule cases. */
+export function orderingCases(h: Harness): void {
+  it('D26: a route to a new cluster is sent after the CDS response that adds the cluster', async () => {
+    const { cds, rds, seen } = await addClusterAndRoute(h);
+    assert.ok(cds >= 0 && rds >= 0, `cds #${cds}, rds #${rds}${seen}`);
+    assert.ok(cds < rds, `RDS (#${rds}) referenced new_cluster before CDS (#${cds}) added it${seen}`);
+  });
+
+  it('D26: a route to a new cluster is sent after the EDS response that warms the cluster', async () => {
+    const { cds, eds, rds, seen } = await addClusterAndRoute(h);
+    assert.ok(cds < eds, `EDS (#${eds}) before CDS (#${cds})${seen}`);
+    assert.ok(eds < rds, `RDS (#${rds}) referenced new_cluster before its endpoints were sent (EDS #${eds})${seen}`);
+  });
+
+  it('D26: removing a cluster and repointing its route in one change sends RDS before the cluster is dropped', async () => {
+    const envoy = await convergedEnvoy(h, [cluster('other', { eds: true }), cla('other', [9091])]);
+    const log = envoy.streams[0]?.responses ?? [];
+    const mark = log.length;
+    await h.ts.update({
+      upsert: [route(EXAMPLE.route, 'other')],
+      remove: [{ typeUrl: T.CLUSTER, name: EXAMPLE.cluster }, { typeUrl: T.ENDPOINT, name: EXAMPLE.cluster }],
+    });
+    await envoy.waitUntil(() => !envoy.clusters.has(EXAMPLE.cluster) && routeTarget(envoy.routes.get(EXAMPLE.route)) === 'other', CONVERGE_MS, 'the cluster removal');
+    const rds = indexOf(log, mark, (r) => routesTo(r, 'other'));
+    const cdsDrop = indexOf(log, mark, (r) => r.typeUrl === T.CLUSTER && (h.variant === 'sotw' ? !r.names.includes(EXAMPLE.cluster) : r.removed.includes(EXAMPLE.cluster)));
+    const edsDrop = indexOf(log, mark, (r) => r.typeUrl === T.ENDPOINT && r.removed.includes(EXAMPLE.cluster));
+    const seen = trace(log, mark);
+    assert.ok(rds >= 0 && cdsDrop >= 0, `rds #${rds}, cds drop #${cdsDrop}${seen}`);
+    assert.ok(rds < cdsDrop, `CDS dropped ${EXAMPLE.cluster} (#${cdsDrop}) while the route still pointed at it (RDS #${rds})${seen}`);
+    if (edsDrop >= 0) assert.ok(rds < edsDrop, `EDS removed ${EXAMPLE.cluster} (#${edsDrop}) before RDS (#${rds})${seen}`);
+  });
+
+  it('D27: changing an EDS cluster re-sends its unchanged endpoints after the CDS response', async () => {
+    const envoy = await convergedEnvoy(h);
+    const log = envoy.streams[0]?.responses ?? [];
+    const mark = log.length;
+    await h.ts.update({ upsert: [cluster(EXAMPLE.cluster, { eds: true, timeoutSeconds: 9 })] });
+    const changed = (r: Received): boolean => r.typeUrl === T.CLUSTER && hasClusterTimeout(r, EXAMPLE.cluster, 9);
+    await waitFor(() => indexOf(log, mark, changed) >= 0, CONVERGE_MS, 'the changed cluster');
+    const cds = indexOf(log, mark, changed);
+    await waitFor(() => indexOf(log, cds + 1, (r) => has(r, T.ENDPOINT, EXAMPLE.cluster)) >= 0, CONVERGE_MS, `an EDS response for ${EXAMPLE.cluster} after CDS #${cds}`);
+  });
+}
