@@ -42,6 +42,14 @@ export function parseConfigText(text: string, file: string): ParsedConfig {
   const resources: RawResource[] = [];
   const groups: NodeGroupSpec[] = [];
   const problems: ConfigProblem[] = [];
+  if (file.toLowerCase().endsWith('.json')) {
+    // JSON files get JSON's own error messages, not a YAML parser's.
+    try {
+      JSON.parse(text);
+    } catch (err) {
+      return { resources, groups, problems: [{ file, message: `invalid JSON: ${(err as Error).message}` }] };
+    }
+  }
   let docs;
   try {
     docs = parseAllDocuments(text, { prettyErrors: true });

@@ -43,3 +43,8 @@ test('an unknown top-level key is an error, and a bad regex in a matcher too', (
   const bad = parseConfigText('node_groups:\n  - name: g\n    match: { id: "(" }\n', 'a.yaml');
   assert.match(formatProblem(bad.problems[0]!), /match\.id: invalid regular expression/);
 });
+
+test('a .json file with a syntax error gets a JSON error message', () => {
+  const parsed = parseConfigText('{"resources": [}', 'bad.json');
+  assert.match(formatProblem(parsed.problems[0]!), /^bad\.json: invalid JSON: /);
+});
