@@ -32,8 +32,29 @@ const WRAPPERS = new Set([
   'google.protobuf.BoolValue', 'google.protobuf.StringValue', 'google.protobuf.BytesValue',
 ]);
 
+// protobufjs computes fullName by walking parents on every access; these
+// caches keep the per-field work of a large config to map lookups.
+const fullNames = new WeakMap<protobuf.Type, string>();
+const ruleFields = new WeakMap<protobuf.Type, protobuf.Field[]>();
+const camelNames = new Map<string, string>();
+
 function fullName(type: protobuf.Type): string {
-  return type.fullName.startsWith('.') ? type.fullName.slice(1) : type.fullName;
+  let name = fullNames.get(type);
+  if (name === undefined) {
+    name = type.fullName.startsWith('.') ? type.fullName.slice(1) : type.fullName;
+    fullNames.set(type, name);
+  }
+  return name;
+}
+
+/** Fields of `type` that carry protoc-gen-validate rules. */
+function fieldsWithRules(type: protobuf.Type): protobuf.Field[] {
+  let fields = ruleFields.get(type);
+  if (!fields) {
+    fields = type.fieldsArray.filter((f) => f.options && Object.keys(f.options).some((k) => k.startsWith('(validate.rules)')));
+    ruleFields.set(type, fields);
+  }
+  return fields;
 }
 
 function isPlainObject(value: Json): value is Plain {
@@ -41,7 +62,12 @@ function isPlainObject(value: Json): value is Plain {
 }
 
 function camel(name: string): string {
-  return name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  let out = camelNames.get(name);
+  if (out === undefined) {
+    out = name.includes('_') ? name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()) : name;
+    if (camelNames.size < 100_000) camelNames.set(name, out);
+  }
+  return out;
 }
 
 function joinPath(base: string, key: string): string {
@@ -71,6 +97,21 @@ export class ProtoJsonConverter {
   /** Encode a converted object; the caller has already checked it. */
   encode(type: protobuf.Type, value: Plain): Uint8Array {
     return type.encode(type.fromObject(value)).finish();
+  }
+
+  readonly #types = new Map<string, protobuf.Type | null>();
+
+  #lookup(messageName: string): protobuf.Type | undefined {
+    let type = this.#types.get(messageName);
+    if (type === undefined) {
+      try {
+        type = this.#root.lookupType(messageName);
+      } catch {
+        type = null;
+      }
+      if (this.#types.size < 10_000) this.#types.set(messageName, type);
+    }
+    return type ?? undefined;
   }
 
   #fail(field: string, message: string): undefined {
@@ -214,12 +255,8 @@ export class ProtoJsonConverter {
     const typeUrl = json['@type'];
     if (typeof typeUrl !== 'string' || typeUrl === '') return this.#fail(joinPath(path, '@type'), 'an Any needs "@type"');
     const messageName = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
-    let inner: protobuf.Type;
-    try {
-      inner = this.#root.lookupType(messageName);
-    } catch {
-      return this.#fail(joinPath(path, '@type'), `unknown type "${typeUrl}": no loaded proto defines ${messageName}`);
-    }
+    const inner = this.#lookup(messageName);
+    if (!inner) return this.#fail(joinPath(path, '@type'), `unknown type "${typeUrl}": no loaded proto defines ${messageName}`);
     const wellKnownJson = fullName(inner).startsWith('google.protobuf.') && 'value' in json;
     const body: Json = wellKnownJson ? json['value'] : withoutKey(json, '@type');
     const before = this.#errors.length;
@@ -293,44 +330,44 @@ export class ProtoJsonConverter {
         this.#fail(joinPath(path, snake(oneof.name)), `one of ${oneof.oneof.map(snake).join(', ')} is required`);
       }
     }
-    for (const field of type.fieldsArray) {
+    for (const field of fieldsWithRules(type)) {
       const rules = field.options;
       if (!rules) continue;
-      const fieldPath = joinPath(path, writtenAs.get(field.name) ?? snake(field.name));
+      // Built only on failure: most fields pass and the path string is not free.
+      const at = (): string => joinPath(path, writtenAs.get(field.name) ?? snake(field.name));
       const value = out[field.name];
       // A oneof member is only ever required when its oneof picked it.
       if (rules['(validate.rules).message.required'] === true && value === undefined && !field.partOf) {
-        this.#fail(fieldPath, 'is required');
+        this.#fail(at(), 'is required');
         continue;
       }
       if (field.repeated) {
         const count = Array.isArray(value) ? value.length : value && typeof value === 'object' ? Object.keys(value).length : 0;
         const min = rules['(validate.rules).repeated.min_items'] ?? rules['(validate.rules).map.min_pairs'];
-        if (typeof min === 'number' && count < min) this.#fail(fieldPath, `needs at least ${min} item(s), has ${count}`);
+        if (typeof min === 'number' && count < min) this.#fail(at(), `needs at least ${min} item(s), has ${count}`);
         const max = rules['(validate.rules).repeated.max_items'];
-        if (typeof max === 'number' && count > max) this.#fail(fieldPath, `allows at most ${max} item(s), has ${count}`);
+        if (typeof max === 'number' && count > max) this.#fail(at(), `allows at most ${max} item(s), has ${count}`);
         continue;
       }
       if (field.type === 'string' && !field.partOf) {
         const s = typeof value === 'string' ? value : '';
         const minLen = rules['(validate.rules).string.min_len'] ?? rules['(validate.rules).string.min_bytes'];
         if (typeof minLen === 'number' && s.length < minLen) {
-          this.#fail(fieldPath, minLen === 1 ? 'must not be empty' : `must be at least ${minLen} characters`);
+          this.#fail(at(), minLen === 1 ? 'must not be empty' : `must be at least ${minLen} characters`);
         }
         const maxBytes = rules['(validate.rules).string.max_bytes'];
-        if (typeof maxBytes === 'number' && Buffer.byteLength(s) > maxBytes) this.#fail(fieldPath, `is longer than ${maxBytes} bytes`);
+        if (typeof maxBytes === 'number' && Buffer.byteLength(s) > maxBytes) this.#fail(at(), `is longer than ${maxBytes} bytes`);
         continue;
       }
       if (typeof value === 'number') {
-        const kind = field.type;
-        const bound = (op: string): unknown => rules[`(validate.rules).${kind}.${op}`];
-        const gt = bound('gt'), gte = bound('gte'), lt = bound('lt'), lte = bound('lte');
-        if (typeof gt === 'number' && !(value > gt)) this.#fail(fieldPath, `${value} must be greater than ${gt}`);
-        if (typeof gte === 'number' && !(value >= gte)) this.#fail(fieldPath, `${value} must be at least ${gte}`);
-        if (typeof lt === 'number' && !(value < lt)) this.#fail(fieldPath, `${value} must be less than ${lt}`);
-        if (typeof lte === 'number' && !(value <= lte)) this.#fail(fieldPath, `${value} must be at most ${lte}`);
+        const prefix = `(validate.rules).${field.type}.`;
+        const gt = rules[prefix + 'gt'], gte = rules[prefix + 'gte'], lt = rules[prefix + 'lt'], lte = rules[prefix + 'lte'];
+        if (typeof gt === 'number' && !(value > gt)) this.#fail(at(), `${value} must be greater than ${gt}`);
+        if (typeof gte === 'number' && !(value >= gte)) this.#fail(at(), `${value} must be at least ${gte}`);
+        if (typeof lt === 'number' && !(value < lt)) this.#fail(at(), `${value} must be less than ${lt}`);
+        if (typeof lte === 'number' && !(value <= lte)) this.#fail(at(), `${value} must be at most ${lte}`);
         if (rules['(validate.rules).enum.defined_only'] === true && field.resolvedType instanceof protobuf.Enum) {
-          if (field.resolvedType.valuesById[value] === undefined) this.#fail(fieldPath, `${value} is not a defined value of ${field.resolvedType.name}`);
+          if (field.resolvedType.valuesById[value] === undefined) this.#fail(at(), `${value} is not a defined value of ${field.resolvedType.name}`);
         }
       }
     }
