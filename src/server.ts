@@ -84,6 +84,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   const ctx: StreamContext = {
     store,
     scheduler,
+    isReady: () => store.revision > 0,
     logger: logger.child({ component: 'stream' }),
     events,
     isKnownType(typeUrl: string): boolean {
@@ -128,16 +129,6 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
 
   const host = options.host ?? '0.0.0.0';
   const address = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? DEFAULT_PORT}`;
-  const port = await new Promise<number>((resolve, reject) => {
-    const credentials = options.tls
-      ? grpc.ServerCredentials.createSsl(options.tls.clientCa ?? null, [{ private_key: options.tls.key, cert_chain: options.tls.cert }], options.tls.clientCa !== undefined)
-      : grpc.ServerCredentials.createInsecure();
-    grpcServer.bindAsync(address, credentials, (err, bound) => (err ? reject(new BindError(address, err)) : resolve(bound)));
-  }).catch(async (err: unknown) => {
-    await pool.close();
-    throw err;
-  });
-
   let loaded = false;
   let applyChain: Promise<unknown> = Promise.resolve();
   const allowDangling = options.allowDanglingReferences ?? false;
@@ -155,10 +146,13 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     if (!result.ok) return reject(label, result.problems);
     for (const w of result.warnings) log.warn({ problem: formatProblem(w) }, 'serving a dangling reference (--allow-dangling-references)');
     const { updated, removed } = countChanges(result.changes);
+    const firstCommit = !loaded;
     loaded = true;
     metrics.reload('accepted');
     log.info({ source: label, revision: result.changes.revision, updated, removed, resources: outcome.resources.length }, 'configuration applied');
     scheduler.publish(result.changes);
+    // Streams opened before the first batch were held (see isReady); even an empty first batch answers them.
+    if (firstCommit) scheduler.flushAll();
     return { ok: true, revision: result.changes.revision, updated, removed };
   }
 
@@ -224,6 +218,19 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     fileSource = new FileSource(configPath, logger, options.reloadDebounceMs);
     fileSource.watch(() => void reload());
   }
+
+  // Bind only now: a node that (re)connects must never see an empty store
+  // before the first configuration is loaded (it would delete what it has).
+  const port = await new Promise<number>((resolve, reject) => {
+    const credentials = options.tls
+      ? grpc.ServerCredentials.createSsl(options.tls.clientCa ?? null, [{ private_key: options.tls.key, cert_chain: options.tls.cert }], options.tls.clientCa !== undefined)
+      : grpc.ServerCredentials.createInsecure();
+    grpcServer.bindAsync(address, credentials, (err, bound) => (err ? reject(new BindError(address, err)) : resolve(bound)));
+  }).catch(async (err: unknown) => {
+    fileSource?.close();
+    await pool.close();
+    throw err;
+  });
 
   log.info({ address: `${host}:${port}`, workers: pool.threads }, 'xDS server listening');
 

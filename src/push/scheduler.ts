@@ -57,6 +57,12 @@ export class PushScheduler {
     this.#scheduleFlush();
   }
 
+  /** Flush every watch (after the first commit, which may have changed nothing). */
+  flushAll(): void {
+    for (const set of this.#byGroup.values()) for (const w of set) this.#dirty.add(w);
+    this.#scheduleFlush();
+  }
+
   #scheduleFlush(): void {
     if (this.#flushScheduled || this.#dirty.size === 0) return;
     this.#flushScheduled = true;

@@ -23,7 +23,16 @@ export interface ErrorDetail {
 export interface SotwRequest {
   readonly versionInfo: string;
   readonly node?: NodeInfo;
+  /** The names (may be decoded lazily, on first access). */
   readonly resourceNames: readonly string[];
+  /** How many names, without decoding them. */
+  readonly nameCount: number;
+  /**
+   * The raw `resource_names` bytes, interned: equal lists are the same Buffer
+   * object, so `===` says "unchanged" without decoding. Undefined when empty
+   * or not contiguous.
+   */
+  readonly namesKey?: Buffer;
   readonly typeUrl: string;
   readonly responseNonce: string;
   readonly errorDetail?: ErrorDetail;

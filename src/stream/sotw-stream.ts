@@ -29,7 +29,11 @@ export interface SotwTypeState extends TypeStateBase {
   readonly pendingNames: Set<string>;
   /** Respond even if the response would be empty (initial wildcard, full-state change). */
   mustRespond: boolean;
+  /** Interned bytes of the last resource_names list (shared by streams with equal lists). */
+  namesKey: Buffer | undefined;
 }
+
+const NO_CHANGE = { added: [], removed: [], wildcardAdded: false, wildcardRemoved: false } as const;
 
 const SHARE_LIMIT_NAMES = 64;
 
@@ -60,6 +64,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
         lastNack: undefined,
         rejected: false,
         pendingKind: 'none',
+        namesKey: undefined,
       };
       this.types.set(typeUrl, state);
     }
@@ -68,7 +73,10 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
       if (req.responseNonce !== state.lastNonce) return;
       this.settle(typeUrl, state, req.errorDetail, req.versionInfo);
     }
-    const change = state.sub.applySotw(req.resourceNames, state.wildcardCapable, this.canonicalFor(typeUrl));
+    // The interned names bytes say "same list as last time" without decoding a name.
+    const unchangedNames = !first && req.namesKey !== undefined && req.namesKey === state.namesKey;
+    const change = unchangedNames ? NO_CHANGE : state.sub.applySotw(req.resourceNames, state.wildcardCapable, this.canonicalFor(typeUrl));
+    state.namesKey = req.namesKey;
     if (first) {
       state.pendingAll = true;
       state.mustRespond = state.sub.wildcard || state.fullState;

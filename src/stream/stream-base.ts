@@ -177,7 +177,7 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
 
   /** Send pending responses, CDS → EDS → LDS → RDS …, until the buffer is full. */
   flush(): void {
-    if (this.#closed || this.#blocked || !this.#node) return;
+    if (this.#closed || this.#blocked || !this.#node || !this.ctx.isReady()) return;
     const due = [...this.types].filter(([, s]) => !s.awaitingAck && this.hasPending(s));
     let held = false;
     if (due.length > 0) {

@@ -28,6 +28,12 @@ export interface StreamContext {
   readonly store: ResourceStore;
   readonly scheduler: PushScheduler;
   readonly logger: Logger;
+  /**
+   * False until the first configuration is committed: streams hold every
+   * response until then, so a reconnecting node is never told its resources
+   * are gone by a server that has not loaded its config yet.
+   */
+  isReady(): boolean;
   /** Whether a loadable proto defines this type URL's message. */
   isKnownType(typeUrl: string): boolean;
   readonly events: StreamEvents;

@@ -150,7 +150,7 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
     try {
       if (stream instanceof SotwStream) {
         const req = deps.codec.decodeSotw(bytes);
-        const verdict = checkRequest(req.resourceNames.length);
+        const verdict = checkRequest(req.nameCount);
         if (!verdict.ok) return refuse(verdict);
         if (!verifyIdentity(req.node?.id)) return;
         stream.handleRequest(req);
