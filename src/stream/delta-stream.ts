@@ -233,9 +233,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     let shareKey: unknown;
     if (everything) shareKey = wholeView(view, 'delta', typeUrl);
     else if (resources.length + removed.length <= SHARE_LIMIT_NAMES) shareKey = revision + sharedKeyFor('delta', typeUrl, resources, removed);
-    const nonce = this.nonces.next();
-    state.lastNonce = nonce;
     state.sentVersion = revision;
-    return { typeUrl, systemVersionInfo: revision, resources, removed, nonce, shareKey };
+    return { typeUrl, systemVersionInfo: revision, resources, removed, shareKey };
   }
 }

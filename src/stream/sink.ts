@@ -11,7 +11,6 @@ export interface SotwPlan {
   readonly typeUrl: string;
   readonly versionInfo: string;
   readonly resources: readonly EncodedResource[];
-  readonly nonce: string;
   /** Same key ⇒ same body bytes; lets the transport build the body once for many streams. */
   readonly shareKey?: unknown;
 }
@@ -25,14 +24,18 @@ export interface DeltaPlan {
   readonly systemVersionInfo: string;
   readonly resources: readonly DeltaEntry[];
   readonly removed: readonly string[];
-  readonly nonce: string;
   readonly shareKey?: unknown;
 }
 
 /** The transport side of one stream. */
 export interface ResponseSink<P> {
-  /** Write one response. Returns false when the write buffer is full: stop until `onDrain`. */
-  write(plan: P): boolean;
+  /**
+   * Write one response. `streamNonce` issues a nonce unique to this stream;
+   * the sink may instead use the nonce already inside a shared, pre-built
+   * message (unique within the stream too). Returns the nonce used and
+   * whether more may be written now (false: wait for `onDrain`).
+   */
+  write(plan: P, streamNonce: () => string): { readonly nonce: string; readonly more: boolean };
   /** Register the callback run when a full buffer drains. */
   onDrain(callback: () => void): void;
   /** End the call with a gRPC status (code, details). */

@@ -173,10 +173,8 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     state.mustRespond = false;
     if (resources.length === 0 && !mustRespond) return undefined;
     const versionInfo = this.#versionOf(typeUrl, state, resources);
-    const nonce = this.nonces.next();
-    state.lastNonce = nonce;
     state.sentVersion = versionInfo;
-    return { typeUrl, versionInfo, resources, nonce, shareKey };
+    return { typeUrl, versionInfo, resources, shareKey };
   }
 
   /** Every subscribed resource that exists. */

@@ -193,7 +193,8 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
         state.pendingKind = 'none';
         if (!plan) continue;
         state.awaitingAck = true;
-        const more = this.sink.write(plan);
+        const { nonce, more } = this.sink.write(plan, () => this.nonces.next());
+        state.lastNonce = nonce;
         if (this.#dirtySince !== undefined) this.ctx.events.onPushLatency?.(this.variant, performance.now() - this.#dirtySince);
         if (!more) {
           this.#blocked = true;

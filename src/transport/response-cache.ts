@@ -1,46 +1,65 @@
 /**
  * @module transport/response-cache
- * One built response body shared by every stream that needs the same bytes.
+ * One built response shared by every stream that needs the same bytes.
  * Object keys (immutable store views) are held weakly and die with the view;
  * string keys (small change sets) live in a bounded map.
+ *
+ * Each entry also carries the whole message with a nonce of its own,
+ * `s<serial>`, serials increasing as entries are built. A stream whose
+ * previous shared message had a lower serial can take that message as is —
+ * its nonce is still unique within the stream — so a fan-out costs no
+ * per-stream copy on our side at all.
  */
+import { withNonce } from './response-builder';
 
 /** String-keyed bodies kept at most; a fan-out needs one entry per distinct change. */
 const MAX_STRING_KEYS = 4096;
 
+/** A shared response. */
+export class SharedResponse {
+  readonly body: Buffer;
+  readonly serial: number;
+  #message: Buffer | undefined;
+
+  constructor(body: Buffer, serial: number) {
+    this.body = body;
+    this.serial = serial;
+  }
+
+  /** The nonce inside {@link SharedResponse.message}; never collides with per-stream nonces (hex). */
+  get nonce(): string {
+    return `s${this.serial}`;
+  }
+
+  /** Body plus its own nonce, built on first use. */
+  get message(): Buffer {
+    return (this.#message ??= withNonce(this.body, this.nonce));
+  }
+}
+
 /** Cache of response bodies by share key. */
 export class ResponseCache {
-  readonly #byObject = new WeakMap<object, Buffer>();
-  readonly #byString = new Map<string, Buffer>();
+  readonly #byObject = new WeakMap<object, SharedResponse>();
+  readonly #byString = new Map<string, SharedResponse>();
+  #serial = 0;
   hits = 0;
   builds = 0;
 
-  /** The body for `key`, building it with `build` on a miss. No key: always build. */
-  get(key: unknown, build: () => Buffer): Buffer {
-    if (typeof key === 'object' && key !== null) {
-      let body = this.#byObject.get(key);
-      if (body) {
-        this.hits++;
-        return body;
-      }
-      body = build();
-      this.builds++;
-      this.#byObject.set(key, body);
-      return body;
+  /** The shared response for `key`, building it with `build` on a miss. */
+  get(key: object | string, build: () => Buffer): SharedResponse {
+    const found = typeof key === 'string' ? this.#byString.get(key) : this.#byObject.get(key);
+    if (found) {
+      this.hits++;
+      return found;
     }
-    if (typeof key === 'string') {
-      let body = this.#byString.get(key);
-      if (body) {
-        this.hits++;
-        return body;
-      }
-      body = build();
-      this.builds++;
-      if (this.#byString.size >= MAX_STRING_KEYS) this.#byString.clear();
-      this.#byString.set(key, body);
-      return body;
-    }
+    const entry = new SharedResponse(build(), ++this.#serial);
     this.builds++;
-    return build();
+    if (typeof key === 'string') {
+      if (this.#byString.size >= MAX_STRING_KEYS) this.#byString.clear();
+      this.#byString.set(key, entry);
+    } else {
+      this.#byObject.set(key, entry);
+    }
+    return entry;
   }
 }

@@ -17,11 +17,13 @@ export interface WriteStats {
 
 type Call = grpc.ServerDuplexStream<Buffer, Buffer>;
 
-abstract class CallSink<P extends { typeUrl: string; nonce: string; shareKey?: unknown }> implements ResponseSink<P> {
+abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> implements ResponseSink<P> {
   readonly #call: Call;
   readonly #cache: ResponseCache;
   readonly #stats: WriteStats;
   readonly #onWrite: ((typeUrl: string, bytes: number) => void) | undefined;
+  /** Highest shared-message serial this stream has been sent; shared nonces must keep increasing. */
+  #sharedSerial = 0;
 
   constructor(call: Call, cache: ResponseCache, stats: WriteStats, onWrite?: (typeUrl: string, bytes: number) => void) {
     this.#call = call;
@@ -32,13 +34,29 @@ abstract class CallSink<P extends { typeUrl: string; nonce: string; shareKey?: u
 
   protected abstract build(plan: P): Buffer;
 
-  write(plan: P): boolean {
-    const body = this.#cache.get(plan.shareKey, () => this.build(plan));
-    const message = withNonce(body, plan.nonce);
+  write(plan: P, streamNonce: () => string): { nonce: string; more: boolean } {
+    let message: Buffer;
+    let nonce: string;
+    const key = plan.shareKey;
+    if (typeof key === 'string' || (typeof key === 'object' && key !== null)) {
+      const shared = this.#cache.get(key, () => this.build(plan));
+      if (shared.serial > this.#sharedSerial) {
+        // The shared message's own nonce is new to this stream: send it untouched.
+        this.#sharedSerial = shared.serial;
+        message = shared.message;
+        nonce = shared.nonce;
+      } else {
+        nonce = streamNonce();
+        message = withNonce(shared.body, nonce);
+      }
+    } else {
+      nonce = streamNonce();
+      message = withNonce(this.build(plan), nonce);
+    }
     this.#stats.responses++;
     this.#stats.bytes += message.length;
     this.#onWrite?.(plan.typeUrl, message.length);
-    return this.#call.write(message);
+    return { nonce, more: this.#call.write(message) };
   }
 
   onDrain(callback: () => void): void {
