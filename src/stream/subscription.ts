@@ -4,6 +4,8 @@
  * names, with the legacy rules for empty lists (xds-protocol.md A12, C17).
  */
 
+import { SHARE_MIN_NAMES, nameHashes, namePool } from './name-set-pool';
+
 /** The wildcard resource name. */
 export const WILDCARD = '*';
 
@@ -28,13 +30,61 @@ const UNCHANGED: SubscriptionDelta = Object.freeze({ added: [], removed: [], wil
 /** One type's subscription on one stream. */
 export class Subscription {
   wildcard = false;
-  readonly names = new Set<string>();
+  /** Explicit names; may be a pooled set shared with other streams (then copied before any change). */
+  #names: ReadonlySet<string> = new Set<string>();
+  #owned = true;
+  /** Order-independent hash of #names (XOR of per-name hashes). */
+  #h1 = 0;
+  #h2 = 0;
   /** SotW legacy wildcard: an empty list means `*` only while every request so far was empty. */
   #onlyEmptyListsSoFar = true;
 
+  /** The explicitly subscribed names (read-only: it may be shared). */
+  get names(): ReadonlySet<string> {
+    return this.#names;
+  }
+
   /** Whether `name` is wanted. */
   covers(name: string): boolean {
-    return this.wildcard || this.names.has(name);
+    return this.wildcard || this.#names.has(name);
+  }
+
+  #writable(): Set<string> {
+    if (!this.#owned) {
+      this.#names = new Set(this.#names);
+      this.#owned = true;
+    }
+    return this.#names as Set<string>;
+  }
+
+  #add(name: string): void {
+    if (this.#names.has(name)) return;
+    this.#writable().add(name);
+    const [a, b] = nameHashes(name);
+    this.#h1 ^= a;
+    this.#h2 ^= b;
+  }
+
+  #delete(name: string): boolean {
+    if (!this.#names.has(name)) return false;
+    this.#writable().delete(name);
+    const [a, b] = nameHashes(name);
+    this.#h1 ^= a;
+    this.#h2 ^= b;
+    return true;
+  }
+
+  /** After a change: share an equal set held by other streams, if any. */
+  #share(): void {
+    if (!this.#owned || this.#names.size < SHARE_MIN_NAMES) return;
+    const pooled = namePool.share(this.#names, this.#h1 >>> 0, this.#h2 >>> 0);
+    if (pooled !== this.#names) {
+      this.#names = pooled;
+      this.#owned = false;
+    } else {
+      // Now in the pool: other streams may adopt it, so it must not change under them.
+      this.#owned = false;
+    }
   }
 
   /**
@@ -45,10 +95,10 @@ export class Subscription {
     const wasWildcard = this.wildcard;
     // Fast path: SotW clients repeat the whole list on every ACK (1000+ EDS
     // names per ACK at scale); an unchanged list allocates nothing.
-    if (resourceNames.length > 0 && resourceNames.length === this.names.size && !this.#onlyEmptyListsSoFar && !wasWildcard) {
+    if (resourceNames.length > 0 && resourceNames.length === this.#names.size && !this.#onlyEmptyListsSoFar && !wasWildcard) {
       let same = true;
       for (const n of resourceNames) {
-        if (!this.names.has(n)) {
+        if (!this.#names.has(n)) {
           same = false;
           break;
         }
@@ -68,10 +118,11 @@ export class Subscription {
     }
     const added: string[] = [];
     const removed: string[] = [];
-    for (const n of next) if (!this.names.has(n)) added.push(n);
-    for (const n of this.names) if (!next.has(n)) removed.push(n);
-    for (const n of removed) this.names.delete(n);
-    for (const n of added) this.names.add(canonical(n));
+    for (const n of next) if (!this.#names.has(n)) added.push(n);
+    for (const n of this.#names) if (!next.has(n)) removed.push(n);
+    for (const n of removed) this.#delete(n);
+    for (const n of added) this.#add(canonical(n));
+    this.#share();
     this.wildcard = wantWildcard;
     return { added, removed, wildcardAdded: wantWildcard && !wasWildcard, wildcardRemoved: wasWildcard && !wantWildcard };
   }
@@ -90,18 +141,20 @@ export class Subscription {
       if (n === WILDCARD) {
         if (wildcardCapable) this.wildcard = true;
       } else {
-        this.names.add(canonical(n));
+        this.#add(canonical(n));
         added.push(n);
       }
     }
+    const subscribing = unsubscribe.length > 0 && subscribe.length > 0 ? new Set(subscribe) : undefined;
     for (const n of unsubscribe) {
       if (n === WILDCARD) {
         this.wildcard = false;
-      } else if (this.names.delete(n) || subscribe.includes(n)) {
+      } else if (this.#delete(n) || subscribing?.has(n)) {
         removed.push(n);
       }
     }
-    const stillAdded = removed.length === 0 ? added : added.filter((n) => this.names.has(n));
+    this.#share();
+    const stillAdded = removed.length === 0 ? added : added.filter((n) => this.#names.has(n));
     return { added: stillAdded, removed, wildcardAdded: this.wildcard && !wasWildcard, wildcardRemoved: wasWildcard && !this.wildcard };
   }
 }

@@ -57,3 +57,16 @@ test('delta: a name both subscribed and unsubscribed in one request ends unsubsc
   assert.equal(s.covers('x'), false);
   assert.deepEqual(d.added, []);
 });
+
+test('streams subscribing to the same names end up sharing one set, and a later change copies it first', () => {
+  const names = Array.from({ length: 100 }, (_, i) => `cla-${i}`);
+  const a = new Subscription();
+  const b = new Subscription();
+  a.applySotw(names, false);
+  b.applyDelta([...names].reverse(), [], true, false);
+  assert.equal(a.names, b.names, 'equal sets are one object');
+  b.applyDelta(['extra'], [], false, false);
+  assert.notEqual(a.names, b.names);
+  assert.equal(a.names.has('extra'), false, 'the shared set was not changed under the other stream');
+  assert.equal(b.names.size, 101);
+});
