@@ -1,0 +1,104 @@
+/**
+ * @module bench/measure
+ * Server-side cost, read from outside the server so any process can be
+ * measured: CPU seconds (utime + stime from /proc/<pid>/stat) and resident
+ * memory (VmRSS, and the kernel's own peak VmHWM, from /proc/<pid>/status),
+ * sampled every {@link SAMPLE_INTERVAL_MS}. Linux only; elsewhere the
+ * figures are NaN and the report says so.
+ */
+import * as fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+/** How often the sampler reads /proc, in ms. */
+export const SAMPLE_INTERVAL_MS = 100;
+
+let clockTicksPerSecond: number | undefined;
+function clockTicks(): number {
+  if (clockTicksPerSecond === undefined) {
+    try {
+      clockTicksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicksPerSecond = 100;
+    }
+  }
+  return clockTicksPerSecond;
+}
+
+/** One reading of a process. */
+export interface ProcessSample {
+  /** Epoch ms. */
+  readonly at: number;
+  /** User + system CPU seconds since the process started. */
+  readonly cpuSeconds: number;
+  readonly rssBytes: number;
+  /** Peak RSS so far (VmHWM). */
+  readonly peakRssBytes: number;
+}
+
+/** Read /proc for `pid`; undefined if the process is gone or /proc is missing. */
+export function readProcess(pid: number): ProcessSample | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which may itself contain spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string): number => {
+      const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status);
+      return m ? Number(m[1]) * 1024 : NaN;
+    };
+    const rssBytes = kb('VmRSS');
+    // A zombie (exited, not yet reaped) has no memory lines: no sample.
+    if (Number.isNaN(rssBytes)) return undefined;
+    return { at: Date.now(), cpuSeconds: (utime + stime) / clockTicks(), rssBytes, peakRssBytes: kb('VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples one process in the background and answers questions about intervals. */
+export class ProcessSampler {
+  readonly pid: number;
+  readonly samples: ProcessSample[] = [];
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(pid: number) {
+    this.pid = pid;
+    this.sample();
+    this.#timer = setInterval(() => this.sample(), SAMPLE_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  /** Take a sample now (also done on a timer). */
+  sample(): ProcessSample | undefined {
+    const s = readProcess(this.pid);
+    if (s) this.samples.push(s);
+    return s;
+  }
+
+  /** The latest sample. */
+  get last(): ProcessSample | undefined {
+    return this.samples[this.samples.length - 1];
+  }
+
+  /** Highest RSS seen in samples taken at or after `fromMs`. */
+  peakRssSince(fromMs: number): number {
+    let peak = NaN;
+    for (const s of this.samples) if (s.at >= fromMs && Number.isFinite(s.rssBytes) && !(s.rssBytes <= peak)) peak = s.rssBytes;
+    return peak;
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
+
+/** CPU seconds and RSS of this process (the loadgen: its worker threads included). */
+export function selfSample(): ProcessSample {
+  const own = readProcess(process.pid);
+  if (own) return own;
+  const cpu = process.cpuUsage();
+  const rss = process.memoryUsage().rss;
+  return { at: Date.now(), cpuSeconds: (cpu.user + cpu.system) / 1e6, rssBytes: rss, peakRssBytes: NaN };
+}

@@ -1,0 +1,116 @@
+/**
+ * @module bench/options
+ * `npm run bench` flags.
+ */
+import * as path from 'node:path';
+import { Args, UsageError } from '../loadgen/index';
+import type { Variant } from '../loadgen/index';
+import { CHURNS } from './scenarios';
+import type { Churn, MeshSpec } from './scenarios';
+
+export const USAGE = `usage: npm run bench -- [options]
+ fleet
+  --nodes N               simulated Envoys (default 1000)
+  --variants sotw,delta   which variants to run, in order (default sotw,delta)
+  --per-type              one stream per type instead of ADS
+  --connect-rate R        connections per second (default 1000)
+  --nack-rate F           fraction of responses NACKed (default 0)
+  --slow-fraction F       fraction of nodes that stop reading after their first full config
+  --workers W             loadgen worker threads (default: one per core)
+ mesh
+  --clusters N            EDS clusters (default 1000)
+  --endpoints N           endpoints per cluster (default 5)
+  --listeners N           listeners (default 10)
+  --routes N              route configurations (default 10)
+ scenario
+  --churn endpoint|cluster|listener|mixed   what each round changes (default endpoint)
+  --rounds N              update rounds (default 5)
+  --rate R                changes per second; default 0 = next round after the previous converged
+  --sync-timeout S        initial sync limit in seconds (default 300)
+  --round-timeout S       per-round limit in seconds (default 60)
+  --settle-ms MS          quiet time after each round before the next (default 1000)
+ server
+  --target host:port      run against an external server instead of starting ours
+  --config-file PATH      with --target: write the mesh and each change to PATH (the server must watch it);
+                          without it only the initial sync is measured
+  --server-pid PID        with --target: measure this process's CPU and memory
+  --server-log-level L    our server's --log-level (default info; the bench reads "configuration applied")
+  --server-arg ARG        extra argument for our server (repeatable), e.g. --server-arg=--workers=1
+ output
+  --out DIR               results directory (default bench/results)
+  --threshold EXPR        e.g. 'delta.p99<1000' (repeatable); exit 1 when one is missed
+  --quiet                 no progress line`;
+
+/** Everything one bench run needs. */
+export interface BenchOptions {
+  readonly nodes: number;
+  readonly variants: Variant[];
+  readonly ads: boolean;
+  readonly connectRate: number;
+  readonly nackRate: number;
+  readonly slowFraction: number;
+  readonly workers: number;
+  readonly mesh: MeshSpec;
+  readonly churn: Churn;
+  readonly rounds: number;
+  readonly rate: number;
+  readonly syncTimeoutMs: number;
+  readonly roundTimeoutMs: number;
+  readonly settleMs: number;
+  readonly target: string | undefined;
+  readonly configFile: string | undefined;
+  readonly serverPid: number | undefined;
+  readonly serverLogLevel: string;
+  readonly serverArgs: string[];
+  readonly outDir: string;
+  readonly thresholds: string[];
+  readonly quiet: boolean;
+}
+
+/** Parse `npm run bench` flags. */
+export function parseBenchOptions(argv: readonly string[]): BenchOptions {
+  const args = new Args(argv, ['per-type', 'ads', 'quiet', 'help']);
+  if (args.flag('help')) throw new UsageError('');
+  const variants = (args.string('variants') ?? 'sotw,delta').split(',').map((v) => v.trim());
+  for (const v of variants) if (v !== 'sotw' && v !== 'delta') throw new UsageError(`--variants: unknown variant ${v}`);
+  const target = args.string('target');
+  if (target !== undefined && !/^[^:]+:\d+$/.test(target)) throw new UsageError('--target must be host:port');
+  const configFile = args.string('config-file');
+  if (configFile && !target) throw new UsageError('--config-file is for --target; without it the bench writes its own');
+  const serverPid = args.string('server-pid');
+  args.flag('ads');
+  const options: BenchOptions = {
+    nodes: args.number('nodes', 1000, 1, 200_000),
+    variants: variants as Variant[],
+    ads: !args.flag('per-type'),
+    connectRate: args.number('connect-rate', 1000, 0.001),
+    nackRate: args.number('nack-rate', 0, 0, 1),
+    slowFraction: args.number('slow-fraction', 0, 0, 1),
+    workers: args.number('workers', 0, 0, 64),
+    mesh: {
+      clusters: args.number('clusters', 1000, 0, 1_000_000),
+      endpoints: args.number('endpoints', 5, 0, 10_000),
+      listeners: args.number('listeners', 10, 0, 100_000),
+      routes: args.number('routes', 10, 0, 100_000),
+    },
+    churn: args.choice<Churn>('churn', CHURNS, 'endpoint'),
+    rounds: args.number('rounds', 5, 0, 100_000),
+    rate: args.number('rate', 0, 0, 1000),
+    syncTimeoutMs: args.number('sync-timeout', 300, 1) * 1000,
+    roundTimeoutMs: args.number('round-timeout', 60, 1) * 1000,
+    settleMs: args.number('settle-ms', 1000, 0),
+    target,
+    configFile: configFile ? path.resolve(configFile) : undefined,
+    serverPid: serverPid === undefined ? undefined : Number(serverPid),
+    serverLogLevel: args.string('server-log-level') ?? 'info',
+    serverArgs: args.all('server-arg'),
+    outDir: path.resolve(args.string('out') ?? path.join(__dirname, '..', '..', 'bench', 'results')),
+    thresholds: args.all('threshold'),
+    quiet: args.flag('quiet'),
+  };
+  args.rejectUnknown();
+  if (options.serverLogLevel !== 'info' && options.serverLogLevel !== 'debug' && options.serverLogLevel !== 'trace' && !target) {
+    process.stderr.write(`note: --server-log-level ${options.serverLogLevel} hides "configuration applied"; commit times fall back to file writes\n`);
+  }
+  return options;
+}

@@ -1,0 +1,113 @@
+/**
+ * @module bench/report
+ * The final table: SotW beside delta with their ratio, the setup line that
+ * makes the figures reproducible, and one line per round.
+ */
+import type { BenchResult, BenchSetup, VariantResult } from './result';
+
+const MIB = 1048576;
+
+function mean(values: (number | null)[]): number {
+  const v = values.filter((x): x is number => x !== null && Number.isFinite(x));
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
+}
+
+function num(v: number, digits = 1): string {
+  if (!Number.isFinite(v)) return '-';
+  if (Math.abs(v) >= 100_000) return v.toExponential(2);
+  return v.toFixed(digits);
+}
+
+function bytes(v: number): string {
+  if (!Number.isFinite(v)) return '-';
+  if (v >= MIB) return `${(v / MIB).toFixed(2)} MiB`;
+  if (v >= 1024) return `${(v / 1024).toFixed(2)} KiB`;
+  return `${v.toFixed(0)} B`;
+}
+
+function ratio(a: number, b: number): string {
+  if (!Number.isFinite(a) || !Number.isFinite(b) || a === 0) return '-';
+  return `${(b / a).toFixed(2)}×`;
+}
+
+/** One-line setup description. */
+export function setupLine(s: BenchSetup): string {
+  const m = s.mesh;
+  return `setup: ${s.cores} cores (${s.cpuModel}), ${(s.memoryBytes / 2 ** 30).toFixed(1)} GiB, node ${s.node} ${s.platform}; ` +
+    Object.entries(s.versions).map(([k, v]) => `${k} ${v}`).join(', ') + '\n' +
+    `       server ${s.server}; ${s.nodes} nodes (${s.ads ? 'ADS' : 'per-type streams'}, ${s.connectRate} connections/s` +
+    `${s.nackRate ? `, NACK ${s.nackRate}` : ''}${s.slowFraction ? `, ${s.slowFraction * 100}% slow` : ''}); ` +
+    `mesh ${m.clusters} clusters × ${m.endpoints} endpoints, ${m.listeners} listeners, ${m.routes} routes (${m.resources} resources, ${bytes(m.configBytes)} JSON); ` +
+    `churn ${s.churn} × ${s.rounds} rounds${s.rate ? ` at ${s.rate}/s` : ' (one at a time)'}; commit time: ${s.commitTime}`;
+}
+
+type Row = [label: string, of: (v: VariantResult) => number, fmt: (n: number) => string];
+
+const ROWS: Row[] = [
+  ['initial sync: all nodes in sync', (v) => v.initialSync.allInSyncMs / 1000, (n) => `${num(n, 2)} s`],
+  ['  after the last connect', (v) => v.initialSync.afterLastConnectMs / 1000, (n) => `${num(n, 2)} s`],
+  ['  first full config p50', (v) => v.initialSync.firstFullConfig.p50, (n) => `${num(n)} ms`],
+  ['  first full config p99', (v) => v.initialSync.firstFullConfig.p99, (n) => `${num(n)} ms`],
+  ['  bytes received per node', (v) => v.initialSync.rxBytesPerNode, bytes],
+  ['  messages received per node', (v) => v.initialSync.rxMessagesPerNode, (n) => num(n, 1)],
+  ['  server CPU', (v) => v.initialSync.serverCpuSeconds, (n) => `${num(n, 2)} s`],
+  ['update latency p50', (v) => v.latency.p50, (n) => `${num(n)} ms`],
+  ['  p90', (v) => v.latency.p90, (n) => `${num(n)} ms`],
+  ['  p99', (v) => v.latency.p99, (n) => `${num(n)} ms`],
+  ['  p99.9', (v) => v.latency.p999, (n) => `${num(n)} ms`],
+  ['  max', (v) => v.latency.max, (n) => `${num(n)} ms`],
+  ['convergence (median of rounds)', (v) => v.convergenceMs.median, (n) => `${num(n)} ms`],
+  ['convergence (worst round)', (v) => v.convergenceMs.max, (n) => `${num(n)} ms`],
+  ['bytes received per node per update', (v) => v.rxBytesPerNodePerUpdate, bytes],
+  ['messages per node per update', (v) => v.rxMessagesPerNodePerUpdate, (n) => num(n, 2)],
+  ['bytes sent (ACKs) per node per update', (v) => v.txBytesPerNodePerUpdate, bytes],
+  ['bytes received in total', (v) => Object.values(v.totals.rx).reduce((a, c) => a + c.bytes, 0), bytes],
+  ['server CPU per round', (v) => v.serverCpuSecondsPerRound, (n) => `${num(n, 3)} s`],
+  ['loadgen CPU per round', (v) => mean(v.rounds.map((r) => r.loadgenCpuSeconds)), (n) => `${num(n, 3)} s`],
+  ['server CPU, whole run', (v) => v.server.cpuSecondsTotal, (n) => `${num(n, 2)} s`],
+  ['server RSS idle', (v) => v.server.idleRssBytes, bytes],
+  ['server RSS peak, initial sync', (v) => v.server.syncPeakRssBytes, bytes],
+  ['  per node above idle', (v) => v.server.rssPerNodeAtSyncBytes, bytes],
+  ['server RSS peak, whole run', (v) => v.server.peakRssBytes, bytes],
+  ['  per node above idle', (v) => v.server.rssPerNodeBytes, bytes],
+  ['nodes failed initial sync', (v) => v.initialSync.failed, (n) => num(n, 0)],
+  ['node-rounds timed out', (v) => v.rounds.reduce((a, r) => a + r.timedOut, 0), (n) => num(n, 0)],
+  ['NACKs sent', (v) => v.totals.nacks, (n) => num(n, 0)],
+  ['loadgen RSS peak', (v) => v.loadgen.peakRssBytes, bytes],
+  ['loadgen CPU', (v) => v.loadgen.cpuSeconds, (n) => `${num(n, 1)} s`],
+];
+
+function pad(s: string, n: number, right = false): string {
+  return right ? s.padStart(n) : s.padEnd(n);
+}
+
+/** The side-by-side table (and per-round lines) as text. */
+export function formatReport(result: BenchResult): string {
+  const out: string[] = [setupLine(result.setup), ''];
+  const sotw = result.variants.sotw;
+  const delta = result.variants.delta;
+  const cols = [sotw ? 'sotw' : undefined, delta ? 'delta' : undefined].filter(Boolean) as string[];
+  const both = sotw && delta;
+  out.push(pad('metric', 40) + cols.map((c) => pad(c, 14, true)).join('') + (both ? pad('delta/sotw', 12, true) : ''));
+  out.push('-'.repeat(40 + 14 * cols.length + (both ? 12 : 0)));
+  for (const [label, of, fmt] of ROWS) {
+    const vals = [sotw, delta].filter((v): v is VariantResult => v !== undefined).map(of);
+    out.push(pad(label, 40) + vals.map((v) => pad(fmt(v), 14, true)).join('') + (both ? pad(ratio(of(sotw), of(delta)), 12, true) : ''));
+  }
+  for (const v of [sotw, delta]) {
+    if (!v) continue;
+    out.push('', `${v.variant} rounds (latency from commit, ms):`);
+    for (const r of v.rounds) {
+      out.push(`  #${r.round} ${pad(r.change, 34)} n=${r.received}/${r.expected} p50 ${num(r.latency.p50)} p99 ${num(r.latency.p99)} max ${num(r.latency.max)}` +
+        ` conv ${num(r.convergenceMs)} | ${bytes(r.rxBytesPerNode ?? NaN)}/node, ${num(r.rxMessagesPerNode ?? NaN, 2)} msgs/node | CPU server ${num(r.serverCpuSeconds ?? NaN, 2)} s, loadgen ${num(r.loadgenCpuSeconds ?? NaN, 2)} s` +
+        `${r.timedOut ? ` | ${r.timedOut} TIMED OUT` : ''}${r.nacked ? ` | ${r.nacked} nacked` : ''}`);
+    }
+    for (const [reason, n] of Object.entries(v.totals.streamEndReasons)) out.push(`  streams that ended and were reopened: ${n}× ${reason}`);
+    if (v.error) out.push(`  ERROR: ${v.error}`);
+  }
+  if (result.thresholds.length) {
+    out.push('', 'thresholds:');
+    for (const t of result.thresholds) out.push(`  ${t.pass ? 'pass' : 'FAIL'}  ${t.expression}  (actual ${num(t.actual, 2)})`);
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,127 @@
+/**
+ * @module bench/result
+ * The shape of a benchmark result: what `bench/results/*.json` holds and
+ * what the table, the HTML report and the thresholds read.
+ */
+import type { Distribution, LatencySummary, Variant, WireCount } from '../loadgen/index';
+import type { Churn, MeshSpec } from './scenarios';
+
+/** Where a round's commit time came from. */
+export type CommitSource = 'server-log' | 'file-write' | 'stamp';
+
+/** One update round of one variant. */
+export interface RoundResult {
+  readonly round: number;
+  readonly change: string;
+  readonly commitSource: CommitSource;
+  /** Epoch ms of the commit. */
+  readonly commitAtMs: number;
+  /** Server apply time minus file write time (debounce, parse, encode), ms; NaN if unknown. */
+  readonly applyDelayMs: number;
+  /** Latency from commit to receipt at each node, ms. */
+  readonly latency: LatencySummary;
+  /** Commit → the last node's receipt, ms (NaN if no node received it). */
+  readonly convergenceMs: number;
+  /** Nodes expected to receive it (in sync before the round, not slow consumers). */
+  readonly expected: number;
+  readonly received: number;
+  readonly nacked: number;
+  /** Expected nodes with no receipt when the round timed out. */
+  readonly timedOut: number;
+  /** Bytes received per expected node during the round (null when rounds overlap). */
+  readonly rxBytesPerNode: number | null;
+  readonly rxMessagesPerNode: number | null;
+  /** ACK/request bytes sent per expected node during the round. */
+  readonly txBytesPerNode: number | null;
+  /** Server CPU seconds spent during the round (null when rounds overlap or unknown). */
+  readonly serverCpuSeconds: number | null;
+  /** Loadgen (this process, all threads) CPU seconds during the round: it shares the machine. */
+  readonly loadgenCpuSeconds: number | null;
+}
+
+/** The initial connection and full-config phase. */
+export interface InitialSyncResult {
+  /** Per node: connect start → first full config (CDS, all EDS, LDS, all RDS), ms. */
+  readonly firstFullConfig: LatencySummary;
+  /** First connect start → the last node's full config, ms (NaN if some never synced). */
+  readonly allInSyncMs: number;
+  /** The last connect start → the last node's full config, ms. */
+  readonly afterLastConnectMs: number;
+  readonly synced: number;
+  /** Nodes with no full config when the sync timeout hit. */
+  readonly failed: number;
+  readonly rxBytesPerNode: number;
+  readonly rxMessagesPerNode: number;
+  readonly txBytesPerNode: number;
+  readonly serverCpuSeconds: number;
+}
+
+/** Server process figures (NaN where not measurable, e.g. an external target). */
+export interface ServerCost {
+  readonly idleRssBytes: number;
+  /** Highest RSS sampled while nodes were connected (whole run: config reloads of the rounds included). */
+  readonly peakRssBytes: number;
+  /** Highest RSS sampled from the first connect to the end of the initial sync. */
+  readonly syncPeakRssBytes: number;
+  /** (sync peak - idle) / nodes in sync: connection and per-node state cost. */
+  readonly rssPerNodeAtSyncBytes: number;
+  /** The kernel's peak (VmHWM) over the process life, config load included. */
+  readonly vmHwmBytes: number;
+  /** (whole-run peak - idle) / nodes in sync. */
+  readonly rssPerNodeBytes: number;
+  readonly cpuSecondsTotal: number;
+}
+
+/** One protocol variant's run. */
+export interface VariantResult {
+  readonly variant: Variant;
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly initialSync: InitialSyncResult;
+  readonly rounds: RoundResult[];
+  /** Commit → receipt over every round, ms. */
+  readonly latency: LatencySummary;
+  readonly latencyDistribution: Distribution;
+  readonly convergenceMs: { readonly median: number; readonly max: number };
+  /** Mean over rounds. */
+  readonly rxBytesPerNodePerUpdate: number;
+  readonly rxMessagesPerNodePerUpdate: number;
+  readonly txBytesPerNodePerUpdate: number;
+  /** Mean server CPU seconds per round. */
+  readonly serverCpuSecondsPerRound: number;
+  readonly totals: { readonly rx: Record<string, WireCount>; readonly tx: Record<string, WireCount>; readonly acks: number; readonly nacks: number; readonly streamsOpened: number; readonly streamsEnded: number; readonly decodes: number; readonly streamEndReasons: Record<string, number> };
+  readonly server: ServerCost;
+  readonly loadgen: { readonly peakRssBytes: number; readonly cpuSeconds: number; readonly workers: number };
+  readonly durationMs: number;
+}
+
+/** The setup line's facts. */
+export interface BenchSetup {
+  readonly startedAt: string;
+  readonly cores: number;
+  readonly cpuModel: string;
+  readonly memoryBytes: number;
+  readonly node: string;
+  readonly platform: string;
+  readonly versions: Record<string, string>;
+  readonly nodes: number;
+  readonly mesh: MeshSpec & { readonly resources: number; readonly configBytes: number };
+  readonly churn: Churn;
+  readonly rounds: number;
+  /** Changes per second; 0 = one round at a time, each after the previous converged. */
+  readonly rate: number;
+  readonly connectRate: number;
+  readonly ads: boolean;
+  readonly nackRate: number;
+  readonly slowFraction: number;
+  /** 'ours' (child process) or the external host:port. */
+  readonly server: string;
+  readonly commitTime: string;
+}
+
+/** A whole bench run. */
+export interface BenchResult {
+  readonly setup: BenchSetup;
+  readonly variants: Partial<Record<Variant, VariantResult>>;
+  readonly thresholds: { readonly expression: string; readonly actual: number; readonly pass: boolean }[];
+}

@@ -1,0 +1,102 @@
+/**
+ * @module bench/run
+ * `npm run bench -- --nodes 5000`: the same scenario over SotW and then over
+ * delta, each against a fresh server (ours as a child process, or
+ * `--target`), printed side by side with ratios and the setup, and saved as
+ * JSON and a self-contained HTML report in bench/results/.
+ * `--threshold` expressions turn it into a gate (exit 1 when missed).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { UsageError } from '../loadgen/index';
+import { renderHtml } from './html-report';
+import { USAGE, parseBenchOptions } from './options';
+import type { BenchOptions } from './options';
+import { formatReport } from './report';
+import type { BenchResult, BenchSetup, VariantResult } from './result';
+import { Mesh } from './scenarios';
+import { checkThresholds, parseThreshold } from './thresholds';
+import { runVariant } from './variant-run';
+
+function packageVersion(name: string): string {
+  try {
+    const file = name === 'fanout-xds' ? path.join(__dirname, '..', '..', 'package.json') : require.resolve(`${name}/package.json`);
+    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
+function setupOf(opts: BenchOptions): BenchSetup {
+  const mesh = new Mesh(opts.mesh);
+  const ownServer = !opts.target;
+  return {
+    startedAt: new Date().toISOString(),
+    cores: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model.trim() ?? '?',
+    memoryBytes: os.totalmem(),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    versions: { 'fanout-xds': packageVersion('fanout-xds'), '@grpc/grpc-js': packageVersion('@grpc/grpc-js') },
+    nodes: opts.nodes,
+    mesh: { ...opts.mesh, resources: mesh.size, configBytes: Buffer.byteLength(mesh.toConfigText()) },
+    churn: opts.churn,
+    rounds: opts.rounds,
+    rate: opts.rate,
+    connectRate: opts.connectRate,
+    ads: opts.ads,
+    nackRate: opts.nackRate,
+    slowFraction: opts.slowFraction,
+    server: ownServer ? `ours (child process, ${['--log-level', opts.serverLogLevel, ...opts.serverArgs].join(' ')})` : `external ${opts.target}`,
+    commitTime: ownServer
+      ? 'when the server logged "configuration applied" (after its ~200 ms file debounce, parse and encode); file write time where no such line came'
+      : 'config file write time (external server: includes its reload delay)',
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let opts: BenchOptions;
+  let thresholds;
+  try {
+    opts = parseBenchOptions(argv);
+    thresholds = opts.thresholds.map(parseThreshold);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`${err.message ? err.message + '\n' : ''}${USAGE}\n`);
+    return err.message ? 2 : 0;
+  }
+  process.once('SIGINT', () => {
+    process.stderr.write('\ninterrupted: stopping the server and the fleet\n');
+    process.exit(130); // the exit hook in server-process kills the child
+  });
+  const setup = setupOf(opts);
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-bench-'));
+  // Also on Ctrl-C (process.exit runs 'exit' listeners).
+  process.on('exit', () => fs.rmSync(workDir, { recursive: true, force: true }));
+  const variants: Partial<Record<'sotw' | 'delta', VariantResult>> = {};
+  for (const variant of opts.variants) {
+    variants[variant] = await runVariant(variant, opts, workDir);
+  }
+  const partial = { setup, variants };
+  const result: BenchResult = { ...partial, thresholds: checkThresholds(partial, thresholds) };
+
+  const text = formatReport(result);
+  process.stdout.write('\n' + text);
+  fs.mkdirSync(opts.outDir, { recursive: true });
+  const stamp = setup.startedAt.replace(/[:.]/g, '-');
+  const base = path.join(opts.outDir, `bench-${stamp}-${opts.churn}-${opts.nodes}`);
+  fs.writeFileSync(`${base}.json`, JSON.stringify(result, null, 2));
+  fs.writeFileSync(`${base}.html`, renderHtml(result));
+  process.stdout.write(`\nresults: ${base}.json\n         ${base}.html\n`);
+  const failed = Object.values(variants).some((v) => !v.ok) || result.thresholds.some((t) => !t.pass);
+  return failed ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,171 @@
+/**
+ * @module bench/server-process
+ * Our server as a separate child process (`node build/src/main.js --config
+ * FILE --port N`), so its CPU and memory are measured apart from the
+ * loadgen's. Its pino log on stdout tells the bench when it is ready and
+ * when it applied each config change ("configuration applied"): that moment
+ * is the commit time of a change, not the file write (the server debounces
+ * file events for ~200 ms before reading).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+
+/** How long the server may take to start, in ms. */
+const READY_TIMEOUT_MS = 60_000;
+/** Grace period between SIGTERM and SIGKILL, in ms. */
+const STOP_GRACE_MS = 5_000;
+/** Log lines kept for error messages. */
+const TAIL_LINES = 30;
+
+/** A config the server applied or rejected, from its log. */
+export interface ApplyEvent {
+  /** Epoch ms (pino `time`). */
+  readonly at: number;
+  readonly ok: boolean;
+  readonly revision?: number;
+  readonly detail?: string;
+}
+
+/** A free TCP port on 127.0.0.1 (closed again before returning). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Children still running, killed if the bench exits in any way. */
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
+/** A running server child. */
+export class ServerProcess {
+  readonly target: string;
+  readonly pid: number;
+  readonly #child: ChildProcess;
+  readonly #applies: ApplyEvent[] = [];
+  readonly #waiters = new Set<() => void>();
+  readonly #tail: string[] = [];
+  #exit: string | undefined;
+
+  private constructor(child: ChildProcess, port: number) {
+    this.#child = child;
+    this.pid = child.pid as number;
+    this.target = `127.0.0.1:${port}`;
+    live.add(child);
+    const keep = (line: string): void => {
+      this.#tail.push(line.length > 400 ? line.slice(0, 400) + '…' : line);
+      if (this.#tail.length > TAIL_LINES) this.#tail.shift();
+    };
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.includes('"configuration applied"') || line.includes('"configuration rejected')) {
+        try {
+          const j = JSON.parse(line) as { time: number; msg: string; revision?: number; problems?: string[] };
+          this.#applies.push({ at: j.time, ok: j.msg === 'configuration applied', revision: j.revision, detail: j.problems?.join('; ') });
+        } catch {
+          /* not JSON: keep only in the tail */
+        }
+        this.#notify();
+      }
+      if (!line.includes('"stream opened"') && !line.includes('"stream closed"')) keep(line);
+      if (line.includes('"ready"')) this.#notify();
+    });
+    readline.createInterface({ input: child.stderr! }).on('line', keep);
+    child.on('exit', (code, signal) => {
+      live.delete(child);
+      this.#exit = `exited with ${signal ?? code}`;
+      this.#notify();
+    });
+  }
+
+  /** Start `build/src/main.js` on `configFile` and wait until it serves. */
+  static async start(configFile: string, opts: { logLevel: string; extraArgs?: readonly string[] }): Promise<ServerProcess> {
+    const port = await freePort();
+    const main = path.join(__dirname, '..', 'src', 'main.js');
+    const args = [main, '--config', configFile, '--port', String(port), '--host', '127.0.0.1', '--admin-port', '0', '--log-level', opts.logLevel, ...(opts.extraArgs ?? [])];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = new ServerProcess(child, port);
+    await server.#waitReady(port);
+    return server;
+  }
+
+  #notify(): void {
+    for (const w of this.#waiters) w();
+  }
+
+  /** Resolve when `predicate` holds (checked on every log event), or undefined after `timeoutMs`. */
+  #until<T>(predicate: () => T | undefined, timeoutMs: number): Promise<T | undefined> {
+    const now = predicate();
+    if (now !== undefined) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const check = (): void => {
+        const v = predicate();
+        if (v !== undefined || this.#exit) done(v);
+      };
+      const done = (v: T | undefined): void => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        resolve(v);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      this.#waiters.add(check);
+    });
+  }
+
+  async #waitReady(port: number): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (this.#exit) throw new Error(`server ${this.#exit} before it was ready:\n${this.logTail()}`);
+      const ok = await new Promise<boolean>((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.on('error', () => resolve(false));
+      });
+      if (ok && this.#applies.some((a) => a.ok)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await this.stop();
+    throw new Error(`server not ready after ${READY_TIMEOUT_MS} ms:\n${this.logTail()}`);
+  }
+
+  /**
+   * The first apply (or rejection) logged at or after `sinceMs`, waiting up
+   * to `timeoutMs`. Undefined if none: then the caller falls back to the
+   * file write time.
+   */
+  waitApplied(sinceMs: number, timeoutMs: number): Promise<ApplyEvent | undefined> {
+    return this.#until(() => this.#applies.find((a) => a.at >= sinceMs), timeoutMs);
+  }
+
+  /** Whether the child has exited, and how. */
+  get exitInfo(): string | undefined {
+    return this.#exit;
+  }
+
+  /** The last log lines (for error messages). */
+  logTail(): string {
+    return this.#tail.join('\n');
+  }
+
+  /** SIGTERM, then SIGKILL after a grace period. */
+  async stop(): Promise<void> {
+    if (this.#exit) return;
+    const exited = new Promise<void>((resolve) => this.#child.once('exit', () => resolve()));
+    this.#child.kill('SIGTERM');
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), STOP_GRACE_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+}

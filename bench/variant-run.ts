@@ -1,0 +1,222 @@
+/**
+ * @module bench/variant-run
+ * One protocol variant, start to finish: write the mesh, start the server
+ * (ours as a child process, or use `--target`), start the fleet, wait for
+ * every node's first full config, run the update rounds, and collect what
+ * it cost on both sides. Both variants run this same code on a freshly
+ * generated, identical mesh and a fresh server, so they are comparable.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Fleet, histogramOf, LatencyHistogram, totalOf } from '../loadgen/index';
+import type { FleetSnapshot, Variant } from '../loadgen/index';
+import { ProcessSampler, selfSample } from './measure';
+import type { BenchOptions } from './options';
+import { ProgressLine } from './progress';
+import type { InitialSyncResult, RoundResult, ServerCost, VariantResult } from './result';
+import { runRounds } from './rounds';
+import { Mesh } from './scenarios';
+import { ServerProcess } from './server-process';
+
+/** Wait before measuring the idle server, in ms. */
+const IDLE_SETTLE_MS = 1_000;
+/** Wait for an external server to pick up a rewritten config file, in ms. */
+const EXTERNAL_RELOAD_WAIT_MS = 2_000;
+/** Give up the initial sync when no further node synced for this long, in ms. */
+const SYNC_STALL_MS = 30_000;
+/** How often the loadgen's own RSS is sampled, in ms. */
+const SELF_SAMPLE_MS = 250;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function finiteMax(values: Float64Array): number {
+  let m = NaN;
+  for (const v of values) if (!Number.isNaN(v) && !(v <= m)) m = v;
+  return m;
+}
+
+function finiteMin(values: Float64Array): number {
+  let m = NaN;
+  for (const v of values) if (!Number.isNaN(v) && v > 0 && !(v >= m)) m = v;
+  return m;
+}
+
+function median(values: number[]): number {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const mid = v.length >> 1;
+  return v.length % 2 ? (v[mid] as number) : ((v[mid - 1] as number) + (v[mid] as number)) / 2;
+}
+
+function mean(values: (number | null)[]): number {
+  const v = values.filter((x): x is number => x !== null && Number.isFinite(x));
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
+}
+
+/**
+ * Wait until every node has a full config, the server dies, `--sync-timeout`
+ * passes, or no node has synced for {@link SYNC_STALL_MS} after all started
+ * (e.g. nodes that NACKed their first CDS wait for a change that never comes).
+ */
+async function waitForSync(fleet: Fleet, opts: BenchOptions, serverGone: () => boolean): Promise<void> {
+  const deadline = Date.now() + opts.syncTimeoutMs;
+  let lastCount = -1;
+  let lastChange = Date.now();
+  const done = (): boolean => fleet.snapshot().nodes.everSynced >= opts.nodes || serverGone();
+  while (!done() && Date.now() < deadline) {
+    await fleet.waitFor(done, Math.min(1_000, Math.max(1, deadline - Date.now())));
+    const n = fleet.snapshot().nodes;
+    if (n.everSynced !== lastCount) {
+      lastCount = n.everSynced;
+      lastChange = Date.now();
+    } else if (n.started >= opts.nodes && Date.now() - lastChange > SYNC_STALL_MS) {
+      return;
+    }
+  }
+}
+
+/** Run one variant; never throws for a failed run (the result says why). */
+export async function runVariant(variant: Variant, opts: BenchOptions, workDir: string): Promise<VariantResult> {
+  const began = Date.now();
+  const mesh = new Mesh(opts.mesh);
+  const configFile = opts.configFile ?? path.join(workDir, `mesh-${variant}.json`);
+  fs.writeFileSync(configFile, mesh.toConfigText());
+  let server: ServerProcess | undefined;
+  if (!opts.target) {
+    server = await ServerProcess.start(configFile, { logLevel: opts.serverLogLevel, extraArgs: opts.serverArgs });
+  } else if (opts.configFile) {
+    await sleep(EXTERNAL_RELOAD_WAIT_MS);
+  }
+  const target = server?.target ?? (opts.target as string);
+  const pid = server?.pid ?? opts.serverPid;
+  const sampler = pid ? new ProcessSampler(pid) : undefined;
+  await sleep(IDLE_SETTLE_MS);
+  const idle = sampler?.sample();
+
+  const self0 = selfSample();
+  let selfPeak = self0.rssBytes;
+  const selfTimer = setInterval(() => (selfPeak = Math.max(selfPeak, selfSample().rssBytes)), SELF_SAMPLE_MS);
+  const fleetStartMs = Date.now();
+  const fleet = Fleet.start({
+    target, nodes: opts.nodes, variant, ads: opts.ads, nodeIdPrefix: `${variant}-node-`, cluster: 'bench',
+    nackRate: opts.nackRate, connectRate: opts.connectRate, slowFraction: opts.slowFraction,
+    initialFetchTimeoutMs: 15_000, workers: opts.workers,
+  });
+  let phase = 'initial sync';
+  const progress = new ProgressLine(() => {
+    const n = fleet.snapshot().nodes;
+    const rx = totalOf(fleet.snapshot().counters.rx);
+    return `[bench ${variant}] ${((Date.now() - fleetStartMs) / 1000).toFixed(1)}s ${phase} | started ${n.started}/${opts.nodes} connected ${n.connected} in sync ${n.inSync}` +
+      `${n.slow ? ` slow ${n.slow}` : ''} | rx ${(rx.bytes / 1048576).toFixed(1)} MiB`;
+  }, opts.quiet);
+
+  let error: string | undefined;
+  const rounds: RoundResult[] = [];
+  let initialSync: InitialSyncResult | undefined;
+  let serverCpuAtSync = NaN;
+  let syncPeakRss = NaN;
+  try {
+    const serverGone = (): boolean => server?.exitInfo !== undefined;
+    await waitForSync(fleet, opts, serverGone);
+    if (serverGone()) throw new Error(`server ${server?.exitInfo} during initial sync:\n${server?.logTail()}`);
+    const syncEnd = sampler?.sample();
+    serverCpuAtSync = syncEnd?.cpuSeconds ?? NaN;
+    phase = 'settling';
+    await sleep(opts.settleMs);
+    const afterSync = fleet.snapshot();
+    initialSync = initialSyncOf(fleet, afterSync, opts.nodes, (serverCpuAtSync - (idle?.cpuSeconds ?? NaN)));
+    syncPeakRss = sampler ? sampler.peakRssSince(fleetStartMs) : NaN;
+    progress.note(`[bench ${variant}] initial sync: ${initialSync.synced}/${opts.nodes} nodes in ${(initialSync.allInSyncMs / 1000).toFixed(2)} s` +
+      `, ${(initialSync.rxBytesPerNode / 1024).toFixed(1)} KiB/node`);
+    if (initialSync.failed > 0) {
+      const nacked = afterSync.counters.nacks > 0 ? `; ${afterSync.counters.nacks} NACKs sent` : '';
+      error = `${initialSync.failed} nodes had no full config (sync timeout ${opts.syncTimeoutMs / 1000} s, or ${SYNC_STALL_MS / 1000} s without progress${nacked}; last stream error: ${afterSync.counters.lastError || 'none'})`;
+    }
+
+    const canChange = !opts.target || opts.configFile !== undefined;
+    if (opts.rounds > 0 && !canChange) progress.note(`[bench ${variant}] no --config-file for the external target: update rounds skipped`);
+    if (opts.rounds > 0 && initialSync.synced === 0) progress.note(`[bench ${variant}] no node reached a full config: update rounds skipped`);
+    else if (opts.rounds > 0 && canChange) {
+      rounds.push(...await runRounds({
+        opts, mesh, configFile, fleet, server, sampler,
+        setPhase: (p) => (phase = p),
+        note: (m) => progress.note(`[bench ${variant}] ${m}`),
+        externalWaitMs: EXTERNAL_RELOAD_WAIT_MS,
+      }));
+      const bad = rounds.find((r) => r.timedOut > 0);
+      if (bad && !error) error = `round ${bad.round}: ${bad.timedOut} nodes never received the change within ${opts.roundTimeoutMs / 1000} s`;
+    }
+  } catch (err) {
+    error = (err as Error).message;
+  } finally {
+    progress.stop();
+  }
+
+  const beforeStop = sampler?.sample();
+  const final = await fleet.stop();
+  clearInterval(selfTimer);
+  const selfEnd = selfSample();
+  await server?.stop();
+  sampler?.stop();
+  if (!opts.configFile) fs.rmSync(configFile, { force: true });
+
+  const all = new LatencyHistogram();
+  for (const r of fleet.rounds()) {
+    const rr = rounds.find((x) => x.round === r.round);
+    if (rr) all.add(histogramOf(r.at, rr.commitAtMs * 1000));
+  }
+  const idleRss = idle?.rssBytes ?? NaN;
+  const peakRss = sampler ? sampler.peakRssSince(fleetStartMs) : NaN;
+  const inSync = Math.max(1, final.nodes.everSynced);
+  const serverCost: ServerCost = {
+    idleRssBytes: idleRss,
+    peakRssBytes: peakRss,
+    vmHwmBytes: beforeStop?.peakRssBytes ?? NaN,
+    rssPerNodeBytes: (peakRss - idleRss) / inSync,
+    syncPeakRssBytes: syncPeakRss,
+    rssPerNodeAtSyncBytes: (syncPeakRss - idleRss) / inSync,
+    cpuSecondsTotal: (beforeStop?.cpuSeconds ?? NaN) - (idle?.cpuSeconds ?? NaN),
+  };
+  return {
+    variant,
+    ok: error === undefined,
+    ...(error === undefined ? {} : { error }),
+    initialSync: initialSync ?? initialSyncOf(fleet, final, opts.nodes, serverCpuAtSync - (idle?.cpuSeconds ?? NaN)),
+    rounds,
+    latency: all.summary(),
+    latencyDistribution: all.distribution(),
+    convergenceMs: { median: median(rounds.map((r) => r.convergenceMs)), max: rounds.reduce((m, r) => (Number.isFinite(r.convergenceMs) && !(r.convergenceMs <= m) ? r.convergenceMs : m), NaN) },
+    rxBytesPerNodePerUpdate: mean(rounds.map((r) => r.rxBytesPerNode)),
+    rxMessagesPerNodePerUpdate: mean(rounds.map((r) => r.rxMessagesPerNode)),
+    txBytesPerNodePerUpdate: mean(rounds.map((r) => r.txBytesPerNode)),
+    serverCpuSecondsPerRound: mean(rounds.map((r) => r.serverCpuSeconds)),
+    totals: {
+      rx: final.counters.rx, tx: final.counters.tx, acks: final.counters.acks, nacks: final.counters.nacks,
+      streamsOpened: final.counters.streamsOpened, streamsEnded: final.counters.streamsEnded, decodes: final.counters.decodes,
+      streamEndReasons: final.counters.endReasons,
+    },
+    server: serverCost,
+    loadgen: { peakRssBytes: selfPeak, cpuSeconds: selfEnd.cpuSeconds - self0.cpuSeconds, workers: final.workers },
+    durationMs: Date.now() - began,
+  };
+}
+
+function initialSyncOf(fleet: Fleet, snap: FleetSnapshot, nodes: number, serverCpuSeconds: number): InitialSyncResult {
+  const firstStart = finiteMin(fleet.startedAt);
+  const lastSync = finiteMax(fleet.syncedAt);
+  const synced = snap.nodes.everSynced;
+  const rx = totalOf(snap.counters.rx);
+  const tx = totalOf(snap.counters.tx);
+  return {
+    firstFullConfig: histogramOf(fleet.syncedAt, fleet.startedAt).summary(),
+    allInSyncMs: synced >= nodes ? (lastSync - firstStart) / 1000 : NaN,
+    afterLastConnectMs: synced >= nodes ? (lastSync - finiteMax(fleet.startedAt)) / 1000 : NaN,
+    synced,
+    failed: nodes - synced,
+    rxBytesPerNode: rx.bytes / Math.max(1, synced),
+    rxMessagesPerNode: rx.messages / Math.max(1, synced),
+    txBytesPerNode: tx.bytes / Math.max(1, synced),
+    serverCpuSeconds,
+  };
+}
+

@@ -1,0 +1,29 @@
+/**
+ * `--threshold` expressions: parsing, and pass/fail against a result.
+ */
+import { describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { checkThresholds, parseThreshold } from '../../bench/thresholds';
+import type { VariantResult } from '../../bench/result';
+
+const variant = (p99: number): VariantResult => ({ latency: { p99 } } as unknown as VariantResult);
+
+describe('bench thresholds', () => {
+  it('parses variant, metric, operator and limit', () => {
+    assert.deepEqual(parseThreshold('delta.p99<1000'), { expression: 'delta.p99<1000', variant: 'delta', metric: 'p99', op: '<', limit: 1000 });
+    assert.equal(parseThreshold(' sotw.rssPerNode <= 50 ').op, '<=');
+  });
+
+  it('rejects unknown metrics and malformed expressions with the list of metrics', () => {
+    assert.throws(() => parseThreshold('delta.p42<1'), /unknown metric p42; one of p50, p90, p99/);
+    assert.throws(() => parseThreshold('p99<1'), /expected <sotw\|delta>/);
+  });
+
+  it('passes a met threshold and fails a missed one, a missing variant, or a figure that was not measured', () => {
+    const results = checkThresholds({ variants: { delta: variant(800), sotw: variant(NaN) } }, [
+      parseThreshold('delta.p99<1000'), parseThreshold('delta.p99<500'), parseThreshold('sotw.p99<1000'),
+    ]);
+    assert.deepEqual(results.map((r) => r.pass), [true, false, false]);
+    assert.equal(checkThresholds({ variants: {} }, [parseThreshold('delta.p99<1')])[0]?.pass, false);
+  });
+});
