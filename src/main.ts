@@ -20,7 +20,8 @@ Usage: npm start -- [options]
                                 (default: the built-in example, examples/basic.yaml)
   --port N                      gRPC port for ADS and per-type xDS services (default ${DEFAULT_PORT})
   --host ADDR                   address to bind gRPC on (default 0.0.0.0)
-  --admin-port N                admin HTTP port: /healthz /readyz /config_dump /nodes (default 19005; -1 disables)
+  --admin-port N                admin HTTP port: /metrics /healthz /readyz /config_dump /nodes (default 19005; 0 picks a free one)
+  --no-admin                    do not start the admin HTTP server
   --admin-host ADDR             admin bind address (default 127.0.0.1: localhost only)
   --workers N                   encode worker threads (default ${defaultWorkerCount()})
   --allow-dangling-references   serve configs whose only fault is dangling references (warn each)
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
       host: { type: 'string' },
       'admin-port': { type: 'string' },
       'admin-host': { type: 'string' },
+      'no-admin': { type: 'boolean' },
       workers: { type: 'string' },
       'allow-dangling-references': { type: 'boolean' },
       'max-receive-bytes': { type: 'string' },
@@ -135,7 +137,7 @@ async function main(): Promise<void> {
   });
   const drainTimeoutMs = intFlag(values['drain-timeout-ms'], 'drain-timeout-ms', 10_000);
   const adminPort = intFlag(values['admin-port'], 'admin-port', 19005);
-  const admin = adminPort >= 0 ? await startAdminServer(server.internals, values['admin-host'] ?? '127.0.0.1', adminPort, logger) : undefined;
+  const admin = adminPort >= 0 && !values['no-admin'] ? await startAdminServer(server.internals, values['admin-host'] ?? '127.0.0.1', adminPort, logger) : undefined;
   // Machine-readable line for scripts (bench, tests) that start us with --port 0.
   logger.info({ grpcPort: server.port, adminPort: admin?.port, config: configPath }, 'ready');
 

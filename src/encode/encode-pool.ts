@@ -89,7 +89,7 @@ export class EncodePool {
           deltaEntry: data.subarray(m.deltaOffset, m.deltaOffset + m.deltaLength),
         });
       }
-      this.#resourcesEncoded += result.metas.length;
+      this.#resourcesEncoded += result.freshlyEncoded;
       outcome.groups.push(...result.groups);
       outcome.problems.push(...result.problems);
     }

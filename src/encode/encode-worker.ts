@@ -28,6 +28,29 @@ interface Encoded {
   deltaEntry: Buffer;
 }
 
+/**
+ * Encoded results by content. A reload re-reads the whole file (it is the
+ * whole truth), but usually only a few resources changed: the rest are found
+ * here by their JSON text instead of being converted, encoded and hashed again.
+ */
+const byContent = new Map<string, Encoded>();
+let freshCount = 0;
+const MAX_CACHED_RESOURCES = 200_000;
+
+/** encodeOne with a content cache; location metadata always comes from `raw`. */
+export function encodeCached(raw: RawResource, problems: ConfigProblem[]): Encoded | undefined {
+  const key = `${raw.typeUrl}\u0000${JSON.stringify(raw.body)}`;
+  const hit = byContent.get(key);
+  if (hit) return { ...hit, meta: { ...hit.meta, group: raw.group, file: raw.file, location: raw.location } };
+  const fresh = encodeOne(raw, problems);
+  freshCount++;
+  if (fresh) {
+    if (byContent.size >= MAX_CACHED_RESOURCES) byContent.clear();
+    byContent.set(key, fresh);
+  }
+  return fresh;
+}
+
 /** Validate and encode one raw resource, or describe why not. */
 export function encodeOne(raw: RawResource, problems: ConfigProblem[]): Encoded | undefined {
   const problemAt = (field: string | undefined, message: string): undefined => {
@@ -78,6 +101,7 @@ export function encodeOne(raw: RawResource, problems: ConfigProblem[]): Encoded 
 export default function run(task: EncodeTask): EncodeTaskResult {
   const problems: ConfigProblem[] = [];
   const groups: NodeGroupSpec[] = [];
+  freshCount = 0;
   const raws: RawResource[] = [...(task.resources ?? [])];
   for (const doc of task.documents ?? []) {
     const parsed = parseConfigText(doc.text, doc.file);
@@ -87,7 +111,7 @@ export default function run(task: EncodeTask): EncodeTaskResult {
   }
   const encoded: Encoded[] = [];
   for (const raw of raws) {
-    const e = encodeOne(raw, problems);
+    const e = encodeCached(raw, problems);
     if (e) encoded.push(e);
   }
   let total = 0;
@@ -105,7 +129,7 @@ export default function run(task: EncodeTask): EncodeTaskResult {
     offset += e.deltaEntry.length;
     metas.push({ ...e.meta, sotwOffset, sotwLength: e.sotwEntry.length, deltaOffset, deltaLength: e.deltaEntry.length });
   }
-  const result: EncodeTaskResult = { metas, groups, problems, data };
+  const result: EncodeTaskResult = { metas, groups, problems, data, freshlyEncoded: freshCount };
   // piscina transfers the listed buffers instead of structured-cloning them.
   return move({
     get [transferableSymbol]() {

@@ -51,4 +51,6 @@ export interface EncodeTaskResult {
   readonly problems: ConfigProblem[];
   /** All entry bytes, moved from the worker. */
   readonly data: ArrayBuffer;
+  /** Resources actually converted and encoded (the rest came from the content cache). */
+  readonly freshlyEncoded: number;
 }
