@@ -145,10 +145,22 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     const cds = this.types.get(CLUSTER);
     if (!cds || cds.sentVersion === '') return false;
     const eds = this.types.get(ENDPOINT);
-    for (const cluster of this.#selectAll(CLUSTER, cds)) {
-      for (const ref of cluster.refs) if (ref.typeUrl === ENDPOINT && !eds?.sub.covers(ref.name)) return true;
+    if (!eds) return this.#selectAll(CLUSTER, cds).some((c) => c.refs.some((r) => r.typeUrl === ENDPOINT));
+    // Streams agreeing on the cluster view and the (shared) EDS name set share the answer.
+    const view = this.ctx.store.view(this.group, CLUSTER);
+    const memo = cds.sub.wildcard && !eds.sub.wildcard && eds.sub.namesFrozen ? warmingMemo(view, eds.sub.names) : undefined;
+    if (memo?.value !== undefined) return memo.value;
+    let warming = false;
+    outer: for (const cluster of this.#selectAll(CLUSTER, cds)) {
+      for (const ref of cluster.refs) {
+        if (ref.typeUrl === ENDPOINT && !eds.sub.covers(ref.name)) {
+          warming = true;
+          break outer;
+        }
+      }
     }
-    return false;
+    if (memo) memo.value = warming;
+    return warming;
   }
 
   protected nextPlan(typeUrl: string, state: SotwTypeState): SotwPlan | undefined {
@@ -157,7 +169,11 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     let shareKey: unknown;
     if (state.pendingAll || state.fullState) {
       resources = this.#selectAll(typeUrl, state);
-      shareKey = resources.length === view.size ? wholeView(view, 'sotw', typeUrl) : undefined;
+      if (resources.length === view.size) {
+        // Same set as the whole view: use the view's cached array, so its version is computed once for all streams.
+        resources = allOf(view);
+        shareKey = wholeView(view, 'sotw', typeUrl);
+      }
     } else {
       const picked: EncodedResource[] = [];
       for (const n of state.pendingNames) {
@@ -172,7 +188,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     state.pendingNames.clear();
     state.mustRespond = false;
     if (resources.length === 0 && !mustRespond) return undefined;
-    const versionInfo = this.#versionOf(typeUrl, state, resources);
+    const versionInfo = typeof shareKey === 'string' ? versionForKey(shareKey, resources) : this.#versionOf(typeUrl, state, resources);
     state.sentVersion = versionInfo;
     return { typeUrl, versionInfo, resources, shareKey };
   }
@@ -197,6 +213,16 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
 
 
 const allCache = new WeakMap<TypeView, readonly EncodedResource[]>();
+const warmingCache = new WeakMap<TypeView, WeakMap<ReadonlySet<string>, { value?: boolean }>>();
+
+/** Memo cell for "does this cluster view have an EDS cluster outside this name set". */
+function warmingMemo(view: TypeView, names: ReadonlySet<string>): { value?: boolean } {
+  let byNames = warmingCache.get(view);
+  if (!byNames) warmingCache.set(view, (byNames = new WeakMap()));
+  let cell = byNames.get(names);
+  if (!cell) byNames.set(names, (cell = {}));
+  return cell;
+}
 const versionCache = new WeakMap<readonly EncodedResource[], string>();
 
 /** The values of a view as an array, cached per (immutable) view. */
@@ -204,6 +230,20 @@ function allOf(view: TypeView): readonly EncodedResource[] {
   let all = allCache.get(view);
   if (!all) allCache.set(view, (all = [...view.values()]));
   return all;
+}
+
+const versionsByKey = new Map<string, string>();
+const MAX_VERSION_KEYS = 4096;
+
+/** Version for a share key (which already names every resource and version): computed once per key. */
+function versionForKey(key: string, resources: readonly EncodedResource[]): string {
+  let v = versionsByKey.get(key);
+  if (v === undefined) {
+    v = versionOfResources(resources);
+    if (versionsByKey.size >= MAX_VERSION_KEYS) versionsByKey.clear();
+    versionsByKey.set(key, v);
+  }
+  return v;
 }
 
 /** Version of a set of resources: hash of sorted name=version pairs; cached for shared arrays. */

@@ -44,6 +44,11 @@ export class Subscription {
     return this.#names;
   }
 
+  /** True when `names` will never change (pooled): safe as a memo key. */
+  get namesFrozen(): boolean {
+    return !this.#owned;
+  }
+
   /** Whether `name` is wanted. */
   covers(name: string): boolean {
     return this.wildcard || this.#names.has(name);
