@@ -46,6 +46,12 @@ export interface XdsServerOptions {
   /** Close connections after this age (±10% jitter), then allow `maxConnectionAgeGraceMs` for streams to finish. */
   readonly maxConnectionAgeMs?: number;
   readonly maxConnectionAgeGraceMs?: number;
+  /**
+   * Bound on response bytes handed to gRPC but not yet flushed, across all
+   * streams (default 32 MiB). Large initial pushes wait their turn instead of
+   * queueing in memory.
+   */
+  readonly maxInflightBytes?: number;
   /** Server keepalive pings: interval and how long to wait for the ack. */
   readonly keepaliveTimeMs?: number;
   readonly keepaliveTimeoutMs?: number;

@@ -26,6 +26,7 @@ Usage: npm start -- [options]
   --workers N                   encode worker threads (default ${defaultWorkerCount()})
   --allow-dangling-references   serve configs whose only fault is dangling references (warn each)
   --max-receive-bytes N         largest accepted request in bytes (default 64 MiB)
+  --max-inflight-bytes N        response bytes written but not yet flushed, all streams together (default 32 MiB)
   --reload-debounce-ms N        quiet period before a config change is applied (default 200)
   --log-level LEVEL             pino level: trace|debug|info|warn|error|silent (default info)
 
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
       workers: { type: 'string' },
       'allow-dangling-references': { type: 'boolean' },
       'max-receive-bytes': { type: 'string' },
+      'max-inflight-bytes': { type: 'string' },
       'reload-debounce-ms': { type: 'string' },
       'log-level': { type: 'string' },
       'tls-cert': { type: 'string' },
@@ -119,6 +121,7 @@ async function main(): Promise<void> {
     workers: intFlag(values.workers, 'workers', defaultWorkerCount()),
     allowDanglingReferences: values['allow-dangling-references'] ?? false,
     maxReceiveMessageBytes: intFlag(values['max-receive-bytes'], 'max-receive-bytes', 64 * 1024 * 1024),
+    maxInflightBytes: optionalInt(values['max-inflight-bytes'], 'max-inflight-bytes'),
     reloadDebounceMs: intFlag(values['reload-debounce-ms'], 'reload-debounce-ms', 200),
     configPath,
     logger,

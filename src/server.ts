@@ -17,7 +17,7 @@ import { ResourceStore, countChanges } from './store';
 import type { CommitResult, RemovalKey } from './store';
 import { PushScheduler } from './push';
 import type { StreamContext, StreamEvents } from './stream';
-import { addCsdsService, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker } from './transport';
+import { addCsdsService, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker, WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES } from './transport';
 import type { AnyStream, WriteStats } from './transport';
 import { BindError, ConfigInvalidError, XdsServerError } from './errors';
 import type { ApplyResult, ResourceJson, ResourceKey, ServerStats, XdsServer, XdsServerOptions } from './api-types';
@@ -67,6 +67,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     },
     resourcesByType: () => Object.entries(store.counts()),
     pool: () => ({ ...pool.load, threads: pool.threads }),
+    writeBudget: () => ({ inFlight: budget.inFlight, waiting: budget.waiting }),
   });
   const events: StreamEvents = {
     onStreamOpen: (variant) => {
@@ -109,6 +110,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   if (options.maxConnectionAgeMs !== undefined) grpcOptions['grpc.max_connection_age_ms'] = options.maxConnectionAgeMs;
   if (options.maxConnectionAgeGraceMs !== undefined) grpcOptions['grpc.max_connection_age_grace_ms'] = options.maxConnectionAgeGraceMs;
   const grpcServer = new grpc.Server(grpcOptions);
+  const budget = new WriteBudget(options.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES);
   let draining = false;
   if (options.nodeIdSanPattern !== undefined && !options.tls?.clientCa) {
     throw new XdsServerError('XDS_ERR_OPTIONS', 'nodeIdSanPattern (--node-id-san-regex) needs mTLS: give tls.clientCa (--client-ca) too');
@@ -121,6 +123,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     logger: log,
     streams,
     admission: new Admission(options.limits),
+    budget,
     identity: options.nodeIdSanPattern !== undefined ? identityChecker(options.nodeIdSanPattern) : undefined,
     onRejected: (reason) => metrics.streamRejected(reason),
     draining: () => draining,

@@ -14,6 +14,7 @@ export interface MetricsSources {
   /** [typeUrl, count] of stored resources. */
   resourcesByType(): Iterable<readonly [string, number]>;
   pool(): { queued: number; utilization: number; threads: number };
+  writeBudget(): { inFlight: number; waiting: number };
 }
 
 /** Buckets for push latency: 1 ms … 10 s. */
@@ -67,6 +68,22 @@ export class ServerMetrics {
       registers,
       collect() {
         this.set(sources.pool().utilization);
+      },
+    });
+    new client.Gauge({
+      name: 'xds_write_inflight_bytes',
+      help: 'Response bytes handed to gRPC and not yet flushed (bounded by --max-inflight-bytes)',
+      registers,
+      collect() {
+        this.set(sources.writeBudget().inFlight);
+      },
+    });
+    new client.Gauge({
+      name: 'xds_write_waiting_streams',
+      help: 'Streams waiting for room in the in-flight write budget',
+      registers,
+      collect() {
+        this.set(sources.writeBudget().waiting);
       },
     });
     this.#streamsOpened = new client.Counter({ name: 'xds_streams_opened_total', help: 'Streams opened', labelNames: ['variant'], registers });

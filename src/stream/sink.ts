@@ -36,8 +36,15 @@ export interface ResponseSink<P> {
    * whether more may be written now (false: wait for `onDrain`).
    */
   write(plan: P, streamNonce: () => string): { readonly nonce: string; readonly more: boolean };
-  /** Register the callback run when a full buffer drains. */
+  /**
+   * Whether a write may start now (the server-wide in-flight budget has
+   * room). If not, the `onDrain` callback runs once it has.
+   */
+  ready(): boolean;
+  /** Register the callback run when a full buffer drains or the budget has room again. */
   onDrain(callback: () => void): void;
+  /** The stream is gone: give back whatever it still holds. */
+  close(): void;
   /** End the call with a gRPC status (code, details). */
   end(code: number, details: string): void;
 }

@@ -189,6 +189,11 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
           held = true;
           continue;
         }
+        if (!this.sink.ready()) {
+          // Server-wide in-flight budget is full: wait for room (onDrain), keep pending coalescing.
+          this.#blocked = true;
+          return;
+        }
         const plan = this.nextPlan(typeUrl, state);
         state.pendingKind = 'none';
         if (!plan) continue;
@@ -229,6 +234,7 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
     this.#closed = true;
     this.#cancel?.();
     clearTimeout(this.#holdTimer);
+    this.sink.close();
     if (this.#node) {
       this.log.info({ durationMs: Date.now() - this.openedAt }, 'stream closed');
       this.ctx.events.onStreamClose?.(this.variant, this.#node);

@@ -18,6 +18,7 @@ import { DeltaCallSink, SotwCallSink } from './stream-writer';
 import type { WriteStats } from './stream-writer';
 import type { Admission, LimitVerdict } from './limits';
 import type { IdentityVerdict } from './identity';
+import type { WriteBudget } from './write-budget';
 
 /** A stream of either variant, as the registry holds it. */
 export type AnyStream = SotwStream | DeltaStream;
@@ -32,6 +33,8 @@ export interface TransportDeps {
   /** Every open stream, for status pages and shutdown. */
   readonly streams: Set<AnyStream>;
   readonly admission: Admission;
+  /** Server-wide bound on unflushed response bytes. */
+  readonly budget: WriteBudget;
   /** Checks the node id against the client certificate, when configured. */
   readonly identity?: (call: grpc.ServerDuplexStream<Buffer, Buffer>, nodeId: string) => IdentityVerdict;
   /** Told of every refused or limit-ended stream, by reason. */
@@ -116,8 +119,8 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
   }
   const stream: AnyStream =
     variant === 'sotw'
-      ? new SotwStream(deps.ctx, new SotwCallSink(call, deps.cache, deps.stats, (t, bytes) => deps.ctx.events.onResponse?.('sotw', t, bytes)), peer, typeUrl, id)
-      : new DeltaStream(deps.ctx, new DeltaCallSink(call, deps.cache, deps.stats, (t, bytes) => deps.ctx.events.onResponse?.('delta', t, bytes)), peer, typeUrl, id);
+      ? new SotwStream(deps.ctx, new SotwCallSink(call, deps.cache, deps.stats, deps.budget, (t, bytes) => deps.ctx.events.onResponse?.('sotw', t, bytes)), peer, typeUrl, id)
+      : new DeltaStream(deps.ctx, new DeltaCallSink(call, deps.cache, deps.stats, deps.budget, (t, bytes) => deps.ctx.events.onResponse?.('delta', t, bytes)), peer, typeUrl, id);
   deps.streams.add(stream);
   let finished = false;
   const finish = (): void => {

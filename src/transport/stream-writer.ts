@@ -8,6 +8,8 @@ import * as grpc from '@grpc/grpc-js';
 import type { DeltaPlan, ResponseSink, SotwPlan } from '../stream';
 import { buildDeltaBody, buildSotwBody, withNonce } from './response-builder';
 import type { ResponseCache } from './response-cache';
+import { WRITE_STALL_MS } from './write-budget';
+import type { WriteBudget } from './write-budget';
 
 /** Counters the writers add to. */
 export interface WriteStats {
@@ -22,14 +24,52 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
   readonly #cache: ResponseCache;
   readonly #stats: WriteStats;
   readonly #onWrite: ((typeUrl: string, bytes: number) => void) | undefined;
+  readonly #budget: WriteBudget;
   /** Highest shared-message serial this stream has been sent; shared nonces must keep increasing. */
   #sharedSerial = 0;
+  /** Bytes of this stream's writes still counted in the budget. */
+  #outstanding = 0;
+  #drain: (() => void) | undefined;
+  readonly #wake = (): void => this.#drain?.();
+  #closed = false;
 
-  constructor(call: Call, cache: ResponseCache, stats: WriteStats, onWrite?: (typeUrl: string, bytes: number) => void) {
+  constructor(call: Call, cache: ResponseCache, stats: WriteStats, budget: WriteBudget, onWrite?: (typeUrl: string, bytes: number) => void) {
     this.#call = call;
     this.#cache = cache;
     this.#stats = stats;
+    this.#budget = budget;
     this.#onWrite = onWrite;
+  }
+
+  ready(): boolean {
+    return this.#closed || this.#budget.reserveTurn(this.#wake);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#budget.forget(this.#wake);
+    if (this.#outstanding > 0) this.#budget.release(this.#outstanding);
+    this.#outstanding = 0;
+  }
+
+  /** Write and count the bytes until grpc-js reports them flushed (or they stall). */
+  #send(message: Buffer): boolean {
+    const bytes = message.length;
+    this.#budget.add(bytes);
+    this.#outstanding += bytes;
+    let settled = false;
+    const settle = (): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(stall);
+      if (this.#closed) return;
+      this.#outstanding -= bytes;
+      this.#budget.release(bytes);
+    };
+    const stall = setTimeout(settle, WRITE_STALL_MS);
+    stall.unref();
+    return this.#call.write(message, settle);
   }
 
   protected abstract build(plan: P): Buffer;
@@ -56,10 +96,11 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
     this.#stats.responses++;
     this.#stats.bytes += message.length;
     this.#onWrite?.(plan.typeUrl, message.length);
-    return { nonce, more: this.#call.write(message) };
+    return { nonce, more: this.#send(message) };
   }
 
   onDrain(callback: () => void): void {
+    this.#drain = callback;
     this.#call.on('drain', callback);
   }
 
