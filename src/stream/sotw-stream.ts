@@ -13,10 +13,12 @@ import type { TypeChange, TypeView } from '../store';
 import { StreamBase } from './stream-base';
 import type { TypeStateBase } from './stream-base';
 import { Subscription } from './subscription';
+import type { SubscriptionDelta } from './subscription';
 import type { SotwRequest } from './requests';
 import type { SotwPlan } from './sink';
 import { sharedKeyFor, wholeView } from './share-keys';
 import { addPending } from './push-order';
+import { findTransition, recordTransition } from './sotw-transitions';
 
 /** Per-type SotW state. */
 export interface SotwTypeState extends TypeStateBase {
@@ -33,7 +35,7 @@ export interface SotwTypeState extends TypeStateBase {
   namesKey: Buffer | undefined;
 }
 
-const NO_CHANGE = { added: [], removed: [], wildcardAdded: false, wildcardRemoved: false } as const;
+const NO_CHANGE: SubscriptionDelta = { added: [], removed: [], wildcardAdded: false, wildcardRemoved: false };
 
 const SHARE_LIMIT_NAMES = 64;
 
@@ -75,7 +77,16 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     }
     // The interned names bytes say "same list as last time" without decoding a name.
     const unchangedNames = !first && req.namesKey !== undefined && req.namesKey === state.namesKey;
-    const change = unchangedNames ? NO_CHANGE : state.sub.applySotw(req.resourceNames, state.wildcardCapable, this.canonicalFor(typeUrl));
+    let change: SubscriptionDelta = NO_CHANGE;
+    if (!unchangedNames) {
+      // Another stream may already have made this exact list change: replay it instead of decoding 1000 names.
+      const known = first ? undefined : findTransition(typeUrl, state.namesKey, req.namesKey);
+      if (known) change = state.sub.adopt(known);
+      else {
+        change = state.sub.applySotw(req.resourceNames, state.wildcardCapable, this.canonicalFor(typeUrl));
+        if (!first) recordTransition(typeUrl, state.namesKey, req.namesKey, state.sub.snapshot(change));
+      }
+    }
     state.namesKey = req.namesKey;
     if (first) {
       state.pendingAll = true;

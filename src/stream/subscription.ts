@@ -27,6 +27,16 @@ export interface SubscriptionDelta {
 
 const UNCHANGED: SubscriptionDelta = Object.freeze({ added: [], removed: [], wildcardAdded: false, wildcardRemoved: false });
 
+/** A SotW list change computed once and replayed by every stream making the same change. */
+export interface SotwTransition {
+  readonly delta: SubscriptionDelta;
+  readonly names: ReadonlySet<string>;
+  readonly wildcard: boolean;
+  readonly h1: number;
+  readonly h2: number;
+  readonly onlyEmptyListsSoFar: boolean;
+}
+
 /** One type's subscription on one stream. */
 export class Subscription {
   wildcard = false;
@@ -42,6 +52,27 @@ export class Subscription {
   /** The explicitly subscribed names (read-only: it may be shared). */
   get names(): ReadonlySet<string> {
     return this.#names;
+  }
+
+  /**
+   * SotW only: the result of applying a list, to replay on other streams
+   * that make the same transition (see sotw-transitions.ts). Undefined when
+   * the names are not pooled (small sets are cheaper to recompute).
+   */
+  snapshot(delta: SubscriptionDelta): SotwTransition | undefined {
+    if (this.#owned) return undefined;
+    return { delta, names: this.#names, wildcard: this.wildcard, h1: this.#h1, h2: this.#h2, onlyEmptyListsSoFar: this.#onlyEmptyListsSoFar };
+  }
+
+  /** SotW only: take over a transition another stream computed from the same previous list. */
+  adopt(t: SotwTransition): SubscriptionDelta {
+    this.#names = t.names;
+    this.#owned = false;
+    this.#h1 = t.h1;
+    this.#h2 = t.h2;
+    this.wildcard = t.wildcard;
+    this.#onlyEmptyListsSoFar = t.onlyEmptyListsSoFar;
+    return t.delta;
   }
 
   /** True when `names` will never change (pooled): safe as a memo key. */

@@ -69,7 +69,7 @@ export class RequestCodec {
       }
       const payload = bytes.subarray(start, start + length);
       if (field === 1) versionInfo = payload.toString('utf8');
-      else if (field === 4) typeUrl = payload.toString('utf8');
+      else if (field === 4) typeUrl = internTypeUrl(payload.toString('utf8'));
       else if (field === 5) responseNonce = payload.toString('utf8');
       else if (field === 2) node = nodeOf(this.#decode(this.#node, payload));
       else if (field === 6) {
@@ -102,7 +102,7 @@ export class RequestCodec {
     const initial = (m['initialResourceVersions'] as Record<string, string> | undefined) ?? {};
     return {
       node: m['node'] ? nodeOf(m['node'] as Msg) : undefined,
-      typeUrl: str(m['typeUrl']),
+      typeUrl: internTypeUrl(str(m['typeUrl'])),
       subscribe: (m['resourceNamesSubscribe'] as string[] | undefined) ?? [],
       unsubscribe: (m['resourceNamesUnsubscribe'] as string[] | undefined) ?? [],
       initialVersions: new Map(Object.entries(initial)),
@@ -179,6 +179,16 @@ function readNames(buf: Buffer, from: number, to: number, limit = Number.POSITIV
     if (tag >>> 3 === 3) names.push(buf.toString('utf8', start, start + length));
   }
   return names;
+}
+
+const typeUrls = new Map<string, string>();
+
+/** One string object per type URL, however many requests name it (they key every stream's type map). */
+function internTypeUrl(url: string): string {
+  const known = typeUrls.get(url);
+  if (known !== undefined) return known;
+  if (typeUrls.size < 1000) typeUrls.set(url, url);
+  return url;
 }
 
 function str(v: unknown): string {

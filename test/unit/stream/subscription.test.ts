@@ -70,3 +70,20 @@ test('streams subscribing to the same names end up sharing one set, and a later 
   assert.equal(a.names.has('extra'), false, 'the shared set was not changed under the other stream');
   assert.equal(b.names.size, 101);
 });
+
+test('a SotW list change recorded on one stream replays identically on another', () => {
+  const before = Array.from({ length: 40 }, (_, i) => `c${i}`);
+  const after = [...before.slice(1), 'c99'];
+  const a = new Subscription();
+  const b = new Subscription();
+  a.applySotw(before, false);
+  b.applySotw(before, false);
+  const delta = a.applySotw(after, false);
+  const t = a.snapshot(delta);
+  assert.ok(t, 'pooled sets can be snapshotted');
+  const replayed = b.adopt(t);
+  assert.deepEqual(replayed, delta);
+  assert.deepEqual(delta.added, ['c99']);
+  assert.deepEqual(delta.removed, ['c0']);
+  assert.equal(b.names, a.names);
+});
