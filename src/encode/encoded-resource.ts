@@ -4,7 +4,14 @@
  * every response is assembled from. Its bytes are built once per content
  * version (DESIGN.md principle 1) and never re-encoded per stream.
  */
-import type { Reference } from './messages';
+
+/** A dependency of one resource on another, used for dangling-reference checks and ordering. */
+export interface Reference {
+  readonly typeUrl: string;
+  readonly name: string;
+  /** JSON path of the field that names it, for error messages. */
+  readonly field: string;
+}
 
 /** One validated, encoded, content-addressed resource. */
 export interface EncodedResource {

@@ -4,6 +4,9 @@
  * Encoded bytes come back packed in one ArrayBuffer that is moved, not copied.
  */
 import type { ConfigProblem, NodeGroupSpec, RawResource } from '../source/raw-resource';
+import type { EncodedResource } from './encoded-resource';
+
+export type { Reference } from './encoded-resource';
 
 /** A config file's text to parse, validate and encode in a worker. */
 export interface DocumentInput {
@@ -17,32 +20,16 @@ export interface EncodeTask {
   readonly resources?: readonly RawResource[];
 }
 
-/** A dependency of one resource on another, used for dangling-reference checks and ordering. */
-export interface Reference {
-  readonly typeUrl: string;
-  readonly name: string;
-  /** JSON path of the field that names it, for error messages. */
-  readonly field: string;
-}
 
 /** Metadata of one encoded resource; its bytes are ranges of the task's shared buffer. */
-export interface EncodedMeta {
-  readonly typeUrl: string;
-  readonly name: string;
-  readonly version: string;
-  readonly group: string;
-  readonly file: string;
-  readonly location: string;
-  readonly refs: readonly Reference[];
-  /** Other names that resolve to this resource (VHDS: `route_config/domain`). */
-  readonly aliases: readonly string[];
+export type EncodedMeta = Omit<EncodedResource, 'sotwEntry' | 'deltaEntry'> & {
   /** DiscoveryResponse.resources entry (tag, length, Any). */
   readonly sotwOffset: number;
   readonly sotwLength: number;
   /** DeltaDiscoveryResponse.resources entry (tag, length, Resource{name, version, Any}). */
   readonly deltaOffset: number;
   readonly deltaLength: number;
-}
+};
 
 /** What a worker returns for one task. */
 export interface EncodeTaskResult {

@@ -8,7 +8,7 @@
 import { CLUSTER, ENDPOINT, VIRTUAL_HOST } from '../xds/type-urls';
 import { resourceTypeOf } from '../xds/resource-types';
 import type { TypeChange } from '../store';
-import { StreamBase } from './stream-base';
+import { StreamBase, freshTypeState } from './stream-base';
 import type { TypeStateBase } from './stream-base';
 import { Subscription } from './subscription';
 import type { DeltaRequest } from './requests';
@@ -46,13 +46,13 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
 
   /** Handle one decoded DeltaDiscoveryRequest. Throws StreamRequestError to end the stream. */
   handleRequest(req: DeltaRequest): void {
-    const typeUrl = this.resolveTypeUrl(req.typeUrl);
-    this.start(req.node);
-    if (!this.isServable(typeUrl)) return;
+    const typeUrl = this.admitRequest(req.typeUrl, req.node);
+    if (typeUrl === undefined) return;
     let state = this.types.get(typeUrl);
     const first = state === undefined;
     if (!state) {
       state = {
+        ...freshTypeState(),
         sub: new Subscription(),
         wildcardCapable: resourceTypeOf(typeUrl).wildcardCapable,
         known: new KnownVersions(req.initialVersions),
@@ -60,13 +60,6 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
         pendingNames: new Set(),
         force: new Set(),
         mustRespond: false,
-        lastNonce: undefined,
-        awaitingAck: false,
-        sentVersion: '',
-        ackedVersion: '',
-        lastNack: undefined,
-        rejected: false,
-        pendingKind: 'none',
         tellRemoved: new Set(),
       };
       this.types.set(typeUrl, state);

@@ -10,7 +10,7 @@ import { resourceTypeOf } from '../xds/resource-types';
 import { combinedVersion } from '../encode';
 import type { EncodedResource } from '../encode';
 import type { TypeChange, TypeView } from '../store';
-import { StreamBase } from './stream-base';
+import { StreamBase, freshTypeState } from './stream-base';
 import type { TypeStateBase } from './stream-base';
 import { Subscription } from './subscription';
 import type { SubscriptionDelta } from './subscription';
@@ -45,27 +45,20 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
 
   /** Handle one decoded DiscoveryRequest. Throws StreamRequestError to end the stream. */
   handleRequest(req: SotwRequest): void {
-    const typeUrl = this.resolveTypeUrl(req.typeUrl);
-    this.start(req.node);
-    if (!this.isServable(typeUrl)) return;
+    const typeUrl = this.admitRequest(req.typeUrl, req.node);
+    if (typeUrl === undefined) return;
     let state = this.types.get(typeUrl);
     const first = state === undefined;
     if (!state) {
       const rtype = resourceTypeOf(typeUrl);
       state = {
+        ...freshTypeState(),
         sub: new Subscription(),
         fullState: rtype.fullStateInSotw,
         wildcardCapable: rtype.wildcardCapable,
         pendingAll: false,
         pendingNames: new Set(),
         mustRespond: false,
-        lastNonce: undefined,
-        awaitingAck: false,
-        sentVersion: '',
-        ackedVersion: '',
-        lastNack: undefined,
-        rejected: false,
-        pendingKind: 'none',
         namesKey: undefined,
       };
       this.types.set(typeUrl, state);

@@ -34,6 +34,11 @@ export interface TypeStateBase {
   pendingKind: PendingKind;
 }
 
+/** The per-type fields every variant starts with. */
+export function freshTypeState(): TypeStateBase {
+  return { lastNonce: undefined, awaitingAck: false, sentVersion: '', ackedVersion: '', lastNack: undefined, rejected: false, pendingKind: 'none' };
+}
+
 /** Common skeleton of one ADS or per-type stream. */
 export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
   protected readonly ctx: StreamContext;
@@ -103,6 +108,17 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
     }
     if (requested === '') throw new StreamRequestError(INVALID_ARGUMENT, 'type_url is empty; an ADS request must name the resource type');
     return requested;
+  }
+
+  /**
+   * What every request does first: resolve its type URL (throws for a bad
+   * one), start the stream on the first request, and say whether the type
+   * can be served at all.
+   */
+  protected admitRequest(requestedType: string, node: NodeInfo | undefined): string | undefined {
+    const typeUrl = this.resolveTypeUrl(requestedType);
+    this.start(node);
+    return this.isServable(typeUrl) ? typeUrl : undefined;
   }
 
   /** On the first request: cache the node, pick its group, start watching. */
