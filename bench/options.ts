@@ -36,9 +36,13 @@ export const USAGE = `usage: npm run bench -- [options]
   --server-pid PID        with --target: measure this process's CPU and memory
   --server-log-level L    our server's --log-level (default info; the bench reads "configuration applied")
   --server-arg ARG        extra argument for our server (repeatable), e.g. --server-arg=--workers=1
+  --with-floor            after each variant, run the floor server (bench/floor: grpc-js writing pre-built
+                          responses, no backpressure or ACK gating) on the identical scenario and print
+                          our figures as ratios to it
  output
   --out DIR               results directory (default bench/results)
-  --threshold EXPR        e.g. 'delta.p99<1000' (repeatable); exit 1 when one is missed
+  --threshold EXPR        e.g. 'delta.p99<1000' (repeatable); exit 1 when one is missed;
+                          'sotw.convergence/floor<=2' compares ours / floor (needs --with-floor)
   --quiet                 no progress line`;
 
 /** Everything one bench run needs. */
@@ -62,6 +66,8 @@ export interface BenchOptions {
   readonly serverPid: number | undefined;
   readonly serverLogLevel: string;
   readonly serverArgs: string[];
+  /** Also run the floor server on each variant's scenario. */
+  readonly withFloor: boolean;
   readonly outDir: string;
   readonly thresholds: string[];
   readonly quiet: boolean;
@@ -69,7 +75,7 @@ export interface BenchOptions {
 
 /** Parse `npm run bench` flags. */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
-  const args = new Args(argv, ['per-type', 'ads', 'quiet', 'help']);
+  const args = new Args(argv, ['per-type', 'ads', 'quiet', 'help', 'with-floor']);
   if (args.flag('help')) throw new UsageError('');
   const variants = (args.string('variants') ?? 'sotw,delta').split(',').map((v) => v.trim());
   for (const v of variants) if (v !== 'sotw' && v !== 'delta') throw new UsageError(`--variants: unknown variant ${v}`);
@@ -104,6 +110,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     serverPid: serverPid === undefined ? undefined : Number(serverPid),
     serverLogLevel: args.string('server-log-level') ?? 'info',
     serverArgs: args.all('server-arg'),
+    withFloor: args.flag('with-floor'),
     outDir: path.resolve(args.string('out') ?? path.join(__dirname, '..', '..', 'bench', 'results')),
     thresholds: args.all('threshold'),
     quiet: args.flag('quiet'),

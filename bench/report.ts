@@ -1,7 +1,9 @@
 /**
  * @module bench/report
  * The final table: SotW beside delta with their ratio, the setup line that
- * makes the figures reproducible, and one line per round.
+ * makes the figures reproducible, and one line per round. With
+ * `--with-floor`, each variant's column is followed by the floor server's
+ * and by ours / floor.
  */
 import type { BenchResult, BenchSetup, VariantResult } from './result';
 
@@ -38,7 +40,8 @@ export function setupLine(s: BenchSetup): string {
     `       server ${s.server}; ${s.nodes} nodes (${s.ads ? 'ADS' : 'per-type streams'}, ${s.connectRate} connections/s` +
     `${s.nackRate ? `, NACK ${s.nackRate}` : ''}${s.slowFraction ? `, ${s.slowFraction * 100}% slow` : ''}); ` +
     `mesh ${m.clusters} clusters × ${m.endpoints} endpoints, ${m.listeners} listeners, ${m.routes} routes (${m.resources} resources, ${bytes(m.configBytes)} JSON); ` +
-    `churn ${s.churn} × ${s.rounds} rounds${s.rate ? ` at ${s.rate}/s` : ' (one at a time)'}; commit time: ${s.commitTime}`;
+    `churn ${s.churn} × ${s.rounds} rounds${s.rate ? ` at ${s.rate}/s` : ' (one at a time)'}; commit time: ${s.commitTime}` +
+    (s.floor ? `\n       floor: ${s.floor}` : '');
 }
 
 type Row = [label: string, of: (v: VariantResult) => number, fmt: (n: number) => string];
@@ -81,29 +84,57 @@ function pad(s: string, n: number, right = false): string {
   return right ? s.padStart(n) : s.padEnd(n);
 }
 
+/** One column of the table: its header, width, and the cell of a row. */
+interface Column {
+  readonly title: string;
+  readonly width: number;
+  cell(of: Row[1], fmt: Row[2]): string;
+}
+
+function columns(result: BenchResult): Column[] {
+  const { sotw, delta } = result.variants;
+  const cols: Column[] = [];
+  for (const v of [sotw, delta]) {
+    if (!v) continue;
+    cols.push({ title: v.variant, width: 14, cell: (of, fmt) => fmt(of(v)) });
+    const f = result.floor?.[v.variant];
+    if (f) {
+      cols.push({ title: `${v.variant} floor`, width: 14, cell: (of, fmt) => fmt(of(f)) });
+      cols.push({ title: 'ours/floor', width: 12, cell: (of) => ratio(of(f), of(v)) });
+    }
+  }
+  if (sotw && delta) cols.push({ title: 'delta/sotw', width: 12, cell: (of) => ratio(of(sotw), of(delta)) });
+  return cols;
+}
+
+function roundLines(v: VariantResult, title: string): string[] {
+  const out = ['', `${title} rounds (latency from commit, ms):`];
+  for (const r of v.rounds) {
+    out.push(`  #${r.round} ${pad(r.change, 34)} n=${r.received}/${r.expected} p50 ${num(r.latency.p50)} p99 ${num(r.latency.p99)} max ${num(r.latency.max)}` +
+      ` conv ${num(r.convergenceMs)} | ${bytes(r.rxBytesPerNode ?? NaN)}/node, ${num(r.rxMessagesPerNode ?? NaN, 2)} msgs/node | CPU server ${num(r.serverCpuSeconds ?? NaN, 2)} s, loadgen ${num(r.loadgenCpuSeconds ?? NaN, 2)} s` +
+      `${r.timedOut ? ` | ${r.timedOut} TIMED OUT` : ''}${r.nacked ? ` | ${r.nacked} nacked` : ''}`);
+  }
+  for (const [reason, n] of Object.entries(v.totals.streamEndReasons)) out.push(`  streams that ended and were reopened: ${n}× ${reason}`);
+  if (v.error) out.push(`  ERROR: ${v.error}`);
+  return out;
+}
+
 /** The side-by-side table (and per-round lines) as text. */
 export function formatReport(result: BenchResult): string {
   const out: string[] = [setupLine(result.setup), ''];
   const sotw = result.variants.sotw;
   const delta = result.variants.delta;
-  const cols = [sotw ? 'sotw' : undefined, delta ? 'delta' : undefined].filter(Boolean) as string[];
-  const both = sotw && delta;
-  out.push(pad('metric', 40) + cols.map((c) => pad(c, 14, true)).join('') + (both ? pad('delta/sotw', 12, true) : ''));
-  out.push('-'.repeat(40 + 14 * cols.length + (both ? 12 : 0)));
+  const cols = columns(result);
+  out.push(pad('metric', 40) + cols.map((c) => pad(c.title, c.width, true)).join(''));
+  out.push('-'.repeat(40 + cols.reduce((a, c) => a + c.width, 0)));
   for (const [label, of, fmt] of ROWS) {
-    const vals = [sotw, delta].filter((v): v is VariantResult => v !== undefined).map(of);
-    out.push(pad(label, 40) + vals.map((v) => pad(fmt(v), 14, true)).join('') + (both ? pad(ratio(of(sotw), of(delta)), 12, true) : ''));
+    out.push(pad(label, 40) + cols.map((c) => pad(c.cell(of, fmt), c.width, true)).join(''));
   }
   for (const v of [sotw, delta]) {
     if (!v) continue;
-    out.push('', `${v.variant} rounds (latency from commit, ms):`);
-    for (const r of v.rounds) {
-      out.push(`  #${r.round} ${pad(r.change, 34)} n=${r.received}/${r.expected} p50 ${num(r.latency.p50)} p99 ${num(r.latency.p99)} max ${num(r.latency.max)}` +
-        ` conv ${num(r.convergenceMs)} | ${bytes(r.rxBytesPerNode ?? NaN)}/node, ${num(r.rxMessagesPerNode ?? NaN, 2)} msgs/node | CPU server ${num(r.serverCpuSeconds ?? NaN, 2)} s, loadgen ${num(r.loadgenCpuSeconds ?? NaN, 2)} s` +
-        `${r.timedOut ? ` | ${r.timedOut} TIMED OUT` : ''}${r.nacked ? ` | ${r.nacked} nacked` : ''}`);
-    }
-    for (const [reason, n] of Object.entries(v.totals.streamEndReasons)) out.push(`  streams that ended and were reopened: ${n}× ${reason}`);
-    if (v.error) out.push(`  ERROR: ${v.error}`);
+    out.push(...roundLines(v, v.variant));
+    const f = result.floor?.[v.variant];
+    if (f) out.push(...roundLines(f, `${v.variant} floor`));
   }
   if (result.thresholds.length) {
     out.push('', 'thresholds:');

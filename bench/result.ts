@@ -116,12 +116,21 @@ export interface BenchSetup {
   readonly slowFraction: number;
   /** 'ours' (child process) or the external host:port. */
   readonly server: string;
+  /** With `--with-floor`: what the floor server is (see bench/floor/). */
+  readonly floor?: string;
   readonly commitTime: string;
 }
+
+/** Our figure divided by the floor's, per threshold metric name (bench/thresholds.ts METRICS); NaN where either is unmeasured. */
+export type FloorRatios = Readonly<Record<string, number>>;
 
 /** A whole bench run. */
 export interface BenchResult {
   readonly setup: BenchSetup;
   readonly variants: Partial<Record<Variant, VariantResult>>;
+  /** With `--with-floor`: the floor server on the identical scenario, per variant. */
+  readonly floor?: Partial<Record<Variant, VariantResult>>;
+  /** With `--with-floor`: ours / floor for every named metric, per variant. */
+  readonly ratiosToFloor?: Partial<Record<Variant, FloorRatios>>;
   readonly thresholds: { readonly expression: string; readonly actual: number; readonly pass: boolean }[];
 }

@@ -5,6 +5,8 @@
  * `--target`), printed side by side with ratios and the setup, and saved as
  * JSON and a self-contained HTML report in bench/results/.
  * `--threshold` expressions turn it into a gate (exit 1 when missed).
+ * `--with-floor` also runs the floor server (bench/floor) after each variant,
+ * on the identical scenario, and reports our figures as ratios to it.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -14,9 +16,9 @@ import { renderHtml } from './html-report';
 import { USAGE, parseBenchOptions } from './options';
 import type { BenchOptions } from './options';
 import { formatReport } from './report';
-import type { BenchResult, BenchSetup, VariantResult } from './result';
+import type { BenchResult, BenchSetup, FloorRatios, VariantResult } from './result';
 import { Mesh } from './scenarios';
-import { checkThresholds, parseThreshold } from './thresholds';
+import { checkThresholds, parseThreshold, ratiosToFloor } from './thresholds';
 import { runVariant } from './variant-run';
 
 function packageVersion(name: string): string {
@@ -52,6 +54,10 @@ function setupOf(opts: BenchOptions): BenchSetup {
     commitTime: ownServer
       ? 'when the server logged "configuration applied" (after its ~200 ms file debounce, parse and encode); file write time where no such line came'
       : 'config file write time (external server: includes its reload delay)',
+    ...(opts.withFloor
+      ? { floor: 'bench/floor child process: grpc-js, same encoded bytes; first request per type gets the pre-built full response, ' +
+          'each change one pre-built message per type written to every stream (no backpressure, no ACK gating); commit = its "configuration applied"' }
+      : {}),
   };
 }
 
@@ -61,6 +67,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     opts = parseBenchOptions(argv);
     thresholds = opts.thresholds.map(parseThreshold);
+    const needsFloor = thresholds.find((t) => t.perFloor);
+    if (needsFloor && !opts.withFloor) throw new UsageError(`--threshold ${needsFloor.expression} needs --with-floor`);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(`${err.message ? err.message + '\n' : ''}${USAGE}\n`);
@@ -75,10 +83,13 @@ async function main(argv: string[]): Promise<number> {
   // Also on Ctrl-C (process.exit runs 'exit' listeners).
   process.on('exit', () => fs.rmSync(workDir, { recursive: true, force: true }));
   const variants: Partial<Record<'sotw' | 'delta', VariantResult>> = {};
+  const floor: Partial<Record<'sotw' | 'delta', VariantResult>> = {};
+  const ratios: Partial<Record<'sotw' | 'delta', FloorRatios>> = {};
   for (const variant of opts.variants) {
-    variants[variant] = await runVariant(variant, opts, workDir);
+    const ours = (variants[variant] = await runVariant(variant, opts, workDir));
+    if (opts.withFloor) ratios[variant] = ratiosToFloor(ours, (floor[variant] = await runVariant(variant, opts, workDir, 'floor')));
   }
-  const partial = { setup, variants };
+  const partial = opts.withFloor ? { setup, variants, floor, ratiosToFloor: ratios } : { setup, variants };
   const result: BenchResult = { ...partial, thresholds: checkThresholds(partial, thresholds) };
 
   const text = formatReport(result);
@@ -89,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
   fs.writeFileSync(`${base}.json`, JSON.stringify(result, null, 2));
   fs.writeFileSync(`${base}.html`, renderHtml(result));
   process.stdout.write(`\nresults: ${base}.json\n         ${base}.html\n`);
+  // A failed floor run is reported but does not fail the bench: it measures the machine, not us.
   const failed = Object.values(variants).some((v) => !v.ok) || result.thresholds.some((t) => !t.pass);
   return failed ? 1 : 0;
 }

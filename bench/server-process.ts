@@ -88,10 +88,14 @@ export class ServerProcess {
     });
   }
 
-  /** Start `build/src/main.js` on `configFile` and wait until it serves. */
-  static async start(configFile: string, opts: { logLevel: string; extraArgs?: readonly string[] }): Promise<ServerProcess> {
+  /**
+   * Start `build/src/main.js` (or `opts.script`, e.g. the floor server, which
+   * takes the same flags and logs the same lines) on `configFile` and wait
+   * until it serves.
+   */
+  static async start(configFile: string, opts: { logLevel: string; extraArgs?: readonly string[]; script?: string }): Promise<ServerProcess> {
     const port = await freePort();
-    const main = path.join(__dirname, '..', 'src', 'main.js');
+    const main = opts.script ?? path.join(__dirname, '..', 'src', 'main.js');
     const args = [main, '--config', configFile, '--port', String(port), '--host', '127.0.0.1', '--admin-port', '0', '--log-level', opts.logLevel, ...(opts.extraArgs ?? [])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new ServerProcess(child, port);

@@ -1,7 +1,8 @@
 /**
  * @module bench/thresholds
  * `--threshold 'delta.p99<1000'`: named figures of a variant's result, and
- * checks against them. A missed threshold (or a figure that could not be
+ * checks against them. `'sotw.convergence/floor<=2'` checks our figure
+ * divided by the floor server's (`--with-floor`). A missed threshold (or a figure that could not be
  * measured) makes `npm run bench` exit non-zero, so CI can hold a line.
  */
 import { UsageError } from '../loadgen/index';
@@ -32,7 +33,7 @@ export const METRICS: Record<string, { readonly unit: string; readonly of: (v: V
 };
 
 type Op = '<' | '<=' | '>' | '>=' | '==';
-const PATTERN = /^\s*(sotw|delta)\.([A-Za-z0-9]+)\s*(<=|>=|<|>|==)\s*(-?[0-9.]+(?:e[+-]?\d+)?)\s*$/i;
+const PATTERN = /^\s*(sotw|delta)\.([A-Za-z0-9]+)(\/floor)?\s*(<=|>=|<|>|==)\s*(-?[0-9.]+(?:e[+-]?\d+)?)\s*$/i;
 
 /** A parsed threshold. */
 export interface Threshold {
@@ -41,15 +42,17 @@ export interface Threshold {
   readonly metric: string;
   readonly op: Op;
   readonly limit: number;
+  /** Set when the figure is ours / the floor's. */
+  readonly perFloor?: true;
 }
 
 /** Parse one expression; throws a UsageError naming the valid metrics. */
 export function parseThreshold(expression: string): Threshold {
   const m = PATTERN.exec(expression);
   if (!m) throw new UsageError(`--threshold ${expression}: expected <sotw|delta>.<metric><op><number>, e.g. delta.p99<1000`);
-  const [, variant, metric, op, limit] = m as unknown as [string, 'sotw' | 'delta', string, Op, string];
+  const [, variant, metric, perFloor, op, limit] = m as unknown as [string, 'sotw' | 'delta', string, string | undefined, Op, string];
   if (!(metric in METRICS)) throw new UsageError(`--threshold ${expression}: unknown metric ${metric}; one of ${Object.keys(METRICS).join(', ')}`);
-  return { expression, variant: variant.toLowerCase() as 'sotw' | 'delta', metric, op, limit: Number(limit) };
+  return { expression, variant: variant.toLowerCase() as 'sotw' | 'delta', metric, op, limit: Number(limit), ...(perFloor ? { perFloor: true as const } : {}) };
 }
 
 function compare(actual: number, op: Op, limit: number): boolean {
@@ -62,12 +65,28 @@ function compare(actual: number, op: Op, limit: number): boolean {
   }
 }
 
+/** ours / floor; NaN where either is not a finite number or the floor's is 0. */
+function ratioOf(ours: number, floor: number): number {
+  return Number.isFinite(ours) && Number.isFinite(floor) && floor !== 0 ? ours / floor : NaN;
+}
+
+/** Every named figure of `ours` divided by the same figure of `floor`. */
+export function ratiosToFloor(ours: VariantResult, floor: VariantResult): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, metric] of Object.entries(METRICS)) out[name] = ratioOf(metric.of(ours), metric.of(floor));
+  return out;
+}
+
 /** Evaluate thresholds; a variant that did not run, or a NaN figure, fails. */
-export function checkThresholds(result: Pick<BenchResult, 'variants'>, thresholds: readonly Threshold[]): BenchResult['thresholds'] {
+export function checkThresholds(result: Pick<BenchResult, 'variants' | 'floor'>, thresholds: readonly Threshold[]): BenchResult['thresholds'] {
   return thresholds.map((t) => {
     const v = result.variants[t.variant];
     const metric = METRICS[t.metric] as (typeof METRICS)[string];
-    const actual = v ? metric.of(v) : NaN;
+    let actual = v ? metric.of(v) : NaN;
+    if (t.perFloor) {
+      const f = result.floor?.[t.variant];
+      actual = f ? ratioOf(actual, metric.of(f)) : NaN;
+    }
     return { expression: t.expression, actual, pass: Number.isFinite(actual) && compare(actual, t.op, t.limit) };
   });
 }

@@ -18,6 +18,12 @@ import { runRounds } from './rounds';
 import { Mesh } from './scenarios';
 import { ServerProcess } from './server-process';
 
+/** The floor server's entry point (bench/floor/main.ts): same flags and log lines as ours. */
+export const FLOOR_MAIN = path.join(__dirname, 'floor', 'main.js');
+
+/** Which server a variant run measures: ours (or `--target`), or the floor on the identical scenario. */
+export type ServerKind = 'ours' | 'floor';
+
 /** Wait before measuring the idle server, in ms. */
 const IDLE_SETTLE_MS = 1_000;
 /** Wait for an external server to pick up a rewritten config file, in ms. */
@@ -75,20 +81,29 @@ async function waitForSync(fleet: Fleet, opts: BenchOptions, serverGone: () => b
   }
 }
 
-/** Run one variant; never throws for a failed run (the result says why). */
-export async function runVariant(variant: Variant, opts: BenchOptions, workDir: string): Promise<VariantResult> {
+/**
+ * Run one variant against `kind` of server; never throws for a failed run
+ * (the result says why). The floor always runs as our child process, on its
+ * own copy of the mesh, even when ours is an external `--target`.
+ */
+export async function runVariant(variant: Variant, opts: BenchOptions, workDir: string, kind: ServerKind = 'ours'): Promise<VariantResult> {
   const began = Date.now();
   const mesh = new Mesh(opts.mesh);
-  const configFile = opts.configFile ?? path.join(workDir, `mesh-${variant}.json`);
+  const external = kind === 'ours' && opts.target !== undefined;
+  const label = kind === 'floor' ? `${variant} floor` : variant;
+  const configFile = (external ? opts.configFile : undefined) ?? path.join(workDir, `mesh-${kind === 'floor' ? 'floor-' : ''}${variant}.json`);
   fs.writeFileSync(configFile, mesh.toConfigText());
   let server: ServerProcess | undefined;
-  if (!opts.target) {
+  if (kind === 'floor') {
+    // The floor logs nothing per stream, so info costs it nothing and gives the commit times.
+    server = await ServerProcess.start(configFile, { logLevel: 'info', script: FLOOR_MAIN });
+  } else if (!external) {
     server = await ServerProcess.start(configFile, { logLevel: opts.serverLogLevel, extraArgs: opts.serverArgs });
   } else if (opts.configFile) {
     await sleep(EXTERNAL_RELOAD_WAIT_MS);
   }
   const target = server?.target ?? (opts.target as string);
-  const pid = server?.pid ?? opts.serverPid;
+  const pid = server?.pid ?? (external ? opts.serverPid : undefined);
   const sampler = pid ? new ProcessSampler(pid) : undefined;
   await sleep(IDLE_SETTLE_MS);
   const idle = sampler?.sample();
@@ -106,7 +121,7 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
   const progress = new ProgressLine(() => {
     const n = fleet.snapshot().nodes;
     const rx = totalOf(fleet.snapshot().counters.rx);
-    return `[bench ${variant}] ${((Date.now() - fleetStartMs) / 1000).toFixed(1)}s ${phase} | started ${n.started}/${opts.nodes} connected ${n.connected} in sync ${n.inSync}` +
+    return `[bench ${label}] ${((Date.now() - fleetStartMs) / 1000).toFixed(1)}s ${phase} | started ${n.started}/${opts.nodes} connected ${n.connected} in sync ${n.inSync}` +
       `${n.slow ? ` slow ${n.slow}` : ''} | rx ${(rx.bytes / 1048576).toFixed(1)} MiB`;
   }, opts.quiet);
 
@@ -126,21 +141,21 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     const afterSync = fleet.snapshot();
     initialSync = initialSyncOf(fleet, afterSync, opts.nodes, (serverCpuAtSync - (idle?.cpuSeconds ?? NaN)));
     syncPeakRss = sampler ? sampler.peakRssSince(fleetStartMs) : NaN;
-    progress.note(`[bench ${variant}] initial sync: ${initialSync.synced}/${opts.nodes} nodes in ${(initialSync.allInSyncMs / 1000).toFixed(2)} s` +
+    progress.note(`[bench ${label}] initial sync: ${initialSync.synced}/${opts.nodes} nodes in ${(initialSync.allInSyncMs / 1000).toFixed(2)} s` +
       `, ${(initialSync.rxBytesPerNode / 1024).toFixed(1)} KiB/node`);
     if (initialSync.failed > 0) {
       const nacked = afterSync.counters.nacks > 0 ? `; ${afterSync.counters.nacks} NACKs sent` : '';
       error = `${initialSync.failed} nodes had no full config (sync timeout ${opts.syncTimeoutMs / 1000} s, or ${SYNC_STALL_MS / 1000} s without progress${nacked}; last stream error: ${afterSync.counters.lastError || 'none'})`;
     }
 
-    const canChange = !opts.target || opts.configFile !== undefined;
-    if (opts.rounds > 0 && !canChange) progress.note(`[bench ${variant}] no --config-file for the external target: update rounds skipped`);
-    if (opts.rounds > 0 && initialSync.synced === 0) progress.note(`[bench ${variant}] no node reached a full config: update rounds skipped`);
+    const canChange = !external || opts.configFile !== undefined;
+    if (opts.rounds > 0 && !canChange) progress.note(`[bench ${label}] no --config-file for the external target: update rounds skipped`);
+    if (opts.rounds > 0 && initialSync.synced === 0) progress.note(`[bench ${label}] no node reached a full config: update rounds skipped`);
     else if (opts.rounds > 0 && canChange) {
       rounds.push(...await runRounds({
         opts, mesh, configFile, fleet, server, sampler,
         setPhase: (p) => (phase = p),
-        note: (m) => progress.note(`[bench ${variant}] ${m}`),
+        note: (m) => progress.note(`[bench ${label}] ${m}`),
         externalWaitMs: EXTERNAL_RELOAD_WAIT_MS,
       }));
       const bad = rounds.find((r) => r.timedOut > 0);
@@ -158,7 +173,7 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
   const selfEnd = selfSample();
   await server?.stop();
   sampler?.stop();
-  if (!opts.configFile) fs.rmSync(configFile, { force: true });
+  if (configFile !== opts.configFile) fs.rmSync(configFile, { force: true });
 
   const all = new LatencyHistogram();
   for (const r of fleet.rounds()) {
