@@ -3,6 +3,7 @@
  * Composition root: the only file that wires all six boxes together.
  * config source → encode pool → store → push scheduler → streams → gRPC.
  */
+import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { loadProtoRoot, lookupMessage } from './xds/proto-root';
@@ -26,6 +27,8 @@ import type { ApplyResult, ResourceJson, ResourceKey, ServerStats, XdsServer, Xd
 export const DEFAULT_MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_PORT = 18000;
 export const DEFAULT_KEEPALIVE_TIME_MS = 30_000;
+/** Pending-connection queue of the gRPC listener (the kernel caps it at net.core.somaxconn). */
+export const LISTEN_BACKLOG = 4096;
 export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 10_000;
 
 /** Internals the admin port and CLI read; not part of the public API. */
@@ -224,11 +227,21 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
 
   // Bind only now: a node that (re)connects must never see an empty store
   // before the first configuration is loaded (it would delete what it has).
+  const credentials = options.tls
+    ? grpc.ServerCredentials.createSsl(options.tls.clientCa ?? null, [{ private_key: options.tls.key, cert_chain: options.tls.cert }], options.tls.clientCa !== undefined)
+    : grpc.ServerCredentials.createInsecure();
+  // We own the listening socket and hand connections to grpc-js, because
+  // grpc-js listens with Node's default backlog of 511: a fleet reconnecting
+  // at 1000+/s while the server is busy with initial syncs overflows it and
+  // gets ECONNRESET. Sessions, keepalive, max age and GOAWAY stay grpc-js's.
+  const injector = grpcServer.createConnectionInjector(credentials);
+  const listener = net.createServer({ noDelay: true }, (socket) => injector.injectConnection(socket));
   const port = await new Promise<number>((resolve, reject) => {
-    const credentials = options.tls
-      ? grpc.ServerCredentials.createSsl(options.tls.clientCa ?? null, [{ private_key: options.tls.key, cert_chain: options.tls.cert }], options.tls.clientCa !== undefined)
-      : grpc.ServerCredentials.createInsecure();
-    grpcServer.bindAsync(address, credentials, (err, bound) => (err ? reject(new BindError(address, err)) : resolve(bound)));
+    listener.once('error', (err) => reject(new BindError(address, err)));
+    listener.listen({ port: options.port ?? DEFAULT_PORT, host, backlog: LISTEN_BACKLOG }, () => {
+      const bound = listener.address();
+      resolve(typeof bound === 'object' && bound ? bound.port : 0);
+    });
   }).catch(async (err: unknown) => {
     fileSource?.close();
     await pool.close();
@@ -250,6 +263,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
       fileSource?.close();
+      listener.close();
       for (const s of streams) s.close();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -272,6 +286,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     const started = Date.now();
     const open = [...streams];
     log.info({ streams: open.length, timeoutMs }, 'draining: refusing new streams, ending open ones gradually');
+    listener.close();
     const shutdownDone = new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
     // Spread the closes over most of the window so clients do not all reconnect elsewhere at once.
     const spreadMs = Math.max(0, timeoutMs * 0.8);
