@@ -10,18 +10,16 @@ import { loadProtoRoot, lookupMessage } from './xds/proto-root';
 import { messageNameOf } from './xds/type-urls';
 import { silentLogger } from './observe/logger';
 import { ServerMetrics } from './observe/metrics';
-import { FileSource, readConfigDocuments, DEFAULT_GROUP, formatProblem } from './source';
-import type { ConfigProblem, RawResource } from './source';
+import { FileSource, readConfigDocuments } from './source';
 import { EncodePool, defaultWorkerCount } from './encode';
-import type { EncodeOutcome } from './encode';
-import { ResourceStore, countChanges } from './store';
-import type { CommitResult, RemovalKey } from './store';
+import { ResourceStore } from './store';
 import { PushScheduler } from './push';
 import type { StreamContext, StreamEvents } from './stream';
 import { addCsdsService, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker, WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES } from './transport';
 import type { AnyStream, WriteStats } from './transport';
 import { BindError, ConfigInvalidError, XdsServerError } from './errors';
-import type { ApplyResult, ResourceJson, ResourceKey, ServerStats, XdsServer, XdsServerOptions } from './api-types';
+import { ConfigApplier } from './config-applier';
+import type { ApplyResult, ServerStats, XdsServer, XdsServerOptions } from './api-types';
 
 /** gRPC's default receive limit is 4 MiB; 100k-name requests are larger (rule F35). */
 export const DEFAULT_MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
@@ -135,75 +133,10 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
 
   const host = options.host ?? '0.0.0.0';
   const address = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? DEFAULT_PORT}`;
-  let loaded = false;
-  let applyChain: Promise<unknown> = Promise.resolve();
-  const allowDangling = options.allowDanglingReferences ?? false;
-
-  /** Serialise batches: each one sees the store the previous one left. */
-  function enqueue(work: () => Promise<ApplyResult>): Promise<ApplyResult> {
-    const next = applyChain.then(work, work);
-    applyChain = next.catch(() => undefined);
-    return next;
-  }
-
-  function finish(label: string, outcome: EncodeOutcome, commit: (o: EncodeOutcome) => CommitResult): ApplyResult {
-    if (outcome.problems.length > 0) return reject(label, outcome.problems);
-    const result = commit(outcome);
-    if (!result.ok) return reject(label, result.problems);
-    for (const w of result.warnings) log.warn({ problem: formatProblem(w) }, 'serving a dangling reference (--allow-dangling-references)');
-    const { updated, removed } = countChanges(result.changes);
-    const firstCommit = !loaded;
-    loaded = true;
-    metrics.reload('accepted');
-    log.info({ source: label, revision: result.changes.revision, updated, removed, resources: outcome.resources.length }, 'configuration applied');
-    scheduler.publish(result.changes);
-    // Streams opened before the first batch were held (see isReady); even an empty first batch answers them.
-    if (firstCommit) scheduler.flushAll();
-    return { ok: true, revision: result.changes.revision, updated, removed };
-  }
-
-  function reject(label: string, problems: readonly ConfigProblem[]): ApplyResult {
-    const message = problems.map(formatProblem).join('\n');
-    metrics.reload('rejected');
-    log.error({ source: label, problems: problems.map(formatProblem) }, 'configuration rejected; still serving the last good configuration');
-    return { ok: false, problems, message };
-  }
-
-  const toRaw = (resources: readonly ResourceJson[], group: string, label: string): RawResource[] =>
-    resources.map((r, i) => {
-      const body: Record<string, unknown> = { ...r };
-      delete body['@type'];
-      const type = String(r['@type'] ?? '');
-      return { typeUrl: type.includes('/') ? type : `type.googleapis.com/${type}`, body, file: label, location: `resources[${i}]`, group };
-    });
-
-  const loadConfigDocuments = (documents: readonly { file: string; text: string }[]): Promise<ApplyResult> =>
-    enqueue(async () => {
-      const outcome = await pool.encodeDocuments(documents);
-      return finish(documents.map((d) => d.file).join(', ') || '(no files)', outcome, (o) => store.replaceAll(o.resources, o.groups, { allowDanglingReferences: allowDangling }));
-    });
-
-  const setResources = (resources: readonly ResourceJson[], opts: { group?: string } = {}): Promise<ApplyResult> =>
-    enqueue(async () => {
-      const group = opts.group ?? DEFAULT_GROUP;
-      const outcome = await pool.encodeResources(toRaw(resources, group, '(api)'));
-      return finish('setResources', outcome, (o) => {
-        const keep = new Set(o.resources.map((r) => `${r.typeUrl}\u0000${r.name}`));
-        const removals: RemovalKey[] = [];
-        for (const r of store.allResources()) {
-          if (r.group === group && !keep.has(`${r.typeUrl}\u0000${r.name}`)) removals.push({ typeUrl: r.typeUrl, name: r.name, group });
-        }
-        return store.update(o.resources, removals, { allowDanglingReferences: allowDangling });
-      });
-    });
-
-  const updateResources = (change: { upsert?: readonly ResourceJson[]; remove?: readonly ResourceKey[]; group?: string }): Promise<ApplyResult> =>
-    enqueue(async () => {
-      const group = change.group ?? DEFAULT_GROUP;
-      const outcome = await pool.encodeResources(toRaw(change.upsert ?? [], group, '(api)'));
-      const removals = (change.remove ?? []).map((k) => ({ typeUrl: k.typeUrl, name: k.name, group: k.group ?? group }));
-      return finish('updateResources', outcome, (o) => store.update(o.resources, removals, { allowDanglingReferences: allowDangling }));
-    });
+  const applier = new ConfigApplier({ pool, store, scheduler, metrics, log, allowDanglingReferences: options.allowDanglingReferences ?? false });
+  const loadConfigDocuments = applier.loadConfigDocuments.bind(applier);
+  const setResources = applier.setResources.bind(applier);
+  const updateResources = applier.updateResources.bind(applier);
 
   let fileSource: FileSource | undefined;
   if (options.configPath !== undefined) {
@@ -212,7 +145,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
       try {
         return await loadConfigDocuments(await readConfigDocuments(configPath));
       } catch (err) {
-        return reject(configPath, [{ file: configPath, message: `cannot read: ${(err as Error).message}` }]);
+        return applier.reject(configPath, [{ file: configPath, message: `cannot read: ${(err as Error).message}` }]);
       }
     };
     const first = await reload();
@@ -323,7 +256,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
       metrics,
       startedAt: Date.now(),
       get loaded() {
-        return loaded;
+        return applier.loaded;
       },
     },
   };

@@ -86,7 +86,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
       state.mustRespond = state.sub.wildcard || state.fullState;
       addPending(state, 'updates');
       // Rule B15: a reconnecting client that already holds the current version needs nothing.
-      if (req.versionInfo !== '' && req.versionInfo === this.#versionOf(typeUrl, state, this.#selectAll(typeUrl, state))) {
+      if (req.versionInfo !== '' && req.versionInfo === versionOfResources(this.#selectAll(typeUrl, state))) {
         state.pendingAll = false;
         state.mustRespond = false;
         state.sentVersion = state.ackedVersion = req.versionInfo;
@@ -192,7 +192,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     state.pendingNames.clear();
     state.mustRespond = false;
     if (resources.length === 0 && !mustRespond) return undefined;
-    const versionInfo = typeof shareKey === 'string' ? versionForKey(shareKey, resources) : this.#versionOf(typeUrl, state, resources);
+    const versionInfo = typeof shareKey === 'string' ? versionForKey(shareKey, resources) : versionOfResources(resources);
     state.sentVersion = versionInfo;
     return { typeUrl, versionInfo, resources, shareKey };
   }
@@ -209,10 +209,6 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     return out;
   }
 
-  /** Content-derived `version_info`, so it survives restarts and replicas (rule A5). */
-  #versionOf(_typeUrl: string, _state: SotwTypeState, resources: readonly EncodedResource[]): string {
-    return versionOfResources(resources);
-  }
 }
 
 

@@ -1,0 +1,128 @@
+/**
+ * @module config-applier
+ * Applies configuration batches in order: encode in the pool, commit to the
+ * store all or nothing, publish the change set. Shared by file reloads and
+ * the library API, so both log, count and reject the same way.
+ */
+import type { Logger } from 'pino';
+import { DEFAULT_GROUP, formatProblem } from './source';
+import type { ConfigProblem, RawResource } from './source';
+import type { EncodeOutcome, EncodePool } from './encode';
+import { countChanges } from './store';
+import type { CommitResult, RemovalKey, ResourceStore } from './store';
+import type { PushScheduler } from './push';
+import type { ServerMetrics } from './observe/metrics';
+import type { ApplyResult, ResourceJson, ResourceKey } from './api-types';
+
+/** What the applier works with. */
+export interface ApplierDeps {
+  readonly pool: EncodePool;
+  readonly store: ResourceStore;
+  readonly scheduler: PushScheduler;
+  readonly metrics: ServerMetrics;
+  readonly log: Logger;
+  readonly allowDanglingReferences: boolean;
+}
+
+/** Label used in problems for resources given through the library API. */
+const API_FILE = '(api)';
+
+/** Serialises and applies batches. */
+export class ConfigApplier {
+  readonly #deps: ApplierDeps;
+  #chain: Promise<unknown> = Promise.resolve();
+  #loaded = false;
+
+  constructor(deps: ApplierDeps) {
+    this.#deps = deps;
+  }
+
+  /** Whether a configuration has been committed at least once. */
+  get loaded(): boolean {
+    return this.#loaded;
+  }
+
+  /** Replace everything with these documents (a file reload). */
+  loadConfigDocuments(documents: readonly { file: string; text: string }[]): Promise<ApplyResult> {
+    const { pool, store } = this.#deps;
+    return this.#enqueue(async () => {
+      const outcome = await pool.encodeDocuments(documents);
+      const label = documents.map((d) => d.file).join(', ') || '(no files)';
+      return this.#finish(label, outcome, (o) => store.replaceAll(o.resources, o.groups, this.#commitOptions()));
+    });
+  }
+
+  /** Replace every resource of one group (default: every node's) with this list. */
+  setResources(resources: readonly ResourceJson[], opts: { group?: string } = {}): Promise<ApplyResult> {
+    const { pool, store } = this.#deps;
+    return this.#enqueue(async () => {
+      const group = opts.group ?? DEFAULT_GROUP;
+      const outcome = await pool.encodeResources(toRaw(resources, group));
+      return this.#finish('setResources', outcome, (o) => {
+        const keep = new Set(o.resources.map((r) => `${r.typeUrl}\u0000${r.name}`));
+        const removals: RemovalKey[] = [];
+        for (const r of store.allResources()) {
+          if (r.group === group && !keep.has(`${r.typeUrl}\u0000${r.name}`)) removals.push({ typeUrl: r.typeUrl, name: r.name, group });
+        }
+        return store.update(o.resources, removals, this.#commitOptions());
+      });
+    });
+  }
+
+  /** Upsert and remove, as one batch. */
+  updateResources(change: { upsert?: readonly ResourceJson[]; remove?: readonly ResourceKey[]; group?: string }): Promise<ApplyResult> {
+    const { pool, store } = this.#deps;
+    return this.#enqueue(async () => {
+      const group = change.group ?? DEFAULT_GROUP;
+      const outcome = await pool.encodeResources(toRaw(change.upsert ?? [], group));
+      const removals = (change.remove ?? []).map((k) => ({ typeUrl: k.typeUrl, name: k.name, group: k.group ?? group }));
+      return this.#finish('updateResources', outcome, (o) => store.update(o.resources, removals, this.#commitOptions()));
+    });
+  }
+
+  /** Log and count a rejected batch; nothing changes. */
+  reject(label: string, problems: readonly ConfigProblem[]): ApplyResult {
+    const message = problems.map(formatProblem).join('\n');
+    this.#deps.metrics.reload('rejected');
+    this.#deps.log.error({ source: label, problems: problems.map(formatProblem) }, 'configuration rejected; still serving the last good configuration');
+    return { ok: false, problems, message };
+  }
+
+  #commitOptions(): { allowDanglingReferences: boolean } {
+    return { allowDanglingReferences: this.#deps.allowDanglingReferences };
+  }
+
+  /** Serialise batches: each one sees the store the previous one left. */
+  #enqueue(work: () => Promise<ApplyResult>): Promise<ApplyResult> {
+    const next = this.#chain.then(work, work);
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+
+  #finish(label: string, outcome: EncodeOutcome, commit: (o: EncodeOutcome) => CommitResult): ApplyResult {
+    const { log, metrics, scheduler } = this.#deps;
+    if (outcome.problems.length > 0) return this.reject(label, outcome.problems);
+    const result = commit(outcome);
+    if (!result.ok) return this.reject(label, result.problems);
+    for (const w of result.warnings) log.warn({ problem: formatProblem(w) }, 'serving a dangling reference (--allow-dangling-references)');
+    const { updated, removed } = countChanges(result.changes);
+    const firstCommit = !this.#loaded;
+    this.#loaded = true;
+    metrics.reload('accepted');
+    log.info({ source: label, revision: result.changes.revision, updated, removed, resources: outcome.resources.length }, 'configuration applied');
+    scheduler.publish(result.changes);
+    // Streams opened before the first batch were held (StreamContext.isReady); even an empty first batch answers them.
+    if (firstCommit) scheduler.flushAll();
+    return { ok: true, revision: result.changes.revision, updated, removed };
+  }
+}
+
+/** Library resources (JSON with `@type`) → raw resources for the pool. */
+function toRaw(resources: readonly ResourceJson[], group: string): RawResource[] {
+  return resources.map((r, i) => {
+    const body: Record<string, unknown> = { ...r };
+    delete body['@type'];
+    const type = String(r['@type'] ?? '');
+    return { typeUrl: type.includes('/') ? type : `type.googleapis.com/${type}`, body, file: API_FILE, location: `resources[${i}]`, group };
+  });
+}
