@@ -12,7 +12,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type * as protobuf from 'protobufjs';
-import { loadProtoRoot } from '../../src/xds/proto-root';
+import { discoveryTypes } from './xds-codec';
 
 /** Which protocol variant a client speaks. */
 export type Variant = 'sotw' | 'delta';
@@ -51,27 +51,7 @@ export interface LoggedResponse {
   readonly bodies: ReadonlyMap<string, Obj>;
 }
 
-interface Types {
-  readonly root: protobuf.Root;
-  readonly request: protobuf.Type;
-  readonly response: protobuf.Type;
-  readonly deltaRequest: protobuf.Type;
-  readonly deltaResponse: protobuf.Type;
-}
-
-let types: Types | undefined;
-function discoveryTypes(): Types {
-  if (types) return types;
-  const root = loadProtoRoot();
-  types = {
-    root,
-    request: root.lookupType('envoy.service.discovery.v3.DiscoveryRequest'),
-    response: root.lookupType('envoy.service.discovery.v3.DiscoveryResponse'),
-    deltaRequest: root.lookupType('envoy.service.discovery.v3.DeltaDiscoveryRequest'),
-    deltaResponse: root.lookupType('envoy.service.discovery.v3.DeltaDiscoveryResponse'),
-  };
-  return types;
-}
+// Discovery message types come from the protocol suite's codec (one lookup for both helpers).
 
 const TO_OBJECT: protobuf.IConversionOptions = { longs: String, enums: String, defaults: false };
 
