@@ -16,6 +16,7 @@ import type { DeltaEntry, DeltaPlan } from './sink';
 import { aliasedEntry, resolveAlias, unresolvedAliasEntry } from './vhds-alias';
 import { sharedKeyFor, wholeView } from './share-keys';
 import { KnownVersions } from './known-versions';
+import { clustersOutside } from './warming';
 import { addPending } from './push-order';
 
 /** Marks a name the client was told does not exist (so it is told once). */
@@ -156,9 +157,14 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     if (!cds) return false;
     const eds = this.types.get(ENDPOINT);
     const view = this.ctx.store.view(this.group, CLUSTER);
+    // A CLA subscribed but not yet sent is EDS pending work, which holds routes already (push-order.ts);
+    // here only "held cluster without an endpoints subscription" counts.
+    if (eds && !eds.sub.wildcard && eds.sub.namesFrozen && cds.known.isExactly(view)) {
+      return clustersOutside(view, eds.sub.names);
+    }
     for (const name of cds.known.keys()) {
       for (const ref of view.get(name)?.refs ?? []) {
-        if (ref.typeUrl === ENDPOINT && !(eds?.sub.covers(ref.name) && eds.known.has(ref.name))) return true;
+        if (ref.typeUrl === ENDPOINT && !eds?.sub.covers(ref.name)) return true;
       }
     }
     return false;

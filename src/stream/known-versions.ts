@@ -55,6 +55,11 @@ export class KnownVersions {
     return out;
   }
 
+  /** Whether the client holds exactly `view` (shared base, no private entries). */
+  isExactly(view: BaseView): boolean {
+    return this.#base === view && this.#overlay.size === 0;
+  }
+
   /** Entries held privately by this stream (for memory accounting and tests). */
   get overlaySize(): number {
     return this.#overlay.size;

@@ -19,6 +19,7 @@ import type { SotwPlan } from './sink';
 import { sharedKeyFor, wholeView } from './share-keys';
 import { addPending } from './push-order';
 import { findTransition, recordTransition } from './sotw-transitions';
+import { clustersOutside } from './warming';
 
 /** Per-type SotW state. */
 export interface SotwTypeState extends TypeStateBase {
@@ -149,23 +150,12 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     const cds = this.types.get(CLUSTER);
     if (!cds || cds.sentVersion === '') return false;
     const eds = this.types.get(ENDPOINT);
-    if (!eds) return this.#selectAll(CLUSTER, cds).some((c) => c.refs.some((r) => r.typeUrl === ENDPOINT));
-    // Streams agreeing on the cluster view and the (shared) EDS name set share the answer.
-    const view = this.ctx.store.view(this.group, CLUSTER);
-    const memo = cds.sub.wildcard && !eds.sub.wildcard && eds.sub.namesFrozen ? warmingMemo(view, eds.sub.names) : undefined;
-    if (memo?.value !== undefined) return memo.value;
-    let warming = false;
-    outer: for (const cluster of this.#selectAll(CLUSTER, cds)) {
-      for (const ref of cluster.refs) {
-        if (ref.typeUrl === ENDPOINT && !eds.sub.covers(ref.name)) {
-          warming = true;
-          break outer;
-        }
-      }
+    if (cds.sub.wildcard && eds && !eds.sub.wildcard && eds.sub.namesFrozen) {
+      return clustersOutside(this.ctx.store.view(this.group, CLUSTER), eds.sub.names);
     }
-    if (memo) memo.value = warming;
-    return warming;
+    return this.#selectAll(CLUSTER, cds).some((c) => c.refs.some((r) => r.typeUrl === ENDPOINT && !eds?.sub.covers(r.name)));
   }
+
 
   protected nextPlan(typeUrl: string, state: SotwTypeState): SotwPlan | undefined {
     const view = this.ctx.store.view(this.group, typeUrl);
@@ -213,16 +203,6 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
 
 
 const allCache = new WeakMap<TypeView, readonly EncodedResource[]>();
-const warmingCache = new WeakMap<TypeView, WeakMap<ReadonlySet<string>, { value?: boolean }>>();
-
-/** Memo cell for "does this cluster view have an EDS cluster outside this name set". */
-function warmingMemo(view: TypeView, names: ReadonlySet<string>): { value?: boolean } {
-  let byNames = warmingCache.get(view);
-  if (!byNames) warmingCache.set(view, (byNames = new WeakMap()));
-  let cell = byNames.get(names);
-  if (!cell) byNames.set(names, (cell = {}));
-  return cell;
-}
 const versionCache = new WeakMap<readonly EncodedResource[], string>();
 
 /** The values of a view as an array, cached per (immutable) view. */
