@@ -107,6 +107,8 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     // Envoy and gRPC clients ping on idle ADS streams; do not punish them for it.
     'grpc.http2.min_ping_interval_without_data_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
+    // channelz keeps per-session and per-call tracking objects; at thousands of streams that is memory and CPU for a debug API we do not serve.
+    'grpc.enable_channelz': 0,
   };
   if (options.maxConnectionAgeMs !== undefined) grpcOptions['grpc.max_connection_age_ms'] = options.maxConnectionAgeMs;
   if (options.maxConnectionAgeGraceMs !== undefined) grpcOptions['grpc.max_connection_age_grace_ms'] = options.maxConnectionAgeGraceMs;
