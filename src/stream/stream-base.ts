@@ -15,7 +15,7 @@ import { ANONYMOUS_NODE } from './requests';
 import type { NodeInfo } from './requests';
 import { NonceSequence } from './nonce';
 import type { ResponseSink } from './sink';
-import { INVALID_ARGUMENT, StreamRequestError } from './stream-context';
+import { INTERNAL, INVALID_ARGUMENT, StreamRequestError } from './stream-context';
 import type { StreamContext, Variant } from './stream-context';
 
 /** Per-type state every variant keeps. */
@@ -162,7 +162,12 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
   /** Record a committed batch (Watch); the time feeds the push-latency metric. */
   noteChanges(changes: ReadonlyMap<string, TypeChange>, publishedAt: number): void {
     this.#dirtySince ??= publishedAt;
-    this.markChanges(changes);
+    try {
+      this.markChanges(changes);
+    } catch (err) {
+      this.log.error({ err }, 'internal error while recording changes; ending this stream');
+      this.end(INTERNAL, `internal error: ${(err as Error).message}`);
+    }
   }
 
   /** Mark what a committed batch changed; implemented per variant. */
@@ -193,6 +198,17 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
 
   /** Send pending responses, CDS → EDS → LDS → RDS …, until the buffer is full. */
   flush(): void {
+    // Flushes run from timers and scheduler turns, outside any request handler:
+    // a bug here must end this stream, never the process.
+    try {
+      this.#flush();
+    } catch (err) {
+      this.log.error({ err }, 'internal error while sending; ending this stream');
+      this.end(INTERNAL, `internal error while sending: ${(err as Error).message}`);
+    }
+  }
+
+  #flush(): void {
     if (this.#closed || this.#blocked || !this.#node || !this.ctx.isReady()) return;
     const due = [...this.types].filter(([, s]) => !s.awaitingAck && this.hasPending(s));
     let held = false;

@@ -49,5 +49,6 @@ export class StreamRequestError extends Error {
   }
 }
 
-/** gRPC status code INVALID_ARGUMENT, kept here so stream/ need not import grpc-js. */
+/** gRPC status codes stream/ uses, kept here so it need not import grpc-js. */
 export const INVALID_ARGUMENT = 3;
+export const INTERNAL = 13;
