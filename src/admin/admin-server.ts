@@ -87,7 +87,7 @@ function nodes(streams: ReadonlySet<AnyStream>, id: string | undefined): unknown
         lastNack: st.lastNack,
       };
     }
-    out.push({ id: node.id, cluster: node.cluster, variant: s.variant, peer: s.peer, group: s.group || undefined, blocked: s.blocked, types });
+    out.push({ id: node.id, cluster: node.cluster, variant: s.variant, peer: s.peer, group: s.group || undefined, blocked: s.blocked, unflushedBytes: s.unflushedBytes, types });
   }
   return { streams: out.length, nodes: out };
 }

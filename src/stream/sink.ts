@@ -45,6 +45,8 @@ export interface ResponseSink<P> {
   onDrain(callback: () => void): void;
   /** The stream is gone: give back whatever it still holds. */
   close(): void;
+  /** Bytes written to this stream that grpc-js has not yet reported flushed (a slow reader shows here). */
+  readonly unflushedBytes: number;
   /** End the call with a gRPC status (code, details). */
   end(code: number, details: string): void;
 }

@@ -90,9 +90,14 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
     return this.types;
   }
 
-  /** Whether the write buffer is full. */
+  /** Whether the write buffer is full (or the server-wide write budget is). */
   get blocked(): boolean {
     return this.#blocked;
+  }
+
+  /** Bytes written to this stream and not yet flushed to its socket. */
+  get unflushedBytes(): number {
+    return this.sink.unflushedBytes;
   }
 
   /**

@@ -28,6 +28,8 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
   /** Highest shared-message serial this stream has been sent; shared nonces must keep increasing. */
   #sharedSerial = 0;
   /** Bytes of this stream's writes still counted in the budget. */
+  #held = 0;
+  /** Bytes written and not yet reported flushed by grpc-js. */
   #outstanding = 0;
   #drain: (() => void) | undefined;
   readonly #wake = (): void => this.#drain?.();
@@ -41,6 +43,10 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
     this.#onWrite = onWrite;
   }
 
+  get unflushedBytes(): number {
+    return this.#outstanding;
+  }
+
   ready(): boolean {
     return this.#closed || this.#budget.reserveTurn(this.#wake);
   }
@@ -49,7 +55,8 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
     if (this.#closed) return;
     this.#closed = true;
     this.#budget.forget(this.#wake);
-    if (this.#outstanding > 0) this.#budget.release(this.#outstanding);
+    if (this.#held > 0) this.#budget.release(this.#held);
+    this.#held = 0;
     this.#outstanding = 0;
   }
 
@@ -57,19 +64,24 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
   #send(message: Buffer): boolean {
     const bytes = message.length;
     this.#budget.add(bytes);
+    this.#held += bytes;
     this.#outstanding += bytes;
-    let settled = false;
-    const settle = (): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(stall);
+    let holding = true;
+    // The budget share comes back on flush, or after WRITE_STALL_MS for a reader that stopped.
+    const giveBack = (): void => {
+      if (!holding) return;
+      holding = false;
       if (this.#closed) return;
-      this.#outstanding -= bytes;
+      this.#held -= bytes;
       this.#budget.release(bytes);
     };
-    const stall = setTimeout(settle, WRITE_STALL_MS);
+    const stall = setTimeout(giveBack, WRITE_STALL_MS);
     stall.unref();
-    return this.#call.write(message, settle);
+    return this.#call.write(message, () => {
+      clearTimeout(stall);
+      if (!this.#closed) this.#outstanding -= bytes;
+      giveBack();
+    });
   }
 
   protected abstract build(plan: P): Buffer;
