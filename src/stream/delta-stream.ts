@@ -37,8 +37,6 @@ export interface DeltaTypeState extends TypeStateBase {
   readonly force: Set<string>;
   /** Respond even if empty (initial wildcard). */
   mustRespond: boolean;
-  /** Names to report in removed_resources next regardless of what the client holds (rule C20). */
-  readonly tellRemoved: Set<string>;
 }
 
 /** One delta stream (ADS or per-type). */
@@ -61,7 +59,6 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
         pendingNames: new Set(),
         force: new Set(),
         mustRespond: false,
-        tellRemoved: new Set(),
       };
       this.types.set(typeUrl, state);
     }
@@ -85,18 +82,12 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
         state.pendingAll = true;
         addPending(state, 'updates');
       }
-      const view = change.removed.length > 0 ? this.ctx.store.view(this.group, typeUrl) : undefined;
       for (const n of change.removed) {
-        if (state.sub.wildcard && view?.has(n)) {
-          // Rule C20: still covered by the wildcard → send it again.
-          state.known.delete(n);
+        if (state.sub.wildcard) {
+          // Rule C20: the client drops it, but the wildcard still wants it: resent if it exists,
+          // else reported in removed_resources (nextPlan decides).
           state.force.add(n);
           state.pendingNames.add(n);
-          addPending(state, 'updates');
-        } else if (state.sub.wildcard) {
-          // Rule C20: the wildcard does not cover it (it does not exist) → removed_resources.
-          state.known.delete(n);
-          state.tellRemoved.add(n);
           addPending(state, 'updates');
         } else {
           state.known.delete(n);
@@ -149,7 +140,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
   }
 
   protected hasPending(state: DeltaTypeState): boolean {
-    return state.pendingAll || state.pendingNames.size > 0 || state.mustRespond || state.tellRemoved.size > 0;
+    return state.pendingAll || state.pendingNames.size > 0 || state.mustRespond;
   }
 
   protected clustersWarming(): boolean {
@@ -198,7 +189,9 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
         if (held !== MISSING) removed.push(name);
         state.known.set(name, MISSING);
       } else if (held !== undefined) {
-        if (held !== MISSING) removed.push(name);
+        // Held (or told it was missing) but now neither existing-and-covered nor explicitly
+        // subscribed: deleted, or (rule C20) unsubscribed while only the wildcard wants it.
+        removed.push(name);
         state.known.delete(name);
       }
     };
@@ -218,8 +211,6 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     } else {
       for (const n of state.pendingNames) consider(n);
     }
-    for (const n of state.tellRemoved) if (!removed.includes(n) && !resources.some((r) => r.name === n)) removed.push(n);
-    state.tellRemoved.clear();
     if (everything) state.known.resetTo(view);
     else state.known.maybeRebase(view);
     const mustRespond = state.mustRespond;
