@@ -12,7 +12,7 @@ import type { EncodedResource } from '../encode';
 import type { TypeChange, TypeView } from '../store';
 import { StreamBase, freshTypeState } from './stream-base';
 import type { TypeStateBase } from './stream-base';
-import { Subscription } from './subscription';
+import { Subscription, UNCHANGED } from './subscription';
 import type { SubscriptionDelta } from './subscription';
 import type { SotwRequest } from './requests';
 import type { SotwPlan } from './sink';
@@ -35,8 +35,6 @@ export interface SotwTypeState extends TypeStateBase {
   /** Interned bytes of the last resource_names list (shared by streams with equal lists). */
   namesKey: Buffer | undefined;
 }
-
-const NO_CHANGE: SubscriptionDelta = { added: [], removed: [], wildcardAdded: false, wildcardRemoved: false };
 
 const SHARE_LIMIT_NAMES = 64;
 
@@ -71,7 +69,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     }
     // The interned names bytes say "same list as last time" without decoding a name.
     const unchangedNames = !first && req.namesKey !== undefined && req.namesKey === state.namesKey;
-    let change: SubscriptionDelta = NO_CHANGE;
+    let change: SubscriptionDelta = UNCHANGED;
     if (!unchangedNames) {
       // Another stream may already have made this exact list change: replay it instead of decoding 1000 names.
       const known = first ? undefined : findTransition(typeUrl, state.namesKey, req.namesKey);

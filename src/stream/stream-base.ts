@@ -60,6 +60,9 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
   #holdSince: number | undefined;
   #holdTimer: NodeJS.Timeout | undefined;
   #flushQueued = false;
+  // Bound once: the flush loop runs per stream on every fan-out.
+  readonly #nextNonce = (): string => this.nonces.next();
+  readonly #warming = (): boolean => this.clustersWarming();
 
   constructor(ctx: StreamContext, sink: ResponseSink<P>, peer: string, fixedTypeUrl: string | undefined, streamId: number) {
     this.ctx = ctx;
@@ -222,7 +225,7 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
       const holdExpired = this.#holdSince !== undefined && performance.now() - this.#holdSince >= ROUTE_HOLD_MAX_MS;
       for (const [typeUrl, state] of due) {
         // Per-type services are independent streams: ordering applies to ADS only.
-        if (this.fixedTypeUrl === undefined && !holdExpired && !mayPushNow(typeUrl, state, this.types, () => this.clustersWarming())) {
+        if (this.fixedTypeUrl === undefined && !holdExpired && !mayPushNow(typeUrl, state, this.types, this.#warming)) {
           held = true;
           continue;
         }
@@ -235,7 +238,7 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
         state.pendingKind = 'none';
         if (!plan) continue;
         state.awaitingAck = true;
-        const { nonce, more } = this.sink.write(plan, () => this.nonces.next());
+        const { nonce, more } = this.sink.write(plan, this.#nextNonce);
         state.lastNonce = nonce;
         if (this.#dirtySince !== undefined) this.ctx.events.onPushLatency?.(this.variant, performance.now() - this.#dirtySince);
         if (!more) {
@@ -245,7 +248,12 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
       }
     }
     this.#trackHold(held);
-    if (this.#dirtySince !== undefined && ![...this.types.values()].some((s) => this.hasPending(s))) this.#dirtySince = undefined;
+    if (this.#dirtySince !== undefined && !this.#anyPending()) this.#dirtySince = undefined;
+  }
+
+  #anyPending(): boolean {
+    for (const s of this.types.values()) if (this.hasPending(s)) return true;
+    return false;
   }
 
   #trackHold(held: boolean): void {

@@ -25,7 +25,8 @@ export interface SubscriptionDelta {
   readonly wildcardRemoved: boolean;
 }
 
-const UNCHANGED: SubscriptionDelta = Object.freeze({ added: [], removed: [], wildcardAdded: false, wildcardRemoved: false });
+/** A subscription update that changed nothing. */
+export const UNCHANGED: SubscriptionDelta = Object.freeze({ added: [], removed: [], wildcardAdded: false, wildcardRemoved: false });
 
 /** A SotW list change computed once and replayed by every stream making the same change. */
 export interface SotwTransition {
