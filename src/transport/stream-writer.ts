@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { DeltaPlan, ResponseSink, SotwPlan } from '../stream';
 import { buildDeltaBody, buildSotwBody, withNonce } from './response-builder';
 import type { ResponseCache } from './response-cache';
-import { WRITE_STALL_MS } from './write-budget';
+import { BUDGETED_WRITE_MIN_BYTES, WRITE_STALL_MS } from './write-budget';
 import type { WriteBudget } from './write-budget';
 
 /** Counters the writers add to. */
@@ -63,9 +63,15 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
   /** Write and count the bytes until grpc-js reports them flushed (or they stall). */
   #send(message: Buffer): boolean {
     const bytes = message.length;
+    this.#outstanding += bytes;
+    if (bytes < BUDGETED_WRITE_MIN_BYTES) {
+      // An update fan-out writes a few hundred bytes per stream: no budget share, no stall timer.
+      return this.#call.write(message, () => {
+        if (!this.#closed) this.#outstanding -= bytes;
+      });
+    }
     this.#budget.add(bytes);
     this.#held += bytes;
-    this.#outstanding += bytes;
     let holding = true;
     // The budget share comes back on flush, or after WRITE_STALL_MS for a reader that stopped.
     const giveBack = (): void => {

@@ -4,7 +4,7 @@
  * to a socket. Without it, an initial sync of thousands of nodes queues
  * hundreds of megabytes of copies inside grpc-js and HTTP/2 at once; with it,
  * streams wait their turn (FIFO) and memory stays flat, while a small update
- * fan-out (a few hundred bytes per stream) never notices the bound.
+ * fan-out (a few hundred bytes per stream) bypasses it.
  *
  * A write whose flush never completes (a client that stopped reading) gives
  * its bytes back after WRITE_STALL_MS so it cannot starve everyone else; its
@@ -13,6 +13,12 @@
 
 /** Default bound on unflushed response bytes across all streams. */
 export const DEFAULT_MAX_INFLIGHT_BYTES = 32 * 1024 * 1024;
+/**
+ * Writes smaller than this bypass the budget: they are what update fan-outs
+ * send, their total is small, and skipping the accounting keeps a per-stream
+ * timer off the fan-out path.
+ */
+export const BUDGETED_WRITE_MIN_BYTES = 16 * 1024;
 /** After this long an unflushed write stops counting against the budget. */
 export const WRITE_STALL_MS = 5_000;
 

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import type * as grpc from '@grpc/grpc-js';
 import { DeltaCallSink } from '../../../src/transport/stream-writer';
 import { ResponseCache } from '../../../src/transport/response-cache';
-import { WriteBudget, WRITE_STALL_MS } from '../../../src/transport/write-budget';
+import { BUDGETED_WRITE_MIN_BYTES, WriteBudget, WRITE_STALL_MS } from '../../../src/transport/write-budget';
 import type { DeltaPlan } from '../../../src/stream';
 
 /** A call whose writes complete only when the test says so. */
@@ -18,10 +18,11 @@ class FakeCall extends EventEmitter {
   }
 }
 
-const plan = (name: string): DeltaPlan => ({
+/** A response big enough to be counted in the budget (an initial sync's size, not an update's). */
+const plan = (name: string, bytes = BUDGETED_WRITE_MIN_BYTES + 1000): DeltaPlan => ({
   typeUrl: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
   systemVersionInfo: '1',
-  resources: [{ name, version: 'v', deltaEntry: Buffer.alloc(1000, 1) }],
+  resources: [{ name, version: 'v', deltaEntry: Buffer.alloc(bytes, 1) }],
   removed: [],
 });
 
@@ -37,7 +38,7 @@ test('unflushed bytes count against the budget until grpc-js reports the write f
   let n = 0;
   sink.write(plan('a'), () => `n${++n}`);
   const size = call.written[0]?.length ?? 0;
-  assert.ok(size > 1000);
+  assert.ok(size > BUDGETED_WRITE_MIN_BYTES);
   assert.equal(sink.unflushedBytes, size);
   assert.equal(budget.inFlight, size);
   call.pending.shift()?.();
@@ -73,4 +74,14 @@ test('a write that never flushes gives its budget back after the stall limit but
   } finally {
     mock.timers.reset();
   }
+});
+
+test('small writes (update fan-outs) bypass the budget but still show as unflushed until flushed', () => {
+  const budget = new WriteBudget(1000);
+  const { sink, call } = sinkWith(budget);
+  sink.write(plan('a', 300), () => 'x1');
+  assert.equal(budget.inFlight, 0);
+  assert.ok(sink.unflushedBytes > 300);
+  call.pending.shift()?.();
+  assert.equal(sink.unflushedBytes, 0);
 });
