@@ -116,13 +116,14 @@ async function main(): Promise<void> {
   const logger = createLogger(values['log-level'] ?? 'info');
   const configPath = values.config ?? builtInExample();
   const server = await createXdsServer({
-    port: intFlag(values.port, 'port', DEFAULT_PORT),
-    host: values.host ?? '0.0.0.0',
-    workers: intFlag(values.workers, 'workers', defaultWorkerCount()),
+    // Unset flags fall through to the server's defaults, so each default lives in one place.
+    port: optionalInt(values.port, 'port'),
+    host: values.host,
+    workers: optionalInt(values.workers, 'workers'),
     allowDanglingReferences: values['allow-dangling-references'] ?? false,
-    maxReceiveMessageBytes: intFlag(values['max-receive-bytes'], 'max-receive-bytes', 64 * 1024 * 1024),
+    maxReceiveMessageBytes: optionalInt(values['max-receive-bytes'], 'max-receive-bytes'),
     maxInflightBytes: optionalInt(values['max-inflight-bytes'], 'max-inflight-bytes'),
-    reloadDebounceMs: intFlag(values['reload-debounce-ms'], 'reload-debounce-ms', 200),
+    reloadDebounceMs: optionalInt(values['reload-debounce-ms'], 'reload-debounce-ms'),
     configPath,
     logger,
     tls: readTls(values['tls-cert'], values['tls-key'], values['client-ca']),
