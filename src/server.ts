@@ -69,6 +69,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     resourcesByType: () => Object.entries(store.counts()),
     pool: () => ({ ...pool.load, threads: pool.threads }),
     writeBudget: () => ({ inFlight: budget.inFlight, waiting: budget.waiting }),
+    responseBodies: () => ({ built: cache.builds, reused: cache.hits }),
   });
   const events: StreamEvents = {
     onStreamOpen: (variant) => {

@@ -15,6 +15,8 @@ export interface MetricsSources {
   resourcesByType(): Iterable<readonly [string, number]>;
   pool(): { queued: number; utilization: number; threads: number };
   writeBudget(): { inFlight: number; waiting: number };
+  /** Response bodies built, and writes that reused one already built (encode once, write many). */
+  responseBodies(): { built: number; reused: number };
 }
 
 /** Buckets for push latency: 1 ms … 10 s. */
@@ -84,6 +86,18 @@ export class ServerMetrics {
       registers,
       collect() {
         this.set(sources.writeBudget().waiting);
+      },
+    });
+    new client.Counter({
+      name: 'xds_response_bodies_total',
+      help: 'Response bodies by how they were obtained: built, or reused from another stream',
+      labelNames: ['how'],
+      registers,
+      collect() {
+        const { built, reused } = sources.responseBodies();
+        this.reset();
+        this.inc({ how: 'built' }, built);
+        this.inc({ how: 'reused' }, reused);
       },
     });
     this.#streamsOpened = new client.Counter({ name: 'xds_streams_opened_total', help: 'Streams opened', labelNames: ['variant'], registers });

@@ -42,6 +42,7 @@ export class ResponseCache {
   readonly #byObject = new WeakMap<object, SharedResponse>();
   readonly #byString = new Map<string, SharedResponse>();
   #serial = 0;
+  /** Lookups served from the cache, and bodies built (for /metrics). */
   hits = 0;
   builds = 0;
 
