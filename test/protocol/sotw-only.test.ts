@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { timeoutOf } from '../helpers/inspect';
 import { useHarness } from '../helpers/harness';
-import type { Received } from '../helpers/ads-client';
+import type { AdsClient, Received } from '../helpers/ads-client';
 import { T } from '../helpers/service-paths';
 import { EXAMPLE, cla, cluster, delay, exampleResources, listener, route, waitFor } from '../helpers/server';
 
@@ -31,12 +31,17 @@ describe('xDS state of the world only', () => {
       await c.expectSilence(SILENCE_MS);
     });
 
-    it('B7: error_detail with the new version (grpc-node style) is recorded as a NACK', async () => {
+    /** A client holding CLA x at v1 that has just received v2. */
+    async function clientReceivingV2(): Promise<{ c: AdsClient; v2: Received }> {
       await h.ts.set([cla('x', [1])]);
       const c = await h.connect();
       await c.fetch(T.ENDPOINT, ['x']);
       await h.ts.update({ upsert: [cla('x', [2])] });
-      const v2 = await c.next(T.ENDPOINT);
+      return { c, v2: await c.next(T.ENDPOINT) };
+    }
+
+    it('B7: error_detail with the new version (grpc-node style) is recorded as a NACK', async () => {
+      const { c, v2 } = await clientReceivingV2();
       const before = nacks();
       c.nack(v2, 'rejected by test', { version: v2.versionInfo, code: 14 });
       await waitFor(() => nacks() === before + 1, 2_000, 'the NACK to be counted');
@@ -44,22 +49,14 @@ describe('xDS state of the world only', () => {
     });
 
     it('B7: an Envoy-style NACK (previous version, code 13) is recorded as a NACK', async () => {
-      await h.ts.set([cla('x', [1])]);
-      const c = await h.connect();
-      await c.fetch(T.ENDPOINT, ['x']);
-      await h.ts.update({ upsert: [cla('x', [2])] });
-      const v2 = await c.next(T.ENDPOINT);
+      const { c, v2 } = await clientReceivingV2();
       const before = nacks();
       c.nack(v2, 'rejected by test');
       await waitFor(() => nacks() === before + 1, 2_000, 'the NACK to be counted');
     });
 
     it('B8: after a NACK the rejected version is not resent, and the next change is sent', async () => {
-      await h.ts.set([cla('x', [1])]);
-      const c = await h.connect();
-      await c.fetch(T.ENDPOINT, ['x']);
-      await h.ts.update({ upsert: [cla('x', [2])] });
-      const v2 = await c.next(T.ENDPOINT);
+      const { c, v2 } = await clientReceivingV2();
       c.nack(v2, 'rejected by test');
       await c.expectSilence(SILENCE_MS);
       await h.ts.update({ upsert: [cla('x', [3])] });
