@@ -38,7 +38,7 @@ let freshCount = 0;
 const MAX_CACHED_RESOURCES = 200_000;
 
 /** encodeOne with a content cache; location metadata always comes from `raw`. */
-export function encodeCached(raw: RawResource, problems: ConfigProblem[]): Encoded | undefined {
+function encodeCached(raw: RawResource, problems: ConfigProblem[]): Encoded | undefined {
   const key = `${raw.typeUrl}\u0000${JSON.stringify(raw.body)}`;
   const hit = byContent.get(key);
   if (hit) return { ...hit, meta: { ...hit.meta, group: raw.group, file: raw.file, location: raw.location } };

@@ -54,8 +54,6 @@ export function resourceTypeOf(typeUrl: string): ResourceType {
   return fallback;
 }
 
-/** The well-known types in send order. */
-export const WELL_KNOWN_TYPES: readonly ResourceType[] = [...KNOWN].sort((a, b) => a.sendOrder - b.sendOrder);
 
 /** Compare two type URLs by make-before-break send order. */
 export function compareSendOrder(a: string, b: string): number {

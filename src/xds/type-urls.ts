@@ -21,16 +21,6 @@ export const EXTENSION_CONFIG = 'type.googleapis.com/envoy.config.core.v3.TypedE
 /** Envelope used in SotW for clients that advertise resource-in-sotw (rule A3). */
 export const DISCOVERY_RESOURCE = 'type.googleapis.com/envoy.service.discovery.v3.Resource' as const;
 
-export type WellKnownTypeUrl =
-  | typeof LISTENER
-  | typeof ROUTE
-  | typeof SCOPED_ROUTE
-  | typeof VIRTUAL_HOST
-  | typeof CLUSTER
-  | typeof ENDPOINT
-  | typeof SECRET
-  | typeof RUNTIME
-  | typeof EXTENSION_CONFIG;
 
 /** Fully qualified proto message name of a type URL (`type.googleapis.com/a.b.C` → `a.b.C`). */
 export function messageNameOf(typeUrl: string): string {
@@ -38,7 +28,3 @@ export function messageNameOf(typeUrl: string): string {
   return slash === -1 ? typeUrl : typeUrl.slice(slash + 1);
 }
 
-/** Type URL of a fully qualified message name. */
-export function typeUrlOf(messageName: string): string {
-  return TYPE_URL_PREFIX + messageName;
-}
