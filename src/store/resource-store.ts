@@ -206,8 +206,11 @@ export class ResourceStore {
       const old = this.#views.get(group) ?? new Map<string, TypeView>();
       const changes = new Map<string, TypeChange>();
       for (const t of new Set([...old.keys(), ...view.keys()])) {
-        const change = diff(old.get(t) ?? EMPTY_VIEW, view.get(t) ?? EMPTY_VIEW);
+        const before = old.get(t);
+        const change = diff(before ?? EMPTY_VIEW, view.get(t) ?? EMPTY_VIEW);
         if (change) changes.set(t, change);
+        // Same content: keep the old map, whose identity caches (shared bodies, versions, client baselines) key on.
+        else if (before && view.has(t)) view.set(t, before);
       }
       if (changes.size > 0) byGroup.set(group, changes);
     }

@@ -98,3 +98,13 @@ test('groups can match on metadata and cluster', () => {
   assert.equal(store.groupOf({ id: 'x', cluster: 'edge-1', metadata: { tier: 'gold' } }), 'edge');
   assert.equal(store.groupOf({ id: 'x', cluster: 'edge-1', metadata: { tier: 'silver' } }), '');
 });
+
+test('a reload that leaves a type unchanged keeps that type view object, so caches keyed on it stay valid', () => {
+  const store = new ResourceStore();
+  store.replaceAll([res(CLUSTER, 'a', '1'), res(LISTENER, 'l', '1')], []);
+  const clusters = store.view('', CLUSTER);
+  const r = store.replaceAll([res(CLUSTER, 'a', '1'), res(LISTENER, 'l', '2')], []);
+  assert.ok(r.ok);
+  assert.equal(store.view('', CLUSTER), clusters);
+  assert.equal(store.view('', LISTENER).get('l')?.version, '2');
+});
