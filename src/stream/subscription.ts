@@ -130,18 +130,6 @@ export class Subscription {
    */
   applySotw(resourceNames: readonly string[], wildcardCapable: boolean, canonical: Canonical = same): SubscriptionDelta {
     const wasWildcard = this.wildcard;
-    // Fast path: SotW clients repeat the whole list on every ACK (1000+ EDS
-    // names per ACK at scale); an unchanged list allocates nothing.
-    if (resourceNames.length > 0 && resourceNames.length === this.#names.size && !this.#onlyEmptyListsSoFar && !wasWildcard) {
-      let same = true;
-      for (const n of resourceNames) {
-        if (!this.#names.has(n)) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return UNCHANGED;
-    }
     let wantWildcard = false;
     const next = new Set<string>();
     if (resourceNames.length === 0) {
