@@ -165,6 +165,8 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     const view = this.ctx.store.view(this.group, typeUrl);
     const resources: DeltaEntry[] = [];
     const removed: string[] = [];
+    // Alias entries are built for this stream, not stored: such a response is never "the whole view".
+    let aliasEntries = false;
     const consider = (name: string): void => {
       const covered = state.sub.covers(name);
       const r = covered ? view.get(name) : undefined;
@@ -177,6 +179,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
       } else if (covered && state.sub.names.has(name) && typeUrl === VIRTUAL_HOST) {
         // Rule C24: a VHDS name may be an alias (route_config/host).
         const target = resolveAlias(view, name);
+        aliasEntries = true;
         if (target) {
           if (held !== target.version || state.force.has(name)) resources.push(aliasedEntry(target, name));
           state.known.set(name, target.version);
@@ -207,23 +210,24 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
       if (state.sub.wildcard) for (const n of view.keys()) visit(n);
       for (const n of state.sub.names) visit(n);
       for (const n of state.known.keys()) visit(n);
-      everything = state.sub.wildcard && resources.length === view.size && removed.length === 0;
+      // Whole view sent (initial sync, wildcard or every name listed): one body for every such stream.
+      everything = !aliasEntries && resources.length === view.size && removed.length === 0;
     } else {
       for (const n of state.pendingNames) consider(n);
     }
-    if (everything) state.known.resetTo(view);
-    else state.known.maybeRebase(view);
+    state.known.maybeRebase(view);
     const mustRespond = state.mustRespond;
     state.pendingAll = false;
     state.pendingNames.clear();
     state.force.clear();
     state.mustRespond = false;
     if (resources.length === 0 && removed.length === 0 && !mustRespond) return undefined;
-    const revision = String(this.ctx.store.revision);
     let shareKey: unknown;
     if (everything) shareKey = wholeView(view, 'delta', typeUrl);
-    else if (resources.length + removed.length <= SHARE_LIMIT_NAMES) shareKey = revision + sharedKeyFor('delta', typeUrl, resources, removed);
-    state.sentVersion = revision;
-    return { typeUrl, systemVersionInfo: revision, resources, removed, shareKey };
+    else if (!aliasEntries && resources.length + removed.length <= SHARE_LIMIT_NAMES) shareKey = sharedKeyFor('delta', typeUrl, resources, removed);
+    // Kept for status pages only; system_version_info is debug-only in the protocol, so the body leaves it
+    // out and stays identical for every stream that needs the same change.
+    state.sentVersion = String(this.ctx.store.revision);
+    return { typeUrl, systemVersionInfo: '', resources, removed, shareKey };
   }
 }
