@@ -26,7 +26,7 @@ Usage: npm start -- [options]
   --workers N                   encode worker threads (default ${defaultWorkerCount()})
   --allow-dangling-references   serve configs whose only fault is dangling references (warn each)
   --max-receive-bytes N         largest accepted request in bytes (default 64 MiB)
-  --max-inflight-bytes N        response bytes written but not yet flushed, all streams together (default 32 MiB)
+  --max-inflight-bytes N        bytes of large responses (>= 16 KiB) written but not yet flushed, all streams together (default 32 MiB)
   --reload-debounce-ms N        quiet period before a config change is applied (default 200)
   --log-level LEVEL             pino level: trace|debug|info|warn|error|silent (default info)
 
