@@ -16,7 +16,7 @@ import type { DeltaEntry, DeltaPlan } from './sink';
 import { aliasedEntry, resolveAlias, unresolvedAliasEntry } from './vhds-alias';
 import { sharedKeyFor, wholeView } from './share-keys';
 import { KnownVersions } from './known-versions';
-import { clustersOutside } from './warming';
+import { clustersOutside, warmedHere } from './warming';
 import { addPending } from './push-order';
 
 /** Marks a name the client was told does not exist (so it is told once). */
@@ -155,7 +155,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     }
     for (const name of cds.known.keys()) {
       for (const ref of view.get(name)?.refs ?? []) {
-        if (ref.typeUrl === ENDPOINT && !eds?.sub.covers(ref.name)) return true;
+        if (warmedHere(ref) && !eds?.sub.covers(ref.name)) return true;
       }
     }
     return false;

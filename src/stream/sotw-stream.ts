@@ -19,7 +19,7 @@ import type { SotwPlan } from './sink';
 import { sharedKeyFor, wholeView } from './share-keys';
 import { addPending } from './push-order';
 import { findTransition, recordTransition } from './sotw-transitions';
-import { clustersOutside } from './warming';
+import { clustersOutside, warmedHere } from './warming';
 
 /** Per-type SotW state. */
 export interface SotwTypeState extends TypeStateBase {
@@ -151,7 +151,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     if (cds.sub.wildcard && eds && !eds.sub.wildcard && eds.sub.namesFrozen) {
       return clustersOutside(this.ctx.store.view(this.group, CLUSTER), eds.sub.names);
     }
-    return this.#selectAll(CLUSTER, cds).some((c) => c.refs.some((r) => r.typeUrl === ENDPOINT && !eds?.sub.covers(r.name)));
+    return this.#selectAll(CLUSTER, cds).some((c) => c.refs.some((r) => warmedHere(r) && !eds?.sub.covers(r.name)));
   }
 
 
