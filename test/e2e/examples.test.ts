@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { createXdsServer } from '../../src/index';
@@ -88,5 +89,19 @@ test('every RTDS layer an example bootstrap asks for is served by the built-in e
     }
   } finally {
     await server.stop();
+  }
+});
+
+test('the example bootstraps reach the server by an address that works whatever localhost resolves to', () => {
+  for (const { file, body } of bootstraps()) {
+    const clusters = ((body['static_resources'] as Obj | undefined)?.['clusters'] as Obj[] | undefined) ?? [];
+    const xds = clusters.find((c) => c['name'] === 'xds_cluster');
+    assert.ok(xds, `${file} defines xds_cluster`);
+    const endpoints = ((xds['load_assignment'] as Obj)['endpoints'] as Obj[]).flatMap((e) => e['lb_endpoints'] as Obj[]);
+    for (const e of endpoints) {
+      const address = String((((e['endpoint'] as Obj)['address'] as Obj)['socket_address'] as Obj)['address']);
+      // A hostname is fine only with V4_ONLY; localhost resolving to ::1 first is what made Envoy miss an IPv4-only server.
+      assert.ok(net.isIP(address) !== 0 || xds['dns_lookup_family'] === 'V4_ONLY', `${file}: xds_cluster names "${address}"; use 127.0.0.1 or set dns_lookup_family: V4_ONLY`);
+    }
   }
 });
