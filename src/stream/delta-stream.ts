@@ -1,6 +1,6 @@
 /**
  * @module stream/delta-stream
- * Incremental (delta) protocol state for one stream (xds-protocol.md §C):
+ * Incremental (delta) protocol state for one stream (docs/protocol.md §C):
  * per type the subscription and the version of every resource the client
  * holds, so each push sends only additions and changes and reports
  * deletions and names that do not exist in `removed_resources`.
@@ -33,7 +33,7 @@ export interface DeltaTypeState extends TypeStateBase {
   pendingAll: boolean;
   /** Names to reconsider next. */
   readonly pendingNames: Set<string>;
-  /** Names to send even if the client holds the same version (re-subscribe, rule D27). */
+  /** Names to send even if the client holds the same version (re-subscribe C19, wildcard unsubscribe C20, changed EDS cluster D27). */
   readonly force: Set<string>;
   /** Respond even if empty (initial wildcard). */
   mustRespond: boolean;

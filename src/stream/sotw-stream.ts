@@ -1,6 +1,6 @@
 /**
  * @module stream/sotw-stream
- * State-of-the-world protocol state for one stream (xds-protocol.md §B):
+ * State-of-the-world protocol state for one stream (docs/protocol.md §B):
  * per type a subscription, the nonce gate, and what is pending. LDS/CDS
  * responses carry the full subscribed set; other types carry only what
  * changed or was newly requested.

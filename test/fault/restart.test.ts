@@ -4,7 +4,7 @@
  * the same port with a slightly different config. Every node reconnects
  * and reconverges; delta nodes reconnect with `initial_resource_versions`
  * and, because versions are content hashes that survive the restart, get
- * only what changed while the server was down (xds-protocol.md C22).
+ * only what changed while the server was down (docs/protocol.md C22).
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
