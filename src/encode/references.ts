@@ -58,7 +58,7 @@ function clusterRefs(body: Obj): Reference[] {
 
 /**
  * Whether an `eds_cluster_config` takes endpoints over ADS: `eds_config.ads`,
- * or `eds_config.self` (the source that delivered the cluster; gRPC's A27
+ * or `eds_config.self` (the source that delivered the cluster; gRPC's gRFC A27
  * accepts either). Any other source (`api_config_source`, `path`,
  * `path_config_source`) is a separate subscription.
  */

@@ -23,7 +23,8 @@ const CODE_DIRS = ['src', 'test', 'bench', 'loadgen'];
 const SECTIONS: readonly (readonly [string, number, number])[] = [
   ['A', 1, 5], ['B', 6, 15], ['C', 16, 25], ['D', 26, 27], ['E', 28, 33], ['F', 34, 36],
 ];
-const RULE_ID = /\b[A-F]\d{1,2}\b/g;
+/** gRPC proposals ("gRFC A27") share the letter-number shape; they are not our rules. */
+const RULE_ID = /(?<!gRFC )\b[A-F]\d{1,2}\b/g;
 const HAS_RULE_ID = /\b[A-F]\d{1,2}\b/;
 /** A template test name must keep this many literal characters to be matched on them. */
 const MIN_LITERAL_CHARS = 12;
