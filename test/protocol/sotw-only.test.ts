@@ -339,6 +339,18 @@ describe('xDS state of the world only', () => {
       await c.expectSilence(SILENCE_MS);
     });
 
+    it('B15: a client reconnecting to a server that has not loaded its configuration yet is sent nothing once the configuration it holds is loaded', async () => {
+      const first = await meshServer();
+      const accepted = await acceptPartialUpdate([first]);
+      const empty = await startServer();
+      h.onCleanup(() => empty.stop());
+      const c = await h.connectTo(empty.port);
+      resume(c, accepted);
+      await delay(SILENCE_MS / 2);
+      await empty.set(meshResources({ m3: 9003 }));
+      await c.expectSilence(SILENCE_MS);
+    });
+
     it('B15: a client reconnecting at an outdated EDS version gets the change, within every subscribed resource (SotW cannot say which it holds), at the current version', async () => {
       const ts = await meshServer();
       const accepted = await acceptPartialUpdate([ts]);
