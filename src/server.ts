@@ -16,6 +16,7 @@ import { ResourceStore } from './store';
 import { PushScheduler } from './push';
 import type { StreamContext, StreamEvents } from './stream';
 import { addCsdsService, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker, WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES } from './transport';
+import { DEFAULT_HOST, formatAddress, listenOn } from './transport';
 import type { AnyStream, WriteStats } from './transport';
 import { BindError, ConfigInvalidError, XdsServerError } from './errors';
 import { ConfigApplier } from './config-applier';
@@ -134,8 +135,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   });
   addCsdsService(grpcServer, root, streams, store);
 
-  const host = options.host ?? '0.0.0.0';
-  const address = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? DEFAULT_PORT}`;
+  const address = formatAddress(options.host ?? DEFAULT_HOST, options.port ?? DEFAULT_PORT);
   const applier = new ConfigApplier({ pool, store, scheduler, metrics, log, allowDanglingReferences: options.allowDanglingReferences ?? false });
   const loadConfigDocuments = applier.loadConfigDocuments.bind(applier);
   const setResources = applier.setResources.bind(applier);
@@ -172,19 +172,14 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   // gets ECONNRESET. Sessions, keepalive, max age and GOAWAY stay grpc-js's.
   const injector = grpcServer.createConnectionInjector(credentials);
   const listener = net.createServer({ noDelay: true }, (socket) => injector.injectConnection(socket));
-  const port = await new Promise<number>((resolve, reject) => {
-    listener.once('error', (err) => reject(new BindError(address, err)));
-    listener.listen({ port: options.port ?? DEFAULT_PORT, host, backlog: LISTEN_BACKLOG }, () => {
-      const bound = listener.address();
-      resolve(typeof bound === 'object' && bound ? bound.port : 0);
-    });
-  }).catch(async (err: unknown) => {
+  // Default host: `::` dual-stack, `0.0.0.0` where there is no IPv6 (transport/listen-address.ts).
+  const { port, host } = await listenOn(listener, { port: options.port ?? DEFAULT_PORT, host: options.host, backlog: LISTEN_BACKLOG, log }).catch(async (err: unknown) => {
     fileSource?.close();
     await pool.close();
-    throw err;
+    throw new BindError(address, err);
   });
 
-  log.info({ address: `${host}:${port}`, workers: pool.threads }, 'xDS server listening');
+  log.info({ address: formatAddress(host, port), workers: pool.threads }, 'xDS server listening');
 
   const stats = (): ServerStats => ({
     revision: store.revision,

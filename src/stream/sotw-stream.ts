@@ -1,6 +1,6 @@
 /**
  * @module stream/sotw-stream
- * State-of-the-world protocol state for one stream (xds-protocol.md §B):
+ * State-of-the-world protocol state for one stream (docs/protocol.md §B):
  * per type a subscription, the nonce gate, and what is pending. LDS/CDS
  * responses carry the full subscribed set; other types carry only what
  * changed or was newly requested. Every response's `version_info` names the
@@ -21,7 +21,7 @@ import { sotwPartialKey, wholeView } from './share-keys';
 import { allOf, stateVersion } from './state-version';
 import { addPending } from './push-order';
 import { findTransition, recordTransition } from './sotw-transitions';
-import { clustersOutside } from './warming';
+import { clustersOutside, warmedHere } from './warming';
 
 /** Per-type SotW state. */
 export interface SotwTypeState extends TypeStateBase {
@@ -153,7 +153,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     if (cds.sub.wildcard && eds && !eds.sub.wildcard && eds.sub.namesFrozen) {
       return clustersOutside(this.ctx.store.view(this.group, CLUSTER), eds.sub.names);
     }
-    return this.#selectAll(CLUSTER, cds).some((c) => c.refs.some((r) => r.typeUrl === ENDPOINT && !eds?.sub.covers(r.name)));
+    return this.#selectAll(CLUSTER, cds).some((c) => c.refs.some((r) => warmedHere(r) && !eds?.sub.covers(r.name)));
   }
 
 

@@ -6,7 +6,7 @@
  * types too (EDS, RDS, …), whose responses carry only what changed.
  *
  * Why the whole state: a reconnecting client sends the version of its last
- * accepted response and nothing else (xds-protocol.md B15, E30). If a
+ * accepted response and nothing else (docs/protocol.md B15, E30). If a
  * partial response's version described only that response, it would never
  * match anything on reconnect and every subscribed resource would be sent
  * again (1,001 resources, ~196 KB per Envoy on a 1000-cluster mesh). Being

@@ -12,3 +12,4 @@ export { Admission, DEFAULT_LIMITS } from './limits';
 export type { StreamLimits } from './limits';
 export { identityChecker } from './identity';
 export { WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES } from './write-budget';
+export { listenOn, formatAddress, DEFAULT_HOST } from './listen-address';

@@ -4,7 +4,7 @@
  * the same port with a slightly different config. Every node reconnects
  * and reconverges; delta nodes reconnect with `initial_resource_versions`
  * and, because versions are content hashes that survive the restart, get
- * only what changed while the server was down (xds-protocol.md C22).
+ * only what changed while the server was down (docs/protocol.md C22).
  * When nothing changed while it was down, no node of either variant is sent
  * anything it holds: SotW versions name the whole state, partial EDS
  * updates included, and survive the restart too (B15).

@@ -1,6 +1,6 @@
 /**
  * @module test/protocol/basics.case
- * Contract cases for stream basics (rules A1–A5 of xds-protocol.md), run
+ * Contract cases for stream basics (rules A1–A5 of docs/protocol.md), run
  * against both variants. A3 and A5's nonce rule are also checked on every
  * response of every test by the client's invariants.
  */

@@ -1,7 +1,7 @@
 /**
  * @module test/protocol/sotw-only.test
  * Rules that exist only in the state-of-the-world variant (B6–B15 of
- * xds-protocol.md), the resource-in-sotw wrapper (A3) and a gRPC-like
+ * docs/protocol.md), the resource-in-sotw wrapper (A3) and a gRPC-like
  * client (E31/E32).
  */
 import { describe, it } from 'node:test';
