@@ -132,7 +132,14 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     onRejected: (reason) => metrics.streamRejected(reason),
     draining: () => draining,
   });
-  addCsdsService(grpcServer, root, streams, store);
+  if (options.csds?.adminSanPattern !== undefined && !options.tls?.clientCa) {
+    throw new XdsServerError('XDS_ERR_OPTIONS', 'csds.adminSanPattern (--csds-admin-san-regex) needs mTLS: give tls.clientCa (--client-ca) too');
+  }
+  for (const key of ['maxResponseBytes', 'requestsPerSecond', 'maxConcurrent'] as const) {
+    const value = options.csds?.[key];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new XdsServerError('XDS_ERR_OPTIONS', `csds.${key} must be a positive integer, got ${value}`);
+  }
+  addCsdsService(grpcServer, { root, streams, store, logger, options: options.csds, nodeIdSanPattern: options.nodeIdSanPattern, onOutcome: (outcome) => metrics.csdsRequest(outcome) });
 
   const host = options.host ?? '0.0.0.0';
   const address = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? DEFAULT_PORT}`;
