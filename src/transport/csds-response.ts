@@ -19,8 +19,9 @@
 import { lengthDelimitedPayload, lengthDelimitedTag, stringField, varintField, varintLength, writeVarint } from '../xds/wire';
 import type { Redactor } from '../xds/redact';
 import type { ResourceStore } from '../store';
+import type { EncodedResource } from '../encode';
 import { resourceStatuses } from '../stream';
-import type { NodeInfo } from '../stream';
+import type { NodeInfo, ResourceStatus } from '../stream';
 import type { AnyStream } from './ads-service';
 
 /** Longest run of work before yielding to the event loop, in ms. */
@@ -86,6 +87,37 @@ export async function buildClientStatusResponse(sources: ClientStatusSources, qu
     if (!field) typeUrlFields.set(typeUrl, (field = stringField(1, typeUrl)));
     return field;
   };
+  // Nodes holding the same resource version in the same state share one encoded entry (encode once, write many).
+  const shared = new Map<EncodedResource, Map<number, Buffer>>();
+  const entryOf = (s: ResourceStatus): Buffer => {
+    const shareable = s.resource !== undefined && s.error === undefined;
+    const stateKey = s.configStatus * 16 + s.clientStatus;
+    if (shareable) {
+      const hit = shared.get(s.resource)?.get(stateKey);
+      if (hit) return hit;
+    }
+    const entry: Buffer[] = [typeUrlField(s.typeUrl), stringField(2, s.name)];
+    if (s.version !== '') entry.push(stringField(3, s.version));
+    if (!query.excludeResourceContents && s.resource) {
+      const any = sources.redactor.redactAny(lengthDelimitedPayload(s.resource.sotwEntry), `${s.typeUrl}\n${s.version}`);
+      if (any) entry.push(header(4, any.length), Buffer.from(any.buffer, any.byteOffset, any.length));
+    }
+    if (s.configStatus !== 0) entry.push(varintField(6, s.configStatus));
+    if (s.clientStatus !== 0) entry.push(varintField(7, s.clientStatus));
+    if (s.error !== undefined) {
+      const details = stringField(3, s.error);
+      entry.push(header(8, details.length), details);
+    }
+    let entryLength = 0;
+    for (const p of entry) entryLength += p.length;
+    const bytes = Buffer.concat([header(3, entryLength), ...entry]);
+    if (shareable && s.resource) {
+      let byState = shared.get(s.resource);
+      if (!byState) shared.set(s.resource, (byState = new Map()));
+      byState.set(stateKey, bytes);
+    }
+    return bytes;
+  };
   // A snapshot: streams that open while we yield are not waited for; ones that close keep their last state.
   for (const stream of [...sources.streams]) {
     const node = stream.node;
@@ -93,23 +125,9 @@ export async function buildClientStatusResponse(sources: ClientStatusSources, qu
     const parts: Buffer[] = [nodeField(node)];
     let length = parts[0]?.length ?? 0;
     for (const s of resourceStatuses(stream, sources.store)) {
-      const entry: Buffer[] = [typeUrlField(s.typeUrl), stringField(2, s.name)];
-      if (s.version !== '') entry.push(stringField(3, s.version));
-      if (!query.excludeResourceContents && s.resource) {
-        const any = sources.redactor.redactAny(lengthDelimitedPayload(s.resource.sotwEntry), `${s.typeUrl}\n${s.version}`);
-        if (any) entry.push(header(4, any.length), Buffer.from(any.buffer, any.byteOffset, any.length));
-      }
-      if (s.configStatus !== 0) entry.push(varintField(6, s.configStatus));
-      if (s.clientStatus !== 0) entry.push(varintField(7, s.clientStatus));
-      if (s.error !== undefined) {
-        const details = stringField(3, s.error);
-        entry.push(header(8, details.length), details);
-      }
-      let entryLength = 0;
-      for (const p of entry) entryLength += p.length;
-      const entryHeader = header(3, entryLength);
-      parts.push(entryHeader, ...entry);
-      length += entryHeader.length + entryLength;
+      const entry = entryOf(s);
+      parts.push(entry);
+      length += entry.length;
       if (total + length > maxBytes) return { ok: false, reason: 'too-large', nodesSoFar: nodes };
       if (++sinceClock >= ENTRIES_PER_CLOCK_CHECK) {
         sinceClock = 0;
