@@ -15,7 +15,7 @@ import { EncodePool, defaultWorkerCount } from './encode';
 import { ResourceStore } from './store';
 import { PushScheduler } from './push';
 import type { StreamContext, StreamEvents } from './stream';
-import { addCsdsService, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker, WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES } from './transport';
+import { addCsdsService, csdsOptionsProblem, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker, WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES } from './transport';
 import type { AnyStream, WriteStats } from './transport';
 import { BindError, ConfigInvalidError, XdsServerError } from './errors';
 import { ConfigApplier } from './config-applier';
@@ -46,6 +46,8 @@ export type XdsServerWithInternals = XdsServer & { readonly internals: ServerInt
 
 /** Start a server. Resolves once the port is bound and, with `configPath`, the first config is loaded. */
 export async function createXdsServer(options: XdsServerOptions = {}): Promise<XdsServerWithInternals> {
+  const csdsProblem = csdsOptionsProblem(options.csds, options.tls?.clientCa !== undefined);
+  if (csdsProblem) throw new XdsServerError('XDS_ERR_OPTIONS', csdsProblem);
   const logger: Logger = options.logger ?? silentLogger();
   const log = logger.child({ component: 'server' });
   const root = loadProtoRoot();
@@ -132,13 +134,6 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     onRejected: (reason) => metrics.streamRejected(reason),
     draining: () => draining,
   });
-  if (options.csds?.adminSanPattern !== undefined && !options.tls?.clientCa) {
-    throw new XdsServerError('XDS_ERR_OPTIONS', 'csds.adminSanPattern (--csds-admin-san-regex) needs mTLS: give tls.clientCa (--client-ca) too');
-  }
-  for (const key of ['maxResponseBytes', 'requestsPerSecond', 'maxConcurrent'] as const) {
-    const value = options.csds?.[key];
-    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new XdsServerError('XDS_ERR_OPTIONS', `csds.${key} must be a positive integer, got ${value}`);
-  }
   addCsdsService(grpcServer, { root, streams, store, logger, options: options.csds, nodeIdSanPattern: options.nodeIdSanPattern, onOutcome: (outcome) => metrics.csdsRequest(outcome) });
 
   const host = options.host ?? '0.0.0.0';

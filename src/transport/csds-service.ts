@@ -49,6 +49,19 @@ export interface CsdsOptions {
   readonly maxConcurrent?: number;
 }
 
+/** The `--csds-*` flag of each numeric option, for messages. */
+const FLAG_OF = { maxResponseBytes: 'max-response-bytes', requestsPerSecond: 'request-rate', maxConcurrent: 'max-concurrent' } as const;
+
+/** What is wrong with these options (checked before anything starts), or undefined. */
+export function csdsOptionsProblem(options: CsdsOptions | undefined, mutualTls: boolean): string | undefined {
+  if (options?.adminSanPattern !== undefined && !mutualTls) return 'csds.adminSanPattern (--csds-admin-san-regex) needs mTLS: give tls.clientCa (--client-ca) too';
+  for (const key of ['maxResponseBytes', 'requestsPerSecond', 'maxConcurrent'] as const) {
+    const value = options?.[key];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) return `csds.${key} (--csds-${FLAG_OF[key]}) must be a positive integer, got ${value}`;
+  }
+  return undefined;
+}
+
 /** Why a request got no answer, as counted in metrics. */
 export type CsdsOutcome = 'answered' | 'rate_limited' | 'busy' | 'too_large' | 'permission_denied' | 'invalid' | 'cancelled' | 'failed';
 

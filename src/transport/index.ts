@@ -7,7 +7,7 @@ export type { AnyStream, TransportDeps } from './ads-service';
 export { RequestCodec } from './codec';
 export { ResponseCache } from './response-cache';
 export type { WriteStats } from './stream-writer';
-export { addCsdsService, DEFAULT_CSDS_MAX_RESPONSE_BYTES, DEFAULT_CSDS_REQUESTS_PER_SECOND, DEFAULT_CSDS_MAX_CONCURRENT } from './csds-service';
+export { addCsdsService, csdsOptionsProblem, DEFAULT_CSDS_MAX_RESPONSE_BYTES, DEFAULT_CSDS_REQUESTS_PER_SECOND, DEFAULT_CSDS_MAX_CONCURRENT } from './csds-service';
 export type { CsdsOptions, CsdsOutcome } from './csds-service';
 export { Admission, DEFAULT_LIMITS } from './limits';
 export type { StreamLimits } from './limits';
