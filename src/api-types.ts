@@ -7,6 +7,9 @@
 import type { Logger } from 'pino';
 import type { ConfigProblem } from './source/raw-resource';
 import type { StreamLimits } from './transport/limits';
+import type { EtcdSourceOptions } from './source/etcd-source';
+
+export type { EtcdSourceOptions } from './source/etcd-source';
 
 /** TLS for the xDS port: PEM bytes. With `clientCa`, clients must present a certificate it signed (mTLS). */
 export interface TlsOptions {
@@ -31,6 +34,12 @@ export interface XdsServerOptions {
   readonly maxReceiveMessageBytes?: number;
   /** A YAML/JSON file or directory to serve and watch. */
   readonly configPath?: string;
+  /**
+   * Serve the configuration held in etcd instead of a file (exclusive with
+   * `configPath`). The server binds at once and holds streams until the first
+   * snapshot is applied; `internals.etcd.firstApplied` resolves then.
+   */
+  readonly etcd?: EtcdSourceOptions;
   /** Debounce for config file changes, in ms. Default 200. */
   readonly reloadDebounceMs?: number;
   /** Serve TLS (and mTLS with `clientCa`) instead of plaintext. */
