@@ -233,7 +233,10 @@ export class EtcdSource {
         // etcd3 has already dropped a watcher it reports an error for; cancelling it again would write to a dead stream.
         if (this.#watcher === watcher) this.#watcher = undefined;
         const message = err.message;
-        resolve({ reason: /compacted/i.test(message) ? 'compacted' : 'cancelled', message });
+        // etcd cancels a watch whose start revision was compacted with `compact_revision` set and no reason;
+        // etcd3 reports only the (empty) reason. Other cancellations (permission denied) carry one.
+        const compacted = /compacted/i.test(message) || /canceled:\s*$/.test(message);
+        resolve({ reason: compacted ? 'compacted' : 'cancelled', message });
       });
       watcher.on('end', () => resolve({ reason: 'cancelled', message: 'watch ended' }));
       const closedCheck = (): void => {
