@@ -64,6 +64,8 @@ export type EtcdApply = (revision: number, config: EtcdConfig) => Promise<boolea
 
 /** Keys per snapshot page: bounds one range response (values are whole resources). */
 export const SNAPSHOT_PAGE_KEYS = 1000;
+/** Longest wait for etcd to confirm the watch is cancelled when closing. */
+const CLOSE_CANCEL_TIMEOUT_MS = 1_000;
 /** While etcd stays unreachable, log a warning every this many failed attempts (the first always). */
 const WARN_EVERY_ATTEMPTS = 15;
 
@@ -95,7 +97,8 @@ export class EtcdSource {
   #restarts = { reconnect: 0, resync: 0 };
   #watcher: Watcher | undefined;
   #closed = false;
-  #wake: (() => void) | undefined;
+  /** Called by close(): cut short sleeps and end the watch wait. */
+  readonly #wakers = new Set<() => void>();
   #firstApplied!: () => void;
   /** Resolves once the first snapshot has been applied. */
   readonly firstApplied: Promise<void>;
@@ -134,10 +137,11 @@ export class EtcdSource {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#wake?.();
+    for (const wake of [...this.#wakers]) wake();
     const watcher = this.#watcher;
     this.#watcher = undefined;
-    await watcher?.cancel().catch(() => undefined);
+    // Cancelling waits for etcd's answer; an etcd that hangs must not hang our shutdown.
+    await Promise.race([watcher?.cancel().catch(() => undefined), new Promise((r) => setTimeout(r, CLOSE_CANCEL_TIMEOUT_MS).unref())]);
     this.#client.close();
   }
 
@@ -207,7 +211,10 @@ export class EtcdSource {
 
   /** Watch from `startRevision` until etcd ends the watch (or the source closes). */
   #watchFrom(startRevision: number): Promise<WatchEnd> {
-    return new Promise((resolve) => {
+    let onClose: (() => void) | undefined;
+    return new Promise<WatchEnd>((resolve) => {
+      onClose = (): void => resolve({ reason: 'cancelled', message: 'source closed' });
+      this.#wakers.add(onClose);
       // watcher() attaches synchronously: create() would resolve a microtask after `connected`, and a catch-up
       // response read in the same tick could be emitted before our listeners exist.
       const watcher = this.#client.watch().prefix(this.#layout.prefix).startRevision(String(startRevision)).watcher();
@@ -239,10 +246,8 @@ export class EtcdSource {
         resolve({ reason: compacted ? 'compacted' : 'cancelled', message });
       });
       watcher.on('end', () => resolve({ reason: 'cancelled', message: 'watch ended' }));
-      const closedCheck = (): void => {
-        if (this.#closed) resolve({ reason: 'cancelled', message: 'source closed' });
-      };
-      this.#wake = closedCheck;
+    }).finally(() => {
+      if (onClose) this.#wakers.delete(onClose);
     });
   }
 
@@ -327,11 +332,13 @@ export class EtcdSource {
   /** Sleep, cut short by close(). */
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#wake = () => {
+      const wake = (): void => {
         clearTimeout(timer);
+        this.#wakers.delete(wake);
         resolve();
       };
+      const timer = setTimeout(wake, ms);
+      this.#wakers.add(wake);
     });
   }
 }

@@ -271,7 +271,8 @@ test('two servers on the same etcd serve identical versions', async () => {
     const revision = await etcdTxn(kv, { put: puts([cluster('c')]) });
     const versions: Record<string, string | undefined>[] = [];
     for (const s of servers) {
-      await waitFor(() => s.internals.etcd?.status.appliedRevision === revision, 5_000, 'both servers at the same revision');
+      await s.internals.etcd?.firstApplied; // worker start-up: seconds on a busy machine
+      await waitFor(() => s.internals.etcd?.status.appliedRevision === revision, 10_000, 'both servers at the same revision');
       const c = await clusterClient(s.port);
       clients.push(c);
       const r = await untilClusters(c, (x) => x.names.length === 3);
