@@ -8,10 +8,22 @@
  * Here both are capped so the watch resumes within a few seconds of etcd
  * coming back.
  */
-import { Etcd3, isRecoverableError } from 'etcd3';
-import type { IOptions } from 'etcd3';
-import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import type { Etcd3, IOptions } from 'etcd3';
 import { XdsServerError } from '../errors';
+
+/**
+ * etcd3 loads its gRPC protos when required (about half a second here), so
+ * it is required only by servers that use etcd; a file-only server never pays.
+ */
+function etcd3(): typeof import('etcd3') {
+  return require('etcd3') as typeof import('etcd3');
+}
+
+/** The key range `[prefix, end)` covering every key under `prefix`. */
+export function prefixRange(prefix: string): { start: Buffer; end: Buffer } {
+  const range = etcd3().Range.prefix(prefix);
+  return { start: range.start, end: range.end };
+}
 
 /** How to reach etcd. */
 export interface EtcdConnectionOptions {
@@ -40,6 +52,8 @@ const CHANNEL_RECONNECT_MAX_MS = 2_000;
 
 /** A client tuned for a long-lived watch. */
 export function createEtcdClient(options: EtcdConnectionOptions): Etcd3 {
+  const { Etcd3: Client, isRecoverableError } = etcd3();
+  const { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry } = require('cockatiel') as typeof import('cockatiel');
   if (options.endpoints.length === 0) throw new XdsServerError('XDS_ERR_OPTIONS', 'etcd needs at least one endpoint, e.g. http://127.0.0.1:2379');
   const { tls } = options;
   if ((tls?.cert === undefined) !== (tls?.key === undefined)) throw new XdsServerError('XDS_ERR_OPTIONS', 'an etcd client certificate and its key go together');
@@ -70,5 +84,5 @@ export function createEtcdClient(options: EtcdConnectionOptions): Etcd3 {
   };
   if (hasCredentials) config.credentials = { rootCertificate: tls?.ca as Buffer, privateKey: tls?.key, certChain: tls?.cert };
   if (options.username !== undefined && options.password !== undefined) config.auth = { username: options.username, password: options.password };
-  return new Etcd3(config);
+  return new Client(config);
 }

@@ -30,9 +30,8 @@
  * empty configuration.
  */
 import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
-import { Range } from 'etcd3';
 import type { Logger } from 'pino';
-import { createEtcdClient, WATCH_BACKOFF_INITIAL_MS, WATCH_BACKOFF_MAX_MS } from './etcd-client';
+import { createEtcdClient, prefixRange, WATCH_BACKOFF_INITIAL_MS, WATCH_BACKOFF_MAX_MS } from './etcd-client';
 import type { EtcdConnectionOptions } from './etcd-client';
 import { DEFAULT_ETCD_PREFIX, etcdLayout } from './etcd-keys';
 import type { EtcdLayout } from './etcd-keys';
@@ -179,7 +178,7 @@ export class EtcdSource {
 
   /** Range-read every key under the prefix at one revision, page by page; make it the received state. */
   async #loadSnapshot(): Promise<number> {
-    const end = Range.prefix(this.#layout.prefix).end;
+    const { end } = prefixRange(this.#layout.prefix);
     const kvs = new Map<string, string>();
     let start = Buffer.from(this.#layout.prefix);
     let revision: string | undefined;
