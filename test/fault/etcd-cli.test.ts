@@ -4,7 +4,7 @@
  * while etcd restarts, moves on several revisions and compacts them away;
  * thawed, its watch resumes from a compacted revision, so it must re-read a
  * snapshot and apply the difference. Auth: user and password from a file,
- * and a watch that outlives etcd's auth tokens.
+ * and a watch that outlives etcd's auth tokens. TLS: CA, client certificate and key.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -22,6 +22,7 @@ import { timeoutOf } from '../helpers/inspect';
 import { T } from '../helpers/service-paths';
 import { CliProcess } from './cli-process';
 import { httpGet, metricValue, parseMetrics } from './admin-scrape';
+import { makeTestPki } from './certs';
 
 const PREFIX = '/mesh-a/';
 const layout = etcdLayout(PREFIX);
@@ -111,5 +112,39 @@ test('--etcd-username takes its password from a file, and --config with --etcd-e
     kv?.close();
     await etcd.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--etcd-ca, --etcd-cert and --etcd-key reach an etcd that serves TLS and requires client certificates', async () => {
+  const pki = makeTestPki(['xds']);
+  const client = pki.clients['xds'] as { cert: Buffer; key: Buffer };
+  const etcd = await TestEtcd.start({ tls: { ca: pki.ca, server: pki.server, client } });
+  let cli: CliProcess | undefined;
+  let ads: AdsClient | undefined;
+  const kv = new Etcd3({ hosts: etcd.endpoint, credentials: { rootCertificate: pki.ca, certChain: client.cert, privateKey: client.key } });
+  try {
+    await etcdTxn(kv, { put: put(cluster('a')) });
+    const file = (name: string, data: Buffer): string => {
+      const p = path.join(pki.dir, name);
+      fs.writeFileSync(p, data);
+      return p;
+    };
+    cli = await CliProcess.start([
+      '--etcd-endpoints', etcd.endpoint, '--etcd-prefix', PREFIX,
+      '--etcd-ca', file('etcd-ca.crt', pki.ca), '--etcd-cert', file('xds.crt', client.cert), '--etcd-key', file('xds.key', client.key),
+      '--port', '0', '--host', '127.0.0.1', '--admin-port', '0', '--workers', '1',
+    ]);
+    ads = await AdsClient.connect(cli.grpcPort, { variant: 'delta', node: { id: 'n1', cluster: 'c' } });
+    ads.subscribe(T.CLUSTER, []);
+    await ads.until(T.CLUSTER, (r) => r.names.includes('a'), { ack: true, timeoutMs: 10_000 });
+    await etcdTxn(kv, { put: put(cluster('b')) });
+    await ads.until(T.CLUSTER, (r) => r.names.includes('b'), { ack: true, timeoutMs: 5_000 });
+    ads.assertNoViolations();
+  } finally {
+    ads?.close();
+    await cli?.kill();
+    kv.close();
+    await etcd.destroy();
+    pki.remove();
   }
 });

@@ -9,6 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -30,23 +31,42 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** PEM material for an etcd that serves its clients over TLS and requires client certificates. */
+export interface TestEtcdTls {
+  /** CA that signed `server` and the client certificates etcd accepts. */
+  readonly ca: Buffer;
+  /** etcd's certificate (SAN 127.0.0.1) and key. */
+  readonly server: { readonly cert: Buffer; readonly key: Buffer };
+  /** A client certificate the helper itself uses (health checks, etcdctl). */
+  readonly client: { readonly cert: Buffer; readonly key: Buffer };
+}
+
 /** A running (or stopped) single-member etcd. */
 export class TestEtcd {
   readonly clientPort: number;
   readonly peerPort: number;
   readonly dataDir: string;
+  readonly #tls: TestEtcdTls | undefined;
   #child: ChildProcess | undefined;
   #log = '';
 
-  private constructor(clientPort: number, peerPort: number, dataDir: string) {
+  private constructor(clientPort: number, peerPort: number, dataDir: string, tls: TestEtcdTls | undefined) {
     this.clientPort = clientPort;
     this.peerPort = peerPort;
     this.dataDir = dataDir;
+    this.#tls = tls;
+    if (tls) {
+      fs.writeFileSync(path.join(dataDir, 'ca.crt'), tls.ca);
+      fs.writeFileSync(path.join(dataDir, 'server.crt'), tls.server.cert);
+      fs.writeFileSync(path.join(dataDir, 'server.key'), tls.server.key, { mode: 0o600 });
+      fs.writeFileSync(path.join(dataDir, 'client.crt'), tls.client.cert);
+      fs.writeFileSync(path.join(dataDir, 'client.key'), tls.client.key, { mode: 0o600 });
+    }
   }
 
-  /** Client URL, for `--etcd-endpoints` and the etcd3 client. */
+  /** Client URL, for `--etcd-endpoints` and the etcd3 client (`https://` with TLS). */
   get endpoint(): string {
-    return `http://127.0.0.1:${this.clientPort}`;
+    return `${this.#tls ? 'https' : 'http'}://127.0.0.1:${this.clientPort}`;
   }
 
   /** The etcd process id while it runs. */
@@ -55,12 +75,12 @@ export class TestEtcd {
   }
 
   /** Start a fresh etcd. Fails with an install hint when the binary is missing: nothing is skipped silently. */
-  static async start(): Promise<TestEtcd> {
+  static async start(options: { tls?: TestEtcdTls } = {}): Promise<TestEtcd> {
     if (!fs.existsSync(ETCD_BINARY)) {
       throw new Error(`etcd not found at ${ETCD_BINARY}: install Debian's etcd-server (apt-get install etcd-server), or set ETCD_BINARY`);
     }
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-xds-etcd-'));
-    const etcd = new TestEtcd(await freePort(), await freePort(), dataDir);
+    const etcd = new TestEtcd(await freePort(), await freePort(), dataDir, options.tls);
     try {
       await etcd.resume();
     } catch (err) {
@@ -88,6 +108,10 @@ export class TestEtcd {
       '--logger', 'zap',
       '--log-level', 'error',
     ];
+    if (this.#tls) {
+      const f = (name: string): string => path.join(this.dataDir, name);
+      args.push('--cert-file', f('server.crt'), '--key-file', f('server.key'), '--trusted-ca-file', f('ca.crt'), '--client-cert-auth');
+    }
     this.#log = '';
     // etcd reads ETCD_* variables as flags: pass none of ours.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCD_')));
@@ -133,7 +157,8 @@ export class TestEtcd {
 
   /** Run `etcdctl` against this etcd; returns stdout, throws with stderr on failure. */
   etcdctl(...args: string[]): string {
-    const res = spawnSync('/usr/bin/etcdctl', ['--endpoints', this.endpoint, ...args], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
+    const tlsArgs = this.#tls ? ['--cacert', path.join(this.dataDir, 'ca.crt'), '--cert', path.join(this.dataDir, 'client.crt'), '--key', path.join(this.dataDir, 'client.key')] : [];
+    const res = spawnSync('/usr/bin/etcdctl', ['--endpoints', this.endpoint, ...tlsArgs, ...args], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
     if (res.status !== 0) throw new Error(`etcdctl ${args.join(' ')} failed (${res.status}): ${res.stderr}`);
     return res.stdout;
   }
@@ -145,6 +170,7 @@ export class TestEtcd {
   }
 
   async #healthy(): Promise<boolean> {
+    if (this.#tls) return this.#healthyTls(this.#tls);
     try {
       const res = await fetch(`${this.endpoint}/health`, { signal: AbortSignal.timeout(1_000) });
       const body = (await res.json()) as { health?: string };
@@ -152,6 +178,20 @@ export class TestEtcd {
     } catch {
       return false;
     }
+  }
+
+  #healthyTls(tls: TestEtcdTls): Promise<boolean> {
+    return new Promise((resolve) => {
+      const req = https.get(`${this.endpoint}/health`, { ca: tls.ca, cert: tls.client.cert, key: tls.client.key, timeout: 1_000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve(res.statusCode === 200 && body.includes('"health":"true"')));
+        res.on('error', () => resolve(false));
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve(false));
+    });
   }
 }
 
