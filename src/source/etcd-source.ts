@@ -17,6 +17,8 @@
  *   validated and never a mix of revisions.
  * - One apply runs at a time; revisions that arrive meanwhile are coalesced
  *   into the latest, which is still exactly the state at some revision.
+ * (./etcd-revisions holds that state and queue; this file owns the client,
+ * the snapshot reads and the watch.)
  *
  * Losing etcd never stops serving: the watch reconnects on its own (backoff
  * capped at 2 s, ./etcd-client) and resumes after the last revision
@@ -29,14 +31,15 @@
  * ready; etcd unreachable at start-up means retrying, never serving an
  * empty configuration.
  */
-import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
+import type { Etcd3, IWatchResponse, Watcher } from 'etcd3';
 import type { Logger } from 'pino';
 import { createEtcdClient, prefixRange, WATCH_BACKOFF_INITIAL_MS, WATCH_BACKOFF_MAX_MS } from './etcd-client';
+import { EtcdRevisions } from './etcd-revisions';
+import type { EtcdApply } from './etcd-revisions';
 import type { EtcdConnectionOptions } from './etcd-client';
 import { DEFAULT_ETCD_PREFIX, etcdLayout } from './etcd-keys';
 import type { EtcdLayout } from './etcd-keys';
-import { etcdConfigOf, isConfigKey } from './etcd-config';
-import type { EtcdConfig } from './etcd-config';
+import { isConfigKey } from './etcd-config';
 
 /** Where the configuration lives and how to reach it. */
 export interface EtcdSourceOptions extends EtcdConnectionOptions {
@@ -58,8 +61,7 @@ export interface EtcdSourceStatus {
   readonly watchRestarts: { readonly reconnect: number; readonly resync: number };
 }
 
-/** Applies the configuration at `revision`; resolves true when it was accepted. */
-export type EtcdApply = (revision: number, config: EtcdConfig) => Promise<boolean>;
+export type { EtcdApply } from './etcd-revisions';
 
 /** Keys per snapshot page: bounds one range response (values are whole resources). */
 export const SNAPSHOT_PAGE_KEYS = 1000;
@@ -80,17 +82,7 @@ export class EtcdSource {
   readonly #client: Etcd3;
   readonly #log: Logger;
   readonly #endpoints: string;
-  #apply: EtcdApply | undefined;
-  /** Key → value at #receivedRevision (config keys only). Copied before a change while an apply holds it. */
-  #received = new Map<string, string>();
-  #receivedShared = false;
-  #receivedRevision = 0;
-  #appliedRevision = 0;
-  /** Revision last rejected, while no later revision has been accepted. */
-  #rejectedAt: number | undefined;
-  #rejected = 0;
-  #dirty = false;
-  #applying = false;
+  readonly #revisions: EtcdRevisions;
   #connected = false;
   #disconnectedSince: number | undefined;
   #restarts = { reconnect: 0, resync: 0 };
@@ -98,7 +90,6 @@ export class EtcdSource {
   #closed = false;
   /** Called by close(): cut short sleeps and end the watch wait. */
   readonly #wakers = new Set<() => void>();
-  #firstApplied!: () => void;
   /** Resolves once the first snapshot has been applied. */
   readonly firstApplied: Promise<void>;
 
@@ -107,7 +98,8 @@ export class EtcdSource {
     this.#client = createEtcdClient(options);
     this.#endpoints = options.endpoints.join(',');
     this.#log = logger.child({ component: 'etcd-source', prefix: this.#layout.prefix });
-    this.firstApplied = new Promise((resolve) => (this.#firstApplied = resolve));
+    this.#revisions = new EtcdRevisions(this.#layout, this.#log);
+    this.firstApplied = this.#revisions.firstApplied;
   }
 
   /** The key layout in use. */
@@ -119,16 +111,16 @@ export class EtcdSource {
   get status(): EtcdSourceStatus {
     return {
       connected: this.#connected,
-      appliedRevision: this.#appliedRevision,
-      receivedRevision: this.#receivedRevision,
-      rejectedRevisions: this.#rejected,
+      appliedRevision: this.#revisions.appliedRevision,
+      receivedRevision: this.#revisions.receivedRevision,
+      rejectedRevisions: this.#revisions.rejected,
       watchRestarts: { ...this.#restarts },
     };
   }
 
   /** Start loading in the background: snapshot, then watch, for as long as the source is open. */
   start(apply: EtcdApply): void {
-    this.#apply = apply;
+    this.#revisions.start(apply);
     void this.#run();
   }
 
@@ -136,6 +128,7 @@ export class EtcdSource {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#revisions.close();
     for (const wake of [...this.#wakers]) wake();
     const watcher = this.#watcher;
     this.#watcher = undefined;
@@ -157,9 +150,9 @@ export class EtcdSource {
         this.#setConnected(false);
         attempt++;
         const waitMs = Math.min(WATCH_BACKOFF_MAX_MS, WATCH_BACKOFF_INITIAL_MS * 2 ** (attempt - 1));
-        const line = { err: (err as Error).message, endpoints: this.#endpoints, attempt, retryInMs: waitMs, appliedRevision: this.#appliedRevision };
+        const line = { err: (err as Error).message, endpoints: this.#endpoints, attempt, retryInMs: waitMs, appliedRevision: this.#revisions.appliedRevision };
         if (attempt === 1 || attempt % WARN_EVERY_ATTEMPTS === 0) {
-          this.#log.warn(line, this.#appliedRevision === 0 ? 'cannot read a snapshot from etcd; retrying (not ready until one is applied)' : 'cannot read a snapshot from etcd; retrying, still serving the last good configuration');
+          this.#log.warn(line, this.#revisions.appliedRevision === 0 ? 'cannot read a snapshot from etcd; retrying (not ready until one is applied)' : 'cannot read a snapshot from etcd; retrying, still serving the last good configuration');
         } else this.#log.debug(line, 'etcd snapshot retry');
         await this.#sleep(waitMs);
         continue;
@@ -168,9 +161,9 @@ export class EtcdSource {
       if (this.#closed) return;
       this.#restarts.resync++;
       if (end.reason === 'compacted') {
-        this.#log.warn({ receivedRevision: this.#receivedRevision, reason: end.message }, 'etcd compacted past the last revision received; re-reading a snapshot');
+        this.#log.warn({ receivedRevision: this.#revisions.receivedRevision, reason: end.message }, 'etcd compacted past the last revision received; re-reading a snapshot');
       } else {
-        this.#log.warn({ receivedRevision: this.#receivedRevision, reason: end.message }, 'etcd cancelled the watch; re-reading a snapshot');
+        this.#log.warn({ receivedRevision: this.#revisions.receivedRevision, reason: end.message }, 'etcd cancelled the watch; re-reading a snapshot');
         await this.#sleep(WATCH_BACKOFF_INITIAL_MS);
       }
     }
@@ -198,13 +191,8 @@ export class EtcdSource {
     if (this.#closed) return Number(revision);
     this.#setConnected(true);
     const rev = Number(revision);
-    const same = this.#receivedRevision > 0 && sameEntries(this.#received, kvs);
-    this.#log.info({ revision: rev, keys: kvs.size, unchanged: same }, 'read etcd snapshot');
-    this.#received = kvs;
-    this.#receivedShared = false;
-    this.#receivedRevision = Math.max(this.#receivedRevision, rev);
-    if (!same) this.#dirty = true;
-    this.#pump();
+    const changed = this.#revisions.replace(kvs, rev);
+    this.#log.info({ revision: rev, keys: kvs.size, changed }, 'read etcd snapshot');
     return rev;
   }
 
@@ -223,17 +211,17 @@ export class EtcdSource {
         this.#setConnected(true);
         if (wasDisconnected) {
           this.#restarts.reconnect++;
-          this.#log.info({ afterRevision: this.#receivedRevision }, 'etcd watch resumed');
+          this.#log.info({ afterRevision: this.#revisions.receivedRevision }, 'etcd watch resumed');
         }
         wasDisconnected = false;
       });
-      watcher.on('data', (res: IWatchResponse) => this.#onWatchResponse(res));
+      watcher.on('data', (res: IWatchResponse) => this.#revisions.onWatchResponse(res));
       watcher.on('disconnected', (err: Error) => {
         wasDisconnected = true;
         this.#setConnected(false, err);
         // etcd3 resumes from the last *header* revision + 1; after a catch-up response that header is the
         // cluster's current revision, not the last event delivered. Resume after what we actually hold.
-        watcher.request.start_revision = String(this.#receivedRevision + 1);
+        watcher.request.start_revision = String(this.#revisions.receivedRevision + 1);
       });
       watcher.on('error', (err: Error) => {
         // etcd3 has already dropped a watcher it reports an error for; cancelling it again would write to a dead stream.
@@ -250,72 +238,6 @@ export class EtcdSource {
     });
   }
 
-  /** Apply one watch response (one or more whole revisions) to the received state. */
-  #onWatchResponse(res: IWatchResponse): void {
-    let revision = this.#receivedRevision;
-    let changed = false;
-    for (const ev of res.events) {
-      revision = Math.max(revision, Number(ev.kv.mod_revision));
-      const key = ev.kv.key.toString();
-      if (!isConfigKey(this.#layout, key)) continue;
-      if (!changed && this.#receivedShared) {
-        this.#received = new Map(this.#received);
-        this.#receivedShared = false;
-      }
-      changed = true;
-      if (isDelete(ev.type)) this.#received.delete(key);
-      else this.#received.set(key, (ev.kv as IKeyValue).value.toString());
-    }
-    // A progress notification (no events) is only sent to a watcher that has every event up to its header.
-    if (res.events.length === 0) revision = Math.max(revision, Number(res.header.revision));
-    this.#receivedRevision = revision;
-    if (changed) this.#dirty = true;
-    this.#pump();
-  }
-
-  /** Apply the latest received state, one at a time, until nothing new is pending. */
-  #pump(): void {
-    if (this.#applying || this.#closed || !this.#apply) return;
-    if (!this.#dirty) {
-      // Revisions that changed no configuration (status keys): the served state is also the state at them.
-      if (this.#rejectedAt === undefined && this.#appliedRevision > 0) this.#appliedRevision = this.#receivedRevision;
-      return;
-    }
-    this.#applying = true;
-    void this.#applyLatest().finally(() => {
-      this.#applying = false;
-      this.#pump();
-    });
-  }
-
-  async #applyLatest(): Promise<void> {
-    this.#dirty = false;
-    const revision = this.#receivedRevision;
-    const kvs = this.#received;
-    this.#receivedShared = true;
-    let ok: boolean;
-    try {
-      ok = await (this.#apply as EtcdApply)(revision, etcdConfigOf(this.#layout, kvs));
-    } catch (err) {
-      if (this.#closed) return;
-      // Not a verdict on the configuration (e.g. a worker died): try the same state again shortly.
-      this.#log.error({ err, revision }, 'applying an etcd revision failed; retrying');
-      await this.#sleep(WATCH_BACKOFF_MAX_MS);
-      this.#dirty = true;
-      return;
-    }
-    if (ok) {
-      const first = this.#appliedRevision === 0;
-      this.#appliedRevision = revision;
-      this.#rejectedAt = undefined;
-      if (first) this.#firstApplied();
-    } else {
-      this.#rejected++;
-      this.#rejectedAt = revision;
-      this.#log.warn({ rejectedRevision: revision, servingRevision: this.#appliedRevision || undefined }, 'etcd revision rejected; the last good configuration stays served until a later revision validates');
-    }
-  }
-
   #setConnected(connected: boolean, err?: Error): void {
     if (connected === this.#connected) return;
     this.#connected = connected;
@@ -324,7 +246,7 @@ export class EtcdSource {
       this.#disconnectedSince = undefined;
     } else if (!this.#closed) {
       this.#disconnectedSince = Date.now();
-      this.#log.warn({ err: err?.message, endpoints: this.#endpoints, appliedRevision: this.#appliedRevision }, 'lost etcd; still serving the last good configuration and reconnecting');
+      this.#log.warn({ err: err?.message, endpoints: this.#endpoints, appliedRevision: this.#revisions.appliedRevision }, 'lost etcd; still serving the last good configuration and reconnecting');
     }
   }
 
@@ -340,15 +262,4 @@ export class EtcdSource {
       this.#wakers.add(wake);
     });
   }
-}
-
-function isDelete(type: unknown): boolean {
-  // The client decodes enums as their names ('Delete'); its type declarations say numbers.
-  return type === 1 || String(type).toUpperCase() === 'DELETE';
-}
-
-function sameEntries(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [k, v] of a) if (b.get(k) !== v) return false;
-  return true;
 }
