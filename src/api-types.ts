@@ -8,6 +8,9 @@ import type { Logger } from 'pino';
 import type { ConfigProblem } from './source/raw-resource';
 import type { StreamLimits } from './transport/limits';
 import type { CsdsOptions } from './transport/csds-service';
+import type { EtcdSourceOptions } from './source/etcd-source';
+
+export type { EtcdSourceOptions } from './source/etcd-source';
 
 /** TLS for the xDS port: PEM bytes. With `clientCa`, clients must present a certificate it signed (mTLS). */
 export interface TlsOptions {
@@ -32,6 +35,12 @@ export interface XdsServerOptions {
   readonly maxReceiveMessageBytes?: number;
   /** A YAML/JSON file or directory to serve and watch. */
   readonly configPath?: string;
+  /**
+   * Serve the configuration held in etcd instead of a file (exclusive with
+   * `configPath`). The server binds at once and holds streams until the first
+   * snapshot is applied; `internals.etcd.firstApplied` resolves then.
+   */
+  readonly etcd?: EtcdSourceOptions;
   /** Debounce for config file changes, in ms. Default 200. */
   readonly reloadDebounceMs?: number;
   /** Serve TLS (and mTLS with `clientCa`) instead of plaintext. */

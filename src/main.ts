@@ -1,7 +1,7 @@
 /**
  * @module main
  * The CLI: `npm start -- --config PATH --port 18000 --admin-port 19005`.
- * Without --config it serves examples/basic.yaml.
+ * Without --config it serves examples/basic.yaml; with --etcd-endpoints, the configuration held in etcd.
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
@@ -10,7 +10,9 @@ import { createXdsServer, DEFAULT_PORT } from './server';
 import { createLogger } from './observe/logger';
 import { startAdminServer } from './admin/admin-server';
 import { defaultWorkerCount } from './encode';
+import { DEFAULT_ETCD_PREFIX } from './source';
 import { XdsServerError } from './errors';
+import type { EtcdSourceOptions } from './api-types';
 
 const HELP = `fanout-xds: an xDS management server (SotW + delta ADS) built for fan-out
 
@@ -30,6 +32,14 @@ Usage: npm start -- [options]
   --max-inflight-bytes N        bytes of large responses (>= 16 KiB) written but not yet flushed, all streams together (default 32 MiB)
   --reload-debounce-ms N        quiet period before a config change is applied (default 200)
   --log-level LEVEL             pino level: trace|debug|info|warn|error|silent (default info)
+
+ etcd (instead of --config; layout and outage behaviour: README "etcd source")
+  --etcd-endpoints URL[,URL…]   serve the configuration held in etcd, e.g. http://127.0.0.1:2379
+  --etcd-prefix PREFIX          key prefix (default /fanout-xds/)
+  --etcd-ca FILE                CA bundle to verify etcd's certificate (https:// endpoints)
+  --etcd-cert FILE --etcd-key FILE  client certificate and key for etcd mTLS (PEM)
+  --etcd-username USER          etcd user; its password comes from --etcd-password-file FILE
+                                or the ETCD_PASSWORD environment variable (never a flag: ps shows flags)
 
  Security
   --tls-cert FILE --tls-key FILE  serve TLS on the xDS port (PEM)
@@ -78,6 +88,36 @@ function optionalInt(value: string | undefined, name: string): number | undefine
   return value === undefined ? undefined : intFlag(value, name, 0);
 }
 
+/** The etcd source options from the --etcd-* flags, or undefined without --etcd-endpoints. */
+function readEtcd(values: Record<string, string | boolean | undefined>): EtcdSourceOptions | undefined {
+  const str = (name: string): string | undefined => values[name] as string | undefined;
+  const endpoints = str('etcd-endpoints');
+  if (endpoints === undefined) {
+    const stray = ['etcd-prefix', 'etcd-ca', 'etcd-cert', 'etcd-key', 'etcd-username', 'etcd-password-file'].find((f) => values[f] !== undefined);
+    if (stray) throw new XdsServerError('XDS_ERR_FLAG', `--${stray} needs --etcd-endpoints`);
+    return undefined;
+  }
+  if (values['config'] !== undefined) throw new XdsServerError('XDS_ERR_FLAG', '--config and --etcd-endpoints are exclusive: serve a file or etcd, not both');
+  const file = (name: string): Buffer | undefined => (str(name) === undefined ? undefined : fs.readFileSync(str(name) as string));
+  const username = str('etcd-username');
+  const passwordFile = str('etcd-password-file');
+  let password: string | undefined;
+  if (passwordFile !== undefined) password = fs.readFileSync(passwordFile, 'utf8').replace(/\r?\n$/, '');
+  else if (username !== undefined) password = process.env['ETCD_PASSWORD'];
+  if (username !== undefined && password === undefined) throw new XdsServerError('XDS_ERR_FLAG', '--etcd-username needs a password: --etcd-password-file FILE or the ETCD_PASSWORD environment variable');
+  if (username === undefined && passwordFile !== undefined) throw new XdsServerError('XDS_ERR_FLAG', '--etcd-password-file needs --etcd-username');
+  const ca = file('etcd-ca');
+  const cert = file('etcd-cert');
+  const key = file('etcd-key');
+  return {
+    endpoints: endpoints.split(',').map((e) => e.trim()).filter((e) => e !== ''),
+    prefix: str('etcd-prefix'),
+    tls: ca || cert || key ? { ca, cert, key } : undefined,
+    username,
+    password,
+  };
+}
+
 function readTls(certFile: string | undefined, keyFile: string | undefined, caFile: string | undefined): { cert: Buffer; key: Buffer; clientCa?: Buffer } | undefined {
   if (certFile === undefined && keyFile === undefined) {
     if (caFile !== undefined) throw new XdsServerError('XDS_ERR_FLAG', '--client-ca needs --tls-cert and --tls-key');
@@ -120,6 +160,13 @@ async function main(): Promise<void> {
       'csds-max-response-bytes': { type: 'string' },
       'csds-request-rate': { type: 'string' },
       'csds-max-concurrent': { type: 'string' },
+      'etcd-endpoints': { type: 'string' },
+      'etcd-prefix': { type: 'string' },
+      'etcd-ca': { type: 'string' },
+      'etcd-cert': { type: 'string' },
+      'etcd-key': { type: 'string' },
+      'etcd-username': { type: 'string' },
+      'etcd-password-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -129,7 +176,8 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createLogger(values['log-level'] ?? 'info');
-  const configPath = values.config ?? builtInExample();
+  const etcd = readEtcd(values);
+  const configPath = etcd ? undefined : (values.config ?? builtInExample());
   const server = await createXdsServer({
     // Unset flags fall through to the server's defaults, so each default lives in one place.
     port: optionalInt(values.port, 'port'),
@@ -140,6 +188,7 @@ async function main(): Promise<void> {
     maxInflightBytes: optionalInt(values['max-inflight-bytes'], 'max-inflight-bytes'),
     reloadDebounceMs: optionalInt(values['reload-debounce-ms'], 'reload-debounce-ms'),
     configPath,
+    etcd,
     logger,
     tls: readTls(values['tls-cert'], values['tls-key'], values['client-ca']),
     nodeIdSanPattern: values['node-id-san-regex'],
@@ -165,7 +214,7 @@ async function main(): Promise<void> {
   const adminPort = intFlag(values['admin-port'], 'admin-port', 19005);
   const admin = adminPort >= 0 && !values['no-admin'] ? await startAdminServer(server.internals, values['admin-host'] ?? '127.0.0.1', adminPort, logger) : undefined;
   // Machine-readable line for scripts (bench, tests) that start us with --port 0.
-  logger.info({ grpcPort: server.port, adminPort: admin?.port, config: configPath }, 'ready');
+  logger.info({ grpcPort: server.port, adminPort: admin?.port, config: configPath, etcd: etcd ? `${etcd.endpoints.join(',')} ${etcd.prefix ?? DEFAULT_ETCD_PREFIX}` : undefined }, 'ready');
 
   const shutdown = (signal: string): void => {
     logger.info({ signal, drainTimeoutMs }, 'shutting down');

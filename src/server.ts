@@ -10,7 +10,8 @@ import { loadProtoRoot, lookupMessage } from './xds/proto-root';
 import { messageNameOf } from './xds/type-urls';
 import { silentLogger } from './observe/logger';
 import { ServerMetrics } from './observe/metrics';
-import { FileSource, readConfigDocuments } from './source';
+import { FileSource, readConfigDocuments, EtcdSource } from './source';
+import { registerEtcdMetrics } from './observe/etcd-metrics';
 import { EncodePool, defaultWorkerCount } from './encode';
 import { ResourceStore } from './store';
 import { PushScheduler } from './push';
@@ -40,6 +41,8 @@ export interface ServerInternals {
   readonly startedAt: number;
   /** Whether a configuration has been loaded at least once. */
   readonly loaded: boolean;
+  /** The etcd source, when the server runs on etcd. */
+  readonly etcd?: EtcdSource;
 }
 
 /** The server handle plus internals for the CLI's admin port. */
@@ -51,6 +54,12 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   if (csdsProblem) throw new XdsServerError('XDS_ERR_OPTIONS', csdsProblem);
   const logger: Logger = options.logger ?? silentLogger();
   const log = logger.child({ component: 'server' });
+  if (options.etcd !== undefined && options.configPath !== undefined) {
+    throw new XdsServerError('XDS_ERR_OPTIONS', 'configPath (--config) and etcd (--etcd-endpoints) are exclusive: the configuration comes from one source');
+  }
+  // etcd: the first snapshot loads in the background once bound (etcd may be down at start-up); streams are
+  // held (ctx.isReady) and /readyz says not ready until it is applied, so no node ever sees an empty store.
+  const etcdSource = options.etcd !== undefined ? new EtcdSource(options.etcd, logger) : undefined;
   const root = loadProtoRoot();
   const pool = new EncodePool(options.workers ?? defaultWorkerCount());
   const store = new ResourceStore();
@@ -74,6 +83,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     writeBudget: () => ({ inFlight: budget.inFlight, waiting: budget.waiting }),
     responseBodies: () => ({ built: cache.builds, reused: cache.hits }),
   });
+  if (etcdSource) registerEtcdMetrics(metrics.registry, () => etcdSource.status);
   const events: StreamEvents = {
     onStreamOpen: (variant) => {
       counters[variant]++;
@@ -177,11 +187,13 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   // Default host: `::` dual-stack, `0.0.0.0` where there is no IPv6 (transport/listen-address.ts).
   const { port, host } = await listenOn(listener, { port: options.port ?? DEFAULT_PORT, host: options.host, backlog: LISTEN_BACKLOG, log }).catch(async (err: unknown) => {
     fileSource?.close();
+    await etcdSource?.close();
     await pool.close();
     throw new BindError(address, err);
   });
 
   log.info({ address: formatAddress(host, port), workers: pool.threads }, 'xDS server listening');
+  etcdSource?.start(async (revision, config) => (await applier.loadKeyedConfig(`etcd revision ${revision}`, config)).ok);
 
   const stats = (): ServerStats => ({
     revision: store.revision,
@@ -196,6 +208,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
       fileSource?.close();
+      await etcdSource?.close();
       listener.close();
       for (const s of streams) s.close();
       await new Promise<void>((resolve) => {
@@ -258,6 +271,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
       get loaded() {
         return applier.loaded;
       },
+      etcd: etcdSource,
     },
   };
 }
