@@ -11,8 +11,8 @@ import type { Logger } from 'pino';
 import * as T from '../xds/type-urls';
 import { DeltaStream, SotwStream, StreamRequestError } from '../stream';
 import type { StreamContext } from '../stream';
-import { MalformedRequestError } from './codec';
 import type { RequestCodec } from './codec';
+import { requestErrorStatus } from './request-errors';
 import type { ResponseCache } from './response-cache';
 import { DeltaCallSink, SotwCallSink } from './stream-writer';
 import type { WriteStats } from './stream-writer';
@@ -111,6 +111,8 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
     return;
   }
   const checkRequest = deps.admission.forStream();
+  // Enforced by the decoder while it counts, so an oversized request is refused before it is built.
+  const maxNames = deps.admission.limits.maxNamesPerRequest;
   let peer = 'unknown';
   try {
     peer = call.getPeer();
@@ -152,21 +154,24 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
     if (finished) return;
     try {
       if (stream instanceof SotwStream) {
-        const req = deps.codec.decodeSotw(bytes);
+        const req = deps.codec.decodeSotw(bytes, maxNames);
         const verdict = checkRequest(req.nameCount);
         if (!verdict.ok) return refuse(verdict);
         if (!verifyIdentity(req.node?.id)) return;
         stream.handleRequest(req);
       } else {
-        const req = deps.codec.decodeDelta(bytes);
+        const req = deps.codec.decodeDelta(bytes, maxNames);
         const verdict = checkRequest(req.subscribe.length + req.unsubscribe.length + req.initialVersions.size);
         if (!verdict.ok) return refuse(verdict);
         if (!verifyIdentity(req.node?.id)) return;
         stream.handleRequest(req);
       }
     } catch (err) {
-      if (err instanceof StreamRequestError) fail(err.grpcCode, err.message);
-      else if (err instanceof MalformedRequestError) fail(grpc.status.INVALID_ARGUMENT, err.message);
+      const refused = requestErrorStatus(err);
+      if (refused) {
+        deps.onRejected?.(refused.reason);
+        fail(refused.code, refused.details);
+      } else if (err instanceof StreamRequestError) fail(err.grpcCode, err.message);
       else {
         deps.logger.error({ streamId: id, err }, 'internal error handling a request');
         fail(grpc.status.INTERNAL, `internal error: ${(err as Error).message}`);

@@ -1,81 +1,103 @@
 /**
  * @module transport/codec
- * Request decoding (protobufjs reflection, once per request) into the plain
- * shapes stream/ works with. Responses need no encoder: they are assembled
- * from stored bytes (response-builder.ts) and the gRPC serializer passes the
- * Buffer through.
+ * Request decoding into the plain shapes stream/ works with. Both discovery
+ * requests are decoded by hand through the strict wire reader
+ * (xds/wire-reader): every length, varint and wire type is checked, and the
+ * names limit is enforced while names are counted, so a request with
+ * millions of names is refused after reading the first `maxNames`, before
+ * anything is built from them. Nested messages (node, error_detail,
+ * resource locators) are checked against their schema (xds/wire-check)
+ * before protobufjs decodes them. Responses need no encoder: they are
+ * assembled from stored bytes (response-builder.ts) and the gRPC serializer
+ * passes the Buffer through.
  */
 import type * as protobuf from 'protobufjs';
-import type { DeltaRequest, NodeInfo, SotwRequest } from '../stream';
+import type { DeltaRequest, ErrorDetail, NodeInfo, SotwRequest } from '../stream';
+import { LENGTH_DELIMITED, WireFormatError, WireReader, wireTypeName } from '../xds/wire-reader';
+import { WireLimitError, checkMessage, decodeStrict } from '../xds/wire-check';
+import { knownTypeUrls } from '../xds/known-types';
+import type { KnownTypeUrls } from '../xds/known-types';
 import { NamesInterner } from './names-interner';
+import { RequestLimitError, asRequestError, namesLimitMessage } from './request-errors';
 
-/** Thrown for bytes that are not a valid request; ends only that stream. */
-export class MalformedRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MalformedRequestError';
-  }
-}
+export { MalformedRequestError, RequestLimitError } from './request-errors';
 
 type Msg = Record<string, unknown>;
 
+const SOTW = 'DiscoveryRequest';
+const DELTA = 'DeltaDiscoveryRequest';
+/** Field names, for messages (../shared/xds-protocol.md §Field numbers). */
+const SOTW_FIELDS = ['', 'version_info', 'node', 'resource_names', 'type_url', 'response_nonce', 'error_detail', 'resource_locators'];
+const DELTA_FIELDS = ['', 'node', 'type_url', 'resource_names_subscribe', 'resource_names_unsubscribe', 'initial_resource_versions', 'response_nonce', 'error_detail', 'resource_locators_subscribe', 'resource_locators_unsubscribe'];
+
 /** Decoders bound to one proto root. */
 export class RequestCodec {
-  readonly #delta: protobuf.Type;
   readonly #node: protobuf.Type;
   readonly #status: protobuf.Type;
+  readonly #locator: protobuf.Type;
+  readonly #types: KnownTypeUrls;
   readonly #names = new NamesInterner();
 
   constructor(root: protobuf.Root) {
-    this.#delta = root.lookupType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
     this.#node = root.lookupType('envoy.config.core.v3.Node');
     this.#status = root.lookupType('google.rpc.Status');
+    this.#locator = root.lookupType('envoy.service.discovery.v3.ResourceLocator');
+    this.#types = knownTypeUrls(root);
   }
 
   /**
    * Decode a DiscoveryRequest by hand: the `resource_names` list (repeated on
    * every ACK) is interned as raw bytes and only decoded if a stream needs it.
-   * Field numbers: ../shared/xds-protocol.md §Field numbers.
+   * More than `maxNames` names (or resource locators) is refused with
+   * RequestLimitError as soon as they are counted; bad bytes throw
+   * MalformedRequestError.
    */
-  decodeSotw(bytes: Buffer): SotwRequest {
+  decodeSotw(bytes: Buffer, maxNames = Number.POSITIVE_INFINITY): SotwRequest {
     let versionInfo = '';
     let typeUrl = '';
     let responseNonce = '';
     let node: NodeInfo | undefined;
-    let errorDetail: { code: number; message: string } | undefined;
+    let errorDetail: ErrorDetail | undefined;
     let namesStart = -1;
     let namesEnd = -1;
     let nameCount = 0;
+    let locators = 0;
     let contiguous = true;
     const r = new WireReader(bytes);
-    while (!r.done) {
-      const fieldStart = r.pos;
-      const tag = r.varint();
-      const field = tag >>> 3;
-      const wireType = tag & 7;
-      if (wireType !== 2) {
-        r.skip(wireType);
-        if (namesEnd !== -1) contiguous = false;
-        continue;
+    try {
+      while (!r.done) {
+        const fieldStart = r.pos;
+        const tag = r.tag();
+        const field = tag >>> 3;
+        const wireType = tag & 7;
+        if (field > 7) {
+          r.skip(wireType, field);
+          continue;
+        }
+        expectLengthDelimited(SOTW_FIELDS, field, wireType, fieldStart);
+        const length = r.length(field);
+        const start = r.pos;
+        r.pos += length;
+        if (field === 3) {
+          if (++nameCount + locators > maxNames) throw new RequestLimitError('names', namesLimitMessage('resource names', maxNames));
+          if (namesStart === -1) namesStart = fieldStart;
+          else if (namesEnd !== fieldStart) contiguous = false;
+          namesEnd = start + length;
+          continue;
+        }
+        const payload = bytes.subarray(start, start + length);
+        if (field === 1) versionInfo = payload.toString('utf8');
+        else if (field === 4) typeUrl = this.#typeUrl(payload.toString('utf8'));
+        else if (field === 5) responseNonce = payload.toString('utf8');
+        else if (field === 2) node = this.#decodeNode(payload, maxNames);
+        else if (field === 6) errorDetail = this.#decodeStatus(payload, maxNames);
+        else if (field === 7) {
+          if (++locators + nameCount > maxNames) throw new RequestLimitError('names', namesLimitMessage('resource names', maxNames));
+          checkMessage(this.#locator, payload, { maxEntries: maxNames });
+        }
       }
-      const length = r.varint();
-      const start = r.take(length);
-      if (field === 3) {
-        if (namesStart === -1) namesStart = fieldStart;
-        else if (namesEnd !== fieldStart) contiguous = false;
-        namesEnd = start + length;
-        nameCount++;
-        continue;
-      }
-      const payload = bytes.subarray(start, start + length);
-      if (field === 1) versionInfo = payload.toString('utf8');
-      else if (field === 4) typeUrl = internTypeUrl(payload.toString('utf8'));
-      else if (field === 5) responseNonce = payload.toString('utf8');
-      else if (field === 2) node = nodeOf(this.#decode(this.#node, payload));
-      else if (field === 6) {
-        const status = this.#decode(this.#status, payload);
-        errorDetail = { code: Number(status['code'] ?? 0), message: str(status['message']) };
-      }
+    } catch (err) {
+      throw asRequestError(err, SOTW);
     }
     const namesBytes = namesStart === -1 ? undefined : bytes.subarray(namesStart, namesEnd);
     const namesKey = namesBytes && contiguous ? this.#names.intern(namesBytes) : undefined;
@@ -95,100 +117,141 @@ export class RequestCodec {
     };
   }
 
-  /** Decode a DeltaDiscoveryRequest. */
-  decodeDelta(bytes: Buffer): DeltaRequest {
-    const m = this.#decode(this.#delta, bytes);
-    const status = m['errorDetail'] as Msg | undefined;
-    const initial = (m['initialResourceVersions'] as Record<string, string> | undefined) ?? {};
-    return {
-      node: m['node'] ? nodeOf(m['node'] as Msg) : undefined,
-      typeUrl: internTypeUrl(str(m['typeUrl'])),
-      subscribe: (m['resourceNamesSubscribe'] as string[] | undefined) ?? [],
-      unsubscribe: (m['resourceNamesUnsubscribe'] as string[] | undefined) ?? [],
-      initialVersions: new Map(Object.entries(initial)),
-      responseNonce: str(m['responseNonce']),
-      errorDetail: status ? { code: Number(status['code'] ?? 0), message: str(status['message']) } : undefined,
-    };
-  }
-
-  #decode(type: protobuf.Type, bytes: Buffer): Msg {
+  /**
+   * Decode a DeltaDiscoveryRequest by hand. Subscribe, unsubscribe and
+   * `initial_resource_versions` entries (and resource locators) count
+   * against `maxNames` one by one, so an oversized request is refused with
+   * RequestLimitError before the rest of it is read; bad bytes throw
+   * MalformedRequestError.
+   */
+  decodeDelta(bytes: Buffer, maxNames = Number.POSITIVE_INFINITY): DeltaRequest {
+    let node: NodeInfo | undefined;
+    let typeUrl = '';
+    let responseNonce = '';
+    let errorDetail: ErrorDetail | undefined;
+    const subscribe: string[] = [];
+    const unsubscribe: string[] = [];
+    const initialVersions = new Map<string, string>();
+    const r = new WireReader(bytes);
     try {
-      return type.decode(bytes) as unknown as Msg;
+      countDeltaNames(bytes, maxNames);
+      while (!r.done) {
+        const fieldStart = r.pos;
+        const tag = r.tag();
+        const field = tag >>> 3;
+        const wireType = tag & 7;
+        if (field > 9) {
+          r.skip(wireType, field);
+          continue;
+        }
+        expectLengthDelimited(DELTA_FIELDS, field, wireType, fieldStart);
+        if (field === 2) typeUrl = this.#typeUrl(r.string(field));
+        else if (field === 3) subscribe.push(r.string(field));
+        else if (field === 4) unsubscribe.push(r.string(field));
+        else if (field === 5) readVersionEntry(r, initialVersions);
+        else if (field === 6) responseNonce = r.string(field);
+        else {
+          const length = r.length(field);
+          const payload = bytes.subarray(r.pos, r.pos + length);
+          r.pos += length;
+          if (field === 1) node = this.#decodeNode(payload, maxNames);
+          else if (field === 7) errorDetail = this.#decodeStatus(payload, maxNames);
+          else checkMessage(this.#locator, payload, { maxEntries: maxNames });
+        }
+      }
     } catch (err) {
-      throw new MalformedRequestError(`request is not a valid ${type.name}: ${(err as Error).message}`);
+      throw asRequestError(err, DELTA);
+    }
+    return { node, typeUrl, subscribe, unsubscribe, initialVersions, responseNonce, errorDetail };
+  }
+
+  /** One string object per known type URL, however many requests name it; unknown URLs are never kept. */
+  #typeUrl(url: string): string {
+    return this.#types.canonical(url) ?? url;
+  }
+
+  #decodeNode(payload: Buffer, maxEntries: number): NodeInfo {
+    try {
+      return nodeOf(decodeStrict(this.#node, payload, { maxEntries }));
+    } catch (err) {
+      throw prefixed(err, 'node');
+    }
+  }
+
+  #decodeStatus(payload: Buffer, maxEntries: number): ErrorDetail {
+    try {
+      const status = decodeStrict(this.#status, payload, { maxEntries });
+      return { code: Number(status['code'] ?? 0), message: str(status['message']) };
+    } catch (err) {
+      throw prefixed(err, 'error_detail');
     }
   }
 }
 
-/** Minimal protobuf wire reader with bounds checks (malformed input throws MalformedRequestError). */
-class WireReader {
-  pos = 0;
-  readonly #buf: Buffer;
-
-  constructor(buf: Buffer) {
-    this.#buf = buf;
-  }
-
-  get done(): boolean {
-    return this.pos >= this.#buf.length;
-  }
-
-  varint(): number {
-    let value = 0;
-    let shift = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.#buf.length) throw new MalformedRequestError('request is not a valid DiscoveryRequest: truncated varint');
-      const byte = this.#buf[this.pos++] as number;
-      value += (byte & 0x7f) * shift;
-      if ((byte & 0x80) === 0) return value;
-      shift *= 128;
+/**
+ * First pass over a DeltaDiscoveryRequest: count its names (fields 3, 4, 5,
+ * 8, 9) by their tags alone, and refuse past `maxNames` before a single
+ * string or map entry is built (building 2 million of them takes seconds).
+ */
+function countDeltaNames(bytes: Buffer, maxNames: number): void {
+  if (bytes.length <= maxNames) return; // every name takes at least one byte
+  const r = new WireReader(bytes);
+  let names = 0;
+  while (!r.done) {
+    const tag = r.tag();
+    const field = tag >>> 3;
+    r.skip(tag & 7, field);
+    if ((field === 3 || field === 4 || field === 5 || field === 8 || field === 9) && ++names > maxNames) {
+      throw new RequestLimitError('names', namesLimitMessage('names (resource_names_subscribe, resource_names_unsubscribe and initial_resource_versions together)', maxNames));
     }
-    throw new MalformedRequestError('request is not a valid DiscoveryRequest: varint too long');
-  }
-
-  /** Skip `length` bytes; returns where they start. */
-  take(length: number): number {
-    const start = this.pos;
-    if (start + length > this.#buf.length) throw new MalformedRequestError('request is not a valid DiscoveryRequest: field runs past the end');
-    this.pos += length;
-    return start;
-  }
-
-  skip(wireType: number): void {
-    if (wireType === 0) this.varint();
-    else if (wireType === 1) this.take(8);
-    else if (wireType === 5) this.take(4);
-    else if (wireType === 2) this.take(this.varint());
-    else throw new MalformedRequestError(`request is not a valid DiscoveryRequest: unsupported wire type ${wireType}`);
   }
 }
 
-/** Decode repeated string field 3 entries from `buf[from, to)`, skipping other fields (up to `limit` names). */
-function readNames(buf: Buffer, from: number, to: number, limit = Number.POSITIVE_INFINITY): string[] {
-  const names: string[] = [];
-  const r = new WireReader(buf.subarray(0, to));
-  r.pos = from;
-  while (!r.done && names.length < limit) {
-    const tag = r.varint();
-    if ((tag & 7) !== 2) {
-      r.skip(tag & 7);
+/** Every known field of both discovery requests is length-delimited (strings, messages, map entries). */
+function expectLengthDelimited(names: readonly string[], field: number, wireType: number, at: number): void {
+  if (wireType !== LENGTH_DELIMITED) throw new WireFormatError(`field ${field} (${names[field] ?? 'unknown'}) is length-delimited but came as ${wireTypeName(wireType)} at byte ${at}`);
+}
+
+/** Name a nested message in a wire error's message (limit errors carry their own path). */
+function prefixed(err: unknown, field: string): unknown {
+  if (err instanceof WireFormatError) return new WireFormatError(`${field}: ${err.message}`);
+  if (err instanceof WireLimitError) return new WireLimitError(`${field}.${err.path}`, err.limit);
+  return err;
+}
+
+/** One `initial_resource_versions` map entry {1: name, 2: version}; the last entry for a name wins. */
+function readVersionEntry(r: WireReader, into: Map<string, string>): void {
+  const length = r.length(5);
+  const entry = new WireReader(r.buf, r.pos, r.pos + length);
+  r.pos += length;
+  let name = '';
+  let version = '';
+  while (!entry.done) {
+    const at = entry.pos;
+    const tag = entry.tag();
+    const field = tag >>> 3;
+    const wireType = tag & 7;
+    if (field !== 1 && field !== 2) {
+      entry.skip(wireType, field);
       continue;
     }
-    const length = r.varint();
-    const start = r.take(length);
-    if (tag >>> 3 === 3) names.push(buf.toString('utf8', start, start + length));
+    if (wireType !== LENGTH_DELIMITED) throw new WireFormatError(`initial_resource_versions entry ${field === 1 ? 'key' : 'value'} is length-delimited but came as ${wireTypeName(wireType)} at byte ${at}`);
+    if (field === 1) name = entry.string(field);
+    else version = entry.string(field);
   }
-  return names;
+  into.set(name, version);
 }
 
-const typeUrls = new Map<string, string>();
-
-/** One string object per type URL, however many requests name it (they key every stream's type map). */
-function internTypeUrl(url: string): string {
-  const known = typeUrls.get(url);
-  if (known !== undefined) return known;
-  if (typeUrls.size < 1000) typeUrls.set(url, url);
-  return url;
+/** Decode repeated string field 3 entries from `buf[from, to)` (already checked), skipping other fields (up to `limit` names). */
+function readNames(buf: Buffer, from: number, to: number, limit = Number.POSITIVE_INFINITY): string[] {
+  const names: string[] = [];
+  const r = new WireReader(buf, from, to);
+  while (!r.done && names.length < limit) {
+    const tag = r.tag();
+    if (tag >>> 3 === 3 && (tag & 7) === LENGTH_DELIMITED) names.push(r.string(3));
+    else r.skip(tag & 7, tag >>> 3);
+  }
+  return names;
 }
 
 function str(v: unknown): string {
