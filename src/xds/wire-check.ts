@@ -69,7 +69,11 @@ function planOf(type: protobuf.Type): Map<number, FieldPlan> {
   if (plan) return plan;
   plan = new Map();
   for (const field of type.fieldsArray) {
-    field.resolve();
+    try {
+      field.resolve();
+    } catch {
+      continue; // a type its proto file could not load: checked as an unknown field (skipped, bounds-checked)
+    }
     const resolved = field.resolvedType;
     const message = resolved instanceof protobuf.Type ? resolved : undefined;
     const scalarWire = resolved instanceof protobuf.Enum ? VARINT : BASIC_WIRE[field.type];
