@@ -25,6 +25,8 @@ export { MalformedRequestError, RequestLimitError } from './request-errors';
 type Msg = Record<string, unknown>;
 
 const SOTW = 'DiscoveryRequest';
+/** Tag of DiscoveryRequest.resource_names (field 3, length-delimited). */
+const NAME_TAG = 0x1a;
 const DELTA = 'DeltaDiscoveryRequest';
 /** Field names, for messages (../shared/xds-protocol.md §Field numbers). */
 const SOTW_FIELDS = ['', 'version_info', 'node', 'resource_names', 'type_url', 'response_nonce', 'error_detail', 'resource_locators'];
@@ -67,6 +69,22 @@ export class RequestCodec {
     try {
       while (!r.done) {
         const fieldStart = r.pos;
+        if (bytes[fieldStart] === NAME_TAG) {
+          // Fast path for the bulk of every ACK: a run of names shorter than 128 bytes (one-byte length).
+          // Anything else (a longer name, a length past the end) falls through to the checked path below.
+          let p = fieldStart;
+          for (;;) {
+            const length = bytes[p + 1] ?? 0x80;
+            const next = p + 2 + length;
+            if (bytes[p] !== NAME_TAG || length >= 0x80 || next > bytes.length) break;
+            if (++nameCount + locators > maxNames) throw new RequestLimitError('names', namesLimitMessage('resource names', maxNames));
+            if (namesStart === -1) namesStart = p;
+            else if (namesEnd !== p) contiguous = false;
+            namesEnd = p = next;
+          }
+          r.pos = p;
+          if (p !== fieldStart) continue;
+        }
         const tag = r.tag();
         const field = tag >>> 3;
         const wireType = tag & 7;

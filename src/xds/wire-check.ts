@@ -103,6 +103,18 @@ function planOf(type: protobuf.Type): Map<number, FieldPlan> {
   return plan;
 }
 
+/** Where the check is, as a linked list turned into a dotted path only when an error needs it. */
+interface Path {
+  readonly parent: Path | undefined;
+  readonly name: string;
+}
+
+function pathOf(p: Path | undefined, leaf?: string): string {
+  const parts: string[] = leaf === undefined ? [] : [leaf];
+  for (let at = p; at; at = at.parent) parts.push(at.name);
+  return parts.reverse().join('.');
+}
+
 interface CheckState {
   readonly maxDepth: number;
   readonly maxEntries: number;
@@ -116,7 +128,7 @@ interface CheckState {
  */
 export function checkMessage(type: protobuf.Type, bytes: Buffer, limits: WireLimits = {}): number {
   const state: CheckState = { maxDepth: limits.maxDepth ?? MAX_NESTING_DEPTH, maxEntries: limits.maxEntries ?? Number.POSITIVE_INFINITY, entries: 0 };
-  checkRange(type, bytes, 0, bytes.length, 1, '', state);
+  checkRange(type, bytes, 0, bytes.length, 1, undefined, state);
   return state.entries;
 }
 
@@ -126,8 +138,8 @@ export function decodeStrict(type: protobuf.Type, bytes: Buffer, limits: WireLim
   return type.decode(bytes) as unknown as Record<string, unknown>;
 }
 
-function checkRange(type: protobuf.Type, buf: Buffer, start: number, end: number, depth: number, path: string, state: CheckState): void {
-  if (depth > state.maxDepth) throw new WireFormatError(`${path || type.name} nests messages more than ${state.maxDepth} deep`);
+function checkRange(type: protobuf.Type, buf: Buffer, start: number, end: number, depth: number, path: Path | undefined, state: CheckState): void {
+  if (depth > state.maxDepth) throw new WireFormatError(`${pathOf(path) || type.name} nests messages more than ${state.maxDepth} deep`);
   const plan = planOf(type);
   const r = new WireReader(buf, start, end);
   while (!r.done) {
@@ -139,29 +151,28 @@ function checkRange(type: protobuf.Type, buf: Buffer, start: number, end: number
       r.skip(wireType, id);
       continue;
     }
-    const where = path === '' ? field.name : `${path}.${field.name}`;
-    if (field.repeated && ++state.entries > state.maxEntries) throw new WireLimitError(where, state.maxEntries);
+    if (field.repeated && ++state.entries > state.maxEntries) throw new WireLimitError(pathOf(path, field.name), state.maxEntries);
     if (wireType === LENGTH_DELIMITED && field.packedWireType !== undefined) {
       const length = r.length(id);
-      checkPacked(buf, r.pos, r.pos + length, field.packedWireType, where, state);
+      checkPacked(buf, r.pos, r.pos + length, field.packedWireType, path, field.name, state);
       r.pos += length;
       continue;
     }
     if (wireType !== field.wireType) {
-      throw new WireFormatError(`${where} (field ${id}) is ${wireTypeName(field.wireType)} but came as ${wireTypeName(wireType)} at byte ${r.pos}`);
+      throw new WireFormatError(`${pathOf(path, field.name)} (field ${id}) is ${wireTypeName(field.wireType)} but came as ${wireTypeName(wireType)} at byte ${r.pos}`);
     }
     if (wireType !== LENGTH_DELIMITED) {
       r.skip(wireType, id);
       continue;
     }
     const length = r.length(id);
-    if (field.message) checkRange(field.message, buf, r.pos, r.pos + length, depth + 1, where, state);
-    else if (field.map) checkMapEntry(field.map, buf, r.pos, r.pos + length, depth + 1, where, state);
+    if (field.message) checkRange(field.message, buf, r.pos, r.pos + length, depth + 1, { parent: path, name: field.name }, state);
+    else if (field.map) checkMapEntry(field.map, buf, r.pos, r.pos + length, depth + 1, { parent: path, name: field.name }, state);
     r.pos += length;
   }
 }
 
-function checkMapEntry(map: NonNullable<FieldPlan['map']>, buf: Buffer, start: number, end: number, depth: number, path: string, state: CheckState): void {
+function checkMapEntry(map: NonNullable<FieldPlan['map']>, buf: Buffer, start: number, end: number, depth: number, path: Path, state: CheckState): void {
   const r = new WireReader(buf, start, end);
   while (!r.done) {
     const tag = r.tag();
@@ -172,7 +183,7 @@ function checkMapEntry(map: NonNullable<FieldPlan['map']>, buf: Buffer, start: n
       r.skip(wireType, id);
       continue;
     }
-    if (wireType !== expected) throw new WireFormatError(`${path} map ${id === 1 ? 'key' : 'value'} is ${wireTypeName(expected)} but came as ${wireTypeName(wireType)} at byte ${r.pos}`);
+    if (wireType !== expected) throw new WireFormatError(`${pathOf(path)} map ${id === 1 ? 'key' : 'value'} is ${wireTypeName(expected)} but came as ${wireTypeName(wireType)} at byte ${r.pos}`);
     if (id === 2 && map.valueMessage) {
       const length = r.length(id);
       checkRange(map.valueMessage, buf, r.pos, r.pos + length, depth + 1, path, state);
@@ -183,7 +194,7 @@ function checkMapEntry(map: NonNullable<FieldPlan['map']>, buf: Buffer, start: n
   }
 }
 
-function checkPacked(buf: Buffer, start: number, end: number, wireType: number, path: string, state: CheckState): void {
+function checkPacked(buf: Buffer, start: number, end: number, wireType: number, path: Path | undefined, name: string, state: CheckState): void {
   const length = end - start;
   if (wireType === VARINT) {
     const r = new WireReader(buf, start, end);
@@ -192,16 +203,16 @@ function checkPacked(buf: Buffer, start: number, end: number, wireType: number, 
       r.varint();
       n++;
     }
-    countPacked(n, path, state);
+    countPacked(n, path, name, state);
     return;
   }
   const size = wireType === FIXED64 ? 8 : wireType === FIXED32 ? 4 : 1;
-  if (length % size !== 0) throw new WireFormatError(`${path}: packed run of ${length} bytes is not a whole number of ${size}-byte values`);
-  countPacked(length / size, path, state);
+  if (length % size !== 0) throw new WireFormatError(`${pathOf(path, name)}: packed run of ${length} bytes is not a whole number of ${size}-byte values`);
+  countPacked(length / size, path, name, state);
 }
 
 /** The first packed value was counted with its tag; count the rest. */
-function countPacked(n: number, path: string, state: CheckState): void {
+function countPacked(n: number, path: Path | undefined, name: string, state: CheckState): void {
   state.entries += Math.max(0, n - 1);
-  if (state.entries > state.maxEntries) throw new WireLimitError(path, state.maxEntries);
+  if (state.entries > state.maxEntries) throw new WireLimitError(pathOf(path, name), state.maxEntries);
 }
