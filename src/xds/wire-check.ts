@@ -135,7 +135,12 @@ export function checkMessage(type: protobuf.Type, bytes: Buffer, limits: WireLim
 /** {@link checkMessage}, then decode with protobufjs (which is safe on checked bytes). */
 export function decodeStrict(type: protobuf.Type, bytes: Buffer, limits: WireLimits = {}): Record<string, unknown> {
   checkMessage(type, bytes, limits);
-  return type.decode(bytes) as unknown as Record<string, unknown>;
+  try {
+    return type.decode(bytes) as unknown as Record<string, unknown>;
+  } catch (err) {
+    // Not expected on checked bytes; still the client's bytes, so still the client's error.
+    throw new WireFormatError(`${type.name} does not decode: ${(err as Error).message}`);
+  }
 }
 
 function checkRange(type: protobuf.Type, buf: Buffer, start: number, end: number, depth: number, path: Path | undefined, state: CheckState): void {
