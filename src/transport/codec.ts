@@ -28,7 +28,7 @@ const SOTW = 'DiscoveryRequest';
 /** Tag of DiscoveryRequest.resource_names (field 3, length-delimited). */
 const NAME_TAG = 0x1a;
 const DELTA = 'DeltaDiscoveryRequest';
-/** Field names, for messages (../shared/xds-protocol.md §Field numbers). */
+/** Field names, for messages (docs/protocol.md §Field numbers). */
 const SOTW_FIELDS = ['', 'version_info', 'node', 'resource_names', 'type_url', 'response_nonce', 'error_detail', 'resource_locators'];
 const DELTA_FIELDS = ['', 'node', 'type_url', 'resource_names_subscribe', 'resource_names_unsubscribe', 'initial_resource_versions', 'response_nonce', 'error_detail', 'resource_locators_subscribe', 'resource_locators_unsubscribe'];
 
