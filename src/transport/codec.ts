@@ -18,11 +18,11 @@ import { WireLimitError, checkMessage, decodeStrict } from '../xds/wire-check';
 import { knownTypeUrls } from '../xds/known-types';
 import type { KnownTypeUrls } from '../xds/known-types';
 import { NamesInterner } from './names-interner';
+import { nodeOf, str } from './node-info';
 import { RequestLimitError, asRequestError, namesLimitMessage } from './request-errors';
 
 export { MalformedRequestError, RequestLimitError } from './request-errors';
 
-type Msg = Record<string, unknown>;
 
 const SOTW = 'DiscoveryRequest';
 /** Tag of DiscoveryRequest.resource_names (field 3, length-delimited). */
@@ -137,10 +137,10 @@ export class RequestCodec {
 
   /**
    * Decode a DeltaDiscoveryRequest by hand. Subscribe, unsubscribe and
-   * `initial_resource_versions` entries (and resource locators) count
-   * against `maxNames` one by one, so an oversized request is refused with
-   * RequestLimitError before the rest of it is read; bad bytes throw
-   * MalformedRequestError.
+   * `initial_resource_versions` entries (and resource locators) are first
+   * counted by their tags alone, so a request over `maxNames` is refused
+   * with RequestLimitError before any name or map entry is built; bad bytes
+   * throw MalformedRequestError.
    */
   decodeDelta(bytes: Buffer, maxNames = Number.POSITIVE_INFINITY): DeltaRequest {
     let node: NodeInfo | undefined;
@@ -270,36 +270,4 @@ function readNames(buf: Buffer, from: number, to: number, limit = Number.POSITIV
     else r.skip(tag & 7, tag >>> 3);
   }
   return names;
-}
-
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
-}
-
-function nodeOf(n: Msg): NodeInfo {
-  const version = (n['userAgentVersion'] as string | undefined) ?? '';
-  return {
-    id: str(n['id']),
-    cluster: str(n['cluster']),
-    metadata: n['metadata'] ? structToJson(n['metadata'] as Msg) : {},
-    clientFeatures: (n['clientFeatures'] as string[] | undefined) ?? [],
-    userAgent: [str(n['userAgentName']), version].filter((s) => s !== '').join('/'),
-  };
-}
-
-/** google.protobuf.Struct (as decoded by protobufjs) → plain JSON. */
-function structToJson(s: Msg): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const fields = (s['fields'] as Record<string, Msg> | undefined) ?? {};
-  for (const [k, v] of Object.entries(fields)) out[k] = valueToJson(v);
-  return out;
-}
-
-function valueToJson(v: Msg): unknown {
-  if ('stringValue' in v) return v['stringValue'];
-  if ('numberValue' in v) return v['numberValue'];
-  if ('boolValue' in v) return v['boolValue'];
-  if ('structValue' in v) return structToJson(v['structValue'] as Msg);
-  if ('listValue' in v) return (((v['listValue'] as Msg)['values'] as Msg[] | undefined) ?? []).map(valueToJson);
-  return null;
 }
