@@ -112,7 +112,7 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
   }
   const checkRequest = deps.admission.forStream();
   // Enforced by the decoder while it counts, so an oversized request is refused before it is built.
-  const maxNames = deps.admission.limits.maxNamesPerRequest;
+  const decodeLimits = { maxNames: deps.admission.limits.maxNamesPerRequest, maxNodeEntries: deps.admission.limits.maxNodeEntries };
   let peer = 'unknown';
   try {
     peer = call.getPeer();
@@ -142,9 +142,10 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
     deps.onRejected?.(verdict.reason);
     fail(grpc.status.RESOURCE_EXHAUSTED, verdict.message);
   };
-  const verifyIdentity = (nodeId: string | undefined): boolean => {
+  // Takes the request, not its node: the node is decoded lazily and only the first request's matters.
+  const verifyIdentity = (req: { readonly node?: { readonly id: string } }): boolean => {
     if (!deps.identity || stream.node) return true;
-    const verdict = deps.identity(call, nodeId ?? '');
+    const verdict = deps.identity(call, req.node?.id ?? '');
     if (verdict.ok) return true;
     deps.onRejected?.('identity');
     fail(grpc.status.PERMISSION_DENIED, verdict.message);
@@ -154,16 +155,16 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
     if (finished) return;
     try {
       if (stream instanceof SotwStream) {
-        const req = deps.codec.decodeSotw(bytes, maxNames);
+        const req = deps.codec.decodeSotw(bytes, decodeLimits);
         const verdict = checkRequest(req.nameCount);
         if (!verdict.ok) return refuse(verdict);
-        if (!verifyIdentity(req.node?.id)) return;
+        if (!verifyIdentity(req)) return;
         stream.handleRequest(req);
       } else {
-        const req = deps.codec.decodeDelta(bytes, maxNames);
+        const req = deps.codec.decodeDelta(bytes, decodeLimits);
         const verdict = checkRequest(req.subscribe.length + req.unsubscribe.length + req.initialVersions.size);
         if (!verdict.ok) return refuse(verdict);
-        if (!verifyIdentity(req.node?.id)) return;
+        if (!verifyIdentity(req)) return;
         stream.handleRequest(req);
       }
     } catch (err) {

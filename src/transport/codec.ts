@@ -14,23 +14,38 @@
 import type * as protobuf from 'protobufjs';
 import type { DeltaRequest, ErrorDetail, NodeInfo, SotwRequest } from '../stream';
 import { LENGTH_DELIMITED, WireFormatError, WireReader, wireTypeName } from '../xds/wire-reader';
-import { WireLimitError, checkMessage, decodeStrict } from '../xds/wire-check';
+import { WireLimitError, checkMessage } from '../xds/wire-check';
 import { knownTypeUrls } from '../xds/known-types';
 import type { KnownTypeUrls } from '../xds/known-types';
 import { NamesInterner } from './names-interner';
-import { nodeOf, str } from './node-info';
+import { nodeOf } from './node-info';
+import { DecodedDeltaRequest, DecodedSotwRequest } from './decoded-requests';
 import { RequestLimitError, asRequestError, namesLimitMessage } from './request-errors';
 
 export { MalformedRequestError, RequestLimitError } from './request-errors';
 
 
 const SOTW = 'DiscoveryRequest';
+/** google.rpc.Status tags: code (1, varint) and message (2, length-delimited). */
+const STATUS_CODE_TAG = 0x08;
+const STATUS_MESSAGE_TAG = 0x12;
 /** Tag of DiscoveryRequest.resource_names (field 3, length-delimited). */
 const NAME_TAG = 0x1a;
 const DELTA = 'DeltaDiscoveryRequest';
 /** Field names, for messages (docs/protocol.md §Field numbers). */
 const SOTW_FIELDS = ['', 'version_info', 'node', 'resource_names', 'type_url', 'response_nonce', 'error_detail', 'resource_locators'];
 const DELTA_FIELDS = ['', 'node', 'type_url', 'resource_names_subscribe', 'resource_names_unsubscribe', 'initial_resource_versions', 'response_nonce', 'error_detail', 'resource_locators_subscribe', 'resource_locators_unsubscribe'];
+
+const NO_NAMES: readonly string[] = Object.freeze([]);
+const NO_VERSIONS: ReadonlyMap<string, string> = new Map();
+
+/** Per-request limits the decoders enforce while reading (transport/limits.ts holds the defaults). */
+export interface DecodeLimits {
+  /** Names (and resource locators) one request may carry. */
+  readonly maxNames?: number;
+  /** Repeated entries the node may hold. */
+  readonly maxNodeEntries?: number;
+}
 
 /** Decoders bound to one proto root. */
 export class RequestCodec {
@@ -52,13 +67,14 @@ export class RequestCodec {
    * every ACK) is interned as raw bytes and only decoded if a stream needs it.
    * More than `maxNames` names (or resource locators) is refused with
    * RequestLimitError as soon as they are counted; bad bytes throw
-   * MalformedRequestError.
+   * MalformedRequestError. The node is checked now and decoded on first use.
    */
-  decodeSotw(bytes: Buffer, maxNames = Number.POSITIVE_INFINITY): SotwRequest {
+  decodeSotw(bytes: Buffer, limits: DecodeLimits = {}): SotwRequest {
+    const maxNames = limits.maxNames ?? Number.POSITIVE_INFINITY;
     let versionInfo = '';
     let typeUrl = '';
     let responseNonce = '';
-    let node: NodeInfo | undefined;
+    let nodeBytes: Buffer | undefined;
     let errorDetail: ErrorDetail | undefined;
     let namesStart = -1;
     let namesEnd = -1;
@@ -107,7 +123,7 @@ export class RequestCodec {
         if (field === 1) versionInfo = payload.toString('utf8');
         else if (field === 4) typeUrl = this.#typeUrl(payload.toString('utf8'));
         else if (field === 5) responseNonce = payload.toString('utf8');
-        else if (field === 2) node = this.#decodeNode(payload, maxNames);
+        else if (field === 2) nodeBytes = this.#checkNode(payload, limits);
         else if (field === 6) errorDetail = this.#decodeStatus(payload, maxNames);
         else if (field === 7) {
           if (++locators + nameCount > maxNames) throw new RequestLimitError('names', namesLimitMessage('resource names', maxNames));
@@ -119,20 +135,7 @@ export class RequestCodec {
     }
     const namesBytes = namesStart === -1 ? undefined : bytes.subarray(namesStart, namesEnd);
     const namesKey = namesBytes && contiguous ? this.#names.intern(namesBytes) : undefined;
-    let decoded: string[] | undefined = nameCount === 0 ? [] : undefined;
-    const source = namesKey ?? bytes;
-    return {
-      versionInfo,
-      node,
-      typeUrl,
-      responseNonce,
-      errorDetail,
-      nameCount,
-      namesKey,
-      get resourceNames(): string[] {
-        return (decoded ??= namesKey ? readNames(source, 0, source.length) : readNames(bytes, namesStart, bytes.length, nameCount));
-      },
-    };
+    return new DecodedSotwRequest({ versionInfo, typeUrl, responseNonce, errorDetail, nameCount, namesKey }, bytes, namesStart, nodeBytes, this.#nodeDecoder);
   }
 
   /**
@@ -142,14 +145,16 @@ export class RequestCodec {
    * with RequestLimitError before any name or map entry is built; bad bytes
    * throw MalformedRequestError.
    */
-  decodeDelta(bytes: Buffer, maxNames = Number.POSITIVE_INFINITY): DeltaRequest {
-    let node: NodeInfo | undefined;
+  decodeDelta(bytes: Buffer, limits: DecodeLimits = {}): DeltaRequest {
+    const maxNames = limits.maxNames ?? Number.POSITIVE_INFINITY;
+    let nodeBytes: Buffer | undefined;
     let typeUrl = '';
     let responseNonce = '';
     let errorDetail: ErrorDetail | undefined;
-    const subscribe: string[] = [];
-    const unsubscribe: string[] = [];
-    const initialVersions = new Map<string, string>();
+    // Most delta requests are ACKs with none of these: share empty ones (readonly to streams).
+    let subscribe: string[] | undefined;
+    let unsubscribe: string[] | undefined;
+    let initialVersions: Map<string, string> | undefined;
     const r = new WireReader(bytes);
     try {
       countDeltaNames(bytes, maxNames);
@@ -164,15 +169,15 @@ export class RequestCodec {
         }
         expectLengthDelimited(DELTA_FIELDS, field, wireType, fieldStart);
         if (field === 2) typeUrl = this.#typeUrl(r.string(field));
-        else if (field === 3) subscribe.push(r.string(field));
-        else if (field === 4) unsubscribe.push(r.string(field));
-        else if (field === 5) readVersionEntry(r, initialVersions);
+        else if (field === 3) (subscribe ??= []).push(r.string(field));
+        else if (field === 4) (unsubscribe ??= []).push(r.string(field));
+        else if (field === 5) readVersionEntry(r, (initialVersions ??= new Map()));
         else if (field === 6) responseNonce = r.string(field);
         else {
           const length = r.length(field);
           const payload = bytes.subarray(r.pos, r.pos + length);
           r.pos += length;
-          if (field === 1) node = this.#decodeNode(payload, maxNames);
+          if (field === 1) nodeBytes = this.#checkNode(payload, limits);
           else if (field === 7) errorDetail = this.#decodeStatus(payload, maxNames);
           else checkMessage(this.#locator, payload, { maxEntries: maxNames });
         }
@@ -180,7 +185,11 @@ export class RequestCodec {
     } catch (err) {
       throw asRequestError(err, DELTA);
     }
-    return { node, typeUrl, subscribe, unsubscribe, initialVersions, responseNonce, errorDetail };
+    return new DecodedDeltaRequest(
+      { typeUrl, subscribe: subscribe ?? NO_NAMES, unsubscribe: unsubscribe ?? NO_NAMES, initialVersions: initialVersions ?? NO_VERSIONS, responseNonce, errorDetail },
+      nodeBytes,
+      this.#nodeDecoder,
+    );
   }
 
   /** One string object per known type URL, however many requests name it; unknown URLs are never kept. */
@@ -188,21 +197,38 @@ export class RequestCodec {
     return this.#types.canonical(url) ?? url;
   }
 
-  #decodeNode(payload: Buffer, maxEntries: number): NodeInfo {
+  /** Check node bytes strictly (malformed, or over the node entries limit, throws); returns them for a later decode. */
+  #checkNode(payload: Buffer, limits: DecodeLimits): Buffer {
+    const maxEntries = limits.maxNodeEntries ?? Number.POSITIVE_INFINITY;
     try {
-      return nodeOf(decodeStrict(this.#node, payload, { maxEntries }));
+      checkMessage(this.#node, payload, { maxEntries });
     } catch (err) {
+      if (err instanceof WireLimitError) throw new RequestLimitError('node-entries', nodeEntriesMessage(err, maxEntries));
       throw prefixed(err, 'node');
     }
+    return payload;
   }
 
+  /** Node bytes already checked by #checkNode, decoded when a stream first reads the node (decoded-requests.ts). */
+  readonly #nodeDecoder = (payload: Buffer): NodeInfo => nodeOf(this.#node.decode(payload) as unknown as Record<string, unknown>);
+
+  /** google.rpc.Status: checked (its `details` are counted, never decoded), then code and message read by hand. */
   #decodeStatus(payload: Buffer, maxEntries: number): ErrorDetail {
     try {
-      const status = decodeStrict(this.#status, payload, { maxEntries });
-      return { code: Number(status['code'] ?? 0), message: str(status['message']) };
+      checkMessage(this.#status, payload, { maxEntries });
     } catch (err) {
       throw prefixed(err, 'error_detail');
     }
+    let code = 0;
+    let message = '';
+    const r = new WireReader(payload);
+    while (!r.done) {
+      const tag = r.tag();
+      if (tag === STATUS_CODE_TAG) code = r.int32();
+      else if (tag === STATUS_MESSAGE_TAG) message = r.string(2);
+      else r.skip(tag & 7, tag >>> 3);
+    }
+    return { code, message };
   }
 }
 
@@ -228,6 +254,10 @@ function countDeltaNames(bytes: Buffer, maxNames: number): void {
 /** Every known field of both discovery requests is length-delimited (strings, messages, map entries). */
 function expectLengthDelimited(names: readonly string[], field: number, wireType: number, at: number): void {
   if (wireType !== LENGTH_DELIMITED) throw new WireFormatError(`field ${field} (${names[field] ?? 'unknown'}) is length-delimited but came as ${wireTypeName(wireType)} at byte ${at}`);
+}
+
+function nodeEntriesMessage(err: WireLimitError, limit: number): string {
+  return `request's node holds more than ${limit} repeated entries (reached at node.${err.path}); the limit is ${limit} (raise it with --max-node-entries or limits.maxNodeEntries)`;
 }
 
 /** Name a nested message in a wire error's message (limit errors carry their own path). */
@@ -258,16 +288,4 @@ function readVersionEntry(r: WireReader, into: Map<string, string>): void {
     else version = entry.string(field);
   }
   into.set(name, version);
-}
-
-/** Decode repeated string field 3 entries from `buf[from, to)` (already checked), skipping other fields (up to `limit` names). */
-function readNames(buf: Buffer, from: number, to: number, limit = Number.POSITIVE_INFINITY): string[] {
-  const names: string[] = [];
-  const r = new WireReader(buf, from, to);
-  while (!r.done && names.length < limit) {
-    const tag = r.tag();
-    if (tag >>> 3 === 3 && (tag & 7) === LENGTH_DELIMITED) names.push(r.string(3));
-    else r.skip(tag & 7, tag >>> 3);
-  }
-  return names;
 }

@@ -68,6 +68,22 @@ export class WireReader {
     throw new WireFormatError(`varint at byte ${at} is longer than ${MAX_VARINT_BYTES} bytes`);
   }
 
+  /** An int32 varint (negative values take 10 bytes on the wire): the low 32 bits, signed. */
+  int32(): number {
+    const at = this.pos;
+    let low = 0;
+    for (let i = 0; i < 5; i++) {
+      if (this.pos >= this.end) throw new WireFormatError(`varint at byte ${at} is cut off by the end of the message`);
+      const byte = this.buf[this.pos++] as number;
+      low |= (byte & 0x7f) << (7 * i);
+      if ((byte & 0x80) === 0) return low | 0;
+    }
+    // Bits past 32 only carry the sign extension: check the rest of the varint and drop them.
+    this.pos = at;
+    this.varint();
+    return low | 0;
+  }
+
   /** A field tag (field number << 3 | wire type), checked for a valid field number and wire type. */
   tag(): number {
     const at = this.pos;

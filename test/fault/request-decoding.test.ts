@@ -89,6 +89,32 @@ test('malformed request bytes on any discovery method, SotW or delta, end only t
   }
 });
 
+test('a node with more repeated entries than the node limit ends its stream with RESOURCE_EXHAUSTED naming the flag, counted in /metrics; a node within it is served', async () => {
+  const server = await createXdsServer({ port: 0, host: '127.0.0.1', workers: 1, logger: silentLogger(), limits: { maxNodeEntries: 20 } });
+  const admin = await startAdminServer(server.internals, '127.0.0.1', 0, silentLogger());
+  const clients: AdsClient[] = [];
+  try {
+    assert.ok((await server.setResources([cluster('node-a')])).ok);
+    const metadata = (n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`key-${i}`, 'value']));
+    for (const variant of ['sotw', 'delta'] as const) {
+      const big = await AdsClient.connect(server.port, { variant, node: { id: `big-${variant}`, metadata: metadata(21) }, channelOptions: NODE_CHANNEL_OPTIONS });
+      const fine = await AdsClient.connect(server.port, { variant, node: { id: `fine-${variant}`, metadata: metadata(20) }, channelOptions: NODE_CHANNEL_OPTIONS });
+      clients.push(big, fine);
+      big.subscribe(T.CLUSTER, []);
+      const status = await big.ended(DEADLINE_MS);
+      assert.equal(grpc.status[status.code], 'RESOURCE_EXHAUSTED', status.details);
+      assert.match(status.details, /node holds more than 20 repeated entries.*--max-node-entries/);
+      const r = await fine.fetch(T.CLUSTER, []);
+      assert.deepEqual(r.names, ['node-a']);
+    }
+    assert.equal(metricValue(await scrape(admin.port), 'xds_streams_rejected_total', { reason: 'node-entries' }), 2);
+  } finally {
+    for (const c of clients) c.close();
+    await admin.close();
+    await server.stop();
+  }
+});
+
 /** Names in the oversized request: 2 million, as in the report that found the stall. */
 const HUGE_NAMES = 2_000_000;
 

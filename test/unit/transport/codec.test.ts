@@ -125,17 +125,17 @@ test('a delta request over the names limit is refused while counting, before the
     const bytes = namesThenGarbage(fieldNumber, limit + 1, entry);
     // Over the limit: refused for the limit, although the bytes further on are malformed.
     assert.throws(
-      () => codec.decodeDelta(bytes, limit),
+      () => codec.decodeDelta(bytes, { maxNames: limit }),
       (e: Error) => e instanceof RequestLimitError && e.reason === 'names' && /more than 1000 names .*raise it with --max-names-per-request/.test(e.message),
       `field ${fieldNumber}`,
     );
     // At the limit: read to the end, where the malformed bytes are found.
-    assert.throws(() => codec.decodeDelta(namesThenGarbage(fieldNumber, limit, entry), limit), MalformedRequestError, `field ${fieldNumber} at the limit`);
+    assert.throws(() => codec.decodeDelta(namesThenGarbage(fieldNumber, limit, entry), { maxNames: limit }), MalformedRequestError, `field ${fieldNumber} at the limit`);
   }
   // Subscribe, unsubscribe and initial versions count together.
   const mixed = Buffer.concat([field(2, EDS), field(3, 'a'), field(4, 'b'), field(5, Buffer.concat([field(1, 'c'), field(2, 'v')]))]);
-  assert.equal(codec.decodeDelta(mixed, 3).subscribe.length, 1);
-  assert.throws(() => codec.decodeDelta(mixed, 2), RequestLimitError);
+  assert.equal(codec.decodeDelta(mixed, { maxNames: 3 }).subscribe.length, 1);
+  assert.throws(() => codec.decodeDelta(mixed, { maxNames: 2 }), RequestLimitError);
 });
 
 /** A delta EDS request with `entries` initial_resource_versions entries. */
@@ -152,12 +152,12 @@ test('refusing 2 million initial_resource_versions entries over a 250,000 limit 
   const limit = 250_000;
   const atLimit = initialVersions(limit);
   const huge = initialVersions(2_000_000);
-  codec.decodeDelta(atLimit, limit); // warm up
+  codec.decodeDelta(atLimit, { maxNames: limit }); // warm up
   let started = performance.now();
-  codec.decodeDelta(atLimit, limit);
+  codec.decodeDelta(atLimit, { maxNames: limit });
   const decodeMs = performance.now() - started;
   started = performance.now();
-  assert.throws(() => codec.decodeDelta(huge, limit), RequestLimitError);
+  assert.throws(() => codec.decodeDelta(huge, { maxNames: limit }), RequestLimitError);
   const refuseMs = performance.now() - started;
   // Relative, so a busy machine slows both: counting tags is far cheaper than building strings and map entries.
   assert.ok(refuseMs * 4 < decodeMs, `refusing took ${refuseMs.toFixed(1)} ms, decoding ${limit} entries ${decodeMs.toFixed(1)} ms`);
@@ -168,9 +168,9 @@ test('a SotW request over the names limit is refused while counting, before the 
   const parts: Buffer[] = [field(4, EDS)];
   for (let i = 0; i <= limit; i++) parts.push(field(3, `n${i}`));
   parts.push(hex('22 ff 01 00'));
-  assert.throws(() => codec.decodeSotw(Buffer.concat(parts), limit), (e: Error) => e instanceof RequestLimitError && /more than 1000 resource names/.test(e.message));
+  assert.throws(() => codec.decodeSotw(Buffer.concat(parts), { maxNames: limit }), (e: Error) => e instanceof RequestLimitError && /more than 1000 resource names/.test(e.message));
   parts.splice(parts.length - 2, 1);
-  assert.throws(() => codec.decodeSotw(Buffer.concat(parts), limit), MalformedRequestError);
+  assert.throws(() => codec.decodeSotw(Buffer.concat(parts), { maxNames: limit }), MalformedRequestError);
 });
 
 test('equal SotW name lists are recognised by identity, and names decode lazily from the interned bytes', () => {
@@ -185,4 +185,24 @@ test('equal SotW name lists are recognised by identity, and names decode lazily 
   const split = codec.decodeSotw(Buffer.concat([field(3, 'p'), field(4, EDS), field(3, 'q')]));
   assert.equal(split.namesKey, undefined);
   assert.deepEqual(split.resourceNames, ['p', 'q']);
+});
+
+test('a node over the node entries limit is refused with its own limit and flag; one within it decodes on first use, once', () => {
+  const node = { id: 'n', metadata: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v'])) };
+  const bytes = encodeDeltaRequest({ typeUrl: EDS }, node);
+  assert.throws(
+    () => codec.decodeDelta(bytes, { maxNodeEntries: 49 }),
+    (e: Error) => e instanceof RequestLimitError && e.reason === 'node-entries' && /node holds more than 49 repeated entries \(reached at node\.metadata\.fields\).*--max-node-entries/.test(e.message),
+  );
+  assert.throws(() => codec.decodeSotw(encodeSotwRequest({ typeUrl: EDS }, node), { maxNodeEntries: 49 }), RequestLimitError);
+  const r = codec.decodeDelta(bytes, { maxNodeEntries: 50 });
+  assert.equal(r.node?.metadata['k49'], 'v');
+  assert.equal(r.node, r.node, 'decoded once and kept');
+});
+
+test('error_detail: a negative code (10 bytes on the wire) reads as negative; its details are counted against the names limit, never decoded', () => {
+  const status = Buffer.concat([hex('08 f6ffffffffffffffff01'), field(2, 'rejected'), field(3, field(1, 'type.googleapis.com/x')), field(3, Buffer.alloc(0))]);
+  const r = codec.decodeSotw(Buffer.concat([field(4, EDS), field(6, status)]));
+  assert.deepEqual(r.errorDetail, { code: -10, message: 'rejected' });
+  assert.throws(() => codec.decodeDelta(Buffer.concat([field(2, EDS), field(7, status)]), { maxNames: 1 }), RequestLimitError);
 });
