@@ -24,14 +24,13 @@ import { RequestLimitError, asRequestError, namesLimitMessage } from './request-
 
 export { MalformedRequestError, RequestLimitError } from './request-errors';
 
-
 const SOTW = 'DiscoveryRequest';
+const DELTA = 'DeltaDiscoveryRequest';
+/** Tag of DiscoveryRequest.resource_names (field 3, length-delimited). */
+const NAME_TAG = 0x1a;
 /** google.rpc.Status tags: code (1, varint) and message (2, length-delimited). */
 const STATUS_CODE_TAG = 0x08;
 const STATUS_MESSAGE_TAG = 0x12;
-/** Tag of DiscoveryRequest.resource_names (field 3, length-delimited). */
-const NAME_TAG = 0x1a;
-const DELTA = 'DeltaDiscoveryRequest';
 /** Field names, for messages (docs/protocol.md §Field numbers). */
 const SOTW_FIELDS = ['', 'version_info', 'node', 'resource_names', 'type_url', 'response_nonce', 'error_detail', 'resource_locators'];
 const DELTA_FIELDS = ['', 'node', 'type_url', 'resource_names_subscribe', 'resource_names_unsubscribe', 'initial_resource_versions', 'response_nonce', 'error_detail', 'resource_locators_subscribe', 'resource_locators_unsubscribe'];
@@ -238,7 +237,7 @@ export class RequestCodec {
  * string or map entry is built (building 2 million of them takes seconds).
  */
 function countDeltaNames(bytes: Buffer, maxNames: number): void {
-  if (bytes.length <= maxNames) return; // every name takes at least one byte
+  if (bytes.length <= maxNames) return; // every name takes at least two bytes (tag, length)
   const r = new WireReader(bytes);
   let names = 0;
   while (!r.done) {
