@@ -51,6 +51,7 @@ Usage: npm start -- [options]
   --admission-rate N            new streams admitted per second; more get RESOURCE_EXHAUSTED (default unlimited)
   --admission-burst N           streams admitted at once before the rate applies (default 1000)
   --max-names-per-request N     names one request may carry (default 250000)
+  --max-node-entries N          repeated entries (metadata fields, list items, extensions) a request's node may hold (default 10000)
   --stream-request-rate N       requests per second per stream, averaged (default 200, burst 20000)
   --max-connection-age-ms N     close connections after N ms (±10% jitter) so load rebalances
   --max-connection-age-grace-ms N  time streams get to finish after that (default unlimited)
@@ -149,6 +150,7 @@ async function main(): Promise<void> {
       'admission-rate': { type: 'string' },
       'admission-burst': { type: 'string' },
       'max-names-per-request': { type: 'string' },
+      'max-node-entries': { type: 'string' },
       'stream-request-rate': { type: 'string' },
       'max-connection-age-ms': { type: 'string' },
       'max-connection-age-grace-ms': { type: 'string' },
@@ -196,6 +198,7 @@ async function main(): Promise<void> {
       admissionPerSecond: optionalInt(values['admission-rate'], 'admission-rate'),
       admissionBurst: optionalInt(values['admission-burst'], 'admission-burst'),
       maxNamesPerRequest: optionalInt(values['max-names-per-request'], 'max-names-per-request'),
+      maxNodeEntries: optionalInt(values['max-node-entries'], 'max-node-entries'),
       requestsPerSecond: optionalInt(values['stream-request-rate'], 'stream-request-rate'),
     },
     maxConnectionAgeMs: optionalInt(values['max-connection-age-ms'], 'max-connection-age-ms'),

@@ -6,8 +6,8 @@
 import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { loadProtoRoot, lookupMessage } from './xds/proto-root';
-import { messageNameOf } from './xds/type-urls';
+import { loadProtoRoot } from './xds/proto-root';
+import { knownTypeUrls } from './xds/known-types';
 import { silentLogger } from './observe/logger';
 import { ServerMetrics } from './observe/metrics';
 import { FileSource, readConfigDocuments, EtcdSource } from './source';
@@ -68,7 +68,8 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   const writeStats: WriteStats = { responses: 0, bytes: 0 };
   const streams = new Set<AnyStream>();
   const counters = { nacks: 0, sotw: 0, delta: 0 };
-  const knownTypes = new Map<string, boolean>();
+  // Client type URLs are checked against a table built from the schema, never looked up in protobufjs (its lookup cache keeps every miss).
+  const knownTypes = knownTypeUrls(root);
   const metrics = new ServerMetrics({
     *streamsByType() {
       const counts = new Map<string, number>();
@@ -103,14 +104,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     isReady: () => store.revision > 0,
     logger: logger.child({ component: 'stream' }),
     events,
-    isKnownType(typeUrl: string): boolean {
-      let known = knownTypes.get(typeUrl);
-      if (known === undefined) {
-        known = typeUrl.includes('/') && lookupMessage(root, messageNameOf(typeUrl)) !== undefined;
-        if (knownTypes.size < 10_000) knownTypes.set(typeUrl, known);
-      }
-      return known;
-    },
+    isKnownType: (typeUrl: string): boolean => knownTypes.has(typeUrl),
   };
 
   const grpcOptions: grpc.ServerOptions = {
