@@ -46,6 +46,11 @@ Usage: npm start -- [options]
   --keepalive-time-ms N         server keepalive ping interval (default 30000)
   --keepalive-timeout-ms N      wait for a ping ack before closing (default 10000)
   --drain-timeout-ms N          on SIGTERM/SIGINT: refuse new streams, end open ones over N ms, exit 0 (default 10000)
+
+ Config source
+  --max-config-bytes N          largest configuration, all its files together, in bytes; larger is refused (default 64 MiB)
+  --config-read-timeout-ms N    deadline for reading one config file; a slower read is retried (default 10000)
+  --worker-heap-mb N            heap limit of each encode worker in MiB; a config needing more is refused (default 4096)
   -h, --help                    show this help
 `;
 
@@ -105,6 +110,10 @@ async function main(): Promise<void> {
       'keepalive-time-ms': { type: 'string' },
       'keepalive-timeout-ms': { type: 'string' },
       'drain-timeout-ms': { type: 'string' },
+      // Config source
+      'max-config-bytes': { type: 'string' },
+      'config-read-timeout-ms': { type: 'string' },
+      'worker-heap-mb': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -138,6 +147,10 @@ async function main(): Promise<void> {
     maxConnectionAgeGraceMs: optionalInt(values['max-connection-age-grace-ms'], 'max-connection-age-grace-ms'),
     keepaliveTimeMs: optionalInt(values['keepalive-time-ms'], 'keepalive-time-ms'),
     keepaliveTimeoutMs: optionalInt(values['keepalive-timeout-ms'], 'keepalive-timeout-ms'),
+    // Config source
+    maxConfigBytes: optionalInt(values['max-config-bytes'], 'max-config-bytes'),
+    configReadTimeoutMs: optionalInt(values['config-read-timeout-ms'], 'config-read-timeout-ms'),
+    workerHeapMb: optionalInt(values['worker-heap-mb'], 'worker-heap-mb'),
   });
   const drainTimeoutMs = intFlag(values['drain-timeout-ms'], 'drain-timeout-ms', 10_000);
   const adminPort = intFlag(values['admin-port'], 'admin-port', 19005);

@@ -10,6 +10,8 @@ import { Piscina } from 'piscina';
 import type { RawResource, ConfigProblem, NodeGroupSpec } from '../source/raw-resource';
 import type { EncodedResource } from './encoded-resource';
 import type { DocumentInput, EncodeTask, EncodeTaskResult } from './messages';
+import { EncodePoolError, isTransientError } from '../errors';
+import { libraryMessage } from '../observe/excerpt';
 
 /** Below this many resources a batch is not worth splitting across workers. */
 const MIN_RESOURCES_PER_TASK = 200;
@@ -26,20 +28,82 @@ export function defaultWorkerCount(): number {
   return Math.max(1, os.availableParallelism() - 1);
 }
 
-/** Owns the worker threads; one per server. */
+/**
+ * Default old-generation heap of each worker, in MiB. Parsing is where a big
+ * config costs memory (YAML about 20x its size live, more at peak; see
+ * README "Config size limits"): a file that needs more than this fails in
+ * its worker with a clear problem, and the server keeps serving.
+ */
+export const DEFAULT_WORKER_HEAP_MB = 4096;
+
+/** Options beyond the thread count. */
+export interface EncodePoolOptions {
+  /** Old-generation heap limit of each worker in MiB (`--worker-heap-mb`). */
+  readonly workerHeapMb?: number;
+  /** Called for a pool failure outside any batch (a worker that failed to start or died idle). */
+  readonly onError?: (err: Error) => void;
+}
+
+/** One piscina instance and the promise that rejects when it reports a failure. */
+interface Generation {
+  readonly pool: Piscina<EncodeTask, EncodeTaskResult>;
+  readonly failed: Promise<never>;
+  failure: Error | undefined;
+}
+
+/** What one task gave: its result, or the error it failed with. */
+type Settled = { readonly result: EncodeTaskResult } | { readonly error: unknown };
+
+/**
+ * Owns the worker threads; one per server. A worker that cannot start (EMFILE
+ * while loading its code or protos) or dies makes piscina emit `'error'`,
+ * which unhandled would end the process; here it fails the batches in flight
+ * with a transient EncodePoolError, and the next batch starts a fresh pool.
+ */
 export class EncodePool {
-  readonly #pool: Piscina<EncodeTask, EncodeTaskResult>;
+  #gen: Generation;
   readonly #threads: number;
+  readonly #workerHeapMb: number;
+  readonly #onError: ((err: Error) => void) | undefined;
   #resourcesEncoded = 0;
 
-  constructor(threads: number = defaultWorkerCount()) {
+  constructor(threads: number = defaultWorkerCount(), options: EncodePoolOptions = {}) {
     this.#threads = Math.max(1, threads);
-    this.#pool = new Piscina({
+    this.#workerHeapMb = options.workerHeapMb ?? DEFAULT_WORKER_HEAP_MB;
+    this.#onError = options.onError;
+    this.#gen = this.#start();
+  }
+
+  #start(): Generation {
+    const pool = new Piscina<EncodeTask, EncodeTaskResult>({
       filename: path.join(__dirname, 'encode-worker.js'),
       minThreads: this.#threads,
       maxThreads: this.#threads,
       idleTimeout: Number.POSITIVE_INFINITY,
+      resourceLimits: { maxOldGenerationSizeMb: this.#workerHeapMb },
     });
+    let fail: (err: Error) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => {
+      fail = reject;
+    });
+    failed.catch(() => undefined); // observed by batches in flight, if any
+    const gen: Generation = { pool, failed, failure: undefined };
+    pool.on('error', (err: unknown) => {
+      const error = err instanceof Error ? err : new Error(String(err));
+      gen.failure ??= error;
+      fail(error);
+      this.#onError?.(error);
+    });
+    return gen;
+  }
+
+  /** The pool to run on: a fresh one if the current one failed or has no worker left (piscina stops replacing workers that fail to start). */
+  #healthy(): Generation {
+    const gen = this.#gen;
+    if (gen.failure === undefined && gen.pool.threads.length > 0) return gen;
+    this.#gen = this.#start();
+    void gen.pool.destroy().catch(() => undefined);
+    return this.#gen;
   }
 
   /** Resources encoded since start; tests use it to prove nothing is encoded per stream. */
@@ -54,7 +118,7 @@ export class EncodePool {
 
   /** Queue length and utilisation, for metrics. */
   get load(): { queued: number; utilization: number } {
-    return { queued: this.#pool.queueSize, utilization: this.#pool.utilization };
+    return { queued: this.#gen.pool.queueSize, utilization: this.#gen.pool.utilization };
   }
 
   /** Parse, validate and encode config documents (one task per document). */
@@ -71,9 +135,26 @@ export class EncodePool {
   }
 
   async #collect(tasks: EncodeTask[]): Promise<EncodeOutcome> {
-    const results = await Promise.all(tasks.map((t) => this.#pool.run(t)));
+    const gen = this.#healthy();
+    const runs = tasks.map((t) =>
+      gen.pool.run(t, { transferList: transferablesOf(t) }).then(
+        (result): Settled => ({ result }),
+        (error: unknown): Settled => ({ error }),
+      ),
+    );
+    let settled: Settled[];
+    try {
+      settled = await Promise.race([Promise.all(runs), gen.failed]);
+    } catch (err) {
+      throw new EncodePoolError(`the encode worker pool failed: ${(err as Error).message}; retrying with a fresh pool`, err);
+    }
     const outcome: EncodeOutcome = { resources: [], groups: [], problems: [] };
-    for (const result of results) {
+    settled.forEach((s, i) => {
+      if ('error' in s) {
+        outcome.problems.push(this.#taskProblem(tasks[i] as EncodeTask, s.error));
+        return;
+      }
+      const result = s.result;
       const data = Buffer.from(result.data);
       for (const m of result.metas) {
         outcome.resources.push({
@@ -92,12 +173,48 @@ export class EncodePool {
       this.#resourcesEncoded += result.freshlyEncoded;
       outcome.groups.push(...result.groups);
       outcome.problems.push(...result.problems);
-    }
+    });
     return outcome;
+  }
+
+  /**
+   * A failed task as a problem of its file. Out of memory refuses the file
+   * (the limit and how to raise it); a worker that died or could not start
+   * is transient and thrown, so the reload is retried.
+   */
+  #taskProblem(task: EncodeTask, err: unknown): ConfigProblem {
+    const file = task.documents?.[0]?.file ?? task.resources?.[0]?.file ?? '(batch)';
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      return {
+        file,
+        message: `parsing and encoding needed more than the encode worker heap limit of ${this.#workerHeapMb} MiB; raise --worker-heap-mb (workerHeapMb), or split the file (YAML needs about 20 bytes of heap per byte of text, JSON about 5)`,
+        refusal: 'worker_heap_mb',
+      };
+    }
+    if (isTransientError(err) || /worker exited|terminat/i.test((err as Error)?.message ?? '')) {
+      throw new EncodePoolError(`an encode worker failed while reading ${file}: ${(err as Error)?.message ?? String(err)}`, err);
+    }
+    // An exception in the worker on this input (e.g. nesting deep enough to overflow the stack): the file's fault, not the pool's.
+    return { file, message: `cannot process: ${libraryMessage((err as Error)?.message ?? String(err))}` };
   }
 
   /** Stop the workers. */
   async close(): Promise<void> {
-    await this.#pool.destroy();
+    await this.#gen.pool.destroy();
   }
+}
+
+/**
+ * ArrayBuffers a task can give away instead of copying: config bytes read
+ * into buffers of their own (never a pooled Buffer's shared slab).
+ */
+function transferablesOf(task: EncodeTask): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const d of task.documents ?? []) {
+    if (!('bytes' in d)) continue;
+    const { buffer, byteOffset, byteLength } = d.bytes;
+    if (buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength) out.push(buffer);
+  }
+  return out;
 }

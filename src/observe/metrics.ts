@@ -32,6 +32,8 @@ export class ServerMetrics {
   readonly #nacks: client.Counter<'variant' | 'type'>;
   readonly #reloads: client.Counter<'result'>;
   readonly #rejectedStreams: client.Counter<'reason'>;
+  readonly #configRefusals: client.Counter<'reason'>;
+  readonly #reloadRetries: client.Counter<'reason'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -113,6 +115,18 @@ export class ServerMetrics {
     this.#nacks = new client.Counter({ name: 'xds_nacks_total', help: 'NACKs received', labelNames: ['variant', 'type'], registers });
     this.#reloads = new client.Counter({ name: 'xds_config_reloads_total', help: 'Configuration batches applied or rejected', labelNames: ['result'], registers });
     this.#rejectedStreams = new client.Counter({ name: 'xds_streams_rejected_total', help: 'Streams refused or ended by admission control and limits', labelNames: ['reason'], registers });
+    this.#configRefusals = new client.Counter({
+      name: 'xds_config_refusals_total',
+      help: 'Config files refused whole, by reason: a limit (max_config_bytes, worker_heap_mb) or not a config (not_regular_file, no_document, not_a_config, no_config_files)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.#reloadRetries = new client.Counter({
+      name: 'xds_config_reload_retries_total',
+      help: 'Config reloads retried after a transient failure, by reason (EMFILE, read_timeout, encode_pool, ...)',
+      labelNames: ['reason'],
+      registers,
+    });
   }
 
   streamOpened(variant: string): void {
@@ -139,6 +153,16 @@ export class ServerMetrics {
 
   streamRejected(reason: string): void {
     this.#rejectedStreams.inc({ reason });
+  }
+
+  /** A config file refused whole (see ConfigProblem.refusal). */
+  configRefused(reason: string): void {
+    this.#configRefusals.inc({ reason });
+  }
+
+  /** A reload scheduled again after a transient failure. */
+  reloadRetried(reason: string): void {
+    this.#reloadRetries.inc({ reason });
   }
 
   /** Prometheus text exposition. */

@@ -45,6 +45,12 @@ export interface ConfigProblem {
   readonly resource?: string;
   readonly field?: string;
   readonly message: string;
+  /**
+   * Set when the file was refused as a whole by a limit or for not being a
+   * config (`max_config_bytes`, `worker_heap_mb`, `not_regular_file`,
+   * `no_document`, `not_a_config`, `no_config_files`); counted in `xds_config_refusals_total`.
+   */
+  readonly refusal?: string;
 }
 
 /** Render a problem the way every error message and log line shows it. */
