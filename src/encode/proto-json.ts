@@ -14,7 +14,7 @@
  * deterministic.
  */
 import * as protobuf from 'protobufjs';
-import { bareExcerpt, describeValue, excerpt } from '../observe/excerpt';
+import { bareExcerpt, describeValue, excerpt, keyExcerpt, pathKey } from '../observe/excerpt';
 
 /** One problem found in a resource, with the JSON path of the field. */
 export interface FieldError {
@@ -71,10 +71,9 @@ function camel(name: string): string {
   return out;
 }
 
-/** A field path; keys come from config, so each is shown as an excerpt (known field names are short and pass whole). */
+/** A field path. A key that is not a proto field name comes from config only: pass it through pathKey first. */
 function joinPath(base: string, key: string): string {
-  const shown = bareExcerpt(key);
-  return base === '' ? shown : `${base}.${shown}`;
+  return base === '' ? key : `${base}.${key}`;
 }
 
 /** Converts one resource; collects every error rather than stopping at the first. */
@@ -144,12 +143,12 @@ export class ProtoJsonConverter {
     const setOneofs = new Map<string, string>();
     const writtenAs = new Map<string, string>();
     for (const key of Object.keys(json)) {
-      const fieldPath = joinPath(path, key);
       const field = type.fields[camel(key)] ?? type.fields[key];
       if (!field) {
-        this.#fail(fieldPath, `unknown field ${excerpt(key)} in ${name}`);
+        this.#fail(joinPath(path, pathKey(key)), `unknown field ${keyExcerpt(key)} in ${name}`);
         continue;
       }
+      const fieldPath = joinPath(path, key);
       writtenAs.set(field.name, key);
       const raw = json[key];
       if (raw === null) continue; // proto3 JSON: null means default
@@ -173,7 +172,7 @@ export class ProtoJsonConverter {
       if (!isPlainObject(raw)) return this.#fail(path, `expected an object (map), got ${describe(raw)}`);
       const out: Plain = {};
       for (const key of Object.keys(raw).sort()) {
-        const v = this.#single(field, raw[key], `${path}[${excerpt(key)}]`, depth);
+        const v = this.#single(field, raw[key], `${path}[${keyExcerpt(key)}]`, depth);
         if (v !== undefined) out[key] = v;
       }
       return out;
@@ -291,7 +290,7 @@ export class ProtoJsonConverter {
     if (!isPlainObject(json)) return this.#fail(path, `expected an object, got ${describe(json)}`);
     const fields: Plain = {};
     for (const key of Object.keys(json).sort()) {
-      const v = this.#value(json[key], joinPath(path, key), depth + 1);
+      const v = this.#value(json[key], joinPath(path, pathKey(key)), depth + 1);
       if (v !== undefined) fields[key] = v;
     }
     return { fields };

@@ -15,6 +15,13 @@
 export const EXCERPT_MAX_CHARS = 40;
 
 /**
+ * Longest mapping key shown whole, in characters: keys are names, not
+ * values, and the longest Envoy field name (52 characters) must show whole
+ * in an "unknown field" message for its typo to be seen.
+ */
+export const KEY_MAX_CHARS = 56;
+
+/**
  * Longest resource name shown whole, in characters. Names are identifiers a
  * user must recognise (`outbound|8080||reviews.default.svc.cluster.local`)
  * and only ever come from a document that parsed as a config.
@@ -77,6 +84,16 @@ export function bareExcerpt(value: string, maxChars: number = EXCERPT_MAX_CHARS)
 export function excerpt(value: string, maxChars: number = EXCERPT_MAX_CHARS): string {
   if (value.length <= maxChars) return `"${escapeText(value)}"`;
   return `"${escapeText(head(value, Math.floor(maxChars / 2)))}…" (${value.length} chars)`;
+}
+
+/** A mapping key for a message, quoted; cut past {@link KEY_MAX_CHARS}. */
+export function keyExcerpt(key: string): string {
+  return excerpt(key, KEY_MAX_CHARS);
+}
+
+/** A mapping key inside a dotted path, unquoted; cut past {@link KEY_MAX_CHARS}. */
+export function pathKey(key: string): string {
+  return bareExcerpt(key, KEY_MAX_CHARS);
 }
 
 /** A resource or group name for a message, quoted; long names are cut at {@link NAME_MAX_CHARS}. */

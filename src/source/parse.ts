@@ -16,7 +16,7 @@
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { YAMLError } from 'yaml';
 import { TYPE_URL_PREFIX } from '../xds/type-urls';
-import { bareExcerpt, excerpt, libraryMessage } from '../observe/excerpt';
+import { excerpt, keyExcerpt, libraryMessage, pathKey } from '../observe/excerpt';
 import { DEFAULT_GROUP } from './raw-resource';
 import type { ConfigProblem, NodeGroupSpec, NodeMatch, RawResource } from './raw-resource';
 
@@ -179,7 +179,7 @@ function readStandardDocument(
     return;
   }
   for (const key of unknown) {
-    problems.push({ file, resource: docLabel, field: bareExcerpt(key), message: `unknown top-level key ${excerpt(key)}; expected "resources" and optionally "node_groups"` });
+    problems.push({ file, resource: docLabel, field: pathKey(key), message: `unknown top-level key ${keyExcerpt(key)}; expected "resources" and optionally "node_groups"` });
   }
   if (doc['resources'] !== undefined) readResourceList(doc['resources'], 'resources', DEFAULT_GROUP, file, resources, problems);
   const groupList = doc['node_groups'] ?? doc['nodeGroups'];

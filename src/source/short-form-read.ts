@@ -8,7 +8,7 @@
  */
 import { isIP } from 'node:net';
 import type { ConfigProblem } from './raw-resource';
-import { bareExcerpt, describeValue, excerpt, nameExcerpt } from '../observe/excerpt';
+import { bareExcerpt, describeValue, excerpt, keyExcerpt, nameExcerpt, pathKey } from '../observe/excerpt';
 
 /** Lowest and highest TCP port a listener or endpoint may name. */
 export const MIN_PORT = 1;
@@ -96,8 +96,8 @@ class Reader {
   /** Report keys outside `known`: a typo such as `prefx` must not silently drop a route's match. */
   checkKeys(obj: Obj, known: readonly string[], path: string, what: string): void {
     for (const key of Object.keys(obj)) {
-      const shown = bareExcerpt(key);
-      if (!known.includes(key)) this.fail(path === '' ? shown : `${path}.${shown}`, `unknown key ${excerpt(key)} in ${what}; expected ${known.join(', ')}`);
+      const shown = pathKey(key);
+      if (!known.includes(key)) this.fail(path === '' ? shown : `${path}.${shown}`, `unknown key ${keyExcerpt(key)} in ${what}; expected ${known.join(', ')}`);
     }
   }
 

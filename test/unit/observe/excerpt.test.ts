@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { bareExcerpt, describeValue, excerpt, libraryMessage, nameExcerpt, EXCERPT_MAX_CHARS, NAME_MAX_CHARS } from '../../../src/observe/excerpt';
+import { bareExcerpt, describeValue, excerpt, keyExcerpt, libraryMessage, nameExcerpt, EXCERPT_MAX_CHARS, KEY_MAX_CHARS, NAME_MAX_CHARS } from '../../../src/observe/excerpt';
 
 test('a short value is shown whole, quoted and escaped', () => {
   assert.equal(excerpt('bogus_field'), '"bogus_field"');
@@ -49,4 +49,11 @@ test("a library's message keeps its own words and cuts the long ones that came f
   assert.equal(message, `Unresolved tag: ${tag.slice(0, 20)}… (${tag.length} chars)`);
   assert.equal(libraryMessage('a\nb\u001b'), 'a b\\u001b');
   assert.ok(libraryMessage('word '.repeat(100)).length <= 161);
+});
+
+test('mapping keys are shown whole up to the longest Envoy field name, so a typo in one can be seen', () => {
+  const typo = 'max_inbound_window_update_frames_per_data_frame_snt';
+  assert.equal(keyExcerpt(typo), `"${typo}"`);
+  const long = 'k'.repeat(KEY_MAX_CHARS + 1);
+  assert.equal(keyExcerpt(long), `"${'k'.repeat(KEY_MAX_CHARS / 2)}…" (${KEY_MAX_CHARS + 1} chars)`);
 });
