@@ -44,7 +44,7 @@ export interface XdsServerOptions {
   /**
    * Heap limit of each encode worker in MiB (`--worker-heap-mb`): a config
    * that needs more to parse and encode is refused, and the server keeps
-   * serving. Default 4096.
+   * serving. Default: a quarter of physical memory, between 512 and 4096.
    */
   readonly workerHeapMb?: number;
   /** Serve TLS (and mTLS with `clientCa`) instead of plaintext. */

@@ -75,8 +75,10 @@ export class ConfigReloader {
       const delay = retryDelayMs(attempt);
       if (Date.now() - started + delay > FIRST_LOAD_RETRY_MS) {
         const { configPath } = this.#deps;
+        const err = outcome.transient;
+        const [file, detail] = err instanceof ConfigReadError ? [err.file, err.detail] : [configPath, err.message];
         return this.#deps.applier.reject(configPath, [
-          { file: configPath, message: `${outcome.transient.message} (still failing after ${Math.round((Date.now() - started) / 1000)} s of retries; check the open-file limit and the filesystem)` },
+          { file, message: `${detail} (still failing after ${Math.round((Date.now() - started) / 1000)} s of retries; check the open-file limit and the filesystem)` },
         ]);
       }
       this.#noteRetry(outcome.transient, delay);

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { createXdsServer, DEFAULT_PORT } from './server';
 import { createLogger } from './observe/logger';
 import { startAdminServer } from './admin/admin-server';
-import { defaultWorkerCount } from './encode';
+import { defaultWorkerCount, defaultWorkerHeapMb } from './encode';
 import { XdsServerError } from './errors';
 
 const HELP = `fanout-xds: an xDS management server (SotW + delta ADS) built for fan-out
@@ -50,7 +50,7 @@ Usage: npm start -- [options]
  Config source
   --max-config-bytes N          largest configuration, all its files together, in bytes; larger is refused (default 64 MiB)
   --config-read-timeout-ms N    deadline for reading one config file; a slower read is retried (default 10000)
-  --worker-heap-mb N            heap limit of each encode worker in MiB; a config needing more is refused (default 4096)
+  --worker-heap-mb N            heap limit of each encode worker in MiB; a config needing more is refused (default ${defaultWorkerHeapMb()})
   -h, --help                    show this help
 `;
 

@@ -28,13 +28,22 @@ export function defaultWorkerCount(): number {
   return Math.max(1, os.availableParallelism() - 1);
 }
 
+/** Largest default old-generation heap of a worker, in MiB: a 63 MiB YAML config (the default size limit) loads in it. */
+export const MAX_DEFAULT_WORKER_HEAP_MB = 4096;
+/** Smallest default, in MiB: a worker needs about 40 MiB to load the Envoy protos. */
+const MIN_DEFAULT_WORKER_HEAP_MB = 512;
+
 /**
- * Default old-generation heap of each worker, in MiB. Parsing is where a big
- * config costs memory (YAML about 20x its size live, more at peak; see
- * README "Config size limits"): a file that needs more than this fails in
- * its worker with a clear problem, and the server keeps serving.
+ * Default old-generation heap of each worker, in MiB: a quarter of physical
+ * memory (V8's own rule for a heap), between 512 and 4096. Parsing is where a
+ * big config costs memory (YAML about 60x its size at peak, JSON about 15x;
+ * see README "Config size limits"): a file that needs more fails in its
+ * worker with a clear problem, and the server keeps serving.
  */
-export const DEFAULT_WORKER_HEAP_MB = 4096;
+export function defaultWorkerHeapMb(): number {
+  const quarter = Math.floor(os.totalmem() / 4 / (1024 * 1024));
+  return Math.min(MAX_DEFAULT_WORKER_HEAP_MB, Math.max(MIN_DEFAULT_WORKER_HEAP_MB, quarter));
+}
 
 /** Options beyond the thread count. */
 export interface EncodePoolOptions {
@@ -69,7 +78,7 @@ export class EncodePool {
 
   constructor(threads: number = defaultWorkerCount(), options: EncodePoolOptions = {}) {
     this.#threads = Math.max(1, threads);
-    this.#workerHeapMb = options.workerHeapMb ?? DEFAULT_WORKER_HEAP_MB;
+    this.#workerHeapMb = options.workerHeapMb ?? defaultWorkerHeapMb();
     this.#onError = options.onError;
     this.#gen = this.#start();
   }
@@ -188,7 +197,7 @@ export class EncodePool {
     if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
       return {
         file,
-        message: `parsing and encoding needed more than the encode worker heap limit of ${this.#workerHeapMb} MiB; raise --worker-heap-mb (workerHeapMb), or split the file (YAML needs about 20 bytes of heap per byte of text, JSON about 5)`,
+        message: `parsing and encoding needed more than the encode worker heap limit of ${this.#workerHeapMb} MiB; raise --worker-heap-mb (workerHeapMb), or split the file (YAML takes about 60 bytes of memory per byte of text, JSON about 15)`,
         refusal: 'worker_heap_mb',
       };
     }
