@@ -61,9 +61,9 @@ export class CliProcess {
   /**
    * Start `main.js` with `args`; resolves once it logged `ready` (or rejects
    * with its stderr). `fdLimit` runs it under `ulimit -n` (through sh), as an
-   * operator's service manager may.
+   * operator's service manager may; `readyTimeoutMs` allows a slow start.
    */
-  static async start(args: readonly string[], options: { fdLimit?: number } = {}): Promise<CliProcess> {
+  static async start(args: readonly string[], options: { fdLimit?: number; readyTimeoutMs?: number } = {}): Promise<CliProcess> {
     const main = path.join(__dirname, '..', '..', 'src', 'main.js');
     const child =
       options.fdLimit === undefined
@@ -72,7 +72,7 @@ export class CliProcess {
     const cli = new CliProcess(child);
     try {
       const ready = await Promise.race([
-        cli.waitForLog((l) => l.msg === 'ready', READY_TIMEOUT_MS),
+        cli.waitForLog((l) => l.msg === 'ready', options.readyTimeoutMs ?? READY_TIMEOUT_MS),
         cli.exited.then((e) => Promise.reject(new Error(`CLI exited before ready (${e.code ?? e.signal}): ${cli.stderr}`))),
       ]);
       cli.grpcPort = Number(ready['grpcPort']);

@@ -32,7 +32,7 @@ test(`a ${DIRECTORY_FILES}-file config directory loads under ulimit -n ${LOW_FD_
     for (let i = 0; i < DIRECTORY_FILES; i++) fs.writeFileSync(path.join(dir, `c${String(i).padStart(5, '0')}.yaml`), clustersConfig(`c${i}`));
     // Before the fix: every file opened at once, EMFILE in the main thread and in the workers loading their code,
     // and an unhandled piscina 'error' event ended the process.
-    cli = await CliProcess.start(['--config', dir, '--port', '0', '--no-admin', '--workers', '2'], { fdLimit: LOW_FD_LIMIT });
+    cli = await CliProcess.start(['--config', dir, '--port', '0', '--no-admin', '--workers', '2'], { fdLimit: LOW_FD_LIMIT, readyTimeoutMs: 90_000 });
     const applied = await cli.waitForLog((l) => l.msg === 'configuration applied', 1_000);
     assert.equal(applied['resources'], DIRECTORY_FILES);
     client = EnvoyLikeClient.connect(cli.grpcPort, 'sotw', 'many-files');
