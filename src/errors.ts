@@ -17,11 +17,16 @@ export class XdsServerError extends Error {
   }
 }
 
+/** Problems listed in a ConfigInvalidError's message; all of them stay in `problems`. */
+const MAX_PROBLEMS_IN_MESSAGE = 100;
+
 /** A configuration was rejected; `problems` name file, resource and field. */
 export class ConfigInvalidError extends XdsServerError {
   readonly problems: readonly ConfigProblem[];
   constructor(problems: readonly ConfigProblem[]) {
-    super('XDS_ERR_CONFIG_INVALID', `configuration rejected (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.map(formatProblem).join('\n  ')}`);
+    const shown = problems.slice(0, MAX_PROBLEMS_IN_MESSAGE).map(formatProblem);
+    if (problems.length > MAX_PROBLEMS_IN_MESSAGE) shown.push(`… and ${problems.length - MAX_PROBLEMS_IN_MESSAGE} more`);
+    super('XDS_ERR_CONFIG_INVALID', `configuration rejected (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${shown.join('\n  ')}`);
     this.problems = problems;
   }
 }
