@@ -53,10 +53,15 @@ export interface EncodePoolOptions {
   readonly onError?: (err: Error) => void;
 }
 
-/** One piscina instance and the promise that rejects when it reports a failure. */
+/** One piscina instance, its first failure, and the batches in flight to tell about one. */
 interface Generation {
   readonly pool: Piscina<EncodeTask, EncodeTaskResult>;
-  readonly failed: Promise<never>;
+  /**
+   * One callback per batch in flight, removed when the batch ends. Not one
+   * long-lived promise raced by every batch: each race would leave a
+   * reaction on it holding that batch's results for the pool's lifetime.
+   */
+  readonly onFailure: Set<(err: Error) => void>;
   failure: Error | undefined;
 }
 
@@ -91,16 +96,11 @@ export class EncodePool {
       idleTimeout: Number.POSITIVE_INFINITY,
       resourceLimits: { maxOldGenerationSizeMb: this.#workerHeapMb },
     });
-    let fail: (err: Error) => void = () => undefined;
-    const failed = new Promise<never>((_, reject) => {
-      fail = reject;
-    });
-    failed.catch(() => undefined); // observed by batches in flight, if any
-    const gen: Generation = { pool, failed, failure: undefined };
+    const gen: Generation = { pool, onFailure: new Set(), failure: undefined };
     pool.on('error', (err: unknown) => {
       const error = err instanceof Error ? err : new Error(String(err));
       gen.failure ??= error;
-      fail(error);
+      for (const fail of gen.onFailure) fail(error);
       this.#onError?.(error);
     });
     return gen;
@@ -151,11 +151,18 @@ export class EncodePool {
         (error: unknown): Settled => ({ error }),
       ),
     );
+    let fail: (err: Error) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => {
+      fail = reject;
+    });
+    gen.onFailure.add(fail);
     let settled: Settled[];
     try {
-      settled = await Promise.race([Promise.all(runs), gen.failed]);
+      settled = await Promise.race([Promise.all(runs), failed]);
     } catch (err) {
       throw new EncodePoolError(`the encode worker pool failed: ${(err as Error).message}; retrying with a fresh pool`, err);
+    } finally {
+      gen.onFailure.delete(fail);
     }
     const outcome: EncodeOutcome = { resources: [], groups: [], problems: [] };
     settled.forEach((s, i) => {
