@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { createXdsServer, DEFAULT_PORT } from './server';
 import { createLogger } from './observe/logger';
 import { startAdminServer } from './admin/admin-server';
-import { defaultWorkerCount } from './encode';
+import { defaultWorkerCount, defaultWorkerHeapMb } from './encode';
 import { DEFAULT_ETCD_PREFIX } from './source';
 import { XdsServerError } from './errors';
 import type { EtcdSourceOptions } from './api-types';
@@ -66,6 +66,11 @@ Usage: npm start -- [options]
   --csds-max-response-bytes N   largest CSDS answer; larger get RESOURCE_EXHAUSTED (default 4194304)
   --csds-request-rate N         CSDS requests per second, server-wide (default 10)
   --csds-max-concurrent N       CSDS requests built or written at once, server-wide (default 4)
+
+ Config source
+  --max-config-bytes N          largest configuration, all its files together, in bytes; larger is refused (default 64 MiB)
+  --config-read-timeout-ms N    deadline for reading one config file; a slower read is retried (default 10000)
+  --worker-heap-mb N            heap limit of each encode worker in MiB; a config needing more is refused (default ${defaultWorkerHeapMb()})
 
   -h, --help                    show this help
 `;
@@ -169,6 +174,10 @@ async function main(): Promise<void> {
       'etcd-key': { type: 'string' },
       'etcd-username': { type: 'string' },
       'etcd-password-file': { type: 'string' },
+      // Config source
+      'max-config-bytes': { type: 'string' },
+      'config-read-timeout-ms': { type: 'string' },
+      'worker-heap-mb': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -212,6 +221,10 @@ async function main(): Promise<void> {
       requestsPerSecond: optionalInt(values['csds-request-rate'], 'csds-request-rate'),
       maxConcurrent: optionalInt(values['csds-max-concurrent'], 'csds-max-concurrent'),
     },
+    // Config source
+    maxConfigBytes: optionalInt(values['max-config-bytes'], 'max-config-bytes'),
+    configReadTimeoutMs: optionalInt(values['config-read-timeout-ms'], 'config-read-timeout-ms'),
+    workerHeapMb: optionalInt(values['worker-heap-mb'], 'worker-heap-mb'),
   });
   const drainTimeoutMs = intFlag(values['drain-timeout-ms'], 'drain-timeout-ms', 10_000);
   const adminPort = intFlag(values['admin-port'], 'admin-port', 19005);
