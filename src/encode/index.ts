@@ -3,7 +3,8 @@
  * Box ②: validate + encode + hash, off the event loop.
  */
 export { EncodePool, defaultWorkerCount } from './encode-pool';
-export type { EncodeOutcome } from './encode-pool';
+export type { EncodeOutcome, EncodeOptions } from './encode-pool';
+export { canonicalJson, canonicalResourceJson } from './canonical-json';
 export type { EncodedResource } from './encoded-resource';
 export type { Reference, DocumentInput } from './messages';
 export { contentVersion, combinedVersion } from './content-hash';

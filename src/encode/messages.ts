@@ -18,6 +18,8 @@ export interface DocumentInput {
 export interface EncodeTask {
   readonly documents?: readonly DocumentInput[];
   readonly resources?: readonly RawResource[];
+  /** Also return each resource's canonical JSON text (`EncodedResource.source`), for writers such as `fanout-xds apply`. */
+  readonly withSource?: boolean;
 }
 
 
