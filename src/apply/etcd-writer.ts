@@ -17,7 +17,7 @@
  */
 import type { Etcd3 } from 'etcd3';
 import { DEFAULT_GROUP, formatProblem } from '../source';
-import type { ConfigProblem, NodeGroupSpec, RawResource } from '../source';
+import type { ConfigProblem, NodeGroupSpec } from '../source';
 import { EncodePool } from '../encode';
 import type { DocumentInput, EncodedResource } from '../encode';
 import { ResourceStore } from '../store';
@@ -26,11 +26,13 @@ import { TYPE_URL_PREFIX } from '../xds/type-urls';
 import { DEFAULT_ETCD_PREFIX, DEFAULT_GROUP_SEGMENT, etcdLayout, groupKey, resourceKey } from '../source/etcd-keys';
 import type { EtcdLayout } from '../source/etcd-keys';
 import { commit, commitSize, connectEtcd, EtcdTxnLimitError, readSnapshot } from './etcd-kv';
-import type { EtcdConnection, Snapshot } from './etcd-kv';
+import type { EtcdConnection } from './etcd-kv';
 import { groupValue, readEtcdEntry } from './etcd-values';
 import type { EtcdEntry } from './etcd-values';
 import { planChanges } from './plan';
-import type { CurrentKey, DesiredKey, KeyChange, Plan } from './plan';
+import { readCurrentState, resourceChange } from './current-state';
+import type { CurrentState, WantedGroup, WantedResource } from './current-state';
+import type { DesiredKey, KeyChange, Plan } from './plan';
 import { ETCD_DEFAULT_MAX_REQUEST_BYTES, ETCD_DEFAULT_MAX_TXN_OPS, fits, limitMessage } from './txn-limits';
 import type { TxnLimits, TxnSize } from './txn-limits';
 import { displayTypeName } from '../xds/type-names';
@@ -95,29 +97,6 @@ export interface EtcdConfig {
   readonly entries: readonly EtcdEntry[];
 }
 
-/** A resource in the wanted state, with its key and value. */
-interface WantedResource {
-  readonly encoded: EncodedResource;
-  readonly key: string;
-  readonly value: string;
-}
-
-/** A group in the wanted state. */
-interface WantedGroup {
-  readonly spec: NodeGroupSpec;
-  readonly order: number;
-  readonly key: string;
-}
-
-/** The current state: every key's identity, the valid resources (encoded) and groups, and the problems of keys that do not read back. */
-interface CurrentState {
-  readonly snapshot: Snapshot;
-  readonly keys: Map<string, CurrentKey>;
-  readonly resources: Map<string, WantedResource>;
-  readonly groups: Map<string, WantedGroup>;
-  readonly invalid: Map<string, ConfigProblem[]>;
-}
-
 /** Label of the document made from an `{ config }` input. */
 const API_LABEL = '(api)';
 
@@ -163,7 +142,7 @@ export class EtcdWriter {
     const fileGroups = this.#wantedGroups(outcome.groups, problems);
     if (problems.length > 0) return rejected(problems);
 
-    const current = await this.#readCurrent();
+    const current = await readCurrentState(this.#client, this.#layout, this.#target.endpoints, this.#encoder());
     const fileKeys = new Set([...fileResources.map((r) => r.key), ...fileGroups.map((g) => g.key)]);
     const keep = (key: string): boolean => !options.prune && !fileKeys.has(key);
     const resources = [...fileResources, ...[...current.resources.values()].filter((r) => keep(r.key))];
@@ -177,7 +156,7 @@ export class EtcdWriter {
 
   /** Remove one resource (or a node group with its resources): the current state minus that, validated like an apply. */
   async remove(selection: DeleteSelection, options: WriteOptions = {}): Promise<EtcdWriteResult> {
-    const current = await this.#readCurrent();
+    const current = await readCurrentState(this.#client, this.#layout, this.#target.endpoints, this.#encoder());
     const doomed = new Set<string>();
     if ('nodeGroup' in selection) {
       const key = groupKey(this.#layout, selection.nodeGroup);
@@ -244,41 +223,6 @@ export class EtcdWriter {
     return result(true, revision);
   }
 
-  /** Read etcd at one revision and encode its resources (for their content hashes and for validating the state that stays). */
-  async #readCurrent(): Promise<CurrentState> {
-    const snapshot = await readSnapshot(this.#client, this.#layout, this.#target.endpoints);
-    const keys = new Map<string, CurrentKey>();
-    const groups = new Map<string, WantedGroup>();
-    const invalid = new Map<string, ConfigProblem[]>();
-    const raws: RawResource[] = [];
-    for (const [key, value] of snapshot.kvs) {
-      const entry = readEtcdEntry(this.#layout, key, value);
-      if (entry.kind === 'resource') raws.push(entry.raw);
-      else if (entry.kind === 'group') {
-        groups.set(key, { spec: entry.spec, order: entry.order, key });
-        keys.set(key, { identity: entry.value, change: { key, kind: 'group', name: entry.spec.name, group: entry.spec.name } });
-      } else if (entry.kind === 'invalid') {
-        invalid.set(key, [entry.problem]);
-        const change: KeyChange = entry.id
-          ? { key, kind: 'resource', typeUrl: entry.id.typeUrl, name: entry.id.name, group: entry.id.group }
-          : { key, kind: 'group', name: entry.group ?? key, group: entry.group ?? key };
-        keys.set(key, { identity: undefined, change });
-      } else keys.set(key, { identity: undefined, change: { key, kind: 'other', name: key, group: DEFAULT_GROUP } });
-    }
-    const outcome = raws.length > 0 ? await this.#encoder().encodeResources(raws) : { resources: [], problems: [] };
-    for (const p of outcome.problems) invalid.set(p.file, [...(invalid.get(p.file) ?? []), p]);
-    const resources = new Map<string, WantedResource>();
-    for (const r of outcome.resources) {
-      if (invalid.has(r.file)) continue;
-      resources.set(r.file, { encoded: r, key: r.file, value: snapshot.kvs.get(r.file)?.toString('utf8') ?? '' });
-      keys.set(r.file, { identity: r.version, change: resourceChange(r.file, r) });
-    }
-    for (const raw of raws) {
-      if (!keys.has(raw.file)) keys.set(raw.file, { identity: undefined, change: { key: raw.file, kind: 'resource', typeUrl: raw.typeUrl, name: String(raw.body['name'] ?? raw.file), group: raw.group } });
-    }
-    return { snapshot, keys, resources, groups, invalid };
-  }
-
   /** The documents' resources with their keys; a resource etcd cannot key is a problem. */
   #wantedResources(encoded: readonly EncodedResource[], problems: ConfigProblem[]): WantedResource[] {
     const out: WantedResource[] = [];
@@ -323,10 +267,6 @@ export async function applyToEtcd(
 
 function rejected(problems: readonly ConfigProblem[]): EtcdWriteResult {
   return { ok: false, problems, message: problems.map(formatProblem).join('\n') };
-}
-
-function resourceChange(key: string, r: { readonly typeUrl: string; readonly name: string; readonly group: string }): KeyChange {
-  return { key, kind: 'resource', typeUrl: r.typeUrl, name: r.name, group: r.group };
 }
 
 function summary(plan: Plan): Pick<Plan, 'added' | 'changed' | 'removed' | 'unchanged'> {

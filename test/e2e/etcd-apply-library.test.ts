@@ -184,3 +184,23 @@ test('the 1000-cluster bench mesh applies as one transaction with raised etcd li
     await big.stop();
   }
 });
+
+test('a key etcd holds that does not read back is reported by its key, and is replaced or pruned by an apply that says so', async () => {
+  const t = target();
+  assert.ok((await applyToEtcd(t, docs(mesh()))).ok);
+  const broken = `${t.prefix}resources/default/envoy.config.cluster.v3.Cluster/broken`;
+  await client.put(broken).value('{"@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster", "name": "broken", "lb_policy": "SOMETIMES"}');
+  await client.put(`${t.prefix}resources/stray`).value('not a resource key');
+  // Upserting other resources would leave it in place: refused, naming the key.
+  const upsert = await applyToEtcd(t, docs([...mesh(), cluster('c2')]));
+  assert.ok(!upsert.ok);
+  assert.match(upsert.message, new RegExp(`^${broken}: value \\(broken\\): lb_policy: `));
+  // A file that defines that key replaces it.
+  const replace = await applyToEtcd(t, docs([...mesh(), cluster('broken')]));
+  assert.ok(replace.ok && replace.committed);
+  assert.deepEqual(replace.changed.map((c) => c.name), ['broken']);
+  // --prune removes what the files do not define, including a key that is neither a resource nor a group.
+  const pruned = await applyToEtcd(t, docs(mesh()), { prune: true });
+  assert.ok(pruned.ok);
+  assert.deepEqual(pruned.removed.map((c) => c.key).sort(), [broken, `${t.prefix}resources/stray`]);
+});
