@@ -104,6 +104,10 @@ export async function runGet(args: readonly string[]): Promise<number> {
     nodeGroups.push({ name: spec.name, match: spec.match, resources: own });
   }
   if (nodeGroups.length > 0) doc['node_groups'] = nodeGroups;
+  const defined = new Set(groups.map((g) => g.spec.name));
+  for (const orphan of new Set(wanted.map((e) => e.id.group).filter((g) => g !== DEFAULT_GROUP && !defined.has(g)))) {
+    process.stderr.write(`fanout-xds get: skipped resources of node group "${orphan}": etcd has no ${writer.layout.groups}${orphan} key defining it\n`);
+  }
   process.stdout.write(render(doc, output, header));
   return 0;
 }

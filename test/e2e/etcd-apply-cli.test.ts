@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { startEtcd } from '../helpers/etcd-server';
 import type { EtcdServer } from '../helpers/etcd-server';
-import { etcdDump, runFanout } from '../helpers/fanout-cli';
+import { CLI_ENTRY, etcdDump, runFanout } from '../helpers/fanout-cli';
 import { cla, cluster, listener, route, secret, startServer } from '../helpers/server';
 import type { ResourceJson } from '../../src/api-types';
 
@@ -125,9 +125,11 @@ test('without --prune a resource the files dropped stays in etcd; with --prune i
   const upsert = await runFanout(['apply', smaller, ...etcdArgs(prefix)]);
   assert.equal(upsert.code, 0, upsert.stderr);
   assert.ok((await etcdDump(client, prefix)).kvs.has(prefix + CLUSTER_KEY + 'extra'));
-  const pruned = await runFanout(['apply', smaller, '--prune', ...etcdArgs(prefix)]);
+  const pruned = await runFanout(['apply', smaller, '--prune', '--output', 'json', ...etcdArgs(prefix)]);
   assert.equal(pruned.code, 0, pruned.stderr);
-  assert.match(pruned.stdout, /^- Cluster extra$/m);
+  const report = JSON.parse(pruned.stdout) as { committed: boolean; removed: { key: string; type: string; name: string }[]; added: unknown[]; revision: number; readRevision: number };
+  assert.deepEqual(report.removed, [{ key: prefix + CLUSTER_KEY + 'extra', kind: 'resource', name: 'extra', type: 'type.googleapis.com/envoy.config.cluster.v3.Cluster', group: '' }]);
+  assert.ok(report.committed && report.added.length === 0 && report.revision === report.readRevision + 1);
   assert.ok(!(await etcdDump(client, prefix)).kvs.has(prefix + CLUSTER_KEY + 'extra'));
 });
 
@@ -258,6 +260,15 @@ test('delete removes one resource in one transaction, and refuses one that anoth
   const missing = await runFanout(['delete', 'cluster', 'lonely', ...etcdArgs(prefix)]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /Cluster "lonely" \(group default\) is not in etcd/);
+});
+
+test('package.json names the built CLI as the fanout-xds bin, runnable by its shebang', () => {
+  const root = path.join(__dirname, '..', '..', '..');
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
+  const bin = pkg.bin?.['fanout-xds'];
+  assert.ok(bin !== undefined);
+  assert.equal(path.join(root, bin), CLI_ENTRY);
+  assert.equal(fs.readFileSync(CLI_ENTRY, 'utf8').split('\n')[0], '#!/usr/bin/env node');
 });
 
 test('usage errors exit 2 with the command help; --help exits 0', async () => {
