@@ -58,7 +58,11 @@ export async function readCurrentState(client: Etcd3, layout: EtcdLayout, endpoi
         ? { key, kind: 'resource', typeUrl: entry.id.typeUrl, name: entry.id.name, group: entry.id.group }
         : { key, kind: 'group', name: entry.group ?? key, group: entry.group ?? key };
       keys.set(key, { identity: undefined, change });
-    } else keys.set(key, { identity: undefined, change: { key, kind: 'other', name: key, group: DEFAULT_GROUP } });
+    } else {
+      // Replicas read every key under the prefix but status/ as configuration, and reject a revision holding a key they do not understand.
+      invalid.set(key, [{ file: key, message: `not a configuration key: expected ${layout.resources}<group>/<message name>/<resource name> or ${layout.groups}<group>; remove it (apply --prune does)` }]);
+      keys.set(key, { identity: undefined, change: { key, kind: 'other', name: key, group: DEFAULT_GROUP } });
+    }
   }
   const outcome = raws.length > 0 ? await pool.encodeResources(raws) : { resources: [], problems: [] };
   for (const p of outcome.problems) invalid.set(p.file, [...(invalid.get(p.file) ?? []), p]);

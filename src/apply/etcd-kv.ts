@@ -2,10 +2,11 @@
  * @module apply/etcd-kv
  * The two etcd calls an apply makes, through the `etcd3` client's raw KV
  * RPCs: read every configuration key at one revision R (in pages, all at R),
- * and commit one transaction guarded so that it succeeds only if nothing
- * under `resources/` and `groups/` was written after R and no other apply
- * committed after R (its `last-apply` key: a range compare cannot see a
- * deleted key, this one can).
+ * and commit one transaction guarded so that it succeeds only if no
+ * configuration key was written after R and no other apply committed after
+ * R (its `status/last-apply` key: a range compare cannot see a deleted key,
+ * this one can). Configuration is every key under the prefix except
+ * `status/` (which replicas rewrite all the time), as the replicas read it.
  */
 import { Etcd3, Range } from 'etcd3';
 import type { ICompare, IRequestOp } from 'etcd3';
@@ -53,19 +54,21 @@ export function connectEtcd(conn: EtcdConnection): Etcd3 {
   });
 }
 
-function rangeOf(prefix: string): Range {
-  return Range.prefix(prefix);
+/** The configuration: everything under the prefix but `status/`, as two key ranges. */
+export function configRanges(layout: EtcdLayout): Range[] {
+  const all = Range.prefix(layout.prefix);
+  const status = Range.prefix(layout.status);
+  return [new Range(all.start, status.start), new Range(status.end, all.end)];
 }
 
-/** Read `resources/` and `groups/` (and `last-apply`) at one revision. */
+/** Read every configuration key (and `status/last-apply`) at one revision. */
 export async function readSnapshot(client: Etcd3, layout: EtcdLayout, endpoints: readonly string[]): Promise<Snapshot> {
   try {
     const kvs = new Map<string, Buffer>();
     const first = await client.kv.range({ key: Buffer.from(layout.lastApply) });
     const revision = Number(first.header.revision);
     const lastApplyModRevision = first.kvs[0] ? Number(first.kvs[0].mod_revision) : 0;
-    for (const prefix of [layout.groups, layout.resources]) {
-      const range = rangeOf(prefix);
+    for (const range of configRanges(layout)) {
       let start = range.start;
       for (;;) {
         const page = await client.kv.range({ key: start, range_end: range.end, revision, limit: READ_PAGE_KEYS });
@@ -81,12 +84,11 @@ export async function readSnapshot(client: Etcd3, layout: EtcdLayout, endpoints:
   }
 }
 
-/** The guard: nothing under the configuration prefixes written after R, `last-apply` as it was at R. */
+/** The guard: no configuration key written after R, `status/last-apply` as it was at R. */
 function guard(layout: EtcdLayout, snapshot: Snapshot): { compares: ICompare[]; sizes: number[] } {
   const compares: ICompare[] = [];
   const sizes: number[] = [];
-  for (const prefix of [layout.resources, layout.groups]) {
-    const range = rangeOf(prefix);
+  for (const range of configRanges(layout)) {
     compares.push({ key: range.start, range_end: range.end, target: 'Mod', result: 'Less', mod_revision: snapshot.revision + 1 });
     sizes.push(compareSize(range.start.length, range.end.length, snapshot.revision + 1));
   }

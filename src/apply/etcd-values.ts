@@ -83,8 +83,10 @@ function readGroup(layout: EtcdLayout, key: string, value: Buffer): EtcdEntry {
     return invalid(`not JSON or YAML: ${(err as Error).message.split('\n')[0]}`);
   }
   if (!isObject(parsed) || !isObject(parsed['match'])) return invalid('expected { "match": { "id"?, "cluster"?, "metadata"? }, "order": N }', 'match');
+  const unknown = Object.keys(parsed).find((k) => k !== 'match' && k !== 'order');
+  if (unknown !== undefined) return invalid(`unknown field "${unknown}"; a node group has "match" and optionally "order"`, unknown);
   const order = parsed['order'] ?? 0;
-  if (typeof order !== 'number' || !Number.isFinite(order)) return invalid('expected a number', 'order');
+  if (typeof order !== 'number' || !Number.isSafeInteger(order)) return invalid('expected an integer', 'order');
   const match: { id?: string; cluster?: string; metadata?: Record<string, string> } = {};
   for (const field of ['id', 'cluster'] as const) {
     const v = parsed['match'][field];

@@ -85,6 +85,8 @@ export type EtcdWriteResult =
       readonly unchanged: number;
       /** Operations and bytes of the transaction. */
       readonly txn: TxnSize;
+      /** A dry run over the etcd limits: the message the real apply would fail with. */
+      readonly overLimits?: string;
     }
   | { readonly ok: false; readonly problems: readonly ConfigProblem[]; readonly message: string };
 
@@ -215,9 +217,19 @@ export class EtcdWriter {
     const { snapshot } = current;
     const record = JSON.stringify({ at: new Date().toISOString(), added: plan.added.length, changed: plan.changed.length, removed: plan.removed.length });
     const txn = commitSize(this.#layout, snapshot, plan.ops, record);
-    const result = (committed: boolean, revision: number): EtcdWriteResult => ({ ok: true, dryRun: options.dryRun ?? false, committed, readRevision: snapshot.revision, revision, ...summary(plan), txn });
+    const over = plan.ops.length > 0 && !fits(txn, this.#limits) ? limitMessage(txn, this.#limits) : undefined;
+    const result = (committed: boolean, revision: number): EtcdWriteResult => ({
+      ok: true,
+      dryRun: options.dryRun ?? false,
+      committed,
+      readRevision: snapshot.revision,
+      revision,
+      ...summary(plan),
+      txn,
+      ...(options.dryRun && over !== undefined ? { overLimits: over } : {}),
+    });
     if (options.dryRun || plan.ops.length === 0) return result(false, snapshot.revision);
-    if (!fits(txn, this.#limits)) throw new EtcdTxnLimitError(limitMessage(txn, this.#limits), txn);
+    if (over !== undefined) throw new EtcdTxnLimitError(over, txn);
     await options.beforeCommit?.(snapshot.revision);
     const revision = await commit(this.#client, this.#layout, snapshot, plan.ops, record, this.#limits, this.#target.endpoints);
     return result(true, revision);

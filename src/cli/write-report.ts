@@ -41,6 +41,7 @@ export function reportWrite(result: EtcdWriteResult, output: WriteOutput, out: N
         removed: result.removed.map(jsonChange),
         unchanged: result.unchanged,
         txn: result.txn,
+        ...(result.overLimits !== undefined ? { overLimits: result.overLimits } : {}),
       })}\n`,
     );
     return 0;
@@ -48,6 +49,7 @@ export function reportWrite(result: EtcdWriteResult, output: WriteOutput, out: N
   for (const line of describePlan(result)) out.write(`${line}\n`);
   if (result.dryRun) {
     out.write(`dry run: ${counts(result)}; nothing written (etcd revision ${result.readRevision}; the write would be one transaction of ${result.txn.ops} operations, about ${result.txn.bytes} bytes)\n`);
+    if (result.overLimits !== undefined) out.write(`warning: the real apply would be refused: ${result.overLimits}\n`);
   } else if (!result.committed) {
     out.write(`no changes: etcd already holds this configuration (revision ${result.readRevision}; ${result.unchanged} keys unchanged)\n`);
   } else {

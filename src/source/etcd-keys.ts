@@ -7,7 +7,7 @@
  *   <prefix>resources/<group>/<message name>/<resource name>   one resource: proto3 JSON or YAML with "@type"
  *   <prefix>groups/<group>                                       a node group: { match: {id, cluster, metadata}, order }
  *   <prefix>status/replicas/<replica>                            a replica's status, under a lease (not configuration)
- *   <prefix>last-apply                                           written in every apply's transaction (not configuration):
+ *   <prefix>status/last-apply                                    written in every apply's transaction (not configuration):
  *                                                                its mod_revision lets the next apply see a concurrent delete
  *
  * `<group>` is `default` for resources every node receives. Resource names
@@ -41,7 +41,7 @@ export interface EtcdLayout {
 /** The layout under `prefix` (a trailing `/` is added when missing). */
 export function etcdLayout(prefix: string = DEFAULT_ETCD_PREFIX): EtcdLayout {
   const p = prefix.endsWith('/') ? prefix : `${prefix}/`;
-  return { prefix: p, resources: `${p}resources/`, groups: `${p}groups/`, status: `${p}status/`, lastApply: `${p}last-apply` };
+  return { prefix: p, resources: `${p}resources/`, groups: `${p}groups/`, status: `${p}status/`, lastApply: `${p}status/last-apply` };
 }
 
 /** Where a resource lives. */

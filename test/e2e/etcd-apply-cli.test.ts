@@ -71,7 +71,7 @@ test('apply writes one key per resource under <prefix>resources/<group>/<message
   const stored = JSON.parse(kvs.get(prefix + CLUSTER_KEY + 'c0') ?? '') as Record<string, unknown>;
   assert.deepEqual(stored, cluster('c0', { eds: true }));
   assert.equal(Object.keys(stored)[0], '@type');
-  assert.ok(kvs.has(`${prefix}last-apply`), 'the apply records itself outside the configuration prefixes');
+  assert.ok(kvs.has(`${prefix}status/last-apply`), 'the apply records itself under status/, outside the configuration');
 });
 
 test('applying the same configuration again writes nothing, even reformatted: the etcd revision stays', async () => {
@@ -200,7 +200,11 @@ test('node groups are stored as groups/<name> with their match and order, their 
 
 test('a transaction over the configured operation limit is refused before writing, naming the etcd flags to raise', async () => {
   const prefix = freshPrefix();
-  const run = await runFanout(['apply', writeConfig('limit.json', { resources: mesh() }), '--etcd-max-txn-ops', '3', ...etcdArgs(prefix)]);
+  const file = writeConfig('limit.json', { resources: mesh() });
+  const dry = await runFanout(['apply', file, '--dry-run', '--etcd-max-txn-ops', '3', ...etcdArgs(prefix)]);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /warning: the real apply would be refused: this apply is one etcd transaction of 5 operations/);
+  const run = await runFanout(['apply', file, '--etcd-max-txn-ops', '3', ...etcdArgs(prefix)]);
   assert.equal(run.code, 1);
   assert.match(run.stderr, /one etcd transaction of 5 operations/);
   assert.match(run.stderr, /Start etcd with --max-txn-ops \d+ --max-request-bytes \d+ and pass the same values to apply/);

@@ -190,17 +190,22 @@ test('a key etcd holds that does not read back is reported by its key, and is re
   assert.ok((await applyToEtcd(t, docs(mesh()))).ok);
   const broken = `${t.prefix}resources/default/envoy.config.cluster.v3.Cluster/broken`;
   await client.put(broken).value('{"@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster", "name": "broken", "lb_policy": "SOMETIMES"}');
-  await client.put(`${t.prefix}resources/stray`).value('not a resource key');
+  await client.put(`${t.prefix}junk`).value('not a configuration key');
   // Upserting other resources would leave it in place: refused, naming the key.
   const upsert = await applyToEtcd(t, docs([...mesh(), cluster('c2')]));
   assert.ok(!upsert.ok);
-  assert.match(upsert.message, new RegExp(`^${broken}: value \\(broken\\): lb_policy: `));
-  // A file that defines that key replaces it.
+  assert.match(upsert.message, new RegExp(`^${t.prefix}junk: not a configuration key`, 'm'));
+  assert.match(upsert.message, new RegExp(`^${broken}: value \\(broken\\): lb_policy: `, 'm'));
+  // A file that defines that key replaces it (the stray key is still refused without --prune).
   const replace = await applyToEtcd(t, docs([...mesh(), cluster('broken')]));
-  assert.ok(replace.ok && replace.committed);
-  assert.deepEqual(replace.changed.map((c) => c.name), ['broken']);
+  assert.ok(!replace.ok && !replace.message.includes(broken), replace.ok ? '' : replace.message);
+  await client.delete().key(`${t.prefix}junk`);
+  const replaced = await applyToEtcd(t, docs([...mesh(), cluster('broken')]));
+  assert.ok(replaced.ok && replaced.committed);
+  assert.deepEqual(replaced.changed.map((c) => c.name), ['broken']);
+  await client.put(`${t.prefix}junk`).value('not a configuration key');
   // --prune removes what the files do not define, including a key that is neither a resource nor a group.
   const pruned = await applyToEtcd(t, docs(mesh()), { prune: true });
   assert.ok(pruned.ok);
-  assert.deepEqual(pruned.removed.map((c) => c.key).sort(), [broken, `${t.prefix}resources/stray`]);
+  assert.deepEqual(pruned.removed.map((c) => c.key).sort(), [`${t.prefix}junk`, `${t.prefix}resources/default/envoy.config.cluster.v3.Cluster/broken`].sort());
 });
