@@ -36,7 +36,7 @@ Usage: fanout-xds serve [options]    (npm start -- [options])
   --tls-cert FILE --tls-key FILE  serve TLS on the xDS port (PEM)
   --client-ca FILE              require client certificates signed by this CA (mTLS)
   --node-id-san-regex REGEX     node id must equal group 1 of REGEX applied to a client cert SAN
-                                (e.g. '^spiffe://mesh\.local/node/(.+)$'); else PERMISSION_DENIED
+                                (e.g. '^spiffe://mesh\\.local/node/(.+)$'); else PERMISSION_DENIED
 
  Hardening
   --admission-rate N            new streams admitted per second; more get RESOURCE_EXHAUSTED (default unlimited)

@@ -5,8 +5,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { createXdsServer } from '../../src/index';
-import type { XdsServer } from '../../src/api-types';
-import { silentLogger } from '../../src/observe/logger';
+import type { XdsServer } from '../../src/index';
 import { AdsClient } from '../helpers/ads-client';
 import type { Variant } from '../helpers/ads-client';
 import { T } from '../helpers/service-paths';
@@ -19,7 +18,7 @@ type Obj = Record<string, unknown>;
 
 /** A server on loopback serving the built-in example (examples/basic.yaml). */
 async function builtInExample(): Promise<XdsServer> {
-  const server = await createXdsServer({ port: 0, host: '127.0.0.1', workers: 1, logger: silentLogger() });
+  const server = await createXdsServer({ port: 0, host: '127.0.0.1', workers: 1 });
   const file = path.join(examplesDir, 'basic.yaml');
   const result = await server.loadConfigDocuments([{ file, text: fs.readFileSync(file, 'utf8') }]);
   assert.equal(result.ok, true, result.ok ? '' : result.message);

@@ -24,7 +24,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
 import pino from 'pino';
 import { createXdsServer } from '../../src/index';
-import type { XdsServer } from '../../src/api-types';
+import type { XdsServer } from '../../src/index';
 import { callWhoAmI, startEchoBackend, type CallOutcome, type EchoBackend } from './grpc-xds-echo';
 import { meshConfig, type MeshSpec } from './grpc-xds-mesh';
 

@@ -9,8 +9,7 @@ import type { TestContext } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { createXdsServer } from '../../src/index';
-import type { XdsServer } from '../../src/api-types';
-import { silentLogger } from '../../src/observe/logger';
+import type { XdsServer } from '../../src/index';
 import { AdsClient } from '../helpers/ads-client';
 import { T } from '../helpers/service-paths';
 import { EXAMPLE, exampleResources } from '../helpers/resources';
@@ -19,7 +18,7 @@ let server: XdsServer | undefined;
 
 before(async () => {
   // No host: the default under test.
-  server = await createXdsServer({ port: 0, workers: 1, logger: silentLogger() });
+  server = await createXdsServer({ port: 0, workers: 1 });
   const result = await server.setResources(exampleResources());
   assert.equal(result.ok, true);
 });

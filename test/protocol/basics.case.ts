@@ -13,7 +13,7 @@ import { T, v2AdsPath } from '../helpers/service-paths';
 import {
   cla, cluster, extensionConfig, listener, route, runtime, scopedRoute, secret, startServer, virtualHost,
 } from '../helpers/server';
-import type { ResourceJson } from '../../src/api-types';
+import type { ResourceJson } from '../../src/index';
 
 const SILENCE_MS = 400;
 
