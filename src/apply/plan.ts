@@ -7,7 +7,6 @@
  * (by type and name) and the puts and deletes of the one transaction.
  */
 import { DEFAULT_GROUP } from '../source';
-import { DEFAULT_GROUP_SEGMENT } from '../source/etcd-keys';
 import { displayTypeName } from '../xds/type-names';
 import type { TxnOp } from './txn-limits';
 
@@ -95,9 +94,4 @@ export function describePlan(plan: Pick<Plan, 'added' | 'changed' | 'removed'>):
     ...sorted(plan.changed).map((c) => describeChange('~', c)),
     ...sorted(plan.removed).map((c) => describeChange('-', c)),
   ];
-}
-
-/** The group segment shown for a group name (`default` for every node's). */
-export function groupLabel(group: string): string {
-  return group === DEFAULT_GROUP ? DEFAULT_GROUP_SEGMENT : group;
 }

@@ -12,7 +12,7 @@ import { startEtcd } from '../helpers/etcd-server';
 import type { EtcdServer } from '../helpers/etcd-server';
 import { CLI_ENTRY, etcdDump, runFanout } from '../helpers/fanout-cli';
 import { cla, cluster, listener, route, secret, startServer } from '../helpers/server';
-import type { ResourceJson } from '../../src/api-types';
+import type { ResourceJson } from '../../src/index';
 
 const CLUSTER_KEY = 'resources/default/envoy.config.cluster.v3.Cluster/';
 const CLA_KEY = 'resources/default/envoy.config.endpoint.v3.ClusterLoadAssignment/';

@@ -14,7 +14,7 @@ import type { EtcdServer } from '../helpers/etcd-server';
 import { etcdDump } from '../helpers/fanout-cli';
 import { cla, cluster, listener, route, runtime, secret } from '../helpers/resources';
 import { Mesh } from '../../bench/scenarios';
-import type { ResourceJson } from '../../src/api-types';
+import type { ResourceJson } from '../../src/index';
 
 /** Raised limits for large applies, as the README documents. */
 const RAISED = { maxTxnOps: 10_000, maxRequestBytes: 33_554_432 } as const;
