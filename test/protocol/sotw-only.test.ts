@@ -10,7 +10,7 @@ import { timeoutOf } from '../helpers/inspect';
 import { useHarness } from '../helpers/harness';
 import type { AdsClient, Received } from '../helpers/ads-client';
 import { T } from '../helpers/service-paths';
-import type { ResourceJson } from '../../src/api-types';
+import type { ResourceJson } from '../../src/index';
 import { EXAMPLE, cla, cluster, delay, exampleResources, listener, route, startServer, waitFor } from '../helpers/server';
 import type { TestServer } from '../helpers/server';
 
