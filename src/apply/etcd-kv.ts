@@ -8,8 +8,7 @@
  * this one can). Configuration is every key under the prefix except
  * `status/` (which replicas rewrite all the time), as the replicas read it.
  */
-import { Etcd3, Range } from 'etcd3';
-import type { ICompare, IRequestOp } from 'etcd3';
+import type { Etcd3, ICompare, IRequestOp, Range } from 'etcd3';
 import { EtcdConflictError, EtcdTxnLimitError, EtcdUnavailableError } from '../errors';
 import type { EtcdLayout } from '../source/etcd-keys';
 import { compareSize, isEtcdTxnLimitError, limitMessage, txnSize } from './txn-limits';
@@ -44,9 +43,18 @@ export interface Snapshot {
   readonly lastApplyModRevision: number;
 }
 
+/**
+ * etcd3 loads its gRPC protos when required (about half a second): load it
+ * only when an etcd command runs, never for a server that only reads files.
+ */
+function etcd3(): typeof import('etcd3') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, on purpose
+  return require('etcd3') as typeof import('etcd3');
+}
+
 /** A client with the options an apply needs (larger responses, a dial timeout, call deadlines). */
 export function connectEtcd(conn: EtcdConnection): Etcd3 {
-  return new Etcd3({
+  return new (etcd3().Etcd3)({
     hosts: [...conn.endpoints],
     dialTimeout: conn.dialTimeoutMs ?? ETCD_DIAL_TIMEOUT_MS,
     grpcOptions: { 'grpc.max_receive_message_length': MAX_RESPONSE_BYTES },
@@ -56,9 +64,10 @@ export function connectEtcd(conn: EtcdConnection): Etcd3 {
 
 /** The configuration: everything under the prefix but `status/`, as two key ranges. */
 export function configRanges(layout: EtcdLayout): Range[] {
-  const all = Range.prefix(layout.prefix);
-  const status = Range.prefix(layout.status);
-  return [new Range(all.start, status.start), new Range(status.end, all.end)];
+  const { Range: KeyRange } = etcd3();
+  const all = KeyRange.prefix(layout.prefix);
+  const status = KeyRange.prefix(layout.status);
+  return [new KeyRange(all.start, status.start), new KeyRange(status.end, all.end)];
 }
 
 /** Read every configuration key (and `status/last-apply`) at one revision. */
