@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { ConfigProblem } from './source/raw-resource';
 import type { StreamLimits } from './transport/limits';
+import type { CsdsOptions } from './transport/csds-service';
 
 /** TLS for the xDS port: PEM bytes. With `clientCa`, clients must present a certificate it signed (mTLS). */
 export interface TlsOptions {
@@ -52,6 +53,11 @@ export interface XdsServerOptions {
    * queueing in memory.
    */
   readonly maxInflightBytes?: number;
+  /**
+   * CSDS access and bounds: who may see which nodes (`adminSanPattern`,
+   * `allowRemote`), answer size cap, request rate and concurrency.
+   */
+  readonly csds?: CsdsOptions;
   /** Server keepalive pings: interval and how long to wait for the ack. */
   readonly keepaliveTimeMs?: number;
   readonly keepaliveTimeoutMs?: number;

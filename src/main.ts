@@ -48,6 +48,15 @@ Usage: fanout-xds serve [options]    (npm start -- [options])
   --keepalive-time-ms N         server keepalive ping interval (default 30000)
   --keepalive-timeout-ms N      wait for a ping ack before closing (default 10000)
   --drain-timeout-ms N          on SIGTERM/SIGINT: refuse new streams, end open ones over N ms, exit 0 (default 10000)
+
+ CSDS (client status on the gRPC port; Secrets' keys are always redacted)
+  --csds-admin-san-regex REGEX  client certs with a SAN matching REGEX see every node (needs --client-ca);
+                                with --node-id-san-regex, other callers see only their own node
+  --csds-allow-remote           with no identities configured, answer non-loopback callers too (default: loopback only)
+  --csds-max-response-bytes N   largest CSDS answer; larger get RESOURCE_EXHAUSTED (default 4194304)
+  --csds-request-rate N         CSDS requests per second, server-wide (default 10)
+  --csds-max-concurrent N       CSDS requests built or written at once, server-wide (default 4)
+
   -h, --help                    show this help
 `;
 
@@ -109,6 +118,11 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
       'keepalive-time-ms': { type: 'string' },
       'keepalive-timeout-ms': { type: 'string' },
       'drain-timeout-ms': { type: 'string' },
+      'csds-admin-san-regex': { type: 'string' },
+      'csds-allow-remote': { type: 'boolean' },
+      'csds-max-response-bytes': { type: 'string' },
+      'csds-request-rate': { type: 'string' },
+      'csds-max-concurrent': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -142,6 +156,13 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
     maxConnectionAgeGraceMs: optionalInt(values['max-connection-age-grace-ms'], 'max-connection-age-grace-ms'),
     keepaliveTimeMs: optionalInt(values['keepalive-time-ms'], 'keepalive-time-ms'),
     keepaliveTimeoutMs: optionalInt(values['keepalive-timeout-ms'], 'keepalive-timeout-ms'),
+    csds: {
+      adminSanPattern: values['csds-admin-san-regex'],
+      allowRemote: values['csds-allow-remote'] ?? false,
+      maxResponseBytes: optionalInt(values['csds-max-response-bytes'], 'csds-max-response-bytes'),
+      requestsPerSecond: optionalInt(values['csds-request-rate'], 'csds-request-rate'),
+      maxConcurrent: optionalInt(values['csds-max-concurrent'], 'csds-max-concurrent'),
+    },
   });
   const drainTimeoutMs = intFlag(values['drain-timeout-ms'], 'drain-timeout-ms', 10_000);
   const adminPort = intFlag(values['admin-port'], 'admin-port', 19005);

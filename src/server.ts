@@ -15,7 +15,7 @@ import { EncodePool, defaultWorkerCount } from './encode';
 import { ResourceStore } from './store';
 import { PushScheduler } from './push';
 import type { StreamContext, StreamEvents } from './stream';
-import { addCsdsService, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker, WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES } from './transport';
+import { addCsdsService, csdsOptionsProblem, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker, WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES } from './transport';
 import { DEFAULT_HOST, formatAddress, listenOn } from './transport';
 import type { AnyStream, WriteStats } from './transport';
 import { BindError, ConfigInvalidError, XdsServerError } from './errors';
@@ -47,6 +47,8 @@ export type XdsServerWithInternals = XdsServer & { readonly internals: ServerInt
 
 /** Start a server. Resolves once the port is bound and, with `configPath`, the first config is loaded. */
 export async function createXdsServer(options: XdsServerOptions = {}): Promise<XdsServerWithInternals> {
+  const csdsProblem = csdsOptionsProblem(options.csds, options.tls?.clientCa !== undefined);
+  if (csdsProblem) throw new XdsServerError('XDS_ERR_OPTIONS', csdsProblem);
   const logger: Logger = options.logger ?? silentLogger();
   const log = logger.child({ component: 'server' });
   const root = loadProtoRoot();
@@ -133,7 +135,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     onRejected: (reason) => metrics.streamRejected(reason),
     draining: () => draining,
   });
-  addCsdsService(grpcServer, root, streams, store);
+  addCsdsService(grpcServer, { root, streams, store, logger, options: options.csds, nodeIdSanPattern: options.nodeIdSanPattern, onOutcome: (outcome) => metrics.csdsRequest(outcome) });
 
   const address = formatAddress(options.host ?? DEFAULT_HOST, options.port ?? DEFAULT_PORT);
   const applier = new ConfigApplier({ pool, store, scheduler, metrics, log, allowDanglingReferences: options.allowDanglingReferences ?? false });
