@@ -9,17 +9,13 @@
  * proto defines, and a TypedStruct standing for a type that can hold a
  * secret, are redacted whole.
  *
- * This works on JSON (what etcd holds); a redactor for encoded resources
- * (CSDS, /config_dump) works on bytes instead.
+ * The same rule as xds/redact.ts (CSDS), which works on encoded bytes; this
+ * one works on the JSON etcd holds, so `get` shows what the user wrote.
  */
 import * as protobuf from 'protobufjs';
 import { lookupMessage } from './proto-root';
 import { messageNameOf } from './type-urls';
-
-/** What a redacted scalar shows. */
-export const REDACTED = '[redacted]';
-
-const SENSITIVE_OPTION = '(udpa.annotations.sensitive)';
+import { REDACTED, SENSITIVE_OPTION } from './redact';
 const ANY = 'google.protobuf.Any';
 const TYPED_STRUCTS = new Set(['xds.type.v3.TypedStruct', 'udpa.type.v1.TypedStruct']);
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { JsonRedactor, REDACTED } from '../../../src/xds/redact-json';
+import { JsonRedactor } from '../../../src/xds/redact-json';
+import { REDACTED } from '../../../src/xds/redact';
 import { loadProtoRoot } from '../../../src/xds/proto-root';
 
 const redactor = new JsonRedactor(loadProtoRoot());
