@@ -96,3 +96,32 @@ export function isTransientError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && TRANSIENT_ERROR_CODES.has(code);
 }
+
+/** etcd unreachable or failing (`apply`, `get`, `delete`): what was tried and what to check. */
+export class EtcdUnavailableError extends XdsServerError {
+  constructor(endpoints: readonly string[], cause: unknown) {
+    super('XDS_ERR_ETCD_UNAVAILABLE', `etcd at ${endpoints.join(', ')} failed: ${(cause as Error)?.message ?? String(cause)}; check --etcd-endpoints and that etcd is running`, { cause });
+  }
+}
+
+/** Another writer changed the configuration in etcd between an apply's read and its commit; nothing was written. */
+export class EtcdConflictError extends XdsServerError {
+  readonly readRevision: number;
+  readonly currentRevision: number;
+  constructor(readRevision: number, currentRevision: number) {
+    super('XDS_ERR_ETCD_CONFLICT', `the configuration in etcd changed while apply was running (revision ${readRevision} → ${currentRevision}); nothing was written; run apply again`);
+    this.readRevision = readRevision;
+    this.currentRevision = currentRevision;
+  }
+}
+
+/** An apply's one transaction is over etcd's limits (operations or bytes); nothing was written. The message names the flags to raise. */
+export class EtcdTxnLimitError extends XdsServerError {
+  readonly ops: number;
+  readonly bytes: number;
+  constructor(message: string, need: { readonly ops: number; readonly bytes: number }) {
+    super('XDS_ERR_ETCD_TXN_LIMIT', message);
+    this.ops = need.ops;
+    this.bytes = need.bytes;
+  }
+}

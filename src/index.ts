@@ -16,3 +16,6 @@ export { formatProblem } from './source';
 export { XdsServerError, ConfigInvalidError, BindError } from './errors';
 export * as typeUrls from './xds/type-urls';
 export { createLogger } from './observe/logger';
+export { applyToEtcd, EtcdWriter } from './apply';
+export type { EtcdTarget, EtcdWriterOptions, WriteOptions, ApplyInput, EtcdWriteResult, DeleteSelection, KeyChange } from './apply';
+export { EtcdConflictError, EtcdTxnLimitError, EtcdUnavailableError } from './errors';

@@ -1,7 +1,8 @@
 /**
  * @module main
- * The CLI: `npm start -- --config PATH --port 18000 --admin-port 19005`.
- * Without --config it serves examples/basic.yaml; with --etcd-endpoints, the configuration held in etcd.
+ * The server CLI: `npm start -- --config PATH --port 18000 --admin-port 19005`,
+ * also `fanout-xds serve …` (src/cli dispatches to `serve`). Without --config
+ * it serves examples/basic.yaml; with --etcd-endpoints, the configuration held in etcd.
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
@@ -16,7 +17,7 @@ import type { EtcdSourceOptions } from './api-types';
 
 const HELP = `fanout-xds: an xDS management server (SotW + delta ADS) built for fan-out
 
-Usage: npm start -- [options]
+Usage: fanout-xds serve [options]    (npm start -- [options])
 
   --config PATH                 YAML/JSON file or directory of them to serve and watch
                                 (default: the built-in example, examples/basic.yaml)
@@ -133,8 +134,10 @@ function readTls(certFile: string | undefined, keyFile: string | undefined, caFi
   return { cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile), clientCa: caFile !== undefined ? fs.readFileSync(caFile) : undefined };
 }
 
-async function main(): Promise<void> {
+/** Run the server with command-line `args` (without the command name); resolves once it is serving. */
+export async function serve(args: readonly string[] = process.argv.slice(2)): Promise<void> {
   const { values } = parseArgs({
+    args: [...args],
     options: {
       config: { type: 'string' },
       port: { type: 'string' },
@@ -246,8 +249,10 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-main().catch((err: unknown) => {
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`fanout-xds: ${message}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  serve().catch((err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`fanout-xds: ${message}\n`);
+    process.exit(1);
+  });
+}

@@ -24,6 +24,12 @@ export interface EncodeOutcome {
   readonly problems: ConfigProblem[];
 }
 
+/** Per-batch options. */
+export interface EncodeOptions {
+  /** Return each resource's canonical JSON text in `source` (a resource JSON cannot carry is a problem). */
+  readonly withSource?: boolean;
+}
+
 /** Default worker count: leave one core to the event loop on small machines. */
 export function defaultWorkerCount(): number {
   return Math.max(1, os.availableParallelism() - 1);
@@ -131,16 +137,16 @@ export class EncodePool {
     return { queued: this.#gen.pool.queueSize, utilization: this.#gen.pool.utilization };
   }
 
-  /** Parse, validate and encode config documents (one task per document). */
-  async encodeDocuments(documents: readonly DocumentInput[]): Promise<EncodeOutcome> {
-    return this.#collect(documents.map((d) => ({ documents: [d] })));
+  /** Parse, validate and encode config documents (one task per document); `withSource` adds each resource's canonical JSON. */
+  async encodeDocuments(documents: readonly DocumentInput[], options: EncodeOptions = {}): Promise<EncodeOutcome> {
+    return this.#collect(documents.map((d) => ({ documents: [d], withSource: options.withSource })));
   }
 
   /** Validate and encode raw resources, split across the workers. */
-  async encodeResources(resources: readonly RawResource[]): Promise<EncodeOutcome> {
+  async encodeResources(resources: readonly RawResource[], options: EncodeOptions = {}): Promise<EncodeOutcome> {
     const perTask = Math.max(MIN_RESOURCES_PER_TASK, Math.ceil(resources.length / this.#threads));
     const tasks: EncodeTask[] = [];
-    for (let i = 0; i < resources.length; i += perTask) tasks.push({ resources: resources.slice(i, i + perTask) });
+    for (let i = 0; i < resources.length; i += perTask) tasks.push({ resources: resources.slice(i, i + perTask), withSource: options.withSource });
     return this.#collect(tasks);
   }
 
@@ -193,6 +199,7 @@ export class EncodePool {
           aliases: m.aliases,
           sotwEntry: data.subarray(m.sotwOffset, m.sotwOffset + m.sotwLength),
           deltaEntry: data.subarray(m.deltaOffset, m.deltaOffset + m.deltaLength),
+          ...(m.source !== undefined ? { source: m.source } : {}),
         });
       }
       this.#resourcesEncoded += result.freshlyEncoded;

@@ -17,6 +17,7 @@ import '../source/dialects';
 import { parseResourceText } from '../source/resource-text';
 import type { ConfigProblem, NodeGroupSpec, RawResource } from '../source/raw-resource';
 import { contentVersion } from './content-hash';
+import { canonicalResourceJson } from './canonical-json';
 import { ProtoJsonConverter } from './proto-json';
 import { aliasesOf, referencesOf } from './references';
 import type { EncodeTask, EncodeTaskResult, EncodedMeta } from './messages';
@@ -135,7 +136,11 @@ export default function run(task: EncodeTask): EncodeTaskResult {
   const encoded: Encoded[] = [];
   for (const raw of raws) {
     const e = encodeCached(raw, problems);
-    if (e) encoded.push(e);
+    if (e && task.withSource) {
+      const json = canonicalResourceJson(raw.typeUrl, raw.body);
+      if (!json.ok) problems.push({ file: raw.file, resource: `${raw.location} (${e.meta.name})`, field: json.field || undefined, message: json.message });
+      else encoded.push({ ...e, meta: { ...e.meta, source: json.text } });
+    } else if (e) encoded.push(e);
   }
   let total = 0;
   for (const e of encoded) total += e.sotwEntry.length + e.deltaEntry.length;

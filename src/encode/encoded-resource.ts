@@ -40,4 +40,9 @@ export interface EncodedResource {
   readonly sotwEntry: Buffer;
   /** `DeltaDiscoveryResponse.resources` field bytes: tag, length, Resource{version, Any, name}. */
   readonly deltaEntry: Buffer;
+  /**
+   * The resource as canonical proto3 JSON with `"@type"` (encode/canonical-json),
+   * only when the batch asked for it (`withSource`): what `apply` writes to etcd.
+   */
+  readonly source?: string;
 }

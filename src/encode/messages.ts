@@ -22,6 +22,8 @@ export interface EncodeTask {
   readonly resources?: readonly RawResource[];
   /** One resource each (etcd values), parsed and checked against their keys in the worker. */
   readonly texts?: readonly ResourceText[];
+  /** Also return each resource's canonical JSON text (`EncodedResource.source`), for writers such as `fanout-xds apply`. */
+  readonly withSource?: boolean;
 }
 
 

@@ -7,6 +7,8 @@
  *   <prefix>resources/<group>/<message name>/<resource name>   one resource: proto3 JSON or YAML with "@type"
  *   <prefix>groups/<group>                                       a node group: { match: {id, cluster, metadata}, order }
  *   <prefix>status/replicas/<replica>                            a replica's status, under a lease (not configuration)
+ *   <prefix>status/last-apply                                    written in every apply's transaction (not configuration):
+ *                                                                its mod_revision lets the next apply see a concurrent delete
  *
  * `<group>` is `default` for resources every node receives. Resource names
  * may contain `/` (VHDS `route/domain`, `xdstp://` names): they are the rest
@@ -28,12 +30,18 @@ export interface EtcdLayout {
   readonly resources: string;
   readonly groups: string;
   readonly status: string;
+  /**
+   * Written by every `apply`/`delete` transaction, with what it did. A
+   * mod_revision compare on a key range cannot see a key deleted from that
+   * range; a compare on this key can, so two writers never lose an update.
+   */
+  readonly lastApply: string;
 }
 
 /** The layout under `prefix` (a trailing `/` is added when missing). */
 export function etcdLayout(prefix: string = DEFAULT_ETCD_PREFIX): EtcdLayout {
   const p = prefix.endsWith('/') ? prefix : `${prefix}/`;
-  return { prefix: p, resources: `${p}resources/`, groups: `${p}groups/`, status: `${p}status/` };
+  return { prefix: p, resources: `${p}resources/`, groups: `${p}groups/`, status: `${p}status/`, lastApply: `${p}status/last-apply` };
 }
 
 /** Where a resource lives. */

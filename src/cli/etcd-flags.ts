@@ -1,0 +1,66 @@
+/**
+ * @module cli/etcd-flags
+ * What `apply`, `get` and `delete` share: the etcd flags, their help text,
+ * integer parsing, and the usage error (exit code 2) every command throws
+ * for a bad command line.
+ */
+import { DEFAULT_ETCD_PREFIX } from '../source/etcd-keys';
+import { ETCD_DEFAULT_MAX_REQUEST_BYTES, ETCD_DEFAULT_MAX_TXN_OPS } from '../apply';
+import type { EtcdTarget } from '../apply';
+
+/** etcd's own default client URL. */
+export const DEFAULT_ETCD_ENDPOINT = 'http://127.0.0.1:2379';
+
+/** Exit code for a bad command line (unknown flag, missing argument). */
+export const EXIT_USAGE = 2;
+/** Exit code for a failure (invalid config, etcd trouble, a conflict). */
+export const EXIT_FAILURE = 1;
+
+/** A bad command line: the message and the command's help go to stderr, exit 2. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly help: string,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** parseArgs options for the etcd flags. */
+export const ETCD_OPTIONS = {
+  'etcd-endpoints': { type: 'string' },
+  'etcd-prefix': { type: 'string' },
+  'etcd-max-txn-ops': { type: 'string' },
+  'etcd-max-request-bytes': { type: 'string' },
+} as const;
+
+/** Help lines for the etcd flags. */
+export const ETCD_HELP = `  --etcd-endpoints URLS         etcd client URLs, comma-separated (default ${DEFAULT_ETCD_ENDPOINT})
+  --etcd-prefix PREFIX          key prefix the replicas read (default ${DEFAULT_ETCD_PREFIX})
+  --etcd-max-txn-ops N          the target etcd's --max-txn-ops (default ${ETCD_DEFAULT_MAX_TXN_OPS}, etcd's default)
+  --etcd-max-request-bytes N    the target etcd's --max-request-bytes (default ${ETCD_DEFAULT_MAX_REQUEST_BYTES}, etcd's default)
+`;
+
+/** A positive integer flag, or undefined when absent. */
+export function positiveInt(value: string | undefined, name: string, help: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got "${value}"`, help);
+  return n;
+}
+
+/** The etcd target from parsed flag values. */
+export function etcdTarget(values: Partial<Record<keyof typeof ETCD_OPTIONS, string>>, help: string): EtcdTarget {
+  const endpoints = (values['etcd-endpoints'] ?? DEFAULT_ETCD_ENDPOINT)
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  if (endpoints.length === 0) throw new UsageError('--etcd-endpoints needs at least one URL', help);
+  return {
+    endpoints,
+    prefix: values['etcd-prefix'] ?? DEFAULT_ETCD_PREFIX,
+    maxTxnOps: positiveInt(values['etcd-max-txn-ops'], 'etcd-max-txn-ops', help),
+    maxRequestBytes: positiveInt(values['etcd-max-request-bytes'], 'etcd-max-request-bytes', help),
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * @module cli/write-report
+ * How `apply` and `delete` report: the difference by type and name (`+`
+ * added, `~` changed, `-` removed), then one summary line; or the result
+ * as one JSON object with `--output json`. A rejected configuration is the
+ * same message a file reload gives (ConfigInvalidError), on stderr.
+ */
+import { ConfigInvalidError } from '../errors';
+import { describePlan } from '../apply';
+import type { EtcdWriteResult, KeyChange } from '../apply';
+
+/** Output format of apply and delete. */
+export type WriteOutput = 'text' | 'json';
+
+function counts(r: { added: readonly unknown[]; changed: readonly unknown[]; removed: readonly unknown[]; unchanged: number }): string {
+  return `${r.added.length} added, ${r.changed.length} changed, ${r.removed.length} removed (${r.unchanged} unchanged)`;
+}
+
+function jsonChange(c: KeyChange): Record<string, string> {
+  const out: Record<string, string> = { key: c.key, kind: c.kind, name: c.name };
+  if (c.typeUrl !== undefined) out['type'] = c.typeUrl;
+  if (c.kind === 'resource') out['group'] = c.group;
+  return out;
+}
+
+/**
+ * Print a result; returns the exit code. Throws ConfigInvalidError for a
+ * rejected configuration so the caller prints it like every other failure.
+ */
+export function reportWrite(result: EtcdWriteResult, output: WriteOutput, out: NodeJS.WritableStream): number {
+  if (!result.ok) throw new ConfigInvalidError(result.problems);
+  if (output === 'json') {
+    out.write(
+      `${JSON.stringify({
+        dryRun: result.dryRun,
+        committed: result.committed,
+        readRevision: result.readRevision,
+        revision: result.revision,
+        added: result.added.map(jsonChange),
+        changed: result.changed.map(jsonChange),
+        removed: result.removed.map(jsonChange),
+        unchanged: result.unchanged,
+        txn: result.txn,
+        ...(result.overLimits !== undefined ? { overLimits: result.overLimits } : {}),
+      })}\n`,
+    );
+    return 0;
+  }
+  for (const line of describePlan(result)) out.write(`${line}\n`);
+  if (result.dryRun) {
+    out.write(`dry run: ${counts(result)}; nothing written (etcd revision ${result.readRevision}; the write would be one transaction of ${result.txn.ops} operations, about ${result.txn.bytes} bytes)\n`);
+    if (result.overLimits !== undefined) out.write(`warning: the real apply would be refused: ${result.overLimits}\n`);
+  } else if (!result.committed) {
+    out.write(`no changes: etcd already holds this configuration (revision ${result.readRevision}; ${result.unchanged} keys unchanged)\n`);
+  } else {
+    out.write(`applied ${counts(result)} in one transaction: etcd revision ${result.readRevision} → ${result.revision}\n`);
+  }
+  return 0;
+}
