@@ -19,6 +19,7 @@ import type { WriteStats } from './stream-writer';
 import type { Admission, LimitVerdict } from './limits';
 import type { IdentityVerdict } from './identity';
 import type { WriteBudget } from './write-budget';
+import { clientString } from '../observe/client-string';
 
 /** A stream of either variant, as the registry holds it. */
 export type AnyStream = SotwStream | DeltaStream;
@@ -81,6 +82,9 @@ function bidi(path: string): grpc.MethodDefinition<Buffer, Buffer> {
 
 let nextStreamId = 0;
 
+/** Longest status detail sent back (and logged) when a request ends its stream. */
+const FAIL_DETAILS_MAX_CHARS = 1024;
+
 /** Register every discovery service on `server`. */
 export function addDiscoveryServices(server: grpc.Server, deps: TransportDeps): void {
   for (const spec of DISCOVERY_SERVICES) {
@@ -129,7 +133,9 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
     stream.close();
     deps.streams.delete(stream);
   };
-  const fail = (code: grpc.status, details: string): void => {
+  const fail = (code: grpc.status, fullDetails: string): void => {
+    // Details may quote the request (type URLs, names, decoder errors): bound them for the log and the trailer.
+    const details = clientString(fullDetails, FAIL_DETAILS_MAX_CHARS);
     deps.logger.warn({ streamId: id, peer, code: grpc.status[code], error: details }, 'ending stream on a bad request');
     finish();
     call.emit('error', { code, details, metadata: new grpc.Metadata() });

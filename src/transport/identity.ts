@@ -5,6 +5,7 @@
  * certificate's subject alternative names (e.g. a SPIFFE id URI).
  */
 import type * as grpc from '@grpc/grpc-js';
+import { clientString } from '../observe/client-string';
 
 /** Outcome of the identity check. */
 export type IdentityVerdict = { readonly ok: true } | { readonly ok: false; readonly message: string };
@@ -28,7 +29,7 @@ export function identityChecker(sanPattern: string): (call: grpc.ServerDuplexStr
       if (!m) continue;
       const expected = m[1] ?? m[0];
       if (expected === nodeId) return { ok: true };
-      return { ok: false, message: `node id "${nodeId}" does not match the client certificate identity "${expected}" (from SAN ${san})` };
+      return { ok: false, message: `node id "${clientString(nodeId)}" does not match the client certificate identity "${expected}" (from SAN ${san})` };
     }
     return { ok: false, message: `no subject alternative name of the client certificate matches ${sanPattern}` };
   };

@@ -84,6 +84,11 @@ export class ChildServer {
     return (await this.#request({ op: 'streams' })) as { id: string; variant: string; blocked: boolean }[];
   }
 
+  /** The Prometheus text of the child's `/metrics`. */
+  async metrics(): Promise<string> {
+    return (await this.#request({ op: 'metrics' })) as string;
+  }
+
   /** Memory after forced full GC. */
   async memory(): Promise<Memory> {
     return (await this.#request({ op: 'memory' })) as Memory;

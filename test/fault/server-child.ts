@@ -22,6 +22,7 @@ export type ChildCommand =
   | { readonly op: 'stats' }
   | { readonly op: 'memory' }
   | { readonly op: 'streams' }
+  | { readonly op: 'metrics' }
   | { readonly op: 'stop' };
 
 /** Envelope on the IPC channel. */
@@ -69,6 +70,8 @@ async function handle(command: ChildCommand): Promise<unknown> {
       return need().stats();
     case 'streams':
       return [...need().internals.streams].map((st) => ({ id: st.node?.id ?? '', variant: st.variant, blocked: st.blocked }));
+    case 'metrics':
+      return (await need().internals.metrics.render()).body;
     case 'memory':
       await collect();
       return process.memoryUsage();
