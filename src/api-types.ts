@@ -47,11 +47,18 @@ export interface XdsServerOptions {
   readonly maxConnectionAgeMs?: number;
   readonly maxConnectionAgeGraceMs?: number;
   /**
-   * Bound on response bytes handed to gRPC but not yet flushed, across all
-   * streams (default 32 MiB). Large initial pushes wait their turn instead of
-   * queueing in memory.
+   * Bound on large response bytes (16 KiB and up) handed to gRPC but not yet
+   * flushed, across all streams that are reading (default 32 MiB). Large
+   * initial pushes wait their turn instead of queueing in memory.
    */
   readonly maxInflightBytes?: number;
+  /**
+   * Bound on large response bytes held for clients that stopped reading (a
+   * write unflushed for 5 s), across all streams (default 128 MiB). Each
+   * stream holds at most one; past the bound, the streams stalled longest are
+   * reset (RST_STREAM), which frees their response.
+   */
+  readonly maxStalledBytes?: number;
   /** Server keepalive pings: interval and how long to wait for the ack. */
   readonly keepaliveTimeMs?: number;
   readonly keepaliveTimeoutMs?: number;

@@ -47,6 +47,11 @@ Usage: npm start -- [options]
   --keepalive-timeout-ms N      wait for a ping ack before closing (default 10000)
   --drain-timeout-ms N          on SIGTERM/SIGINT: refuse new streams, end open ones over N ms, exit 0 (default 10000)
   -h, --help                    show this help
+
+ Resource bounds (memory and file descriptors stay bounded whatever clients do)
+  --max-stalled-bytes N         bytes of large responses held for clients that stopped reading (unflushed
+                                for 5 s), all streams together; past it the longest-stalled streams are
+                                reset (default 128 MiB)
 `;
 
 function builtInExample(): string {
@@ -106,6 +111,8 @@ async function main(): Promise<void> {
       'keepalive-timeout-ms': { type: 'string' },
       'drain-timeout-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      // Resource bounds
+      'max-stalled-bytes': { type: 'string' },
     },
     strict: true,
   });
@@ -138,6 +145,8 @@ async function main(): Promise<void> {
     maxConnectionAgeGraceMs: optionalInt(values['max-connection-age-grace-ms'], 'max-connection-age-grace-ms'),
     keepaliveTimeMs: optionalInt(values['keepalive-time-ms'], 'keepalive-time-ms'),
     keepaliveTimeoutMs: optionalInt(values['keepalive-timeout-ms'], 'keepalive-timeout-ms'),
+    // Resource bounds
+    maxStalledBytes: optionalInt(values['max-stalled-bytes'], 'max-stalled-bytes'),
   });
   const drainTimeoutMs = intFlag(values['drain-timeout-ms'], 'drain-timeout-ms', 10_000);
   const adminPort = intFlag(values['admin-port'], 'admin-port', 19005);

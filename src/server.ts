@@ -15,7 +15,7 @@ import { EncodePool, defaultWorkerCount } from './encode';
 import { ResourceStore } from './store';
 import { PushScheduler } from './push';
 import type { StreamContext, StreamEvents } from './stream';
-import { addCsdsService, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker, WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES } from './transport';
+import { addCsdsService, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker, WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_MAX_STALLED_BYTES } from './transport';
 import type { AnyStream, WriteStats } from './transport';
 import { BindError, ConfigInvalidError, XdsServerError } from './errors';
 import { ConfigApplier } from './config-applier';
@@ -68,7 +68,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     },
     resourcesByType: () => Object.entries(store.counts()),
     pool: () => ({ ...pool.load, threads: pool.threads }),
-    writeBudget: () => ({ inFlight: budget.inFlight, waiting: budget.waiting }),
+    writeBudget: () => ({ inFlight: budget.inFlight, waiting: budget.waiting, stalled: budget.stalled, stalledStreams: budget.stalledStreams }),
     responseBodies: () => ({ built: cache.builds, reused: cache.hits }),
   });
   const events: StreamEvents = {
@@ -114,7 +114,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   if (options.maxConnectionAgeMs !== undefined) grpcOptions['grpc.max_connection_age_ms'] = options.maxConnectionAgeMs;
   if (options.maxConnectionAgeGraceMs !== undefined) grpcOptions['grpc.max_connection_age_grace_ms'] = options.maxConnectionAgeGraceMs;
   const grpcServer = new grpc.Server(grpcOptions);
-  const budget = new WriteBudget(options.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES);
+  const budget = new WriteBudget(options.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES, options.maxStalledBytes ?? DEFAULT_MAX_STALLED_BYTES);
   let draining = false;
   if (options.nodeIdSanPattern !== undefined && !options.tls?.clientCa) {
     throw new XdsServerError('XDS_ERR_OPTIONS', 'nodeIdSanPattern (--node-id-san-regex) needs mTLS: give tls.clientCa (--client-ca) too');

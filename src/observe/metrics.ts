@@ -14,7 +14,7 @@ export interface MetricsSources {
   /** [typeUrl, count] of stored resources. */
   resourcesByType(): Iterable<readonly [string, number]>;
   pool(): { queued: number; utilization: number; threads: number };
-  writeBudget(): { inFlight: number; waiting: number };
+  writeBudget(): { inFlight: number; waiting: number; stalled: number; stalledStreams: number };
   /** Response bodies built, and writes that reused one already built (encode once, write many). */
   responseBodies(): { built: number; reused: number };
 }
@@ -74,7 +74,7 @@ export class ServerMetrics {
     });
     new client.Gauge({
       name: 'xds_write_inflight_bytes',
-      help: 'Response bytes handed to gRPC and not yet flushed (bounded by --max-inflight-bytes)',
+      help: 'Large response bytes written to streams that are reading and not yet flushed (bounded by --max-inflight-bytes)',
       registers,
       collect() {
         this.set(sources.writeBudget().inFlight);
@@ -86,6 +86,22 @@ export class ServerMetrics {
       registers,
       collect() {
         this.set(sources.writeBudget().waiting);
+      },
+    });
+    new client.Gauge({
+      name: 'xds_write_stalled_bytes',
+      help: 'Response bytes held for clients that stopped reading (unflushed for 5 s; bounded by --max-stalled-bytes)',
+      registers,
+      collect() {
+        this.set(sources.writeBudget().stalled);
+      },
+    });
+    new client.Gauge({
+      name: 'xds_write_stalled_streams',
+      help: 'Streams holding a response their client has not read for 5 s (each holds at most one)',
+      registers,
+      collect() {
+        this.set(sources.writeBudget().stalledStreams);
       },
     });
     new client.Counter({

@@ -18,7 +18,9 @@ import { DeltaCallSink, SotwCallSink } from './stream-writer';
 import type { WriteStats } from './stream-writer';
 import type { Admission, LimitVerdict } from './limits';
 import type { IdentityVerdict } from './identity';
+import { WRITE_STALL_MS } from './write-budget';
 import type { WriteBudget } from './write-budget';
+import { http2StreamOf, resetStream } from './http2-stream';
 import { clientString } from '../observe/client-string';
 
 /** A stream of either variant, as the registry holds it. */
@@ -121,10 +123,23 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
   } catch {
     /* peer is informational */
   }
+  const h2 = http2StreamOf(call);
+  // The server-wide stalled ledger is full and this stream has gone longest without reading: reset it, which frees its response.
+  const onEvicted = (): void => {
+    deps.onRejected?.('stalled');
+    deps.logger.warn(
+      { streamId: id, peer, unflushedBytes: stream.unflushedBytes, limitBytes: deps.budget.stalledLimitBytes },
+      `resetting a stream whose client has not read its last response for over ${WRITE_STALL_MS / 1000} s: ` +
+        `responses held for clients that stopped reading exceed --max-stalled-bytes (${deps.budget.stalledLimitBytes} bytes), and the longest-stalled go first; ` +
+        'raise --max-stalled-bytes to let more non-reading clients keep their streams',
+    );
+    finish();
+    if (!resetStream(h2)) call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details: 'stream reset: the client stopped reading its responses', metadata: new grpc.Metadata() });
+  };
   const stream: AnyStream =
     variant === 'sotw'
-      ? new SotwStream(deps.ctx, new SotwCallSink(call, deps.cache, deps.stats, deps.budget, (t, bytes) => deps.ctx.events.onResponse?.('sotw', t, bytes)), peer, typeUrl, id)
-      : new DeltaStream(deps.ctx, new DeltaCallSink(call, deps.cache, deps.stats, deps.budget, (t, bytes) => deps.ctx.events.onResponse?.('delta', t, bytes)), peer, typeUrl, id);
+      ? new SotwStream(deps.ctx, new SotwCallSink(call, deps.cache, deps.stats, deps.budget, (t, bytes) => deps.ctx.events.onResponse?.('sotw', t, bytes), onEvicted), peer, typeUrl, id)
+      : new DeltaStream(deps.ctx, new DeltaCallSink(call, deps.cache, deps.stats, deps.budget, (t, bytes) => deps.ctx.events.onResponse?.('delta', t, bytes), onEvicted), peer, typeUrl, id);
   deps.streams.add(stream);
   let finished = false;
   const finish = (): void => {

@@ -11,4 +11,4 @@ export { addCsdsService } from './csds-service';
 export { Admission, DEFAULT_LIMITS } from './limits';
 export type { StreamLimits } from './limits';
 export { identityChecker } from './identity';
-export { WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES } from './write-budget';
+export { WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_MAX_STALLED_BYTES } from './write-budget';

@@ -62,6 +62,11 @@ export class StallingClient {
     );
   }
 
+  /** The RST_STREAM code the server closed the stream with, once it did (e.g. 11, ENHANCE_YOUR_CALM). */
+  get resetCode(): number | undefined {
+    return this.#stream.closed && this.#stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR ? this.#stream.rstCode : undefined;
+  }
+
   /** Stop reading: the HTTP/2 stream is paused and its flow-control window closes. */
   stall(): void {
     this.#stream.pause();
