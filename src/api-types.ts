@@ -59,6 +59,32 @@ export interface XdsServerOptions {
    * reset (RST_STREAM), which frees their response.
    */
   readonly maxStalledBytes?: number;
+  /**
+   * Connections open at once; more are closed as soon as they are accepted
+   * (counted in `xds_connections_refused_total`). Default: the soft
+   * open-file limit minus a reserve of an eighth (64 to 1024), or 10,000
+   * where the limit cannot be read.
+   */
+  readonly maxConnections?: number;
+  /** Close a connection that has had no stream for this long, in ms (GOAWAY); 0 disables. Default 30 s. */
+  readonly idleConnectionTimeoutMs?: number;
+  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS: streams one connection may have open at once. Default 100. */
+  readonly maxConcurrentStreams?: number;
+  /**
+   * Node's per-connection HTTP/2 session memory cap, in megabytes (queued
+   * response data, header tables, unacknowledged pings and settings): while
+   * a session is over it, new streams on that connection are refused. Default 64.
+   */
+  readonly maxSessionMemoryMb?: number;
+  /**
+   * Bytes of unfinished request messages one connection may hold (a request
+   * announced but not fully received). Past it, the stream holding the most
+   * is refused with RESOURCE_EXHAUSTED. Default: 64 MiB or
+   * `maxReceiveMessageBytes`, whichever is larger.
+   */
+  readonly maxConnectionRequestBufferBytes?: number;
+  /** The same across all connections. Default: 256 MiB or `maxConnectionRequestBufferBytes`, whichever is larger. */
+  readonly maxRequestBufferBytes?: number;
   /** Server keepalive pings: interval and how long to wait for the ack. */
   readonly keepaliveTimeMs?: number;
   readonly keepaliveTimeoutMs?: number;

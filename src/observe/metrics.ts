@@ -17,6 +17,8 @@ export interface MetricsSources {
   writeBudget(): { inFlight: number; waiting: number; stalled: number; stalledStreams: number };
   /** Response bodies built, and writes that reused one already built (encode once, write many). */
   responseBodies(): { built: number; reused: number };
+  /** Client connections open, and bytes of unfinished request messages held. */
+  connections(): { open: number; requestBufferBytes: number };
 }
 
 /** Buckets for push latency: 1 ms … 10 s. */
@@ -32,6 +34,8 @@ export class ServerMetrics {
   readonly #nacks: client.Counter<'variant' | 'type'>;
   readonly #reloads: client.Counter<'result'>;
   readonly #rejectedStreams: client.Counter<'reason'>;
+  readonly #refusedConnections: client.Counter<'reason'>;
+  readonly #closedConnections: client.Counter<'reason'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -116,6 +120,29 @@ export class ServerMetrics {
         this.inc({ how: 'reused' }, reused);
       },
     });
+    new client.Gauge({
+      name: 'xds_connections_open',
+      help: 'Client connections open on the xDS port (bounded by --max-connections)',
+      registers,
+      collect() {
+        this.set(sources.connections().open);
+      },
+    });
+    new client.Gauge({
+      name: 'xds_request_buffer_bytes',
+      help: 'Bytes of unfinished request messages held (bounded by --max-request-buffer-bytes, and per connection by --max-connection-request-buffer-bytes)',
+      registers,
+      collect() {
+        this.set(sources.connections().requestBufferBytes);
+      },
+    });
+    this.#refusedConnections = new client.Counter({ name: 'xds_connections_refused_total', help: 'Connections closed on accept, by reason (max_connections)', labelNames: ['reason'], registers });
+    this.#closedConnections = new client.Counter({
+      name: 'xds_connections_closed_total',
+      help: 'Connections the server closed itself, by reason (never_used: no stream by the idle timeout and not closed gracefully)',
+      labelNames: ['reason'],
+      registers,
+    });
     this.#streamsOpened = new client.Counter({ name: 'xds_streams_opened_total', help: 'Streams opened', labelNames: ['variant'], registers });
     this.#pushes = new client.Counter({ name: 'xds_responses_total', help: 'Discovery responses sent', labelNames: ['variant', 'type'], registers });
     this.#pushLatency = new client.Histogram({
@@ -155,6 +182,14 @@ export class ServerMetrics {
 
   streamRejected(reason: string): void {
     this.#rejectedStreams.inc({ reason });
+  }
+
+  connectionRefused(reason: string): void {
+    this.#refusedConnections.inc({ reason });
+  }
+
+  connectionClosed(reason: string): void {
+    this.#closedConnections.inc({ reason });
   }
 
   /** Prometheus text exposition. */

@@ -58,10 +58,17 @@ export class CliProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })));
   }
 
-  /** Start `main.js` with `args`; resolves once it logged `ready` (or rejects with its stderr). */
-  static async start(args: readonly string[]): Promise<CliProcess> {
+  /**
+   * Start `main.js` with `args`; resolves once it logged `ready` (or rejects with its stderr).
+   * With `openFileLimit`, the process runs under `ulimit -n` of that many descriptors (soft and hard).
+   */
+  static async start(args: readonly string[], options: { openFileLimit?: number } = {}): Promise<CliProcess> {
     const main = path.join(__dirname, '..', '..', 'src', 'main.js');
-    const cli = new CliProcess(spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child =
+      options.openFileLimit === undefined
+        ? spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn('sh', ['-c', `ulimit -n ${options.openFileLimit} && exec "$0" "$@"`, process.execPath, main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = new CliProcess(child);
     try {
       const ready = await Promise.race([
         cli.waitForLog((l) => l.msg === 'ready', READY_TIMEOUT_MS),
