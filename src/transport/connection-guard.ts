@@ -83,6 +83,11 @@ export class ConnectionGuard {
 
   /** Take a new connection, or refuse it (closing it) and return false. */
   admit(socket: net.Socket): boolean {
+    // Reset before we got to it: nothing to serve, nothing to count.
+    if (socket.remoteAddress === undefined) {
+      socket.destroy();
+      return false;
+    }
     if (this.#open.size >= this.#options.maxConnections) {
       socket.resetAndDestroy();
       this.#options.onRefused?.();
