@@ -234,7 +234,7 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
           continue;
         }
         if (!this.sink.ready()) {
-          // Server-wide in-flight budget is full: wait for room (onDrain), keep pending coalescing.
+          // This stream's last large response is unflushed, or the server-wide budget is full: wait (onDrain), keep pending coalescing.
           this.#blocked = true;
           return;
         }
