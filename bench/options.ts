@@ -5,8 +5,8 @@
 import * as path from 'node:path';
 import { Args, UsageError } from '../loadgen/index';
 import type { Variant } from '../loadgen/index';
-import { CHURNS } from './scenarios';
-import type { Churn, MeshSpec } from './scenarios';
+import { CHURNS, SCENARIOS } from './scenarios';
+import type { Churn, MeshSpec, Scenario } from './scenarios';
 
 export const USAGE = `usage: npm run bench -- [options]
  fleet
@@ -23,6 +23,9 @@ export const USAGE = `usage: npm run bench -- [options]
   --listeners N           listeners (default 10)
   --routes N              route configurations (default 10)
  scenario
+  --scenario updates|restart                updates: the rounds only (default); restart: after the rounds, kill
+                          the server (SIGKILL), restart it on the same port and config, and report what each
+                          reconnecting node is sent (ours only, not with --target)
   --churn endpoint|cluster|listener|mixed   what each round changes (default endpoint)
   --rounds N              update rounds (default 5)
   --rate R                changes per second; default 0 = next round after the previous converged
@@ -55,6 +58,7 @@ export interface BenchOptions {
   readonly slowFraction: number;
   readonly workers: number;
   readonly mesh: MeshSpec;
+  readonly scenario: Scenario;
   readonly churn: Churn;
   readonly rounds: number;
   readonly rate: number;
@@ -99,6 +103,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       listeners: args.number('listeners', 10, 0, 100_000),
       routes: args.number('routes', 10, 0, 100_000),
     },
+    scenario: args.choice<Scenario>('scenario', SCENARIOS, 'updates'),
     churn: args.choice<Churn>('churn', CHURNS, 'endpoint'),
     rounds: args.number('rounds', 5, 0, 100_000),
     rate: args.number('rate', 0, 0, 1000),
@@ -116,6 +121,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     quiet: args.flag('quiet'),
   };
   args.rejectUnknown();
+  if (options.scenario === 'restart' && target) throw new UsageError('--scenario restart kills and restarts our server: it cannot be used with --target');
   if (options.serverLogLevel !== 'info' && options.serverLogLevel !== 'debug' && options.serverLogLevel !== 'trace' && !target) {
     process.stderr.write(`note: --server-log-level ${options.serverLogLevel} hides "configuration applied"; commit times fall back to file writes\n`);
   }

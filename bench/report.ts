@@ -40,7 +40,8 @@ export function setupLine(s: BenchSetup): string {
     `       server ${s.server}; ${s.nodes} nodes (${s.ads ? 'ADS' : 'per-type streams'}, ${s.connectRate} connections/s` +
     `${s.nackRate ? `, NACK ${s.nackRate}` : ''}${s.slowFraction ? `, ${s.slowFraction * 100}% slow` : ''}); ` +
     `mesh ${m.clusters} clusters × ${m.endpoints} endpoints, ${m.listeners} listeners, ${m.routes} routes (${m.resources} resources, ${bytes(m.configBytes)} JSON); ` +
-    `churn ${s.churn} × ${s.rounds} rounds${s.rate ? ` at ${s.rate}/s` : ' (one at a time)'}; commit time: ${s.commitTime}` +
+    `churn ${s.churn} × ${s.rounds} rounds${s.rate ? ` at ${s.rate}/s` : ' (one at a time)'}` +
+    `${s.scenario === 'restart' ? ', then the server killed (SIGKILL) and restarted on the same port and config' : ''}; commit time: ${s.commitTime}` +
     (s.floor ? `\n       floor: ${s.floor}` : '');
 }
 
@@ -78,6 +79,21 @@ const ROWS: Row[] = [
   ['NACKs sent', (v) => v.totals.nacks, (n) => num(n, 0)],
   ['loadgen RSS peak', (v) => v.loadgen.peakRssBytes, bytes],
   ['loadgen CPU', (v) => v.loadgen.cpuSeconds, (n) => `${num(n, 1)} s`],
+];
+
+/** With `--scenario restart`. */
+const RESTART_ROWS: Row[] = [
+  ['restart: bytes received per node', (v) => v.restart?.rxBytesPerNode ?? NaN, bytes],
+  ['  CDS', (v) => v.restart?.rxBytesPerNodeByType['cds'] ?? NaN, bytes],
+  ['  EDS', (v) => v.restart?.rxBytesPerNodeByType['eds'] ?? NaN, bytes],
+  ['  LDS', (v) => v.restart?.rxBytesPerNodeByType['lds'] ?? NaN, bytes],
+  ['  RDS', (v) => v.restart?.rxBytesPerNodeByType['rds'] ?? NaN, bytes],
+  ['  messages received per node', (v) => v.restart?.rxMessagesPerNode ?? NaN, (n) => num(n, 2)],
+  ['  bytes sent (requests, retries) per node', (v) => v.restart?.txBytesPerNode ?? NaN, bytes],
+  ['  server down (kill → ready)', (v) => (v.restart?.downMs ?? NaN) / 1000, (n) => `${num(n, 2)} s`],
+  ['  all streams back after ready', (v) => (v.restart?.reconnectMs ?? NaN) / 1000, (n) => `${num(n, 2)} s`],
+  ['  server CPU, ready → quiet', (v) => v.restart?.serverCpuSeconds ?? NaN, (n) => `${num(n, 2)} s`],
+  ['  nodes in sync after', (v) => v.restart?.inSyncAfter ?? NaN, (n) => num(n, 0)],
 ];
 
 function pad(s: string, n: number, right = false): string {
@@ -127,7 +143,8 @@ export function formatReport(result: BenchResult): string {
   const cols = columns(result);
   out.push(pad('metric', 40) + cols.map((c) => pad(c.title, c.width, true)).join(''));
   out.push('-'.repeat(40 + cols.reduce((a, c) => a + c.width, 0)));
-  for (const [label, of, fmt] of ROWS) {
+  const restarted = Object.values(result.variants).some((v) => v?.restart);
+  for (const [label, of, fmt] of restarted ? [...ROWS, ...RESTART_ROWS] : ROWS) {
     out.push(pad(label, 40) + cols.map((c) => pad(c.cell(of, fmt), c.width, true)).join(''));
   }
   for (const v of [sotw, delta]) {

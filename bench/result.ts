@@ -4,7 +4,7 @@
  * what the table, the HTML report and the thresholds read.
  */
 import type { Distribution, LatencySummary, Variant, WireCount } from '../loadgen/index';
-import type { Churn, MeshSpec } from './scenarios';
+import type { Churn, MeshSpec, Scenario } from './scenarios';
 
 /** Where a round's commit time came from. */
 export type CommitSource = 'server-log' | 'file-write' | 'stamp';
@@ -56,6 +56,28 @@ export interface InitialSyncResult {
   readonly serverCpuSeconds: number;
 }
 
+/** `--scenario restart`: the server is killed after the rounds and restarted on the same config. */
+export interface RestartResult {
+  /** Nodes connected when the server was killed: the divisor of the per-node figures. */
+  readonly nodes: number;
+  /** Streams the restarted server saw opened (from its log; NaN below log level info). */
+  readonly streamsReopened: number;
+  /** Kill → the restarted server accepting connections with its config loaded, ms. */
+  readonly downMs: number;
+  /** Restarted server ready → every stream open again, ms (NaN if they were not all back in time). */
+  readonly reconnectMs: number;
+  /** Received per node from the kill until the fleet was quiet again, by type and in total. */
+  readonly rxBytesPerNode: number;
+  readonly rxMessagesPerNode: number;
+  readonly rxBytesPerNodeByType: Readonly<Record<string, number>>;
+  /** Requests written per node while reconnecting, attempts that failed included (SotW repeats every name it wants). */
+  readonly txBytesPerNode: number;
+  /** Restarted server CPU from ready to quiet: serving the reconnects. */
+  readonly serverCpuSeconds: number;
+  /** Nodes holding a full config once quiet again. */
+  readonly inSyncAfter: number;
+}
+
 /** Server process figures (NaN where not measurable, e.g. an external target). */
 export interface ServerCost {
   readonly idleRssBytes: number;
@@ -89,6 +111,8 @@ export interface VariantResult {
   readonly txBytesPerNodePerUpdate: number;
   /** Mean server CPU seconds per round. */
   readonly serverCpuSecondsPerRound: number;
+  /** With `--scenario restart`: what the nodes were sent when they reconnected to the restarted server. */
+  readonly restart?: RestartResult;
   readonly totals: { readonly rx: Record<string, WireCount>; readonly tx: Record<string, WireCount>; readonly acks: number; readonly nacks: number; readonly streamsOpened: number; readonly streamsEnded: number; readonly decodes: number; readonly streamEndReasons: Record<string, number> };
   readonly server: ServerCost;
   readonly loadgen: { readonly peakRssBytes: number; readonly cpuSeconds: number; readonly workers: number };
@@ -106,6 +130,7 @@ export interface BenchSetup {
   readonly versions: Record<string, string>;
   readonly nodes: number;
   readonly mesh: MeshSpec & { readonly resources: number; readonly configBytes: number };
+  readonly scenario: Scenario;
   readonly churn: Churn;
   readonly rounds: number;
   /** Changes per second; 0 = one round at a time, each after the previous converged. */

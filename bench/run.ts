@@ -43,6 +43,7 @@ function setupOf(opts: BenchOptions): BenchSetup {
     versions: { 'fanout-xds': packageVersion('fanout-xds'), '@grpc/grpc-js': packageVersion('@grpc/grpc-js') },
     nodes: opts.nodes,
     mesh: { ...opts.mesh, resources: mesh.size, configBytes: Buffer.byteLength(mesh.toConfigText()) },
+    scenario: opts.scenario,
     churn: opts.churn,
     rounds: opts.rounds,
     rate: opts.rate,

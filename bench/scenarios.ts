@@ -20,6 +20,14 @@ import { formatStamp } from '../loadgen/stamp';
 export type Churn = 'endpoint' | 'cluster' | 'listener' | 'mixed';
 export const CHURNS: readonly Churn[] = ['endpoint', 'cluster', 'listener', 'mixed'];
 
+/**
+ * What a variant run does: the update rounds only, or the rounds and then a
+ * crash (SIGKILL) and restart of the server on the same config, measuring
+ * what every node is sent when it reconnects (bench/restart.ts).
+ */
+export type Scenario = 'updates' | 'restart';
+export const SCENARIOS: readonly Scenario[] = ['updates', 'restart'];
+
 /** Mesh size. */
 export interface MeshSpec {
   readonly clusters: number;

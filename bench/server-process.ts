@@ -57,6 +57,11 @@ export class ServerProcess {
   readonly #waiters = new Set<() => void>();
   readonly #tail: string[] = [];
   #exit: string | undefined;
+  /** Streams opened minus closed, from the "stream opened"/"stream closed" log lines (log level info or lower). */
+  #openStreams = 0;
+  #streamsOpened = 0;
+  /** Epoch ms when the server was found ready. */
+  readyAt = NaN;
 
   private constructor(child: ChildProcess, port: number) {
     this.#child = child;
@@ -77,7 +82,15 @@ export class ServerProcess {
         }
         this.#notify();
       }
-      if (!line.includes('"stream opened"') && !line.includes('"stream closed"')) keep(line);
+      if (line.includes('"stream opened"')) {
+        this.#streamsOpened++;
+        this.#openStreams++;
+        this.#notify();
+      } else if (line.includes('"stream closed"')) {
+        this.#openStreams--;
+      } else {
+        keep(line);
+      }
       if (line.includes('"ready"')) this.#notify();
     });
     readline.createInterface({ input: child.stderr! }).on('line', keep);
@@ -93,13 +106,14 @@ export class ServerProcess {
    * takes the same flags and logs the same lines) on `configFile` and wait
    * until it serves.
    */
-  static async start(configFile: string, opts: { logLevel: string; extraArgs?: readonly string[]; script?: string }): Promise<ServerProcess> {
-    const port = await freePort();
+  static async start(configFile: string, opts: { logLevel: string; extraArgs?: readonly string[]; script?: string; port?: number }): Promise<ServerProcess> {
+    const port = opts.port ?? (await freePort());
     const main = opts.script ?? path.join(__dirname, '..', 'src', 'main.js');
     const args = [main, '--config', configFile, '--port', String(port), '--host', '127.0.0.1', '--admin-port', '0', '--log-level', opts.logLevel, ...(opts.extraArgs ?? [])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new ServerProcess(child, port);
     await server.#waitReady(port);
+    server.readyAt = Date.now();
     return server;
   }
 
@@ -151,6 +165,29 @@ export class ServerProcess {
    */
   waitApplied(sinceMs: number, timeoutMs: number): Promise<ApplyEvent | undefined> {
     return this.#until(() => this.#applies.find((a) => a.at >= sinceMs), timeoutMs);
+  }
+
+  /** Streams opened over the process life (counted from its log: needs log level info or lower). */
+  get streamsOpened(): number {
+    return this.#streamsOpened;
+  }
+
+  /** Resolve true once at least `n` streams are open (per the log), false after `timeoutMs` or if it exits. */
+  async waitOpenStreams(n: number, timeoutMs: number): Promise<boolean> {
+    return (await this.#until(() => (this.#openStreams >= n ? true : undefined), timeoutMs)) === true;
+  }
+
+  /** The port it serves on. */
+  get port(): number {
+    return Number(this.target.slice(this.target.lastIndexOf(':') + 1));
+  }
+
+  /** SIGKILL, as a crash: no drain, streams end abruptly. Resolves once it has exited. */
+  async crash(): Promise<void> {
+    if (this.#exit) return;
+    const exited = new Promise<void>((resolve) => this.#child.once('exit', () => resolve()));
+    this.#child.kill('SIGKILL');
+    await exited;
   }
 
   /** Whether the child has exited, and how. */

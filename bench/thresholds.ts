@@ -29,6 +29,7 @@ export const METRICS: Record<string, { readonly unit: string; readonly of: (v: V
   peakRss: { unit: 'MiB', of: (v) => v.server.peakRssBytes / 1048576 },
   rssPerNode: { unit: 'KB', of: (v) => v.server.rssPerNodeBytes / 1000 },
   rssPerNodeAtSync: { unit: 'KB', of: (v) => v.server.rssPerNodeAtSyncBytes / 1000 },
+  restartBytes: { unit: 'B/node', of: (v) => v.restart?.rxBytesPerNode ?? NaN },
   failed: { unit: 'nodes', of: (v) => v.initialSync.failed + v.rounds.reduce((a, r) => a + r.timedOut, 0) },
 };
 

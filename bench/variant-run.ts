@@ -13,7 +13,8 @@ import type { FleetSnapshot, Variant } from '../loadgen/index';
 import { ProcessSampler, selfSample } from './measure';
 import type { BenchOptions } from './options';
 import { ProgressLine } from './progress';
-import type { InitialSyncResult, RoundResult, ServerCost, VariantResult } from './result';
+import type { InitialSyncResult, RestartResult, RoundResult, ServerCost, VariantResult } from './result';
+import { runRestart } from './restart';
 import { runRounds } from './rounds';
 import { Mesh } from './scenarios';
 import { ServerProcess } from './server-process';
@@ -104,7 +105,7 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
   }
   const target = server?.target ?? (opts.target as string);
   const pid = server?.pid ?? (external ? opts.serverPid : undefined);
-  const sampler = pid ? new ProcessSampler(pid) : undefined;
+  let sampler = pid ? new ProcessSampler(pid) : undefined;
   await sleep(IDLE_SETTLE_MS);
   const idle = sampler?.sample();
 
@@ -130,6 +131,9 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
   let initialSync: InitialSyncResult | undefined;
   let serverCpuAtSync = NaN;
   let syncPeakRss = NaN;
+  let restart: RestartResult | undefined;
+  /** With a restart: the killed process's CPU seconds over its life and its peak RSS. */
+  let killed = { cpuSeconds: 0, peakRssBytes: NaN };
   try {
     const serverGone = (): boolean => server?.exitInfo !== undefined;
     await waitForSync(fleet, opts, serverGone);
@@ -161,6 +165,17 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
       const bad = rounds.find((r) => r.timedOut > 0);
       if (bad && !error) error = `round ${bad.round}: ${bad.timedOut} nodes never received the change within ${opts.roundTimeoutMs / 1000} s`;
     }
+    if (opts.scenario === 'restart' && kind === 'floor') progress.note(`[bench ${label}] the floor server is not restarted (it keeps no versions)`);
+    else if (opts.scenario === 'restart' && server && initialSync.synced > 0) {
+      const out = await runRestart({
+        opts, configFile, fleet, server, sampler,
+        setPhase: (p) => (phase = p),
+        note: (m) => progress.note(`[bench ${label}] ${m}`),
+      });
+      ({ server, sampler, result: restart } = out);
+      killed = { cpuSeconds: out.killedCpuSeconds - (idle?.cpuSeconds ?? NaN), peakRssBytes: out.killedPeakRssBytes };
+      if (Number.isNaN(restart.reconnectMs) && !error) error = `after the restart not every stream reconnected within ${opts.syncTimeoutMs / 1000} s`;
+    }
   } catch (err) {
     error = (err as Error).message;
   } finally {
@@ -181,7 +196,7 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     if (rr) all.add(histogramOf(r.at, rr.commitAtMs * 1000));
   }
   const idleRss = idle?.rssBytes ?? NaN;
-  const peakRss = sampler ? sampler.peakRssSince(fleetStartMs) : NaN;
+  const peakRss = restart ? Math.max(killed.peakRssBytes, sampler?.peakRssSince(0) ?? NaN) : sampler ? sampler.peakRssSince(fleetStartMs) : NaN;
   const inSync = Math.max(1, final.nodes.everSynced);
   const serverCost: ServerCost = {
     idleRssBytes: idleRss,
@@ -190,7 +205,8 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     rssPerNodeBytes: (peakRss - idleRss) / inSync,
     syncPeakRssBytes: syncPeakRss,
     rssPerNodeAtSyncBytes: (syncPeakRss - idleRss) / inSync,
-    cpuSecondsTotal: (beforeStop?.cpuSeconds ?? NaN) - (idle?.cpuSeconds ?? NaN),
+    // After a restart: the killed process's share (from idle) plus the whole life of the new one, config load included.
+    cpuSecondsTotal: restart ? killed.cpuSeconds + (beforeStop?.cpuSeconds ?? NaN) : (beforeStop?.cpuSeconds ?? NaN) - (idle?.cpuSeconds ?? NaN),
   };
   return {
     variant,
@@ -205,6 +221,7 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     rxMessagesPerNodePerUpdate: mean(rounds.map((r) => r.rxMessagesPerNode)),
     txBytesPerNodePerUpdate: mean(rounds.map((r) => r.txBytesPerNode)),
     serverCpuSecondsPerRound: mean(rounds.map((r) => r.serverCpuSeconds)),
+    ...(restart ? { restart } : {}),
     totals: {
       rx: final.counters.rx, tx: final.counters.tx, acks: final.counters.acks, nacks: final.counters.nacks,
       streamsOpened: final.counters.streamsOpened, streamsEnded: final.counters.streamsEnded, decodes: final.counters.decodes,

@@ -2,7 +2,7 @@
  * @module loadgen/envoy-node
  * One simulated Envoy: its own gRPC channel (one TCP connection), one ADS
  * stream (or one stream per type), and Envoy's xDS behaviour
- * (../shared/xds-protocol.md §E, items 28–30):
+ * (docs/protocol.md §E, rules E28–E30):
  *
  * - startup: CDS wildcard, then EDS for the clusters received; LDS once the
  *   clusters are warm (or after initial_fetch_timeout), then RDS for the
@@ -198,7 +198,7 @@ export class EnvoyNode {
     const rx = ctx.counters.rx[slot?.kind ?? 'other'] as { bytes: number; messages: number };
     rx.bytes += buf.length + GRPC_MESSAGE_PREFIX_BYTES;
     rx.messages++;
-    // Envoy drops responses for types it never subscribed to, unACKed (rule 29).
+    // Envoy drops responses for types it never subscribed to, unACKed (rule E29).
     if (!slot || !slot.started) return;
     port.backoff.reset();
     const decodesBefore = slot.graph.decodes;

@@ -3,7 +3,7 @@
  * The streams of one simulated node and the requests it writes on them:
  * which gRPC method carries each type (one ADS stream, or one per-type
  * service each), the per-type protocol state, and the request shapes Envoy
- * sends (../shared/xds-protocol.md items 15, 22, 29, 30): the first request
+ * sends (docs/protocol.md B15, C22, E29, E30): the first request
  * on a fresh stream, ACK, NACK, and a subscription change.
  */
 import type * as grpc from '@grpc/grpc-js';
@@ -36,7 +36,7 @@ const PER_TYPE_SERVICE: Record<Kind, [string, string]> = {
  * Channel options. A local subchannel pool gives every node its own TCP
  * connection (grpc-js otherwise shares one per target); channelz off saves
  * memory per channel; the receive limit is lifted because SotW CDS/LDS
- * responses cannot be split (rule 35).
+ * responses cannot be split (rule F35).
  */
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.use_local_subchannel_pool': 1,
@@ -84,7 +84,7 @@ export interface Slot {
   wanted: NameSet | null;
 }
 
-/** The first request for a type on a fresh stream: what the node holds, no nonce (rules 15, 22, 30). */
+/** The first request for a type on a fresh stream: what the node holds, no nonce (rules B15, C22, E30). */
 export function initialRequest(slot: Slot, delta: boolean, node: Buffer | undefined): Buffer {
   if (delta) {
     return encodeDeltaRequest({

@@ -2,7 +2,7 @@
  * @module loadgen/xds-decode
  * Reads the few fields a simulated Envoy needs from xDS responses and
  * resources, straight off the wire (field numbers:
- * ../shared/xds-protocol.md §Field numbers and the Envoy v3 protos):
+ * docs/protocol.md §Field numbers and the Envoy v3 protos):
  *
  * - DiscoveryResponse / DeltaDiscoveryResponse envelopes, Resource, Any;
  * - Cluster: name, type, eds_cluster_config.service_name (what EDS to ask for);

@@ -1,7 +1,7 @@
 /**
  * @module loadgen/xds-encode
  * Hand-encoded DiscoveryRequest and DeltaDiscoveryRequest (field numbers:
- * ../shared/xds-protocol.md §Field numbers). Name lists are encoded once per
+ * docs/protocol.md §Field numbers). Name lists are encoded once per
  * distinct list ({@link NameSet.encoded}) and shared by every node that
  * sends them, so an ACK costs one concat, not one encode per name.
  */

@@ -19,7 +19,7 @@ export interface TlsOptions {
 export interface XdsServerOptions {
   /** TCP port for gRPC (ADS, per-type services). 0 picks a free port. Default 18000. */
   readonly port?: number;
-  /** Address to bind. Default `0.0.0.0`. */
+  /** Address to bind. Default `::`, dual-stack (IPv4 too); `0.0.0.0` on hosts without IPv6. */
   readonly host?: string;
   /** Encode worker threads. Default: max(1, cores - 1). */
   readonly workers?: number;

@@ -4,8 +4,20 @@
  * Inside, validation returns results; a NACK or a bad request becomes stream
  * state or a gRPC status, never a crash.
  */
-import type { ConfigProblem } from './source/raw-resource';
-import { formatProblem } from './source/raw-resource';
+
+/** A problem in user config, naming the file, the resource and the field. */
+export interface ConfigProblem {
+  readonly file: string;
+  readonly resource?: string;
+  readonly field?: string;
+  readonly message: string;
+}
+
+/** Render a problem the way every error message and log line shows it. */
+export function formatProblem(p: ConfigProblem): string {
+  const where = [p.file, p.resource, p.field].filter((s) => s !== undefined && s !== '').join(': ');
+  return `${where}: ${p.message}`;
+}
 
 /** Base class: a stable `code` plus a message that says what to do. */
 export class XdsServerError extends Error {

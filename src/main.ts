@@ -20,7 +20,8 @@ Usage: npm start -- [options]
   --config PATH                 YAML/JSON file or directory of them to serve and watch
                                 (default: the built-in example, examples/basic.yaml)
   --port N                      gRPC port for ADS and per-type xDS services (default ${DEFAULT_PORT})
-  --host ADDR                   address to bind gRPC on (default 0.0.0.0)
+  --host ADDR                   address to bind gRPC on (default ::, dual-stack IPv6 + IPv4;
+                                0.0.0.0 where the host has no IPv6)
   --admin-port N                admin HTTP port: /metrics /healthz /readyz /config_dump /nodes (default 19005; 0 picks a free one)
   --no-admin                    do not start the admin HTTP server
   --admin-host ADDR             admin bind address (default 127.0.0.1: localhost only)
@@ -35,7 +36,7 @@ Usage: npm start -- [options]
   --tls-cert FILE --tls-key FILE  serve TLS on the xDS port (PEM)
   --client-ca FILE              require client certificates signed by this CA (mTLS)
   --node-id-san-regex REGEX     node id must equal group 1 of REGEX applied to a client cert SAN
-                                (e.g. '^spiffe://mesh\.local/node/(.+)$'); else PERMISSION_DENIED
+                                (e.g. '^spiffe://mesh\\.local/node/(.+)$'); else PERMISSION_DENIED
 
  Hardening
   --admission-rate N            new streams admitted per second; more get RESOURCE_EXHAUSTED (default unlimited)

@@ -16,6 +16,7 @@ import { ResourceStore } from './store';
 import { PushScheduler } from './push';
 import type { StreamContext, StreamEvents } from './stream';
 import { addCsdsService, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker, WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_MAX_STALLED_BYTES } from './transport';
+import { DEFAULT_HOST, formatAddress, listenOn } from './transport';
 import {
   callWatch,
   ConnectionGuard,
@@ -178,8 +179,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   });
   addCsdsService(grpcServer, root, streams, store);
 
-  const host = options.host ?? '0.0.0.0';
-  const address = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? DEFAULT_PORT}`;
+  const address = formatAddress(options.host ?? DEFAULT_HOST, options.port ?? DEFAULT_PORT);
   const applier = new ConfigApplier({ pool, store, scheduler, metrics, log, allowDanglingReferences: options.allowDanglingReferences ?? false });
   const loadConfigDocuments = applier.loadConfigDocuments.bind(applier);
   const setResources = applier.setResources.bind(applier);
@@ -218,16 +218,11 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   const listener = net.createServer({ noDelay: true }, (socket) => {
     if (connections.admit(socket)) injector.injectConnection(socket);
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    listener.once('error', (err) => reject(new BindError(address, err)));
-    listener.listen({ port: options.port ?? DEFAULT_PORT, host, backlog: LISTEN_BACKLOG }, () => {
-      const bound = listener.address();
-      resolve(typeof bound === 'object' && bound ? bound.port : 0);
-    });
-  }).catch(async (err: unknown) => {
+  // Default host: `::` dual-stack, `0.0.0.0` where there is no IPv6 (transport/listen-address.ts).
+  const { port, host } = await listenOn(listener, { port: options.port ?? DEFAULT_PORT, host: options.host, backlog: LISTEN_BACKLOG, log }).catch(async (err: unknown) => {
     fileSource?.close();
     await pool.close();
-    throw err;
+    throw new BindError(address, err);
   });
 
   // After bind, accept errors (EMFILE when descriptors run out anyway) must be logged, not thrown: an unhandled 'error' would end the process.
@@ -237,7 +232,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     lastAcceptErrorLog = Date.now();
     log.error({ err, open: connections.open }, 'cannot accept connections; if this says EMFILE, lower --max-connections or raise the open-file limit (ulimit -n)');
   });
-  log.info({ address: `${host}:${port}`, workers: pool.threads, maxConnections }, 'xDS server listening');
+  log.info({ address: formatAddress(host, port), workers: pool.threads, maxConnections }, 'xDS server listening');
 
   const stats = (): ServerStats => ({
     revision: store.revision,

@@ -15,9 +15,9 @@ import type { EncodedResource } from '../../src/encode';
 import { CLUSTER, ENDPOINT, LISTENER, ROUTE } from '../../src/xds/type-urls';
 import { stringField } from './wire';
 
-/** SotW types whose every response must carry the whole set (xds-protocol.md rule 13). */
+/** SotW types whose every response must carry the whole set (docs/protocol.md B13). */
 const FULL_STATE_IN_SOTW: ReadonlySet<string> = new Set([CLUSTER, LISTENER]);
-/** Make before break across types (rule 26): clusters, endpoints, listeners, routes, then the rest by name. */
+/** Make before break across types (rule D26): clusters, endpoints, listeners, routes, then the rest by name. */
 const SEND_ORDER: readonly string[] = [CLUSTER, ENDPOINT, LISTENER, ROUTE];
 
 /** Field numbers of DiscoveryResponse and DeltaDiscoveryResponse. */
@@ -135,7 +135,7 @@ export class Snapshot {
 
   /**
    * What changed from `previous` to this snapshot, one message per changed
-   * type in send order. SotW CDS/LDS carry the full set (rule 13); SotW
+   * type in send order. SotW CDS/LDS carry the full set (rule B13); SotW
    * EDS/RDS carry only the changed resources and cannot signal removals;
    * delta carries the changed resources plus `removed_resources`.
    * `nonce()` gives each message a nonce of its own, unique within any stream.

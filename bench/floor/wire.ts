@@ -3,7 +3,7 @@
  * The floor's own few protobuf wire pieces: writing a length-delimited
  * field, and reading one string field off a request. Kept apart from our
  * server's transport on purpose, so the floor measures grpc-js and the
- * machine, not our code. Field numbers: ../shared/xds-protocol.md §Field numbers.
+ * machine, not our code. Field numbers: docs/protocol.md §Field numbers.
  */
 
 /** Wire type of a length-delimited field (strings, bytes, messages). */

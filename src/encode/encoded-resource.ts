@@ -11,6 +11,14 @@ export interface Reference {
   readonly name: string;
   /** JSON path of the field that names it, for error messages. */
   readonly field: string;
+  /**
+   * On an EDS cluster's ClusterLoadAssignment reference: its `eds_config` is
+   * `ads` (or `self`), so the client asks for the endpoints on the ADS stream
+   * that delivered the cluster, and routes may wait for them there
+   * (stream/warming.ts). Absent when the endpoints come from another config
+   * source (`api_config_source`, `path`): nothing on this stream will warm it.
+   */
+  readonly overAds?: true;
 }
 
 /** One validated, encoded, content-addressed resource. */

@@ -53,7 +53,18 @@ function clusterRefs(body: Obj): Reference[] {
   const name = typeof serviceName === 'string' && serviceName !== '' ? serviceName : get(body, 'name');
   if (typeof name !== 'string' || name === '') return [];
   const field = typeof serviceName === 'string' && serviceName !== '' ? 'eds_cluster_config.service_name' : 'name';
-  return [{ typeUrl: ENDPOINT, name, field }];
+  return [endpointsOverAds(eds) ? { typeUrl: ENDPOINT, name, field, overAds: true } : { typeUrl: ENDPOINT, name, field }];
+}
+
+/**
+ * Whether an `eds_cluster_config` takes endpoints over ADS: `eds_config.ads`,
+ * or `eds_config.self` (the source that delivered the cluster; gRPC's gRFC A27
+ * accepts either). Any other source (`api_config_source`, `path`,
+ * `path_config_source`) is a separate subscription.
+ */
+function endpointsOverAds(eds: unknown): boolean {
+  const source = isObj(eds) ? get(eds, 'eds_config') : undefined;
+  return isObj(source) && (isObj(get(source, 'ads')) || isObj(get(source, 'self')));
 }
 
 function listenerRefs(body: Obj): Reference[] {

@@ -39,16 +39,10 @@ export interface NodeGroupSpec {
   readonly match: NodeMatch;
 }
 
-/** A problem in user config, naming the file, the resource and the field. */
-export interface ConfigProblem {
-  readonly file: string;
-  readonly resource?: string;
-  readonly field?: string;
-  readonly message: string;
-}
-
-/** Render a problem the way every error message and log line shows it. */
-export function formatProblem(p: ConfigProblem): string {
-  const where = [p.file, p.resource, p.field].filter((s) => s !== undefined && s !== '').join(': ');
-  return `${where}: ${p.message}`;
-}
+/**
+ * A problem in user config, and how it is rendered. They live in the leaf
+ * errors.ts (ConfigInvalidError carries them); re-exported here because every
+ * source module speaks in them.
+ */
+export type { ConfigProblem } from '../errors';
+export { formatProblem } from '../errors';

@@ -53,8 +53,6 @@ import type { DialectTranslator, ParsedConfig } from './parse';
 import { buildShortFormResources } from './short-form-build';
 import { isShortFormDocument, readShortForm } from './short-form-read';
 
-export { routeConfigNameOf } from './short-form-build';
-
 /** Translate a short-form document; undefined when the document is in another form. */
 export const translateShortForm: DialectTranslator = (doc, file): ParsedConfig | undefined => {
   if (!isShortFormDocument(doc)) return undefined;

@@ -1,6 +1,6 @@
 /**
  * @module stream/delta-stream
- * Incremental (delta) protocol state for one stream (xds-protocol.md §C):
+ * Incremental (delta) protocol state for one stream (docs/protocol.md §C):
  * per type the subscription and the version of every resource the client
  * holds, so each push sends only additions and changes and reports
  * deletions and names that do not exist in `removed_resources`.
@@ -16,7 +16,7 @@ import type { DeltaEntry, DeltaPlan } from './sink';
 import { aliasedEntry, resolveAlias, unresolvedAliasEntry } from './vhds-alias';
 import { sharedKeyFor, wholeView } from './share-keys';
 import { KnownVersions } from './known-versions';
-import { clustersOutside } from './warming';
+import { clustersOutside, warmedHere } from './warming';
 import { addPending } from './push-order';
 
 /** Marks a name the client was told does not exist (so it is told once). */
@@ -33,7 +33,7 @@ export interface DeltaTypeState extends TypeStateBase {
   pendingAll: boolean;
   /** Names to reconsider next. */
   readonly pendingNames: Set<string>;
-  /** Names to send even if the client holds the same version (re-subscribe, rule D27). */
+  /** Names to send even if the client holds the same version (re-subscribe C19, wildcard unsubscribe C20, changed EDS cluster D27). */
   readonly force: Set<string>;
   /** Respond even if empty (initial wildcard). */
   mustRespond: boolean;
@@ -155,7 +155,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     }
     for (const name of cds.known.keys()) {
       for (const ref of view.get(name)?.refs ?? []) {
-        if (ref.typeUrl === ENDPOINT && !eds?.sub.covers(ref.name)) return true;
+        if (warmedHere(ref) && !eds?.sub.covers(ref.name)) return true;
       }
     }
     return false;

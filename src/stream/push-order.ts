@@ -1,6 +1,6 @@
 /**
  * @module stream/push-order
- * Make-before-break across types on one ADS stream (xds-protocol.md D26,
+ * Make-before-break across types on one ADS stream (docs/protocol.md D26,
  * xds_protocol.rst §Eventual consistency considerations): clusters and their
  * endpoints go before the listeners and routes that use them, and removals of
  * clusters and endpoints wait until routes no longer point at them.

@@ -31,3 +31,14 @@ export function sharedKeyFor(variant: string, typeUrl: string, resources: readon
   const gone = [...removed].sort();
   return `${variant}\u0000${typeUrl}\u0000${parts.join('\u0002')}\u0000${gone.join('\u0002')}`;
 }
+
+/**
+ * Key for a small SotW partial response. Its `version_info` is the version
+ * of the receiving stream's whole subscribed state (state-version.ts), which
+ * streams with other name sets do not share: the version is part of the key,
+ * so one body is built per (change, state) and is right for every stream
+ * that takes it.
+ */
+export function sotwPartialKey(typeUrl: string, resources: readonly Pick<EncodedResource, 'name' | 'version'>[], versionInfo: string): string {
+  return `${sharedKeyFor('sotw', typeUrl, resources)}\u0000${versionInfo}`;
+}

@@ -1,25 +1,27 @@
 /**
  * @module stream/sotw-stream
- * State-of-the-world protocol state for one stream (xds-protocol.md §B):
+ * State-of-the-world protocol state for one stream (docs/protocol.md §B):
  * per type a subscription, the nonce gate, and what is pending. LDS/CDS
  * responses carry the full subscribed set; other types carry only what
- * changed or was newly requested.
+ * changed or was newly requested. Every response's `version_info` names the
+ * whole subscribed state the client then holds (state-version.ts), so a
+ * client reconnecting at that version is sent nothing (rule B15).
  */
 import { CLUSTER, ENDPOINT } from '../xds/type-urls';
 import { resourceTypeOf } from '../xds/resource-types';
-import { combinedVersion } from '../encode';
 import type { EncodedResource } from '../encode';
-import type { TypeChange, TypeView } from '../store';
+import type { TypeChange } from '../store';
 import { StreamBase, freshTypeState } from './stream-base';
 import type { TypeStateBase } from './stream-base';
 import { Subscription, UNCHANGED } from './subscription';
 import type { SubscriptionDelta } from './subscription';
 import type { SotwRequest } from './requests';
 import type { SotwPlan } from './sink';
-import { sharedKeyFor, wholeView } from './share-keys';
+import { sotwPartialKey, wholeView } from './share-keys';
+import { allOf, stateVersion } from './state-version';
 import { addPending } from './push-order';
 import { findTransition, recordTransition } from './sotw-transitions';
-import { clustersOutside } from './warming';
+import { clustersOutside, warmedHere } from './warming';
 
 /** Per-type SotW state. */
 export interface SotwTypeState extends TypeStateBase {
@@ -34,6 +36,8 @@ export interface SotwTypeState extends TypeStateBase {
   mustRespond: boolean;
   /** Interned bytes of the last resource_names list (shared by streams with equal lists). */
   namesKey: Buffer | undefined;
+  /** The version_info of the type's first request on this stream (a reconnect, rule B15), until the first plan checks it. */
+  resumeVersion: string | undefined;
 }
 
 const SHARE_LIMIT_NAMES = 64;
@@ -59,6 +63,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
         pendingNames: new Set(),
         mustRespond: false,
         namesKey: undefined,
+        resumeVersion: undefined,
       };
       this.types.set(typeUrl, state);
     }
@@ -84,12 +89,9 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
       state.pendingAll = true;
       state.mustRespond = state.sub.wildcard || state.fullState;
       addPending(state, 'updates');
-      // Rule B15: a reconnecting client that already holds the current version needs nothing.
-      if (req.versionInfo !== '' && req.versionInfo === versionOfResources(this.#selectAll(typeUrl, state))) {
-        state.pendingAll = false;
-        state.mustRespond = false;
-        state.sentVersion = state.ackedVersion = req.versionInfo;
-      }
+      // Rule B15: checked when the response is planned, against the view then current (a restarted
+      // server may not have loaded its config yet when the first requests arrive).
+      if (req.versionInfo !== '') state.resumeVersion = req.versionInfo;
     } else if (change.wildcardAdded || change.added.length > 0) {
       // Rule B11: newly requested names are sent even if unchanged.
       if (state.fullState || change.wildcardAdded) {
@@ -151,18 +153,34 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     if (cds.sub.wildcard && eds && !eds.sub.wildcard && eds.sub.namesFrozen) {
       return clustersOutside(this.ctx.store.view(this.group, CLUSTER), eds.sub.names);
     }
-    return this.#selectAll(CLUSTER, cds).some((c) => c.refs.some((r) => r.typeUrl === ENDPOINT && !eds?.sub.covers(r.name)));
+    return this.#selectAll(CLUSTER, cds).some((c) => c.refs.some((r) => warmedHere(r) && !eds?.sub.covers(r.name)));
   }
 
 
   protected nextPlan(typeUrl: string, state: SotwTypeState): SotwPlan | undefined {
     const view = this.ctx.store.view(this.group, typeUrl);
+    // The version of the whole subscribed state the client holds once it applies this response.
+    const versionInfo = stateVersion(view, state.sub);
+    const resumed = state.resumeVersion;
+    state.resumeVersion = undefined;
+    if (resumed === versionInfo && state.pendingAll) {
+      // Rule B15: a reconnecting client that already holds exactly this state (from this server, a
+      // replica or our previous life: the version is content-derived) needs nothing; it is ACKed there.
+      // With any other version it gets every subscribed resource below: SotW never says which
+      // resources a client holds, so "what it lacks" cannot be known and the whole set is the fallback.
+      // Names added since that exist would have changed the version, so nothing is left pending.
+      state.pendingAll = false;
+      state.pendingNames.clear();
+      state.mustRespond = false;
+      state.sentVersion = state.ackedVersion = versionInfo;
+      return undefined;
+    }
     let resources: readonly EncodedResource[];
     let shareKey: unknown;
     if (state.pendingAll || state.fullState) {
       resources = this.#selectAll(typeUrl, state);
       if (resources.length === view.size) {
-        // Same set as the whole view: use the view's cached array, so its version is computed once for all streams.
+        // Same set as the whole view: use the view's cached array, and share one body among all such streams.
         resources = allOf(view);
         shareKey = wholeView(view, 'sotw', typeUrl);
       }
@@ -173,14 +191,13 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
         if (r) picked.push(r);
       }
       resources = picked;
-      shareKey = picked.length <= SHARE_LIMIT_NAMES ? sharedKeyFor('sotw', typeUrl, picked) : undefined;
+      shareKey = picked.length <= SHARE_LIMIT_NAMES ? sotwPartialKey(typeUrl, picked, versionInfo) : undefined;
     }
     const mustRespond = state.mustRespond;
     state.pendingAll = false;
     state.pendingNames.clear();
     state.mustRespond = false;
     if (resources.length === 0 && !mustRespond) return undefined;
-    const versionInfo = typeof shareKey === 'string' ? versionForKey(shareKey, resources) : versionOfResources(resources);
     state.sentVersion = versionInfo;
     return { typeUrl, versionInfo, resources, shareKey };
   }
@@ -197,39 +214,4 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     return out;
   }
 
-}
-
-
-const allCache = new WeakMap<TypeView, readonly EncodedResource[]>();
-const versionCache = new WeakMap<readonly EncodedResource[], string>();
-
-/** The values of a view as an array, cached per (immutable) view. */
-function allOf(view: TypeView): readonly EncodedResource[] {
-  let all = allCache.get(view);
-  if (!all) allCache.set(view, (all = [...view.values()]));
-  return all;
-}
-
-const versionsByKey = new Map<string, string>();
-const MAX_VERSION_KEYS = 4096;
-
-/** Version for a share key (which already names every resource and version): computed once per key. */
-function versionForKey(key: string, resources: readonly EncodedResource[]): string {
-  let v = versionsByKey.get(key);
-  if (v === undefined) {
-    v = versionOfResources(resources);
-    if (versionsByKey.size >= MAX_VERSION_KEYS) versionsByKey.clear();
-    versionsByKey.set(key, v);
-  }
-  return v;
-}
-
-/** Version of a set of resources: hash of sorted name=version pairs; cached for shared arrays. */
-function versionOfResources(resources: readonly EncodedResource[]): string {
-  const cached = versionCache.get(resources);
-  if (cached) return cached;
-  const parts = resources.map((r) => `${r.name}=${r.version}`).sort();
-  const v = combinedVersion(parts);
-  versionCache.set(resources, v);
-  return v;
 }

@@ -8,7 +8,9 @@
 import type { Logger } from 'pino';
 import { compareSendOrder } from '../xds/resource-types';
 import { clientString } from '../observe/client-string';
+import { CLUSTER, ENDPOINT } from '../xds/type-urls';
 import { ROUTE_HOLD_MAX_MS, mayPushNow } from './push-order';
+import { EndpointRequestWait } from './warming';
 import type { PendingKind } from './push-order';
 import type { TypeChange } from '../store';
 import type { Watch, CancelWatch } from '../push';
@@ -60,10 +62,21 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
   /** When a response was first held back for ordering, and the timer that ends the hold. */
   #holdSince: number | undefined;
   #holdTimer: NodeJS.Timeout | undefined;
+  #holdTimerDue = 0;
+  /** Routes wait for endpoint requests only in a short window after each CDS ACK (warming.ts). */
+  readonly #endpointWait = new EndpointRequestWait();
+  /** Set during a flush when routes wait in that window: how long it has left (ms). */
+  #endpointWaitLeftMs: number | undefined;
   #flushQueued = false;
   // Bound once: the flush loop runs per stream on every fan-out.
   readonly #nextNonce = (): string => this.nonces.next();
-  readonly #warming = (): boolean => this.clustersWarming();
+  readonly #clustersWarming = (): boolean => this.clustersWarming();
+  readonly #warming = (): boolean => {
+    const left = this.#endpointWait.holdMs(performance.now(), this.types.has(ENDPOINT), this.#clustersWarming);
+    if (left <= 0) return false;
+    this.#endpointWaitLeftMs = Math.min(left, this.#endpointWaitLeftMs ?? left);
+    return true;
+  };
 
   constructor(ctx: StreamContext, sink: ResponseSink<P>, peer: string, fixedTypeUrl: string | undefined, streamId: number) {
     this.ctx = ctx;
@@ -163,6 +176,7 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
     } else {
       state.ackedVersion = state.sentVersion;
     }
+    if (typeUrl === CLUSTER) this.#endpointWait.open(performance.now(), this.types.has(ENDPOINT));
   }
 
   /** Canonical (store-held) string for a requested name of `typeUrl`. */
@@ -224,6 +238,7 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
     if (this.#closed || this.#blocked || !this.#node || !this.ctx.isReady()) return;
     const due = [...this.types].filter(([, s]) => !s.awaitingAck && this.hasPending(s));
     let held = false;
+    this.#endpointWaitLeftMs = undefined;
     if (due.length > 0) {
       due.sort((a, b) => compareSendOrder(a[0], b[0]));
       const holdExpired = this.#holdSince !== undefined && performance.now() - this.#holdSince >= ROUTE_HOLD_MAX_MS;
@@ -251,7 +266,7 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
         }
       }
     }
-    this.#trackHold(held);
+    this.#trackHold(held, this.#endpointWaitLeftMs);
     if (this.#dirtySince !== undefined && !this.#anyPending()) this.#dirtySince = undefined;
   }
 
@@ -260,21 +275,26 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
     return false;
   }
 
-  #trackHold(held: boolean): void {
+  /** Start, keep or end the ordering hold; flush again when it (or the endpoint-request window, `wakeInMs`) runs out. */
+  #trackHold(held: boolean, wakeInMs: number | undefined): void {
     if (!held) {
       this.#holdSince = undefined;
       clearTimeout(this.#holdTimer);
       this.#holdTimer = undefined;
       return;
     }
-    this.#holdSince ??= performance.now();
-    if (!this.#holdTimer) {
-      this.#holdTimer = setTimeout(() => {
-        this.#holdTimer = undefined;
-        this.flush();
-      }, ROUTE_HOLD_MAX_MS + 1);
-      this.#holdTimer.unref();
-    }
+    const now = performance.now();
+    this.#holdSince ??= now;
+    let due = this.#holdSince + ROUTE_HOLD_MAX_MS + 1;
+    if (wakeInMs !== undefined) due = Math.min(due, now + wakeInMs + 1);
+    if (this.#holdTimer && this.#holdTimerDue <= due) return;
+    clearTimeout(this.#holdTimer);
+    this.#holdTimerDue = due;
+    this.#holdTimer = setTimeout(() => {
+      this.#holdTimer = undefined;
+      this.flush();
+    }, due - now);
+    this.#holdTimer.unref();
   }
 
   /** Stop watching; called by the transport when the call ends. */

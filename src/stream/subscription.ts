@@ -1,7 +1,7 @@
 /**
  * @module stream/subscription
  * Which names of one type a stream wants: a wildcard flag and explicit
- * names, with the legacy rules for empty lists (xds-protocol.md A12, C17).
+ * names, with the legacy rules for empty lists (docs/protocol.md B12, C17).
  */
 
 import { SHARE_MIN_NAMES, nameHashes, namePool } from './name-set-pool';

@@ -1,6 +1,6 @@
 /**
  * @module stream/vhds-alias
- * VHDS on-demand names (xds-protocol.md C24): Envoy subscribes to
+ * VHDS on-demand names (docs/protocol.md C24): Envoy subscribes to
  * `route_config/host` aliases. A match is sent as the virtual host with the
  * alias listed; an alias nothing matches is answered with
  * `Resource{name: alias, aliases: [alias]}` and no resource, so Envoy stops

@@ -35,7 +35,7 @@ export class RequestCodec {
   /**
    * Decode a DiscoveryRequest by hand: the `resource_names` list (repeated on
    * every ACK) is interned as raw bytes and only decoded if a stream needs it.
-   * Field numbers: ../shared/xds-protocol.md §Field numbers.
+   * Field numbers: docs/protocol.md §Field numbers.
    */
   decodeSotw(bytes: Buffer): SotwRequest {
     let versionInfo = '';

@@ -12,6 +12,7 @@ export { Admission, DEFAULT_LIMITS } from './limits';
 export type { StreamLimits } from './limits';
 export { identityChecker } from './identity';
 export { WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_MAX_STALLED_BYTES } from './write-budget';
+export { listenOn, formatAddress, DEFAULT_HOST } from './listen-address';
 export { ConnectionGuard, DEFAULT_IDLE_CONNECTION_TIMEOUT_MS, defaultMaxConnections } from './connection-guard';
 export { RequestBufferLimits, DEFAULT_MAX_CONNECTION_REQUEST_BUFFER_BYTES, DEFAULT_MAX_REQUEST_BUFFER_BYTES } from './request-buffer';
 export { callWatch } from './call-watch';

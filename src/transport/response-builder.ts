@@ -3,7 +3,7 @@
  * Response bytes by concatenating stored entries (repeated fields
  * concatenate; field order is free), with the per-stream nonce appended last
  * so one body serves every stream that needs the same content.
- * Field numbers: ../shared/xds-protocol.md §Field numbers.
+ * Field numbers: docs/protocol.md §Field numbers.
  */
 import { stringField } from '../xds/wire';
 import type { DeltaPlan, SotwPlan } from '../stream';

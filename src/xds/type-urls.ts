@@ -2,7 +2,7 @@
  * @module xds/type-urls
  * Type URL constants for every xDS resource type this server knows by name.
  * Other types whose proto is loadable are served too; these are the ones
- * the protocol rules treat specially (full-state SotW, send order).
+ * the protocol rules (docs/protocol.md) treat specially (full-state SotW, send order).
  */
 
 /** Prefix every `Any.type_url` carries. */

@@ -3,7 +3,7 @@
  * The few protobuf wire-format pieces we write by hand: length-delimited
  * fields and varints. Responses are concatenations of pre-encoded fields
  * (repeated fields concatenate, field order is free), so these are all the
- * hot path needs. Field numbers: ../shared/xds-protocol.md §Field numbers.
+ * hot path needs. Field numbers: docs/protocol.md §Field numbers.
  */
 
 /** Bytes a varint of `value` takes (value < 2^53). */

@@ -61,3 +61,32 @@ describe('bench smoke', () => {
     }
   });
 });
+
+describe('bench smoke, restart scenario', () => {
+  it('kills and restarts the server after the rounds and reports what each reconnecting node was sent: nothing for SotW', { timeout: TIME_LIMIT_MS + 10_000 }, () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+    const nodes = 20;
+    try {
+      const run = spawnSync(process.execPath, [RUN_JS, '--nodes', String(nodes), '--rounds', '1', '--churn', 'endpoint', '--scenario', 'restart',
+        '--clusters', '20', '--endpoints', '2', '--listeners', '2', '--routes', '2', '--settle-ms', '500', '--round-timeout', '30', '--sync-timeout', '60',
+        '--out', out, '--quiet', '--threshold', 'sotw.restartBytes<1024'], { encoding: 'utf8', timeout: TIME_LIMIT_MS });
+      assert.equal(run.status, 0, `bench exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
+      assert.match(run.stdout, /restart: bytes received per node/);
+      const json = fs.readdirSync(out).find((f) => f.endsWith('.json'));
+      assert.ok(json, 'a JSON result');
+      const result = JSON.parse(fs.readFileSync(path.join(out, json), 'utf8')) as BenchResult;
+      assert.equal(result.setup.scenario, 'restart');
+      for (const variant of ['sotw', 'delta'] as const) {
+        const r = result.variants[variant]?.restart;
+        assert.ok(r, `${variant} was restarted`);
+        assert.equal(r.nodes, nodes);
+        assert.ok(r.streamsReopened >= nodes, `${variant}: every stream came back`);
+        assert.ok(Number.isFinite(r.downMs) && Number.isFinite(r.reconnectMs) && Number.isFinite(r.serverCpuSeconds));
+        assert.equal(r.inSyncAfter, nodes);
+      }
+      assert.equal(result.variants.sotw?.restart?.rxBytesPerNode, 0, 'SotW nodes at the current versions are sent nothing');
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});

@@ -3,8 +3,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createXdsServer, ConfigInvalidError } from '../../src/index';
-import { CLUSTER, ENDPOINT } from '../../src/xds/type-urls';
+import { createXdsServer, ConfigInvalidError, typeUrls } from '../../src/index';
+
+const { CLUSTER, ENDPOINT } = typeUrls;
 
 const cluster = (name: string): string => `
   - "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster

@@ -24,7 +24,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
 import pino from 'pino';
 import { createXdsServer } from '../../src/index';
-import type { XdsServer } from '../../src/api-types';
+import type { XdsServer } from '../../src/index';
 import { callWhoAmI, startEchoBackend, type CallOutcome, type EchoBackend } from './grpc-xds-echo';
 import { meshConfig, type MeshSpec } from './grpc-xds-mesh';
 
@@ -191,7 +191,7 @@ describe('a grpc-js-xds channel served by our server from a config file', () => 
 
   it('ends the ADS stream when the closed channel unsubscribes everything and half-closes', { timeout: STEP_TIMEOUT_MS }, async () => {
     // grpc-js-xds sends an empty name list per type, then half-closes; the server must end the
-    // stream (xds-protocol.md rule 36) rather than wait for stop().
+    // stream (docs/protocol.md F36) rather than wait for stop().
     channel().close();
     client = undefined;
     const deadline = Date.now() + CONVERGE_TIMEOUT_MS;

@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import pino from 'pino';
 import { createXdsServer } from '../../src/index';
-import type { XdsServer } from '../../src/api-types';
+import type { XdsServer } from '../../src/index';
 import { CDS, EnvoyLikeClient, RDS, sleep } from '../helpers/short-form-client';
 import type { ClientView, Variant } from '../helpers/short-form-client';
 

@@ -1,7 +1,7 @@
 /**
  * @module test/fault/nack-loop.test
  * A client that rejects every response must not drive the server into a
- * re-push loop (xds-protocol.md B8: after a NACK keep the watch, do not
+ * re-push loop (docs/protocol.md B8: after a NACK keep the watch, do not
  * resend that version). It gets exactly one new response per real change.
  */
 import { test } from 'node:test';

@@ -4,7 +4,10 @@
  * the same port with a slightly different config. Every node reconnects
  * and reconverges; delta nodes reconnect with `initial_resource_versions`
  * and, because versions are content hashes that survive the restart, get
- * only what changed while the server was down (xds-protocol.md C22).
+ * only what changed while the server was down (docs/protocol.md C22).
+ * When nothing changed while it was down, no node of either variant is sent
+ * anything it holds: SotW versions name the whole state, partial EDS
+ * updates included, and survive the restart too (B15).
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -25,6 +28,8 @@ import { NODE_CHANNEL_OPTIONS } from './raw-stream';
 const NODES_PER_VARIANT = 10;
 const CLUSTERS = 40;
 const CONVERGE_DEADLINE_MS = 30_000;
+/** With nothing to change, how long after the last resume a node must stay unanswered. */
+const QUIET_AFTER_RESUME_MS = 1_500;
 const BASE_PORT = 20_000;
 
 /** Config: cluster i (EDS) with a CLA whose one endpoint listens on `ports[i]`. */
@@ -44,6 +49,13 @@ function configV2(): Config {
   for (const n of CHANGED) m.set(n, (m.get(n) ?? 0) + 1000);
   m.delete(REMOVED);
   m.set(ADDED, BASE_PORT + CLUSTERS);
+  return m;
+}
+
+/** Before the crash of the unchanged-config case: one endpoint changes, so SotW nodes hold a partial EDS response. */
+function configV1Updated(): Config {
+  const m = new Map(configV1());
+  m.set('rc-5', BASE_PORT + 5 + 2000);
   return m;
 }
 
@@ -101,6 +113,16 @@ class Node {
     return true;
   }
 
+  /** Read, ACK and apply whatever has arrived. */
+  takeQueued(): Received[] {
+    const read = this.client?.drain() ?? [];
+    for (const r of read) {
+      this.client?.ack(r);
+      this.#apply(r);
+    }
+    return read;
+  }
+
   /** Read, ACK and apply responses until the node holds `expected`. Returns the responses it read. */
   async converge(expected: Config, deadline: number): Promise<Received[]> {
     const c = this.client;
@@ -154,29 +176,16 @@ async function crashAndRestart(duringStartup: boolean): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-restart-'));
   const file = path.join(dir, 'config.json');
   writeConfig(file, configV1());
-  const args = (port: number): string[] => ['--config', file, '--port', String(port), '--host', '127.0.0.1', '--admin-port', '0', '--workers', '1'];
-  const nodes = [
-    ...Array.from({ length: NODES_PER_VARIANT }, (_, i) => new Node(`restart-sotw-${i}`, 'sotw')),
-    ...Array.from({ length: NODES_PER_VARIANT }, (_, i) => new Node(`restart-delta-${i}`, 'delta')),
-  ];
+  const args = serverArgs(file);
+  const nodes = makeNodes();
   let first: CliProcess | undefined;
   let second: CliProcess | undefined;
   try {
     first = await CliProcess.start(args(0));
     const port = first.grpcPort;
-    await Promise.all(nodes.map(async (n) => {
-      await n.connect(port);
-      n.startFresh();
-      await n.converge(configV1(), performance.now() + CONVERGE_DEADLINE_MS);
-    }));
-
-    // Crash: no drain, no goodbye.
+    await connectAndConverge(nodes, port, configV1());
     const killedAt = performance.now();
-    first.signal('SIGKILL');
-    await first.exited;
-    const lost = await Promise.all(nodes.map((n) => n.client?.ended(10_000)));
-    for (const st of lost) assert.equal(grpc.status[st?.code ?? -1], 'UNAVAILABLE', `a node saw "${st?.details}" when the server died`);
-    for (const n of nodes) n.client?.close();
+    await crash(first, nodes);
     const heldBefore = new Map(nodes.map((n) => [n, { cds: new Map(n.held[T.CLUSTER]), eds: new Map(n.held[T.ENDPOINT]) }]));
 
     writeConfig(file, configV2());
@@ -253,12 +262,102 @@ async function crashAndRestart(duringStartup: boolean): Promise<void> {
   }
 }
 
+/** Server flags: `file`, on `port` (0 = any). */
+function serverArgs(file: string): (port: number) => string[] {
+  return (port) => ['--config', file, '--port', String(port), '--host', '127.0.0.1', '--admin-port', '0', '--workers', '1'];
+}
+
+function makeNodes(): Node[] {
+  return [
+    ...Array.from({ length: NODES_PER_VARIANT }, (_, i) => new Node(`restart-sotw-${i}`, 'sotw')),
+    ...Array.from({ length: NODES_PER_VARIANT }, (_, i) => new Node(`restart-delta-${i}`, 'delta')),
+  ];
+}
+
+/** First connection of every node, until each holds `expected`. */
+async function connectAndConverge(nodes: readonly Node[], port: number, expected: Config): Promise<void> {
+  await Promise.all(nodes.map(async (n) => {
+    await n.connect(port);
+    n.startFresh();
+    await n.converge(expected, performance.now() + CONVERGE_DEADLINE_MS);
+  }));
+}
+
+/** SIGKILL the server (no drain, no goodbye); every node sees its stream end UNAVAILABLE. */
+async function crash(server: CliProcess, nodes: readonly Node[]): Promise<void> {
+  server.signal('SIGKILL');
+  await server.exited;
+  const lost = await Promise.all(nodes.map((n) => n.client?.ended(10_000)));
+  for (const st of lost) assert.equal(grpc.status[st?.code ?? -1], 'UNAVAILABLE', `a node saw "${st?.details}" when the server died`);
+  for (const n of nodes) n.client?.close();
+}
+
+/**
+ * One endpoint changes (SotW nodes accept a partial EDS response), the
+ * server crashes and restarts on the same config while nodes reconnect:
+ * every node holds the current config, so none may be sent a resource.
+ */
+async function crashAndRestartUnchanged(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-restart-'));
+  const file = path.join(dir, 'config.json');
+  writeConfig(file, configV1());
+  const args = serverArgs(file);
+  const nodes = makeNodes();
+  let first: CliProcess | undefined;
+  let second: CliProcess | undefined;
+  try {
+    first = await CliProcess.start(args(0));
+    const port = first.grpcPort;
+    await connectAndConverge(nodes, port, configV1());
+    writeConfig(file, configV1Updated());
+    const partial = await Promise.all(nodes.map((n) => n.converge(configV1Updated(), performance.now() + CONVERGE_DEADLINE_MS)));
+    for (const [i, n] of nodes.entries()) {
+      if (n.variant === 'sotw') assert.deepEqual(partial[i]?.flatMap((r) => r.names), ['rc-5'], `${n.id}: the endpoint change came alone`);
+    }
+    const killedAt = performance.now();
+    await crash(first, nodes);
+
+    // Reconnect attempts start at once, while the new process is still loading its config.
+    const resumed = Promise.all(nodes.map(async (n) => {
+      await reconnect(n, port, killedAt + CONVERGE_DEADLINE_MS);
+      n.resume();
+    }));
+    second = await CliProcess.start(args(port));
+    await resumed;
+    await delay(QUIET_AFTER_RESUME_MS);
+    let sotwBytes = 0;
+    let deltaBytes = 0;
+    for (const n of nodes) {
+      const got = n.takeQueued();
+      const bytes = got.reduce((sum, r) => sum + r.bytes, 0);
+      if (n.variant === 'sotw') sotwBytes += bytes;
+      else deltaBytes += bytes;
+      const resent = got.flatMap((r) => r.names.map((name) => `${r.typeUrl.split('.').pop() ?? ''} ${name}`));
+      assert.deepEqual(resent, [], `${n.id} (${n.variant}) was resent resources it held`);
+      assert.ok(n.matches(configV1Updated()), `${n.id} still holds the current config`);
+    }
+    console.log(
+      `[fault] restart on an unchanged config after a partial EDS update: ${nodes.length} nodes (${NODES_PER_VARIANT} SotW, ${NODES_PER_VARIANT} delta), ` +
+        `${CLUSTERS} clusters + endpoints; bytes received after reconnect: delta ${Math.round(deltaBytes / NODES_PER_VARIANT)} B/node, SotW ${Math.round(sotwBytes / NODES_PER_VARIANT)} B/node`,
+    );
+  } finally {
+    for (const n of nodes) n.client?.close();
+    await first?.kill();
+    await second?.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 test('after a server crash and restart on the same port every node reconverges, and delta nodes get only what changed while it was down', async () => {
   await crashAndRestart(false);
 });
 
 test('nodes reconnecting while the restarted server is still starting are never told that their resources are gone', async () => {
   await crashAndRestart(true);
+});
+
+test('after a partial EDS update and a crash, nodes reconnecting to the server restarted on the same config are resent nothing they hold, SotW as delta', async () => {
+  await crashAndRestartUnchanged();
 });
 
 /** Reconnect with backoff until the new process accepts the connection. */

@@ -35,6 +35,8 @@ export interface ConnectOptions {
   readonly nodeOnEveryRequest?: boolean;
   /** Extra channel options, e.g. raised message size limits. */
   readonly channelOptions?: grpc.ChannelOptions;
+  /** Address to connect to (an IPv6 literal without brackets is fine). Default 127.0.0.1. */
+  readonly host?: string;
 }
 
 /** Node used unless a test names another. */
@@ -93,7 +95,8 @@ export class AdsClient {
   /** Open a stream once the channel is ready. */
   static async connect(port: number, options: ConnectOptions): Promise<AdsClient> {
     const path = options.path ?? (options.service === 'per-type' ? perTypePath(options.typeUrl ?? '', options.variant) : adsPath(options.variant));
-    const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), options.channelOptions ?? {});
+    const host = options.host ?? '127.0.0.1';
+    const client = new grpc.Client(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.credentials.createInsecure(), options.channelOptions ?? {});
     await new Promise<void>((resolve, reject) =>
       client.waitForReady(Date.now() + CONNECT_TIMEOUT_MS, (err) => (err ? reject(err) : resolve())),
     );

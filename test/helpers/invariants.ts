@@ -4,7 +4,7 @@
  * client runs them on each response it receives and records violations, so
  * a test fails on a protocol slip even when it was looking elsewhere.
  *
- * Rules (../../../shared/xds-protocol.md):
+ * Rules (docs/protocol.md):
  *  - A3: response type_url, and every inner Any.type_url, equal a type the
  *    client requested on this stream; the SotW `Resource` wrapper only for
  *    clients advertising resource-in-sotw.

@@ -11,18 +11,30 @@ const HCM_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.http_conn
 const ROUTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
 const ADS_SOURCE = { ads: {}, resource_api_version: 'V3' };
 
+/**
+ * An `eds_config` that is not ADS: endpoints come from a separate gRPC
+ * `api_config_source` (cluster `xds_eds`), as in an Envoy whose clusters get
+ * endpoints from another management server or another stream.
+ */
+export const SEPARATE_EDS_SOURCE = {
+  api_config_source: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds_eds' } }] },
+  resource_api_version: 'V3',
+} as const;
+
 /** Options for {@link cluster}. */
 export interface ClusterOptions {
   /** EDS cluster (endpoints from a ClusterLoadAssignment of the same name) instead of STATIC. */
   readonly eds?: boolean;
   /** connect_timeout in seconds; change it to change the cluster's content. Default 1. */
   readonly timeoutSeconds?: number;
+  /** The EDS cluster's `eds_config` (implies `eds`). Default: ADS. */
+  readonly edsConfig?: Record<string, unknown>;
 }
 
-/** A Cluster: STATIC with one local endpoint, or EDS over ADS. */
+/** A Cluster: STATIC with one local endpoint, or EDS (over ADS unless `edsConfig` says otherwise). */
 export function cluster(name: string, options: ClusterOptions = {}): ResourceJson {
   const base = { '@type': T.CLUSTER, name, connect_timeout: `${options.timeoutSeconds ?? 1}s` };
-  if (options.eds) return { ...base, type: 'EDS', eds_cluster_config: { eds_config: ADS_SOURCE } };
+  if (options.eds || options.edsConfig) return { ...base, type: 'EDS', eds_cluster_config: { eds_config: options.edsConfig ?? ADS_SOURCE } };
   return { ...base, type: 'STATIC', load_assignment: claBody(name, [8080]) };
 }
 

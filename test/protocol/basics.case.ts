@@ -1,6 +1,6 @@
 /**
  * @module test/protocol/basics.case
- * Contract cases for stream basics (rules A1–A5 of xds-protocol.md), run
+ * Contract cases for stream basics (rules A1–A5 of docs/protocol.md), run
  * against both variants. A3 and A5's nonce rule are also checked on every
  * response of every test by the client's invariants.
  */
@@ -13,7 +13,7 @@ import { T, v2AdsPath } from '../helpers/service-paths';
 import {
   cla, cluster, extensionConfig, listener, route, runtime, scopedRoute, secret, startServer, virtualHost,
 } from '../helpers/server';
-import type { ResourceJson } from '../../src/api-types';
+import type { ResourceJson } from '../../src/index';
 
 const SILENCE_MS = 400;
 

@@ -1,7 +1,7 @@
 /**
  * @module test/protocol/delta-only.test
  * Rules that exist only in the incremental variant (C16–C22, C24 of
- * xds-protocol.md) and the delta-only bad input: one name subscribed and
+ * docs/protocol.md) and the delta-only bad input: one name subscribed and
  * unsubscribed in the same request (F34; our rule: unsubscribe wins,
  * applied after subscribe as go-control-plane does).
  */

@@ -12,9 +12,31 @@ import type { Harness } from '../helpers/harness';
 import { EnvoyLike } from '../helpers/envoy-like';
 import type { Received } from '../helpers/ads-client';
 import { T } from '../helpers/service-paths';
-import { EXAMPLE, cla, cluster, exampleResources, route, waitFor } from '../helpers/server';
+import type { AdsClient } from '../helpers/ads-client';
+import { EXAMPLE, SEPARATE_EDS_SOURCE, cla, cluster, delay, exampleResources, route, waitFor } from '../helpers/server';
 
 const CONVERGE_MS = 5_000;
+/**
+ * "Promptly" for listeners and routes that have nothing to wait for: well
+ * under the 2 s ordering hold they used to get from clients that take
+ * endpoints elsewhere (issue 9 item 17), with room for a busy machine.
+ */
+const PROMPT_MS = 500;
+/** How long after its CDS ACK the slow client of the last case asks for the new cluster's endpoints. */
+const SLOW_EDS_REQUEST_MS = 50;
+
+/** Await `p` and assert it settled within PROMPT_MS of `since` (performance.now()). */
+async function promptly<R>(since: number, what: string, p: Promise<R>): Promise<R> {
+  const got = await p;
+  const ms = performance.now() - since;
+  assert.ok(ms < PROMPT_MS, `${what} took ${Math.round(ms)} ms; expected under ${PROMPT_MS} ms (nothing to wait for)`);
+  return got;
+}
+
+/** Next response of `typeUrl` matching `pred`, ACKing each one seen. */
+function nextAcked(c: AdsClient, typeUrl: string, pred: (r: Received) => boolean = () => true): Promise<Received> {
+  return c.until(typeUrl, pred, { ack: true, timeoutMs: CONVERGE_MS });
+}
 
 function indexOf(log: readonly Received[], from: number, pred: (r: Received) => boolean): number {
   for (let i = from; i < log.length; i++) if (pred(log[i] as Received)) return i;
@@ -100,5 +122,66 @@ export function orderingCases(h: Harness): void {
     await waitFor(() => indexOf(log, mark, changed) >= 0, CONVERGE_MS, 'the changed cluster');
     const cds = indexOf(log, mark, changed);
     await waitFor(() => indexOf(log, cds + 1, (r) => has(r, T.ENDPOINT, EXAMPLE.cluster)) >= 0, CONVERGE_MS, `an EDS response for ${EXAMPLE.cluster} after CDS #${cds}`);
+  });
+
+  it('D26: a client that asks for clusters, listeners and routes but never endpoints gets listeners and routes promptly, first and after every change', async () => {
+    await h.ts.set(exampleResources());
+    const c = await h.connect();
+    c.subscribe(T.CLUSTER, []);
+    c.subscribe(T.LISTENER, []);
+    c.subscribe(T.ROUTE, [EXAMPLE.route]);
+    await nextAcked(c, T.CLUSTER);
+    let since = performance.now();
+    await promptly(since, 'the first LDS response', nextAcked(c, T.LISTENER));
+    await promptly(since, 'the first RDS response', nextAcked(c, T.ROUTE));
+
+    since = performance.now();
+    await h.ts.update({ upsert: [route(EXAMPLE.route, EXAMPLE.cluster, ['example.com'])] });
+    await promptly(since, 'RDS after a route change', nextAcked(c, T.ROUTE));
+
+    since = performance.now();
+    await h.ts.update({ upsert: [cluster('second', { eds: true }), route(EXAMPLE.route, 'second')] });
+    await nextAcked(c, T.CLUSTER, (r) => r.names.includes('second'));
+    await promptly(since, 'RDS after a change of clusters and routes', nextAcked(c, T.ROUTE, (r) => routesTo(r, 'second')));
+  });
+
+  it('D26: an EDS cluster whose endpoints come from another config source does not hold routes', async () => {
+    await h.ts.set([...exampleResources(), cluster('remote', { edsConfig: SEPARATE_EDS_SOURCE })]);
+    const c = await h.connect();
+    c.subscribe(T.CLUSTER, []);
+    c.subscribe(T.LISTENER, []);
+    c.subscribe(T.ROUTE, [EXAMPLE.route]);
+    // The client asks here for the endpoints of the ADS cluster only, as Envoy does.
+    await nextAcked(c, T.CLUSTER);
+    c.subscribe(T.ENDPOINT, [EXAMPLE.cluster]);
+    await nextAcked(c, T.ENDPOINT);
+    await nextAcked(c, T.LISTENER);
+    await nextAcked(c, T.ROUTE);
+
+    const since = performance.now();
+    await h.ts.update({ upsert: [cluster('remote2', { edsConfig: SEPARATE_EDS_SOURCE }), route(EXAMPLE.route, 'remote2')] });
+    await nextAcked(c, T.CLUSTER, (r) => r.names.includes('remote2'));
+    await promptly(since, 'RDS to a cluster whose endpoints come from elsewhere', nextAcked(c, T.ROUTE, (r) => routesTo(r, 'remote2')));
+  });
+
+  it('D26: a route to a new cluster waits for a client that asks for its endpoints shortly after acknowledging it', async () => {
+    await h.ts.set(exampleResources());
+    const c = await h.connect();
+    c.subscribe(T.CLUSTER, []);
+    await nextAcked(c, T.CLUSTER);
+    c.subscribe(T.ENDPOINT, [EXAMPLE.cluster]);
+    await nextAcked(c, T.ENDPOINT);
+    c.subscribe(T.LISTENER, []);
+    await nextAcked(c, T.LISTENER);
+    c.subscribe(T.ROUTE, [EXAMPLE.route]);
+    await nextAcked(c, T.ROUTE);
+
+    await h.ts.update({ upsert: [cluster('late', { eds: true }), cla('late', [9092]), route(EXAMPLE.route, 'late')] });
+    await nextAcked(c, T.CLUSTER, (r) => r.names.includes('late'));
+    await delay(SLOW_EDS_REQUEST_MS);
+    c.subscribe(T.ENDPOINT, ['late']);
+    const eds = await nextAcked(c, T.ENDPOINT, (r) => r.names.includes('late'));
+    const rds = await nextAcked(c, T.ROUTE, (r) => routesTo(r, 'late'));
+    assert.ok(eds.index < rds.index, `RDS (#${rds.index}) referenced cluster late before its endpoints were sent (EDS #${eds.index})${trace(c.responses, 0)}`);
   });
 }

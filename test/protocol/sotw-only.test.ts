@@ -1,7 +1,7 @@
 /**
  * @module test/protocol/sotw-only.test
  * Rules that exist only in the state-of-the-world variant (B6–B15 of
- * xds-protocol.md), the resource-in-sotw wrapper (A3) and a gRPC-like
+ * docs/protocol.md), the resource-in-sotw wrapper (A3) and a gRPC-like
  * client (E31/E32).
  */
 import { describe, it } from 'node:test';
@@ -10,9 +10,25 @@ import { timeoutOf } from '../helpers/inspect';
 import { useHarness } from '../helpers/harness';
 import type { AdsClient, Received } from '../helpers/ads-client';
 import { T } from '../helpers/service-paths';
-import { EXAMPLE, cla, cluster, delay, exampleResources, listener, route, waitFor } from '../helpers/server';
+import type { ResourceJson } from '../../src/index';
+import { EXAMPLE, cla, cluster, delay, exampleResources, listener, route, startServer, waitFor } from '../helpers/server';
+import type { TestServer } from '../helpers/server';
 
 const SILENCE_MS = 400;
+
+/** EDS clusters m0…m19 and their endpoints: an EDS name list as long as a real Envoy's (pooled by the server). */
+const MESH = Array.from({ length: 20 }, (_, i) => `m${i}`);
+
+/** The mesh, with the endpoint ports given in `ports` (8080 otherwise). */
+function meshResources(ports: Readonly<Record<string, number>> = {}): ResourceJson[] {
+  return MESH.flatMap((n) => [cluster(n, { eds: true }), cla(n, [ports[n] ?? 8080])]);
+}
+
+/** What a SotW client last accepted, per type: all an Envoy remembers across a reconnect. */
+interface Accepted {
+  readonly cds: string;
+  readonly eds: string;
+}
 
 function sorted(r: Received): string[] {
   return [...r.names].sort();
@@ -271,6 +287,96 @@ describe('xDS state of the world only', () => {
       const r = await c.next(T.ENDPOINT);
       assert.notEqual(r.versionInfo, v1.versionInfo);
       assert.deepEqual(r.names, ['a']);
+    });
+
+    /** Start a server on the mesh; stopped after the test. */
+    async function meshServer(ports: Readonly<Record<string, number>> = {}): Promise<TestServer> {
+      const ts = await startServer({ resources: meshResources(ports) });
+      h.onCleanup(() => ts.stop());
+      return ts;
+    }
+
+    /**
+     * An Envoy-like client on `servers[0]`: CDS wildcard, EDS for every
+     * cluster; then one endpoint changes (on every server in `servers`) and
+     * it accepts the partial EDS response. Returns its accepted versions.
+     */
+    async function acceptPartialUpdate(servers: readonly TestServer[]): Promise<Accepted> {
+      const c = await h.connectTo(servers[0]?.port ?? 0);
+      const cds = await c.fetch(T.CLUSTER, []);
+      await c.fetch(T.ENDPOINT, MESH);
+      for (const ts of servers) await ts.update({ upsert: [cla('m3', [9003])] });
+      const partial = await c.next(T.ENDPOINT);
+      c.ack(partial);
+      assert.deepEqual(partial.names, ['m3'], 'the update is sent alone');
+      c.close();
+      return { cds: cds.versionInfo, eds: partial.versionInfo };
+    }
+
+    /** Reconnect as Envoy does (rule E30): per type its last accepted version and its names, no nonce. */
+    function resume(c: AdsClient, accepted: Accepted): void {
+      c.send({ typeUrl: T.CLUSTER, versionInfo: accepted.cds, resourceNames: [] });
+      c.send({ typeUrl: T.ENDPOINT, versionInfo: accepted.eds, resourceNames: MESH });
+    }
+
+    it('B15: after a partial EDS update, a client reconnecting at its versions to the restarted server is sent nothing, and then only what changes', async () => {
+      const first = await meshServer();
+      const accepted = await acceptPartialUpdate([first]);
+      await first.stop();
+      const restarted = await meshServer({ m3: 9003 });
+      const c = await h.connectTo(restarted.port);
+      resume(c, accepted);
+      await c.expectSilence(SILENCE_MS);
+      await restarted.update({ upsert: [cla('m5', [9005])] });
+      assert.deepEqual((await c.next(T.ENDPOINT)).names, ['m5']);
+    });
+
+    it('B15: after a partial EDS update, a client moving to a second server on the same config is sent nothing', async () => {
+      const servers = [await meshServer(), await meshServer()];
+      const accepted = await acceptPartialUpdate(servers);
+      const c = await h.connectTo(servers[1]?.port ?? 0);
+      resume(c, accepted);
+      await c.expectSilence(SILENCE_MS);
+    });
+
+    it('B15: a client reconnecting to a server that has not loaded its configuration yet is sent nothing once the configuration it holds is loaded', async () => {
+      const first = await meshServer();
+      const accepted = await acceptPartialUpdate([first]);
+      const empty = await startServer();
+      h.onCleanup(() => empty.stop());
+      const c = await h.connectTo(empty.port);
+      resume(c, accepted);
+      await delay(SILENCE_MS / 2);
+      await empty.set(meshResources({ m3: 9003 }));
+      await c.expectSilence(SILENCE_MS);
+    });
+
+    it('B15: a client reconnecting at an outdated EDS version gets the change, within every subscribed resource (SotW cannot say which it holds), at the current version', async () => {
+      const ts = await meshServer();
+      const accepted = await acceptPartialUpdate([ts]);
+      await ts.update({ upsert: [cla('m7', [9007])] });
+      const c = await h.connectTo(ts.port);
+      resume(c, accepted);
+      const r = await c.next(T.ENDPOINT);
+      assert.deepEqual(sorted(r), [...MESH].sort());
+      await c.expectSilence(SILENCE_MS, T.CLUSTER);
+      const fresh = await h.connectTo(ts.port);
+      assert.equal(r.versionInfo, (await fresh.fetch(T.ENDPOINT, MESH)).versionInfo, 'the version a client holding the current state is given');
+    });
+
+    it('B15: streams with different names sent the same partial change each get the version of their own subscribed state', async () => {
+      await h.ts.set([cla('a', [1]), cla('b'), cla('c')]);
+      const lists = [['a', 'b'], ['a', 'c'], ['a', 'b']];
+      const clients = await Promise.all(lists.map(() => h.connect()));
+      await Promise.all(clients.map((c, i) => c.fetch(T.ENDPOINT, lists[i] ?? [])));
+      await h.ts.update({ upsert: [cla('a', [2])] });
+      const got = await Promise.all(clients.map((c) => c.next(T.ENDPOINT)));
+      for (const r of got) assert.deepEqual(r.names, ['a']);
+      for (const [i, names] of lists.entries()) {
+        const fresh = await h.connect();
+        assert.equal(got[i]?.versionInfo, (await fresh.fetch(T.ENDPOINT, names)).versionInfo, `version for [${names.join(', ')}]`);
+      }
+      assert.notEqual(got[0]?.versionInfo, got[1]?.versionInfo);
     });
 
     it('B15: a reconnecting wildcard CDS client with an outdated version receives the full current set', async () => {
