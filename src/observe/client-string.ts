@@ -11,7 +11,7 @@
 /** Characters of a client string kept in logs and status pages (after escaping). */
 export const CLIENT_STRING_MAX_CHARS = 256;
 
-// C0 and C1 controls, DEL, line/paragraph separators and bidi overrides
+// ASCII and Latin-1 control characters, DEL, line/paragraph separators and bidi overrides
 // (which can make a log line read differently from what it contains).
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
