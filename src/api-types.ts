@@ -7,6 +7,10 @@
 import type { Logger } from 'pino';
 import type { ConfigProblem } from './source/raw-resource';
 import type { StreamLimits } from './transport/limits';
+import type { CsdsOptions } from './transport/csds-service';
+import type { EtcdSourceOptions } from './source/etcd-source';
+
+export type { EtcdSourceOptions } from './source/etcd-source';
 
 /** TLS for the xDS port: PEM bytes. With `clientCa`, clients must present a certificate it signed (mTLS). */
 export interface TlsOptions {
@@ -31,6 +35,12 @@ export interface XdsServerOptions {
   readonly maxReceiveMessageBytes?: number;
   /** A YAML/JSON file or directory to serve and watch. */
   readonly configPath?: string;
+  /**
+   * Serve the configuration held in etcd instead of a file (exclusive with
+   * `configPath`). The server binds at once and holds streams until the first
+   * snapshot is applied; `internals.etcd.firstApplied` resolves then.
+   */
+  readonly etcd?: EtcdSourceOptions;
   /** Debounce for config file changes, in ms. Default 200. */
   readonly reloadDebounceMs?: number;
   /** Serve TLS (and mTLS with `clientCa`) instead of plaintext. */
@@ -85,6 +95,11 @@ export interface XdsServerOptions {
   readonly maxConnectionRequestBufferBytes?: number;
   /** The same across all connections. Default: 256 MiB or `maxConnectionRequestBufferBytes`, whichever is larger. */
   readonly maxRequestBufferBytes?: number;
+  /**
+   * CSDS access and bounds: who may see which nodes (`adminSanPattern`,
+   * `allowRemote`), answer size cap, request rate and concurrency.
+   */
+  readonly csds?: CsdsOptions;
   /** Server keepalive pings: interval and how long to wait for the ack. */
   readonly keepaliveTimeMs?: number;
   readonly keepaliveTimeoutMs?: number;

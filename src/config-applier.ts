@@ -6,7 +6,8 @@
  */
 import type { Logger } from 'pino';
 import { DEFAULT_GROUP, formatProblem } from './source';
-import type { ConfigProblem, RawResource } from './source';
+import type { ConfigProblem, EtcdConfig, RawResource } from './source';
+import { KeyedEncoder } from './encode';
 import type { EncodeOutcome, EncodePool } from './encode';
 import { countChanges } from './store';
 import type { CommitResult, RemovalKey, ResourceStore } from './store';
@@ -32,6 +33,7 @@ export class ConfigApplier {
   readonly #deps: ApplierDeps;
   #chain: Promise<unknown> = Promise.resolve();
   #loaded = false;
+  #keyed: KeyedEncoder | undefined;
 
   constructor(deps: ApplierDeps) {
     this.#deps = deps;
@@ -48,6 +50,21 @@ export class ConfigApplier {
     return this.#enqueue(async () => {
       const outcome = await pool.encodeDocuments(documents);
       const label = documents.map((d) => d.file).join(', ') || '(no files)';
+      return this.#finish(label, outcome, (o) => store.replaceAll(o.resources, o.groups, this.#commitOptions()));
+    });
+  }
+
+  /**
+   * Replace everything with the configuration an etcd revision holds (the
+   * whole state at that revision, not its events): all or nothing, through
+   * the same validation, store and push path as a file reload. Only keys
+   * whose text changed since the last call are encoded again.
+   */
+  loadKeyedConfig(label: string, config: EtcdConfig): Promise<ApplyResult> {
+    const { pool, store } = this.#deps;
+    return this.#enqueue(async () => {
+      const encoded = await (this.#keyed ??= new KeyedEncoder(pool)).encode(config.resources);
+      const outcome: EncodeOutcome = { resources: encoded.resources, groups: config.groups, problems: [...config.problems, ...encoded.problems] };
       return this.#finish(label, outcome, (o) => store.replaceAll(o.resources, o.groups, this.#commitOptions()));
     });
   }

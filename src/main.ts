@@ -1,7 +1,7 @@
 /**
  * @module main
  * The CLI: `npm start -- --config PATH --port 18000 --admin-port 19005`.
- * Without --config it serves examples/basic.yaml.
+ * Without --config it serves examples/basic.yaml; with --etcd-endpoints, the configuration held in etcd.
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
@@ -10,8 +10,10 @@ import { createXdsServer, DEFAULT_PORT } from './server';
 import { createLogger } from './observe/logger';
 import { startAdminServer } from './admin/admin-server';
 import { defaultWorkerCount } from './encode';
+import { DEFAULT_ETCD_PREFIX } from './source';
 import { XdsServerError } from './errors';
 import { raiseFdLimit } from './observe/fd-limit';
+import type { EtcdSourceOptions } from './api-types';
 
 const HELP = `fanout-xds: an xDS management server (SotW + delta ADS) built for fan-out
 
@@ -32,6 +34,14 @@ Usage: npm start -- [options]
   --reload-debounce-ms N        quiet period before a config change is applied (default 200)
   --log-level LEVEL             pino level: trace|debug|info|warn|error|silent (default info)
 
+ etcd (instead of --config; layout and outage behaviour: README "etcd source")
+  --etcd-endpoints URL[,URL…]   serve the configuration held in etcd, e.g. http://127.0.0.1:2379
+  --etcd-prefix PREFIX          key prefix (default /fanout-xds/)
+  --etcd-ca FILE                CA bundle to verify etcd's certificate (https:// endpoints)
+  --etcd-cert FILE --etcd-key FILE  client certificate and key for etcd mTLS (PEM)
+  --etcd-username USER          etcd user; its password comes from --etcd-password-file FILE
+                                or the ETCD_PASSWORD environment variable (never a flag: ps shows flags)
+
  Security
   --tls-cert FILE --tls-key FILE  serve TLS on the xDS port (PEM)
   --client-ca FILE              require client certificates signed by this CA (mTLS)
@@ -48,6 +58,15 @@ Usage: npm start -- [options]
   --keepalive-time-ms N         server keepalive ping interval (default 30000)
   --keepalive-timeout-ms N      wait for a ping ack before closing (default 10000)
   --drain-timeout-ms N          on SIGTERM/SIGINT: refuse new streams, end open ones over N ms, exit 0 (default 10000)
+
+ CSDS (client status on the gRPC port; Secrets' keys are always redacted)
+  --csds-admin-san-regex REGEX  client certs with a SAN matching REGEX see every node (needs --client-ca);
+                                with --node-id-san-regex, other callers see only their own node
+  --csds-allow-remote           with no identities configured, answer non-loopback callers too (default: loopback only)
+  --csds-max-response-bytes N   largest CSDS answer; larger get RESOURCE_EXHAUSTED (default 4194304)
+  --csds-request-rate N         CSDS requests per second, server-wide (default 10)
+  --csds-max-concurrent N       CSDS requests built or written at once, server-wide (default 4)
+
   -h, --help                    show this help
 
  Resource bounds (memory and file descriptors stay bounded whatever clients do)
@@ -84,6 +103,36 @@ function intFlag(value: string | undefined, name: string, fallback: number): num
 
 function optionalInt(value: string | undefined, name: string): number | undefined {
   return value === undefined ? undefined : intFlag(value, name, 0);
+}
+
+/** The etcd source options from the --etcd-* flags, or undefined without --etcd-endpoints. */
+function readEtcd(values: Record<string, string | boolean | undefined>): EtcdSourceOptions | undefined {
+  const str = (name: string): string | undefined => values[name] as string | undefined;
+  const endpoints = str('etcd-endpoints');
+  if (endpoints === undefined) {
+    const stray = ['etcd-prefix', 'etcd-ca', 'etcd-cert', 'etcd-key', 'etcd-username', 'etcd-password-file'].find((f) => values[f] !== undefined);
+    if (stray) throw new XdsServerError('XDS_ERR_FLAG', `--${stray} needs --etcd-endpoints`);
+    return undefined;
+  }
+  if (values['config'] !== undefined) throw new XdsServerError('XDS_ERR_FLAG', '--config and --etcd-endpoints are exclusive: serve a file or etcd, not both');
+  const file = (name: string): Buffer | undefined => (str(name) === undefined ? undefined : fs.readFileSync(str(name) as string));
+  const username = str('etcd-username');
+  const passwordFile = str('etcd-password-file');
+  let password: string | undefined;
+  if (passwordFile !== undefined) password = fs.readFileSync(passwordFile, 'utf8').replace(/\r?\n$/, '');
+  else if (username !== undefined) password = process.env['ETCD_PASSWORD'];
+  if (username !== undefined && password === undefined) throw new XdsServerError('XDS_ERR_FLAG', '--etcd-username needs a password: --etcd-password-file FILE or the ETCD_PASSWORD environment variable');
+  if (username === undefined && passwordFile !== undefined) throw new XdsServerError('XDS_ERR_FLAG', '--etcd-password-file needs --etcd-username');
+  const ca = file('etcd-ca');
+  const cert = file('etcd-cert');
+  const key = file('etcd-key');
+  return {
+    endpoints: endpoints.split(',').map((e) => e.trim()).filter((e) => e !== ''),
+    prefix: str('etcd-prefix'),
+    tls: ca || cert || key ? { ca, cert, key } : undefined,
+    username,
+    password,
+  };
 }
 
 function readTls(certFile: string | undefined, keyFile: string | undefined, caFile: string | undefined): { cert: Buffer; key: Buffer; clientCa?: Buffer } | undefined {
@@ -123,6 +172,18 @@ async function main(): Promise<void> {
       'keepalive-time-ms': { type: 'string' },
       'keepalive-timeout-ms': { type: 'string' },
       'drain-timeout-ms': { type: 'string' },
+      'csds-admin-san-regex': { type: 'string' },
+      'csds-allow-remote': { type: 'boolean' },
+      'csds-max-response-bytes': { type: 'string' },
+      'csds-request-rate': { type: 'string' },
+      'csds-max-concurrent': { type: 'string' },
+      'etcd-endpoints': { type: 'string' },
+      'etcd-prefix': { type: 'string' },
+      'etcd-ca': { type: 'string' },
+      'etcd-cert': { type: 'string' },
+      'etcd-key': { type: 'string' },
+      'etcd-username': { type: 'string' },
+      'etcd-password-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       // Resource bounds
       'max-stalled-bytes': { type: 'string' },
@@ -143,7 +204,8 @@ async function main(): Promise<void> {
   // Every client connection is a descriptor: use all the system allows (the connection cap's default follows it).
   const fdLimit = raiseFdLimit();
   logger.info({ openFileLimit: fdLimit.after, raisedFrom: fdLimit.before?.soft !== fdLimit.after?.soft ? fdLimit.before?.soft : undefined, notRaised: fdLimit.error }, 'open-file limit');
-  const configPath = values.config ?? builtInExample();
+  const etcd = readEtcd(values);
+  const configPath = etcd ? undefined : (values.config ?? builtInExample());
   const server = await createXdsServer({
     // Unset flags fall through to the server's defaults, so each default lives in one place.
     port: optionalInt(values.port, 'port'),
@@ -154,6 +216,7 @@ async function main(): Promise<void> {
     maxInflightBytes: optionalInt(values['max-inflight-bytes'], 'max-inflight-bytes'),
     reloadDebounceMs: optionalInt(values['reload-debounce-ms'], 'reload-debounce-ms'),
     configPath,
+    etcd,
     logger,
     tls: readTls(values['tls-cert'], values['tls-key'], values['client-ca']),
     nodeIdSanPattern: values['node-id-san-regex'],
@@ -167,6 +230,13 @@ async function main(): Promise<void> {
     maxConnectionAgeGraceMs: optionalInt(values['max-connection-age-grace-ms'], 'max-connection-age-grace-ms'),
     keepaliveTimeMs: optionalInt(values['keepalive-time-ms'], 'keepalive-time-ms'),
     keepaliveTimeoutMs: optionalInt(values['keepalive-timeout-ms'], 'keepalive-timeout-ms'),
+    csds: {
+      adminSanPattern: values['csds-admin-san-regex'],
+      allowRemote: values['csds-allow-remote'] ?? false,
+      maxResponseBytes: optionalInt(values['csds-max-response-bytes'], 'csds-max-response-bytes'),
+      requestsPerSecond: optionalInt(values['csds-request-rate'], 'csds-request-rate'),
+      maxConcurrent: optionalInt(values['csds-max-concurrent'], 'csds-max-concurrent'),
+    },
     // Resource bounds
     maxStalledBytes: optionalInt(values['max-stalled-bytes'], 'max-stalled-bytes'),
     maxConnections: optionalInt(values['max-connections'], 'max-connections'),
@@ -180,7 +250,7 @@ async function main(): Promise<void> {
   const adminPort = intFlag(values['admin-port'], 'admin-port', 19005);
   const admin = adminPort >= 0 && !values['no-admin'] ? await startAdminServer(server.internals, values['admin-host'] ?? '127.0.0.1', adminPort, logger) : undefined;
   // Machine-readable line for scripts (bench, tests) that start us with --port 0.
-  logger.info({ grpcPort: server.port, adminPort: admin?.port, config: configPath }, 'ready');
+  logger.info({ grpcPort: server.port, adminPort: admin?.port, config: configPath, etcd: etcd ? `${etcd.endpoints.join(',')} ${etcd.prefix ?? DEFAULT_ETCD_PREFIX}` : undefined }, 'ready');
 
   const shutdown = (signal: string): void => {
     logger.info({ signal, drainTimeoutMs }, 'shutting down');

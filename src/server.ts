@@ -10,12 +10,13 @@ import { loadProtoRoot, lookupMessage } from './xds/proto-root';
 import { messageNameOf } from './xds/type-urls';
 import { silentLogger } from './observe/logger';
 import { ServerMetrics } from './observe/metrics';
-import { FileSource, readConfigDocuments } from './source';
+import { FileSource, readConfigDocuments, EtcdSource } from './source';
+import { registerEtcdMetrics } from './observe/etcd-metrics';
 import { EncodePool, defaultWorkerCount } from './encode';
 import { ResourceStore } from './store';
 import { PushScheduler } from './push';
 import type { StreamContext, StreamEvents } from './stream';
-import { addCsdsService, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker, WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_MAX_STALLED_BYTES } from './transport';
+import { addCsdsService, csdsOptionsProblem, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker, WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_MAX_STALLED_BYTES } from './transport';
 import { DEFAULT_HOST, formatAddress, listenOn } from './transport';
 import {
   callWatch,
@@ -56,6 +57,8 @@ export interface ServerInternals {
   readonly startedAt: number;
   /** Whether a configuration has been loaded at least once. */
   readonly loaded: boolean;
+  /** The etcd source, when the server runs on etcd. */
+  readonly etcd?: EtcdSource;
 }
 
 /** The server handle plus internals for the CLI's admin port. */
@@ -63,8 +66,16 @@ export type XdsServerWithInternals = XdsServer & { readonly internals: ServerInt
 
 /** Start a server. Resolves once the port is bound and, with `configPath`, the first config is loaded. */
 export async function createXdsServer(options: XdsServerOptions = {}): Promise<XdsServerWithInternals> {
+  const csdsProblem = csdsOptionsProblem(options.csds, options.tls?.clientCa !== undefined);
+  if (csdsProblem) throw new XdsServerError('XDS_ERR_OPTIONS', csdsProblem);
   const logger: Logger = options.logger ?? silentLogger();
   const log = logger.child({ component: 'server' });
+  if (options.etcd !== undefined && options.configPath !== undefined) {
+    throw new XdsServerError('XDS_ERR_OPTIONS', 'configPath (--config) and etcd (--etcd-endpoints) are exclusive: the configuration comes from one source');
+  }
+  // etcd: the first snapshot loads in the background once bound (etcd may be down at start-up); streams are
+  // held (ctx.isReady) and /readyz says not ready until it is applied, so no node ever sees an empty store.
+  const etcdSource = options.etcd !== undefined ? new EtcdSource(options.etcd, logger) : undefined;
   const root = loadProtoRoot();
   const pool = new EncodePool(options.workers ?? defaultWorkerCount());
   const store = new ResourceStore();
@@ -89,6 +100,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     responseBodies: () => ({ built: cache.builds, reused: cache.hits }),
     connections: () => ({ open: connections.open, requestBufferBytes: requestBuffer.held }),
   });
+  if (etcdSource) registerEtcdMetrics(metrics.registry, () => etcdSource.status);
   const events: StreamEvents = {
     onStreamOpen: (variant) => {
       counters[variant]++;
@@ -177,7 +189,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     onRejected: (reason) => metrics.streamRejected(reason),
     draining: () => draining,
   });
-  addCsdsService(grpcServer, root, streams, store);
+  addCsdsService(grpcServer, { root, streams, store, logger, options: options.csds, nodeIdSanPattern: options.nodeIdSanPattern, onOutcome: (outcome) => metrics.csdsRequest(outcome) });
 
   const address = formatAddress(options.host ?? DEFAULT_HOST, options.port ?? DEFAULT_PORT);
   const applier = new ConfigApplier({ pool, store, scheduler, metrics, log, allowDanglingReferences: options.allowDanglingReferences ?? false });
@@ -221,6 +233,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   // Default host: `::` dual-stack, `0.0.0.0` where there is no IPv6 (transport/listen-address.ts).
   const { port, host } = await listenOn(listener, { port: options.port ?? DEFAULT_PORT, host: options.host, backlog: LISTEN_BACKLOG, log }).catch(async (err: unknown) => {
     fileSource?.close();
+    await etcdSource?.close();
     await pool.close();
     throw new BindError(address, err);
   });
@@ -233,6 +246,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     log.error({ err, open: connections.open }, 'cannot accept connections; if this says EMFILE, lower --max-connections or raise the open-file limit (ulimit -n)');
   });
   log.info({ address: formatAddress(host, port), workers: pool.threads, maxConnections }, 'xDS server listening');
+  etcdSource?.start(async (revision, config) => (await applier.loadKeyedConfig(`etcd revision ${revision}`, config)).ok);
 
   const stats = (): ServerStats => ({
     revision: store.revision,
@@ -247,6 +261,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
       fileSource?.close();
+      await etcdSource?.close();
       listener.close();
       connections.close();
       for (const s of streams) s.close();
@@ -310,6 +325,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
       get loaded() {
         return applier.loaded;
       },
+      etcd: etcdSource,
     },
   };
 }

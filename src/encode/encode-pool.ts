@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Piscina } from 'piscina';
 import type { RawResource, ConfigProblem, NodeGroupSpec } from '../source/raw-resource';
+import type { ResourceText } from '../source/resource-text';
 import type { EncodedResource } from './encoded-resource';
 import type { DocumentInput, EncodeTask, EncodeTaskResult } from './messages';
 
@@ -67,6 +68,14 @@ export class EncodePool {
     const perTask = Math.max(MIN_RESOURCES_PER_TASK, Math.ceil(resources.length / this.#threads));
     const tasks: EncodeTask[] = [];
     for (let i = 0; i < resources.length; i += perTask) tasks.push({ resources: resources.slice(i, i + perTask) });
+    return this.#collect(tasks);
+  }
+
+  /** Parse, check and encode stored resource texts (etcd values), split across the workers. */
+  async encodeResourceTexts(texts: readonly ResourceText[]): Promise<EncodeOutcome> {
+    const perTask = Math.max(MIN_RESOURCES_PER_TASK, Math.ceil(texts.length / this.#threads));
+    const tasks: EncodeTask[] = [];
+    for (let i = 0; i < texts.length; i += perTask) tasks.push({ texts: texts.slice(i, i + perTask) });
     return this.#collect(tasks);
   }
 

@@ -13,6 +13,7 @@ import { nameFieldOf } from '../xds/resource-types';
 import { encodeAny, lengthDelimited, stringField } from '../xds/wire';
 import { parseConfigText } from '../source/parse';
 import '../source/dialects';
+import { parseResourceText } from '../source/resource-text';
 import type { ConfigProblem, NodeGroupSpec, RawResource } from '../source/raw-resource';
 import { contentVersion } from './content-hash';
 import { ProtoJsonConverter } from './proto-json';
@@ -107,6 +108,11 @@ export default function run(task: EncodeTask): EncodeTaskResult {
     const parsed = parseConfigText(doc.text, doc.file);
     raws.push(...parsed.resources);
     groups.push(...parsed.groups);
+    problems.push(...parsed.problems);
+  }
+  for (const text of task.texts ?? []) {
+    const parsed = parseResourceText(text);
+    if (parsed.resource) raws.push(parsed.resource);
     problems.push(...parsed.problems);
   }
   const encoded: Encoded[] = [];

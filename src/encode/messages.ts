@@ -4,6 +4,7 @@
  * Encoded bytes come back packed in one ArrayBuffer that is moved, not copied.
  */
 import type { ConfigProblem, NodeGroupSpec, RawResource } from '../source/raw-resource';
+import type { ResourceText } from '../source/resource-text';
 import type { EncodedResource } from './encoded-resource';
 
 export type { Reference } from './encoded-resource';
@@ -14,10 +15,12 @@ export interface DocumentInput {
   readonly text: string;
 }
 
-/** One unit of work for a worker: whole documents, raw resources, or both. */
+/** One unit of work for a worker: whole documents, raw resources, stored resource texts, or any mix. */
 export interface EncodeTask {
   readonly documents?: readonly DocumentInput[];
   readonly resources?: readonly RawResource[];
+  /** One resource each (etcd values), parsed and checked against their keys in the worker. */
+  readonly texts?: readonly ResourceText[];
 }
 
 

@@ -36,6 +36,7 @@ export class ServerMetrics {
   readonly #rejectedStreams: client.Counter<'reason'>;
   readonly #refusedConnections: client.Counter<'reason'>;
   readonly #closedConnections: client.Counter<'reason'>;
+  readonly #csdsRequests: client.Counter<'outcome'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -156,6 +157,12 @@ export class ServerMetrics {
     this.#nacks = new client.Counter({ name: 'xds_nacks_total', help: 'NACKs received', labelNames: ['variant', 'type'], registers });
     this.#reloads = new client.Counter({ name: 'xds_config_reloads_total', help: 'Configuration batches applied or rejected', labelNames: ['result'], registers });
     this.#rejectedStreams = new client.Counter({ name: 'xds_streams_rejected_total', help: 'Streams refused or ended by admission control and limits', labelNames: ['reason'], registers });
+    this.#csdsRequests = new client.Counter({
+      name: 'xds_csds_requests_total',
+      help: 'CSDS requests by outcome: answered, or refused (rate_limited, busy, too_large, permission_denied, invalid), cancelled or failed',
+      labelNames: ['outcome'],
+      registers,
+    });
   }
 
   streamOpened(variant: string): void {
@@ -190,6 +197,10 @@ export class ServerMetrics {
 
   connectionClosed(reason: string): void {
     this.#closedConnections.inc({ reason });
+  }
+
+  csdsRequest(outcome: string): void {
+    this.#csdsRequests.inc({ outcome });
   }
 
   /** Prometheus text exposition. */

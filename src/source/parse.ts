@@ -122,7 +122,8 @@ function readStandardDocument(
   });
 }
 
-function readMatch(raw: unknown, file: string, where: string, problems: ConfigProblem[]): NodeMatch | undefined {
+/** A node group's `match` (id, cluster regexes; metadata equalities), or undefined with a problem at `where`. */
+export function readMatch(raw: unknown, file: string, where: string, problems: ConfigProblem[]): NodeMatch | undefined {
   if (!isObject(raw)) {
     problems.push({ file, resource: where, field: 'match', message: 'a node group needs "match" with id, cluster and/or metadata' });
     return undefined;

@@ -214,11 +214,13 @@ function structToJson(s: Msg): Record<string, unknown> {
   return out;
 }
 
+/** google.protobuf.Value → JSON. Its `kind` oneof is the member present as an own property: a decoded message inherits every member's default from its prototype, so `in` would always see `stringValue`. */
 function valueToJson(v: Msg): unknown {
-  if ('stringValue' in v) return v['stringValue'];
-  if ('numberValue' in v) return v['numberValue'];
-  if ('boolValue' in v) return v['boolValue'];
-  if ('structValue' in v) return structToJson(v['structValue'] as Msg);
-  if ('listValue' in v) return (((v['listValue'] as Msg)['values'] as Msg[] | undefined) ?? []).map(valueToJson);
+  const has = (key: string): boolean => Object.prototype.hasOwnProperty.call(v, key) && v[key] !== null && v[key] !== undefined;
+  if (has('stringValue')) return v['stringValue'];
+  if (has('numberValue')) return v['numberValue'];
+  if (has('boolValue')) return v['boolValue'];
+  if (has('structValue')) return structToJson(v['structValue'] as Msg);
+  if (has('listValue')) return (((v['listValue'] as Msg)['values'] as Msg[] | undefined) ?? []).map(valueToJson);
   return null;
 }

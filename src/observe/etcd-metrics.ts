@@ -1,0 +1,57 @@
+/**
+ * @module observe/etcd-metrics
+ * Metrics of the etcd configuration source, read at scrape time from the
+ * source's status so they never drift from it. Registered only when the
+ * server runs on etcd.
+ */
+import * as client from 'prom-client';
+
+/** The etcd source's state, as the metrics read it. */
+export interface EtcdMetricsSource {
+  readonly connected: boolean;
+  readonly appliedRevision: number;
+  readonly rejectedRevisions: number;
+  readonly watchRestarts: { readonly reconnect: number; readonly resync: number };
+}
+
+/** Register the etcd gauges and counters on `registry`. */
+export function registerEtcdMetrics(registry: client.Registry, status: () => EtcdMetricsSource): void {
+  const registers = [registry];
+  new client.Gauge({
+    name: 'xds_etcd_connected',
+    help: '1 while the etcd watch (or snapshot read) is connected, 0 during an etcd outage (serving continues)',
+    registers,
+    collect() {
+      this.set(status().connected ? 1 : 0);
+    },
+  });
+  new client.Gauge({
+    name: 'xds_etcd_applied_revision',
+    help: 'etcd revision whose configuration is served (0 before the first snapshot is applied)',
+    registers,
+    collect() {
+      this.set(status().appliedRevision);
+    },
+  });
+  new client.Counter({
+    name: 'xds_etcd_rejected_revisions_total',
+    help: 'etcd revisions whose configuration failed validation (the last good one stays served)',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(status().rejectedRevisions);
+    },
+  });
+  new client.Counter({
+    name: 'xds_etcd_watch_restarts_total',
+    help: 'etcd watch re-established: reconnect (resumed after the last revision received) or resync (snapshot re-read, e.g. after compaction)',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      const { reconnect, resync } = status().watchRestarts;
+      this.reset();
+      this.inc({ reason: 'reconnect' }, reconnect);
+      this.inc({ reason: 'resync' }, resync);
+    },
+  });
+}
