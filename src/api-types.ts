@@ -43,6 +43,20 @@ export interface XdsServerOptions {
   readonly etcd?: EtcdSourceOptions;
   /** Debounce for config file changes, in ms. Default 200. */
   readonly reloadDebounceMs?: number;
+  /**
+   * Largest configuration read from `configPath`, in bytes, all its files
+   * together (`--max-config-bytes`). A larger one is refused before it is
+   * read. Default 64 MiB.
+   */
+  readonly maxConfigBytes?: number;
+  /** Deadline for reading one config file, in ms; a read past it is retried (`--config-read-timeout-ms`). Default 10000. */
+  readonly configReadTimeoutMs?: number;
+  /**
+   * Heap limit of each encode worker in MiB (`--worker-heap-mb`): a config
+   * that needs more to parse and encode is refused, and the server keeps
+   * serving. Default: a quarter of physical memory, between 512 and 4096.
+   */
+  readonly workerHeapMb?: number;
   /** Serve TLS (and mTLS with `clientCa`) instead of plaintext. */
   readonly tls?: TlsOptions;
   /**

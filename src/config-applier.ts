@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { DEFAULT_GROUP, formatProblem } from './source';
 import type { ConfigProblem, EtcdConfig, RawResource } from './source';
 import { KeyedEncoder } from './encode';
-import type { EncodeOutcome, EncodePool } from './encode';
+import type { DocumentInput, EncodeOutcome, EncodePool } from './encode';
 import { countChanges } from './store';
 import type { CommitResult, RemovalKey, ResourceStore } from './store';
 import type { PushScheduler } from './push';
@@ -28,6 +28,9 @@ export interface ApplierDeps {
 /** Label used in problems for resources given through the library API. */
 const API_FILE = '(api)';
 
+/** Problems written into a log line and a result message; the rest are counted. */
+const MAX_PROBLEMS_SHOWN = 100;
+
 /** Serialises and applies batches. */
 export class ConfigApplier {
   readonly #deps: ApplierDeps;
@@ -44,12 +47,13 @@ export class ConfigApplier {
     return this.#loaded;
   }
 
-  /** Replace everything with these documents (a file reload). */
-  loadConfigDocuments(documents: readonly { file: string; text: string }[]): Promise<ApplyResult> {
+  /** Replace everything with these documents (a file reload: bytes read from the config path, or text through the API). */
+  loadConfigDocuments(documents: readonly DocumentInput[], source?: string): Promise<ApplyResult> {
     const { pool, store } = this.#deps;
+    // Label before encoding: the pool takes over (detaches) the documents' bytes.
+    const label = source ?? documentsLabel(documents);
     return this.#enqueue(async () => {
       const outcome = await pool.encodeDocuments(documents);
-      const label = documents.map((d) => d.file).join(', ') || '(no files)';
       return this.#finish(label, outcome, (o) => store.replaceAll(o.resources, o.groups, this.#commitOptions()));
     });
   }
@@ -99,9 +103,13 @@ export class ConfigApplier {
 
   /** Log and count a rejected batch; nothing changes. */
   reject(label: string, problems: readonly ConfigProblem[]): ApplyResult {
-    const message = problems.map(formatProblem).join('\n');
-    this.#deps.metrics.reload('rejected');
-    this.#deps.log.error({ source: label, problems: problems.map(formatProblem) }, 'configuration rejected; still serving the last good configuration');
+    const { metrics, log } = this.#deps;
+    const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).map(formatProblem);
+    if (problems.length > MAX_PROBLEMS_SHOWN) shown.push(`… and ${problems.length - MAX_PROBLEMS_SHOWN} more problems`);
+    const message = shown.join('\n');
+    metrics.reload('rejected');
+    for (const refusal of new Set(problems.map((p) => p.refusal))) if (refusal !== undefined) metrics.configRefused(refusal);
+    log.error({ source: label, problems: shown }, 'configuration rejected; still serving the last good configuration');
     return { ok: false, problems, message };
   }
 
@@ -142,4 +150,14 @@ function toRaw(resources: readonly ResourceJson[], group: string): RawResource[]
     const type = String(r['@type'] ?? '');
     return { typeUrl: type.includes('/') ? type : `type.googleapis.com/${type}`, body, file: API_FILE, location: `resources[${i}]`, group };
   });
+}
+
+/** Files named in a log line: a directory of thousands must not make every line that long. */
+const MAX_FILES_IN_LABEL = 3;
+
+function documentsLabel(documents: readonly DocumentInput[]): string {
+  if (documents.length === 0) return '(no files)';
+  const names = documents.slice(0, MAX_FILES_IN_LABEL).map((d) => d.file);
+  if (documents.length > MAX_FILES_IN_LABEL) names.push(`and ${documents.length - MAX_FILES_IN_LABEL} more files`);
+  return names.join(', ');
 }

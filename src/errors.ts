@@ -11,6 +11,12 @@ export interface ConfigProblem {
   readonly resource?: string;
   readonly field?: string;
   readonly message: string;
+  /**
+   * Set when the file was refused as a whole by a limit or for not being a
+   * config (`max_config_bytes`, `worker_heap_mb`, `not_regular_file`,
+   * `no_document`, `not_a_config`, `no_config_files`); counted in `xds_config_refusals_total`.
+   */
+  readonly refusal?: string;
 }
 
 /** Render a problem the way every error message and log line shows it. */
@@ -29,11 +35,16 @@ export class XdsServerError extends Error {
   }
 }
 
+/** Problems listed in a ConfigInvalidError's message; all of them stay in `problems`. */
+const MAX_PROBLEMS_IN_MESSAGE = 100;
+
 /** A configuration was rejected; `problems` name file, resource and field. */
 export class ConfigInvalidError extends XdsServerError {
   readonly problems: readonly ConfigProblem[];
   constructor(problems: readonly ConfigProblem[]) {
-    super('XDS_ERR_CONFIG_INVALID', `configuration rejected (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.map(formatProblem).join('\n  ')}`);
+    const shown = problems.slice(0, MAX_PROBLEMS_IN_MESSAGE).map(formatProblem);
+    if (problems.length > MAX_PROBLEMS_IN_MESSAGE) shown.push(`… and ${problems.length - MAX_PROBLEMS_IN_MESSAGE} more`);
+    super('XDS_ERR_CONFIG_INVALID', `configuration rejected (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${shown.join('\n  ')}`);
     this.problems = problems;
   }
 }
@@ -43,4 +54,45 @@ export class BindError extends XdsServerError {
   constructor(address: string, cause: unknown) {
     super('XDS_ERR_BIND', `cannot listen on ${address}: ${(cause as Error)?.message ?? String(cause)}; choose another --port or stop what holds it`, { cause });
   }
+}
+
+/**
+ * Error codes of failures that pass on their own (descriptor or memory
+ * pressure, a busy file): a reload that fails with one is retried with
+ * backoff instead of leaving the new file unserved until the next edit.
+ */
+export const TRANSIENT_ERROR_CODES: ReadonlySet<string> = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EWOULDBLOCK', 'EBUSY', 'EINTR', 'ETIMEDOUT', 'ENOMEM']);
+
+/** Why a config path could not be read. */
+export type ConfigReadReason = 'not_regular_file' | 'max_config_bytes' | 'no_config_files' | 'read_timeout' | 'io';
+
+/** The config path could not be read; `transient` failures are retried, the others rejected. The message is `file: detail`. */
+export class ConfigReadError extends XdsServerError {
+  readonly file: string;
+  readonly reason: ConfigReadReason;
+  readonly transient: boolean;
+  /** What went wrong and what to do, without the file name. */
+  readonly detail: string;
+  constructor(file: string, reason: ConfigReadReason, detail: string, options: { transient?: boolean; cause?: unknown } = {}) {
+    super('XDS_ERR_CONFIG_READ', `${file}: ${detail}`, { cause: options.cause });
+    this.file = file;
+    this.reason = reason;
+    this.detail = detail;
+    this.transient = options.transient ?? false;
+  }
+}
+
+/** The encode worker pool could not run a batch (a worker failed to start or died); retried like a transient read. */
+export class EncodePoolError extends XdsServerError {
+  readonly transient = true;
+  constructor(message: string, cause?: unknown) {
+    super('XDS_ERR_ENCODE_POOL', message, { cause });
+  }
+}
+
+/** Whether `err` is worth retrying: a ConfigReadError or EncodePoolError marked transient, or a transient errno. */
+export function isTransientError(err: unknown): boolean {
+  if (err instanceof ConfigReadError || err instanceof EncodePoolError) return err.transient;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && TRANSIENT_ERROR_CODES.has(code);
 }

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { createXdsServer, DEFAULT_PORT } from './server';
 import { createLogger } from './observe/logger';
 import { startAdminServer } from './admin/admin-server';
-import { defaultWorkerCount } from './encode';
+import { defaultWorkerCount, defaultWorkerHeapMb } from './encode';
 import { DEFAULT_ETCD_PREFIX } from './source';
 import { XdsServerError } from './errors';
 import { raiseFdLimit } from './observe/fd-limit';
@@ -52,6 +52,7 @@ Usage: npm start -- [options]
   --admission-rate N            new streams admitted per second; more get RESOURCE_EXHAUSTED (default unlimited)
   --admission-burst N           streams admitted at once before the rate applies (default 1000)
   --max-names-per-request N     names one request may carry (default 250000)
+  --max-node-entries N          repeated entries (metadata fields, list items, extensions) a request's node may hold (default 10000)
   --stream-request-rate N       requests per second per stream, averaged (default 200, burst 20000)
   --max-connection-age-ms N     close connections after N ms (±10% jitter) so load rebalances
   --max-connection-age-grace-ms N  time streams get to finish after that (default unlimited)
@@ -66,6 +67,11 @@ Usage: npm start -- [options]
   --csds-max-response-bytes N   largest CSDS answer; larger get RESOURCE_EXHAUSTED (default 4194304)
   --csds-request-rate N         CSDS requests per second, server-wide (default 10)
   --csds-max-concurrent N       CSDS requests built or written at once, server-wide (default 4)
+
+ Config source
+  --max-config-bytes N          largest configuration, all its files together, in bytes; larger is refused (default 64 MiB)
+  --config-read-timeout-ms N    deadline for reading one config file; a slower read is retried (default 10000)
+  --worker-heap-mb N            heap limit of each encode worker in MiB; a config needing more is refused (default ${defaultWorkerHeapMb()})
 
   -h, --help                    show this help
 
@@ -166,6 +172,7 @@ async function main(): Promise<void> {
       'admission-rate': { type: 'string' },
       'admission-burst': { type: 'string' },
       'max-names-per-request': { type: 'string' },
+      'max-node-entries': { type: 'string' },
       'stream-request-rate': { type: 'string' },
       'max-connection-age-ms': { type: 'string' },
       'max-connection-age-grace-ms': { type: 'string' },
@@ -184,6 +191,10 @@ async function main(): Promise<void> {
       'etcd-key': { type: 'string' },
       'etcd-username': { type: 'string' },
       'etcd-password-file': { type: 'string' },
+      // Config source
+      'max-config-bytes': { type: 'string' },
+      'config-read-timeout-ms': { type: 'string' },
+      'worker-heap-mb': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       // Resource bounds
       'max-stalled-bytes': { type: 'string' },
@@ -224,6 +235,7 @@ async function main(): Promise<void> {
       admissionPerSecond: optionalInt(values['admission-rate'], 'admission-rate'),
       admissionBurst: optionalInt(values['admission-burst'], 'admission-burst'),
       maxNamesPerRequest: optionalInt(values['max-names-per-request'], 'max-names-per-request'),
+      maxNodeEntries: optionalInt(values['max-node-entries'], 'max-node-entries'),
       requestsPerSecond: optionalInt(values['stream-request-rate'], 'stream-request-rate'),
     },
     maxConnectionAgeMs: optionalInt(values['max-connection-age-ms'], 'max-connection-age-ms'),
@@ -237,6 +249,10 @@ async function main(): Promise<void> {
       requestsPerSecond: optionalInt(values['csds-request-rate'], 'csds-request-rate'),
       maxConcurrent: optionalInt(values['csds-max-concurrent'], 'csds-max-concurrent'),
     },
+    // Config source
+    maxConfigBytes: optionalInt(values['max-config-bytes'], 'max-config-bytes'),
+    configReadTimeoutMs: optionalInt(values['config-read-timeout-ms'], 'config-read-timeout-ms'),
+    workerHeapMb: optionalInt(values['worker-heap-mb'], 'worker-heap-mb'),
     // Resource bounds
     maxStalledBytes: optionalInt(values['max-stalled-bytes'], 'max-stalled-bytes'),
     maxConnections: optionalInt(values['max-connections'], 'max-connections'),

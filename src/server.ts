@@ -6,11 +6,11 @@
 import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { loadProtoRoot, lookupMessage } from './xds/proto-root';
-import { messageNameOf } from './xds/type-urls';
+import { loadProtoRoot } from './xds/proto-root';
+import { knownTypeUrls } from './xds/known-types';
 import { silentLogger } from './observe/logger';
 import { ServerMetrics } from './observe/metrics';
-import { FileSource, readConfigDocuments, EtcdSource } from './source';
+import { ConfigReader, FileSource, EtcdSource } from './source';
 import { registerEtcdMetrics } from './observe/etcd-metrics';
 import { EncodePool, defaultWorkerCount } from './encode';
 import { ResourceStore } from './store';
@@ -31,7 +31,8 @@ import { readFdLimit } from './observe/fd-limit';
 import type { AnyStream, WriteStats } from './transport';
 import { BindError, ConfigInvalidError, XdsServerError } from './errors';
 import { ConfigApplier } from './config-applier';
-import type { ApplyResult, ServerStats, XdsServer, XdsServerOptions } from './api-types';
+import { ConfigReloader } from './config-reloader';
+import type { ServerStats, XdsServer, XdsServerOptions } from './api-types';
 
 /** gRPC's default receive limit is 4 MiB; 100k-name requests are larger (rule F35). */
 export const DEFAULT_MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
@@ -77,14 +78,19 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   // held (ctx.isReady) and /readyz says not ready until it is applied, so no node ever sees an empty store.
   const etcdSource = options.etcd !== undefined ? new EtcdSource(options.etcd, logger) : undefined;
   const root = loadProtoRoot();
-  const pool = new EncodePool(options.workers ?? defaultWorkerCount());
+  const pool = new EncodePool(options.workers ?? defaultWorkerCount(), {
+    workerHeapMb: options.workerHeapMb,
+    // A worker that fails outside a batch (EMFILE at start-up): logged here; the next batch starts a fresh pool.
+    onError: (err) => log.error({ err }, 'encode worker failed; the next batch starts a fresh worker pool'),
+  });
   const store = new ResourceStore();
   const scheduler = new PushScheduler();
   const cache = new ResponseCache();
   const writeStats: WriteStats = { responses: 0, bytes: 0 };
   const streams = new Set<AnyStream>();
   const counters = { nacks: 0, sotw: 0, delta: 0 };
-  const knownTypes = new Map<string, boolean>();
+  // Client type URLs are checked against a table built from the schema, never looked up in protobufjs (its lookup cache keeps every miss).
+  const knownTypes = knownTypeUrls(root);
   const metrics = new ServerMetrics({
     *streamsByType() {
       const counts = new Map<string, number>();
@@ -120,14 +126,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     isReady: () => store.revision > 0,
     logger: logger.child({ component: 'stream' }),
     events,
-    isKnownType(typeUrl: string): boolean {
-      let known = knownTypes.get(typeUrl);
-      if (known === undefined) {
-        known = typeUrl.includes('/') && lookupMessage(root, messageNameOf(typeUrl)) !== undefined;
-        if (knownTypes.size < 10_000) knownTypes.set(typeUrl, known);
-      }
-      return known;
-    },
+    isKnownType: (typeUrl: string): boolean => knownTypes.has(typeUrl),
   };
 
   const grpcOptions: grpc.ServerOptions = {
@@ -198,23 +197,19 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   const updateResources = applier.updateResources.bind(applier);
 
   let fileSource: FileSource | undefined;
+  let reloader: ConfigReloader | undefined;
   if (options.configPath !== undefined) {
-    const configPath = options.configPath;
-    const reload = async (): Promise<ApplyResult> => {
-      try {
-        return await loadConfigDocuments(await readConfigDocuments(configPath));
-      } catch (err) {
-        return applier.reject(configPath, [{ file: configPath, message: `cannot read: ${(err as Error).message}` }]);
-      }
-    };
-    const first = await reload();
+    const reader = new ConfigReader({ maxBytes: options.maxConfigBytes, readTimeoutMs: options.configReadTimeoutMs });
+    reloader = new ConfigReloader({ configPath: options.configPath, reader, applier, metrics, log });
+    const first = await reloader.loadFirst();
     if (!first.ok) {
       grpcServer.forceShutdown();
       await pool.close();
       throw new ConfigInvalidError(first.problems);
     }
-    fileSource = new FileSource(configPath, logger, options.reloadDebounceMs);
-    fileSource.watch(() => void reload());
+    const watched = reloader;
+    fileSource = new FileSource(options.configPath, logger, options.reloadDebounceMs);
+    fileSource.watch(() => watched.changed());
   }
 
   // Bind only now: a node that (re)connects must never see an empty store
@@ -234,6 +229,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   const { port, host } = await listenOn(listener, { port: options.port ?? DEFAULT_PORT, host: options.host, backlog: LISTEN_BACKLOG, log }).catch(async (err: unknown) => {
     fileSource?.close();
     await etcdSource?.close();
+    await reloader?.close();
     await pool.close();
     throw new BindError(address, err);
   });
@@ -262,6 +258,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     (stopped ??= (async () => {
       fileSource?.close();
       await etcdSource?.close();
+      void reloader?.close();
       listener.close();
       connections.close();
       for (const s of streams) s.close();

@@ -4,7 +4,7 @@
  * proto, encode it once, hash it, and pre-build the bytes every response
  * will reuse. Results go back in one moved ArrayBuffer.
  *
- * Imports only leaf modules: xds/, source/parse (pure), and encode helpers.
+ * Imports only leaf modules: xds/, observe/excerpt, source/parse (pure), and encode helpers.
  */
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { loadProtoRoot, lookupMessage } from '../xds/proto-root';
@@ -12,6 +12,7 @@ import { messageNameOf } from '../xds/type-urls';
 import { nameFieldOf } from '../xds/resource-types';
 import { encodeAny, lengthDelimited, stringField } from '../xds/wire';
 import { parseConfigText } from '../source/parse';
+import { bareExcerpt, excerpt, libraryMessage, NAME_MAX_CHARS } from '../observe/excerpt';
 import '../source/dialects';
 import { parseResourceText } from '../source/resource-text';
 import type { ConfigProblem, NodeGroupSpec, RawResource } from '../source/raw-resource';
@@ -38,6 +39,9 @@ const byContent = new Map<string, Encoded>();
 let freshCount = 0;
 const MAX_CACHED_RESOURCES = 200_000;
 
+/** Problems returned per task: a large file of wrong resources must not send back (and log) millions. */
+const MAX_PROBLEMS_PER_TASK = 1000;
+
 /** encodeOne with a content cache; location metadata always comes from `raw`. */
 function encodeCached(raw: RawResource, problems: ConfigProblem[]): Encoded | undefined {
   const key = `${raw.typeUrl}\u0000${JSON.stringify(raw.body)}`;
@@ -60,11 +64,11 @@ export function encodeOne(raw: RawResource, problems: ConfigProblem[]): Encoded 
   };
   const messageName = messageNameOf(raw.typeUrl);
   const type = lookupMessage(root, messageName);
-  if (!type) return problemAt('@type', `unknown type "${raw.typeUrl}": no loaded Envoy proto defines ${messageName}`);
+  if (!type) return problemAt('@type', `unknown type ${excerpt(raw.typeUrl)}: no loaded Envoy proto defines ${bareExcerpt(messageName)}`);
 
   const nameField = nameFieldOf(raw.typeUrl);
   const rawName = raw.body[nameField] ?? raw.body[nameField.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())];
-  const label = typeof rawName === 'string' && rawName !== '' ? `${raw.location} (${rawName})` : raw.location;
+  const label = typeof rawName === 'string' && rawName !== '' ? `${raw.location} (${bareExcerpt(rawName, NAME_MAX_CHARS)})` : raw.location;
   const { value, errors } = converter.convert(type, raw.body, '');
   if (errors.length > 0) {
     for (const e of errors) problems.push({ file: raw.file, resource: label, field: e.field || undefined, message: e.message });
@@ -76,7 +80,7 @@ export function encodeOne(raw: RawResource, problems: ConfigProblem[]): Encoded 
   try {
     messageBytes = converter.encode(type, value);
   } catch (err) {
-    return problemAt(undefined, `cannot encode: ${(err as Error).message}`);
+    return problemAt(undefined, `cannot encode: ${libraryMessage((err as Error).message)}`);
   }
   const anyBytes = encodeAny(raw.typeUrl, messageBytes);
   const version = contentVersion(anyBytes);
@@ -98,6 +102,17 @@ export function encodeOne(raw: RawResource, problems: ConfigProblem[]): Encoded 
   };
 }
 
+/** Config bytes as text; a file that is not UTF-8 (a binary behind the config path) is a problem, not mojibake in messages. */
+function decodeUtf8(bytes: Uint8Array, file: string, problems: ConfigProblem[]): string | undefined {
+  try {
+    // fatal: reject invalid UTF-8; the BOM some editors write is dropped (JSON.parse would choke on it).
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    problems.push({ file, message: 'not UTF-8 text; a config file is YAML or JSON in UTF-8', refusal: 'not_a_config' });
+    return undefined;
+  }
+}
+
 /** piscina entry point. */
 export default function run(task: EncodeTask): EncodeTaskResult {
   const problems: ConfigProblem[] = [];
@@ -105,7 +120,9 @@ export default function run(task: EncodeTask): EncodeTaskResult {
   freshCount = 0;
   const raws: RawResource[] = [...(task.resources ?? [])];
   for (const doc of task.documents ?? []) {
-    const parsed = parseConfigText(doc.text, doc.file);
+    const text = 'text' in doc ? doc.text : decodeUtf8(doc.bytes, doc.file, problems);
+    if (text === undefined) continue;
+    const parsed = parseConfigText(text, doc.file);
     raws.push(...parsed.resources);
     groups.push(...parsed.groups);
     problems.push(...parsed.problems);
@@ -134,6 +151,12 @@ export default function run(task: EncodeTask): EncodeTaskResult {
     const deltaOffset = offset;
     offset += e.deltaEntry.length;
     metas.push({ ...e.meta, sotwOffset, sotwLength: e.sotwEntry.length, deltaOffset, deltaLength: e.deltaEntry.length });
+  }
+  if (problems.length > MAX_PROBLEMS_PER_TASK) {
+    const dropped = problems.length - MAX_PROBLEMS_PER_TASK;
+    const last = problems[MAX_PROBLEMS_PER_TASK - 1];
+    problems.length = MAX_PROBLEMS_PER_TASK;
+    problems.push({ file: last?.file ?? '(batch)', message: `${dropped} more problems not listed; fix the ones above first` });
   }
   const result: EncodeTaskResult = { metas, groups, problems, data, freshlyEncoded: freshCount };
   // piscina transfers the listed buffers instead of structured-cloning them.

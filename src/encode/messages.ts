@@ -9,11 +9,12 @@ import type { EncodedResource } from './encoded-resource';
 
 export type { Reference } from './encoded-resource';
 
-/** A config file's text to parse, validate and encode in a worker. */
-export interface DocumentInput {
-  readonly file: string;
-  readonly text: string;
-}
+/**
+ * A config file to parse, validate and encode in a worker: its text, or its
+ * UTF-8 bytes (decoded in the worker, so a large file's text never sits on
+ * the event loop's heap; the bytes' ArrayBuffer is transferred, not copied).
+ */
+export type DocumentInput = { readonly file: string; readonly text: string } | { readonly file: string; readonly bytes: Uint8Array };
 
 /** One unit of work for a worker: whole documents, raw resources, stored resource texts, or any mix. */
 export interface EncodeTask {

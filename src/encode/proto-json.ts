@@ -14,6 +14,7 @@
  * deterministic.
  */
 import * as protobuf from 'protobufjs';
+import { bareExcerpt, describeValue, excerpt, keyExcerpt, pathKey } from '../observe/excerpt';
 
 /** One problem found in a resource, with the JSON path of the field. */
 export interface FieldError {
@@ -70,6 +71,7 @@ function camel(name: string): string {
   return out;
 }
 
+/** A field path. A key that is not a proto field name comes from config only: pass it through pathKey first. */
 function joinPath(base: string, key: string): string {
   return base === '' ? key : `${base}.${key}`;
 }
@@ -141,12 +143,12 @@ export class ProtoJsonConverter {
     const setOneofs = new Map<string, string>();
     const writtenAs = new Map<string, string>();
     for (const key of Object.keys(json)) {
-      const fieldPath = joinPath(path, key);
       const field = type.fields[camel(key)] ?? type.fields[key];
       if (!field) {
-        this.#fail(fieldPath, `unknown field "${key}" in ${name}`);
+        this.#fail(joinPath(path, pathKey(key)), `unknown field ${keyExcerpt(key)} in ${name}`);
         continue;
       }
+      const fieldPath = joinPath(path, key);
       writtenAs.set(field.name, key);
       const raw = json[key];
       if (raw === null) continue; // proto3 JSON: null means default
@@ -170,7 +172,7 @@ export class ProtoJsonConverter {
       if (!isPlainObject(raw)) return this.#fail(path, `expected an object (map), got ${describe(raw)}`);
       const out: Plain = {};
       for (const key of Object.keys(raw).sort()) {
-        const v = this.#single(field, raw[key], `${path}["${key}"]`, depth);
+        const v = this.#single(field, raw[key], `${path}[${keyExcerpt(key)}]`, depth);
         if (v !== undefined) out[key] = v;
       }
       return out;
@@ -199,7 +201,7 @@ export class ProtoJsonConverter {
       const v = type.values[raw];
       if (v === undefined) {
         const allowed = Object.keys(type.values).slice(0, 12).join(', ');
-        return this.#fail(path, `"${raw}" is not a value of enum ${type.name} (one of: ${allowed})`);
+        return this.#fail(path, `${excerpt(raw)} is not a value of enum ${type.name} (one of: ${allowed})`);
       }
       return v;
     }
@@ -256,7 +258,7 @@ export class ProtoJsonConverter {
     if (typeof typeUrl !== 'string' || typeUrl === '') return this.#fail(joinPath(path, '@type'), 'an Any needs "@type"');
     const messageName = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
     const inner = this.#lookup(messageName);
-    if (!inner) return this.#fail(joinPath(path, '@type'), `unknown type "${typeUrl}": no loaded proto defines ${messageName}`);
+    if (!inner) return this.#fail(joinPath(path, '@type'), `unknown type ${excerpt(typeUrl)}: no loaded proto defines ${bareExcerpt(messageName)}`);
     const wellKnownJson = fullName(inner).startsWith('google.protobuf.') && 'value' in json;
     const body: Json = wellKnownJson ? json['value'] : withoutKey(json, '@type');
     const before = this.#errors.length;
@@ -269,7 +271,7 @@ export class ProtoJsonConverter {
     if (isPlainObject(json)) return { seconds: json['seconds'] ?? 0, nanos: json['nanos'] ?? 0 };
     if (typeof json !== 'string') return this.#fail(path, `expected a duration like "1.5s", got ${describe(json)}`);
     const m = /^(-)?(\d+)(?:\.(\d{1,9}))?s$/.exec(json);
-    if (!m) return this.#fail(path, `"${json}" is not a duration; write seconds with an "s" suffix, like "0.25s"`);
+    if (!m) return this.#fail(path, `${excerpt(json)} is not a duration; write seconds with an "s" suffix, like "0.25s"`);
     const sign = m[1] ? -1 : 1;
     const seconds = Number(m[2]);
     const nanos = m[3] ? Number(m[3].padEnd(9, '0')) : 0;
@@ -288,7 +290,7 @@ export class ProtoJsonConverter {
     if (!isPlainObject(json)) return this.#fail(path, `expected an object, got ${describe(json)}`);
     const fields: Plain = {};
     for (const key of Object.keys(json).sort()) {
-      const v = this.#value(json[key], `${path}.${key}`, depth + 1);
+      const v = this.#value(json[key], joinPath(path, pathKey(key)), depth + 1);
       if (v !== undefined) fields[key] = v;
     }
     return { fields };
@@ -385,9 +387,6 @@ function withoutKey(obj: Plain, key: string): Plain {
 }
 
 function describe(value: Json): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return 'an object';
+  return describeValue(value);
 }

@@ -37,6 +37,8 @@ export class ServerMetrics {
   readonly #refusedConnections: client.Counter<'reason'>;
   readonly #closedConnections: client.Counter<'reason'>;
   readonly #csdsRequests: client.Counter<'outcome'>;
+  readonly #configRefusals: client.Counter<'reason'>;
+  readonly #reloadRetries: client.Counter<'reason'>;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -163,6 +165,18 @@ export class ServerMetrics {
       labelNames: ['outcome'],
       registers,
     });
+    this.#configRefusals = new client.Counter({
+      name: 'xds_config_refusals_total',
+      help: 'Config files refused whole, by reason: a limit (max_config_bytes, worker_heap_mb) or not a config (not_regular_file, no_document, not_a_config, no_config_files)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.#reloadRetries = new client.Counter({
+      name: 'xds_config_reload_retries_total',
+      help: 'Config reloads retried after a transient failure, by reason (EMFILE, read_timeout, encode_pool, ...)',
+      labelNames: ['reason'],
+      registers,
+    });
   }
 
   streamOpened(variant: string): void {
@@ -201,6 +215,16 @@ export class ServerMetrics {
 
   csdsRequest(outcome: string): void {
     this.#csdsRequests.inc({ outcome });
+  }
+
+  /** A config file refused whole (see ConfigProblem.refusal). */
+  configRefused(reason: string): void {
+    this.#configRefusals.inc({ reason });
+  }
+
+  /** A reload scheduled again after a transient failure. */
+  reloadRetried(reason: string): void {
+    this.#reloadRetries.inc({ reason });
   }
 
   /** Prometheus text exposition. */

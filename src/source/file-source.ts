@@ -1,36 +1,15 @@
 /**
  * @module source/file-source
- * Watches a config file or a directory of them and hands every change over
- * as one set of documents (the whole truth), debounced so an editor's
- * several writes become one reload.
+ * Watches a config file or a directory of them and reports every change,
+ * debounced so an editor's several writes become one reload; the reload
+ * reads the whole truth again (read-config.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 
-/** A config file's contents. */
-export interface ConfigDocument {
-  readonly file: string;
-  readonly text: string;
-}
-
-/** Extensions read from a config directory. */
-const CONFIG_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
-
 /** Default quiet period before a change is reloaded. */
 export const RELOAD_DEBOUNCE_MS = 200;
-
-/** Read every config document under `configPath` (a file, or a directory's *.yaml|yml|json, sorted). */
-export async function readConfigDocuments(configPath: string): Promise<ConfigDocument[]> {
-  const stat = await fs.promises.stat(configPath);
-  const files = stat.isDirectory()
-    ? (await fs.promises.readdir(configPath))
-        .filter((f) => CONFIG_EXTENSIONS.has(path.extname(f).toLowerCase()) && !f.startsWith('.'))
-        .sort()
-        .map((f) => path.join(configPath, f))
-    : [configPath];
-  return Promise.all(files.map(async (file) => ({ file, text: await fs.promises.readFile(file, 'utf8') })));
-}
 
 /** Watches `configPath` and calls `onChange` after each debounced change. */
 export class FileSource {

@@ -2,8 +2,9 @@
  * @module source
  * Box ①: config sources.
  */
-export { FileSource, readConfigDocuments, RELOAD_DEBOUNCE_MS } from './file-source';
-export type { ConfigDocument } from './file-source';
+export { FileSource, RELOAD_DEBOUNCE_MS } from './file-source';
+export { ConfigReader, readConfigDocuments, DEFAULT_MAX_CONFIG_BYTES, DEFAULT_CONFIG_READ_TIMEOUT_MS } from './read-config';
+export type { ConfigFile, ConfigReadLimits } from './read-config';
 export { DEFAULT_GROUP, formatProblem } from './raw-resource';
 export type { RawResource, NodeGroupSpec, NodeMatch, ConfigProblem } from './raw-resource';
 export { EtcdSource } from './etcd-source';

@@ -2,7 +2,9 @@
  * @module source/parse
  * Config text (YAML or JSON, one or more documents) → raw resources and node
  * groups. Runs inside the encode workers so a large file never blocks the
- * event loop. Every problem names the file, the resource and the field.
+ * event loop. Every problem names the file, the resource and the field,
+ * and shows config text only as a short escaped excerpt (observe/excerpt):
+ * a config path may be a symlink to a secret file.
  *
  * Accepted document shape:
  *   resources: [ {"@type": ..., ...}, ... ]         # served to every node
@@ -11,8 +13,10 @@
  *       match: { id: "canary-.*", cluster: "...", metadata: { k: v } }
  *       resources: [ ... ]                           # layered over the defaults
  */
-import { parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import type { YAMLError } from 'yaml';
 import { TYPE_URL_PREFIX } from '../xds/type-urls';
+import { excerpt, keyExcerpt, libraryMessage, pathKey } from '../observe/excerpt';
 import { DEFAULT_GROUP } from './raw-resource';
 import type { ConfigProblem, NodeGroupSpec, NodeMatch, RawResource } from './raw-resource';
 
@@ -37,43 +41,102 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The problem for a file with no document: an editor that truncates before writing must not remove every resource. */
+export const NO_DOCUMENT_MESSAGE = 'the file has no document (it is empty, or only whitespace and comments); to serve nothing, write `resources: []`';
+
+/** Keys a standard document may have at the top level. */
+const STANDARD_KEYS = ['resources', 'node_groups', 'nodeGroups'];
+
+/** A key that reads like a misspelt config key rather than a line of some other file. */
+const PLAIN_KEY = /^[A-Za-z_@][A-Za-z0-9_.@-]{0,39}$/;
+
+/** Unknown keys named one by one in a document with none of ours; more means it is not a config. */
+const MAX_UNKNOWN_KEYS_NAMED = 5;
+
 /** Parse the text of one file. `file` is used only in messages. */
 export function parseConfigText(text: string, file: string): ParsedConfig {
   const out: ParsedConfig = { resources: [], groups: [], problems: [] };
   if (file.toLowerCase().endsWith('.json')) {
+    if (text.trim() === '') {
+      out.problems.push({ file, message: NO_DOCUMENT_MESSAGE, refusal: 'no_document' });
+      return out;
+    }
     // JSON gets JSON.parse: its own error messages, and ~10x faster than YAML on big meshes.
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (err) {
-      out.problems.push({ file, message: `invalid JSON: ${(err as Error).message}` });
+      out.problems.push({ file, message: `invalid JSON: ${jsonErrorMessage(err as Error, text)}` });
       return out;
     }
-    readDocument(value, file, undefined, out);
+    if (value === null) out.problems.push({ file, message: NO_DOCUMENT_MESSAGE, refusal: 'no_document' });
+    else readDocument(value, file, undefined, out);
     return out;
   }
+  const lineCounter = new LineCounter();
   let docs;
   try {
-    docs = parseAllDocuments(text, { prettyErrors: true });
+    // Errors are rendered by yamlErrorMessage: the pretty form quotes the offending source lines.
+    docs = parseAllDocuments(text, { prettyErrors: false, lineCounter });
   } catch (err) {
-    out.problems.push({ file, message: `cannot parse: ${(err as Error).message}` });
+    out.problems.push({ file, message: `cannot parse: ${libraryMessage((err as Error).message)}` });
     return out;
   }
   const list = Array.isArray(docs) ? docs : [docs];
+  let documents = 0;
   list.forEach((doc, docIndex) => {
     const docLabel = list.length > 1 ? `document ${docIndex + 1}` : undefined;
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) out.problems.push({ file, resource: docLabel, message: `syntax error: ${e.message.split('\n')[0]}` });
+      documents++;
+      for (const e of doc.errors) out.problems.push({ file, resource: docLabel, message: `syntax error: ${yamlErrorMessage(e, lineCounter)}` });
       return;
     }
-    readDocument(doc.toJS({ maxAliasCount: 1000 }), file, docLabel, out);
+    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    if (value === null || value === undefined) return; // an empty document between others
+    documents++;
+    readDocument(value, file, docLabel, out);
   });
+  if (documents === 0) out.problems.push({ file, message: NO_DOCUMENT_MESSAGE, refusal: 'no_document' });
   return out;
+}
+
+/** `reason at line L, column C`, without the source lines the pretty form would quote. */
+function yamlErrorMessage(e: YAMLError, lineCounter: LineCounter): string {
+  const { line, col } = lineCounter.linePos(e.pos[0]);
+  return `${libraryMessage(e.message)} at line ${line}, column ${col}`;
+}
+
+/**
+ * V8's JSON.parse messages quote the input around the fault
+ * (`Unexpected token 'r', "root:$6$Qm"... is not valid JSON`); keep the
+ * reason and the position only.
+ */
+function jsonErrorMessage(err: Error, text: string): string {
+  let message = err.message;
+  const token = /^Unexpected token '([\s\S])', [\s\S]* is not valid JSON$/.exec(message);
+  if (token) message = `unexpected character ${excerpt(token[1] ?? '')}`;
+  else message = message.replace(/,? "[\s\S]*" is not valid JSON$/, ' is not valid JSON');
+  const position = / at position (\d+)(?: \(line \d+ column \d+\))?/.exec(message);
+  if (position) {
+    const { line, column } = linePosition(text, Number(position[1]));
+    message = `${message.slice(0, position.index)}${message.slice(position.index + position[0].length)} at line ${line}, column ${column}`;
+  }
+  return libraryMessage(message);
+}
+
+/** 1-based line and column of offset `at`, without splitting a text that may be tens of MiB. */
+function linePosition(text: string, at: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < at; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: at - lineStart + 1 };
 }
 
 /** One parsed document: a registered dialect's form, or the standard `resources:` form. */
 function readDocument(value: unknown, file: string, docLabel: string | undefined, out: ParsedConfig): void {
-  if (value === null || value === undefined) return; // empty document
   if (!isObject(value)) {
     out.problems.push({ file, resource: docLabel, message: 'expected a mapping with a "resources" list at the top level' });
     return;
@@ -87,20 +150,36 @@ function readDocument(value: unknown, file: string, docLabel: string | undefined
       return;
     }
   }
-  readStandardDocument(value, file, out.resources, out.groups, out.problems);
+  readStandardDocument(value, file, docLabel, out.resources, out.groups, out.problems);
 }
 
 function readStandardDocument(
   doc: Record<string, unknown>,
   file: string,
+  docLabel: string | undefined,
   resources: RawResource[],
   groups: NodeGroupSpec[],
   problems: ConfigProblem[],
 ): void {
-  for (const key of Object.keys(doc)) {
-    if (key !== 'resources' && key !== 'node_groups' && key !== 'nodeGroups') {
-      problems.push({ file, field: key, message: `unknown top-level key "${key}"; expected "resources" and optionally "node_groups"` });
-    }
+  const keys = Object.keys(doc);
+  const unknown = keys.filter((key) => !STANDARD_KEYS.includes(key));
+  // A document with none of our keys is named key by key only when it looks like a typo
+  // (`resourcez:`); otherwise it is another file's content behind the path (or `{}`), and
+  // each "key" may be a whole line of someone's secret file: one problem, naming none.
+  const looksLikeConfig =
+    unknown.length < keys.length || (unknown.length > 0 && unknown.length <= MAX_UNKNOWN_KEYS_NAMED && unknown.every((k) => PLAIN_KEY.test(k)));
+  if (!looksLikeConfig) {
+    const others = unknown.length === 0 ? '' : ` (it has ${unknown.length} other top-level key${unknown.length === 1 ? '' : 's'})`;
+    problems.push({
+      file,
+      resource: docLabel,
+      message: `not a config document: no "resources", "node_groups" or short-form "spec" at the top level${others}; to serve nothing, write \`resources: []\``,
+      refusal: 'not_a_config',
+    });
+    return;
+  }
+  for (const key of unknown) {
+    problems.push({ file, resource: docLabel, field: pathKey(key), message: `unknown top-level key ${keyExcerpt(key)}; expected "resources" and optionally "node_groups"` });
   }
   if (doc['resources'] !== undefined) readResourceList(doc['resources'], 'resources', DEFAULT_GROUP, file, resources, problems);
   const groupList = doc['node_groups'] ?? doc['nodeGroups'];
@@ -139,7 +218,7 @@ export function readMatch(raw: unknown, file: string, where: string, problems: C
     try {
       new RegExp(v);
     } catch (err) {
-      problems.push({ file, resource: where, field: `match.${key}`, message: `invalid regular expression: ${(err as Error).message}` });
+      problems.push({ file, resource: where, field: `match.${key}`, message: `invalid regular expression ${excerpt(v)}: ${regexpReason(err as Error, v)}` });
       return undefined;
     }
     match[key] = v;
@@ -153,6 +232,13 @@ export function readMatch(raw: unknown, file: string, where: string, problems: C
     match.metadata = md as Record<string, string>;
   }
   return match;
+}
+
+/** V8 writes `Invalid regular expression: /PATTERN/: reason`; the pattern is already excerpted by the caller. */
+function regexpReason(err: Error, pattern: string): string {
+  const prefix = `Invalid regular expression: /${pattern}/`;
+  const rest = err.message.startsWith(prefix) ? err.message.slice(prefix.length).replace(/^[a-z]*: /, '') : err.message;
+  return libraryMessage(rest);
 }
 
 function readResourceList(

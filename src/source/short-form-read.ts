@@ -8,6 +8,7 @@
  */
 import { isIP } from 'node:net';
 import type { ConfigProblem } from './raw-resource';
+import { bareExcerpt, describeValue, excerpt, keyExcerpt, nameExcerpt, pathKey } from '../observe/excerpt';
 
 /** Lowest and highest TCP port a listener or endpoint may name. */
 export const MIN_PORT = 1;
@@ -70,12 +71,11 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A value for a "got X" message: kind, or a short escaped excerpt (observe/excerpt). */
 function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'string') return `"${v}"`;
-  if (typeof v === 'object') return 'a mapping';
-  return String(v);
+  if (typeof v === 'string') return excerpt(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return bareExcerpt(String(v));
+  return describeValue(v);
 }
 
 /** Collects problems for one file; every check reports through it. */
@@ -96,7 +96,8 @@ class Reader {
   /** Report keys outside `known`: a typo such as `prefx` must not silently drop a route's match. */
   checkKeys(obj: Obj, known: readonly string[], path: string, what: string): void {
     for (const key of Object.keys(obj)) {
-      if (!known.includes(key)) this.fail(path === '' ? key : `${path}.${key}`, `unknown key "${key}" in ${what}; expected ${known.join(', ')}`);
+      const shown = pathKey(key);
+      if (!known.includes(key)) this.fail(path === '' ? shown : `${path}.${shown}`, `unknown key ${keyExcerpt(key)} in ${what}; expected ${known.join(', ')}`);
     }
   }
 
@@ -122,7 +123,7 @@ class Reader {
   ip(v: unknown, path: string, what: string): string | undefined {
     const s = this.name(v, path, `every ${what} needs an "address"`);
     if (s === undefined) return undefined;
-    if (isIP(s) === 0) return this.fail(path, `"${s}" is not an IP address; Envoy needs an IPv4 or IPv6 address here, e.g. 127.0.0.1`);
+    if (isIP(s) === 0) return this.fail(path, `${excerpt(s)} is not an IP address; Envoy needs an IPv4 or IPv6 address here, e.g. 127.0.0.1`);
     return s;
   }
 
@@ -168,7 +169,7 @@ export function readShortForm(doc: Obj, file: string): ShortFormReadResult {
     const clusterPaths = new Map<string, string>();
     for (const c of clusters) {
       const first = clusterPaths.get(c.name);
-      if (first !== undefined) r.fail(`${c.path}.name`, `duplicate cluster name "${c.name}"; ${first} already defines it`);
+      if (first !== undefined) r.fail(`${c.path}.name`, `duplicate cluster name ${nameExcerpt(c.name)}; ${first} already defines it`);
       else clusterPaths.set(c.name, c.path);
     }
     const listenerList = r.optionalList(spec['listeners'], 'spec.listeners') ?? [];
@@ -231,7 +232,7 @@ function readRoute(r: Reader, raw: unknown, path: string, clusters: ReadonlyMap<
   const name = r.name(rt['name'], `${path}.name`, 'every route needs a "name"');
   let prefix = r.name(rt['prefix'], `${path}.prefix`, 'every route needs a "prefix", e.g. "/"');
   // A request path always starts with "/", so any other prefix would never match.
-  if (prefix !== undefined && !prefix.startsWith('/')) prefix = r.fail(`${path}.prefix`, `prefix "${prefix}" must start with "/"`);
+  if (prefix !== undefined && !prefix.startsWith('/')) prefix = r.fail(`${path}.prefix`, `prefix ${excerpt(prefix)} must start with "/"`);
   const names: string[] = [];
   const rawClusters = rt['clusters'];
   if (rawClusters === undefined || rawClusters === null) {
@@ -244,9 +245,9 @@ function readRoute(r: Reader, raw: unknown, path: string, clusters: ReadonlyMap<
       const cluster = r.name(c, cPath, 'expected a cluster name');
       if (cluster === undefined) return;
       if (!clusters.has(cluster)) {
-        r.fail(cPath, `cluster "${cluster}" is not defined; define it under spec.clusters`);
+        r.fail(cPath, `cluster ${nameExcerpt(cluster)} is not defined; define it under spec.clusters`);
       } else if (names.includes(cluster)) {
-        r.fail(cPath, `cluster "${cluster}" is listed twice in this route`);
+        r.fail(cPath, `cluster ${nameExcerpt(cluster)} is listed twice in this route`);
       }
       names.push(cluster);
     });
@@ -261,11 +262,11 @@ function checkRoutesUnique(r: Reader, routes: readonly ShortRoute[]): void {
   const byPrefix = new Map<string, string>();
   for (const rt of routes) {
     const firstName = byName.get(rt.name);
-    if (firstName !== undefined) r.fail(`${rt.path}.name`, `duplicate route name "${rt.name}" in this listener; ${firstName} already uses it`);
+    if (firstName !== undefined) r.fail(`${rt.path}.name`, `duplicate route name ${nameExcerpt(rt.name)} in this listener; ${firstName} already uses it`);
     else byName.set(rt.name, rt.path);
     // Two routes with one prefix: the second could never match.
     const firstPrefix = byPrefix.get(rt.prefix);
-    if (firstPrefix !== undefined) r.fail(`${rt.path}.prefix`, `duplicate prefix "${rt.prefix}"; ${firstPrefix} already matches it, so this route would never be used`);
+    if (firstPrefix !== undefined) r.fail(`${rt.path}.prefix`, `duplicate prefix ${excerpt(rt.prefix)}; ${firstPrefix} already matches it, so this route would never be used`);
     else byPrefix.set(rt.prefix, rt.path);
   }
 }
@@ -276,12 +277,12 @@ function checkListenersUnique(r: Reader, listeners: readonly ShortListener[]): v
   const bySocket = new Map<string, ShortListener>();
   for (const l of listeners) {
     const first = byName.get(l.name);
-    if (first !== undefined) r.fail(`${l.path}.name`, `duplicate listener name "${l.name}"; ${first} already defines it`);
+    if (first !== undefined) r.fail(`${l.path}.name`, `duplicate listener name ${nameExcerpt(l.name)}; ${first} already defines it`);
     else byName.set(l.name, l.path);
     const socket = `${l.address}:${l.port}`;
     const other = bySocket.get(socket);
     if (other !== undefined && other.name !== l.name) {
-      r.fail(`${l.path}.port`, `${socket} is already used by listener "${other.name}" (${other.path}); Envoy cannot bind it twice`);
+      r.fail(`${l.path}.port`, `${socket} is already used by listener ${nameExcerpt(other.name)} (${other.path}); Envoy cannot bind it twice`);
     } else if (other === undefined) bySocket.set(socket, l);
   }
 }

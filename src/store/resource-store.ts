@@ -11,6 +11,7 @@
 import { DEFAULT_GROUP } from '../source/raw-resource';
 import type { ConfigProblem, NodeGroupSpec } from '../source/raw-resource';
 import type { EncodedResource } from '../encode';
+import { bareExcerpt, nameExcerpt, NAME_MAX_CHARS } from '../observe/excerpt';
 import type { ChangeSet, TypeChange } from './change-set';
 import { NodeGroups } from './node-groups';
 import type { NodeIdentity } from './node-groups';
@@ -101,14 +102,14 @@ export class ResourceStore {
     for (const r of resources) {
       const layer = building.get(r.group);
       if (!layer) {
-        problems.push({ file: r.file, resource: r.location, message: `node group "${r.group}" is not defined; add it under node_groups with a match` });
+        problems.push({ file: r.file, resource: r.location, message: `node group ${nameExcerpt(r.group)} is not defined; add it under node_groups with a match` });
         continue;
       }
       let byName = layer.get(r.typeUrl);
       if (!byName) layer.set(r.typeUrl, (byName = new Map()));
       const previous = byName.get(r.name);
       if (previous) {
-        problems.push({ file: r.file, resource: `${r.location} (${r.name})`, message: `duplicate name: ${shortType(r.typeUrl)} "${r.name}" is also defined at ${previous.file}: ${previous.location}` });
+        problems.push({ file: r.file, resource: `${r.location} (${bareExcerpt(r.name, NAME_MAX_CHARS)})`, message: `duplicate name: ${shortType(r.typeUrl)} ${nameExcerpt(r.name)} is also defined at ${previous.file}: ${previous.location}` });
         continue;
       }
       byName.set(r.name, r);
@@ -141,12 +142,12 @@ export class ResourceStore {
     for (const r of upserts) {
       const m = writable(r.group, r.typeUrl);
       if (!m) {
-        problems.push({ file: r.file, resource: r.location, message: `node group "${r.group}" is not defined` });
+        problems.push({ file: r.file, resource: r.location, message: `node group ${nameExcerpt(r.group)} is not defined` });
         continue;
       }
       const id = `${touchKey(r.group, r.typeUrl)}\u0000${r.name}`;
       if (seen.has(id)) {
-        problems.push({ file: r.file, resource: `${r.location} (${r.name})`, message: `duplicate name: ${shortType(r.typeUrl)} "${r.name}" appears twice in one batch` });
+        problems.push({ file: r.file, resource: `${r.location} (${bareExcerpt(r.name, NAME_MAX_CHARS)})`, message: `duplicate name: ${shortType(r.typeUrl)} ${nameExcerpt(r.name)} appears twice in one batch` });
         continue;
       }
       seen.add(id);
@@ -187,12 +188,12 @@ export class ResourceStore {
           for (const ref of r.refs) {
             if (view.get(ref.typeUrl)?.has(ref.name)) continue;
             reported.add(r);
-            const forGroup = group === DEFAULT_GROUP ? '' : ` for nodes in group "${group}"`;
+            const forGroup = group === DEFAULT_GROUP ? '' : ` for nodes in group ${nameExcerpt(group)}`;
             const problem: ConfigProblem = {
               file: r.file,
-              resource: `${r.location} (${r.name})`,
+              resource: `${r.location} (${bareExcerpt(r.name, NAME_MAX_CHARS)})`,
               field: ref.field,
-              message: `dangling reference: ${shortType(ref.typeUrl)} "${ref.name}" does not exist${forGroup}; define it, or pass --allow-dangling-references`,
+              message: `dangling reference: ${shortType(ref.typeUrl)} ${nameExcerpt(ref.name)} does not exist${forGroup}; define it, or pass --allow-dangling-references`,
             };
             (options.allowDanglingReferences ? warnings : problems).push(problem);
           }
@@ -248,7 +249,7 @@ function uniqueGroups(groups: readonly NodeGroupSpec[], problems: ConfigProblem[
   for (const g of groups) {
     const prev = byName.get(g.name);
     if (prev && JSON.stringify(prev.match) !== JSON.stringify(g.match)) {
-      problems.push({ file: '(node_groups)', resource: g.name, field: 'match', message: `node group "${g.name}" is defined twice with different matchers` });
+      problems.push({ file: '(node_groups)', resource: bareExcerpt(g.name, NAME_MAX_CHARS), field: 'match', message: `node group ${nameExcerpt(g.name)} is defined twice with different matchers` });
     }
     if (!prev) byName.set(g.name, g);
   }

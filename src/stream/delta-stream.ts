@@ -45,7 +45,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
 
   /** Handle one decoded DeltaDiscoveryRequest. Throws StreamRequestError to end the stream. */
   handleRequest(req: DeltaRequest): void {
-    const typeUrl = this.admitRequest(req.typeUrl, req.node);
+    const typeUrl = this.admitRequest(req);
     if (typeUrl === undefined) return;
     let state = this.types.get(typeUrl);
     const first = state === undefined;

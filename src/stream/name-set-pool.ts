@@ -5,11 +5,16 @@
  * stream would cost ~25 KB each. A subscription keeps an order-independent
  * hash of its names (XOR of per-name hashes, updated per add/delete), and
  * after each change looks for an equal set in this pool to share.
+ *
+ * The names are client content, so the pool holds its sets weakly: a set
+ * lives while a subscription uses it and its slot goes with the last one
+ * (a FinalizationRegistry drops the key). What the pool itself keeps is
+ * then one short key per live set, at most {@link MAX_POOLED_SETS} of them.
  */
 
 /** Sets smaller than this are cheaper to keep than to share. */
 export const SHARE_MIN_NAMES = 16;
-/** Distinct sets remembered before the pool starts over (streams keep theirs). */
+/** Distinct live sets remembered before the pool starts over (streams keep theirs). */
 const MAX_POOLED_SETS = 10_000;
 
 /** Two independent 32-bit string hashes (FNV-1a and a multiplicative one). */
@@ -24,18 +29,29 @@ export function nameHashes(name: string): [number, number] {
   return [a >>> 0, b >>> 0];
 }
 
-/** Pool of shared, never-mutated name sets. */
+/** Pool of shared, never-mutated name sets, held weakly. */
 export class NameSetPool {
-  readonly #sets = new Map<string, ReadonlySet<string>>();
+  readonly #sets = new Map<string, WeakRef<ReadonlySet<string>>>();
+  readonly #registry = new FinalizationRegistry<{ key: string; ref: WeakRef<ReadonlySet<string>> }>(({ key, ref }) => {
+    // The key may have been taken by a newer set since; drop only our own slot.
+    if (this.#sets.get(key) === ref) this.#sets.delete(key);
+  });
+
+  /** Sets pooled and not yet collected (or not yet noticed as collected). */
+  get size(): number {
+    return this.#sets.size;
+  }
 
   /** An equal pooled set, or `own` itself after pooling it. */
   share(own: ReadonlySet<string>, h1: number, h2: number): ReadonlySet<string> {
     const key = `${own.size}:${h1}:${h2}`;
-    const pooled = this.#sets.get(key);
+    const pooled = this.#sets.get(key)?.deref();
     if (pooled && pooled !== own && sameNames(pooled, own)) return pooled;
     if (!pooled) {
       if (this.#sets.size >= MAX_POOLED_SETS) this.#sets.clear();
-      this.#sets.set(key, own);
+      const ref = new WeakRef(own);
+      this.#sets.set(key, ref);
+      this.#registry.register(own, { key, ref });
     }
     return own;
   }

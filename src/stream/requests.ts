@@ -22,6 +22,7 @@ export interface ErrorDetail {
 /** A state-of-the-world DiscoveryRequest. */
 export interface SotwRequest {
   readonly versionInfo: string;
+  /** The node (may be decoded lazily, on first access: read it only when needed). */
   readonly node?: NodeInfo;
   /** The names (may be decoded lazily, on first access). */
   readonly resourceNames: readonly string[];
@@ -40,6 +41,7 @@ export interface SotwRequest {
 
 /** A DeltaDiscoveryRequest. */
 export interface DeltaRequest {
+  /** The node (may be decoded lazily, on first access: read it only when needed). */
   readonly node?: NodeInfo;
   readonly typeUrl: string;
   readonly subscribe: readonly string[];

@@ -48,7 +48,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
 
   /** Handle one decoded DiscoveryRequest. Throws StreamRequestError to end the stream. */
   handleRequest(req: SotwRequest): void {
-    const typeUrl = this.admitRequest(req.typeUrl, req.node);
+    const typeUrl = this.admitRequest(req);
     if (typeUrl === undefined) return;
     let state = this.types.get(typeUrl);
     const first = state === undefined;

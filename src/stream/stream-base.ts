@@ -135,11 +135,13 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
   /**
    * What every request does first: resolve its type URL (throws for a bad
    * one), start the stream on the first request, and say whether the type
-   * can be served at all.
+   * can be served at all. The request's node is read on the first request
+   * only (rule A4): the transport decodes it lazily, so later requests that
+   * repeat it (Envoy's ACKs do) never pay for decoding it.
    */
-  protected admitRequest(requestedType: string, node: NodeInfo | undefined): string | undefined {
-    const typeUrl = this.resolveTypeUrl(requestedType);
-    this.start(node);
+  protected admitRequest(req: { readonly typeUrl: string; readonly node?: NodeInfo }): string | undefined {
+    const typeUrl = this.resolveTypeUrl(req.typeUrl);
+    if (!this.#node) this.start(req.node);
     return this.isServable(typeUrl) ? typeUrl : undefined;
   }
 

@@ -11,8 +11,8 @@ import type { Logger } from 'pino';
 import * as T from '../xds/type-urls';
 import { DeltaStream, SotwStream, StreamRequestError } from '../stream';
 import type { StreamContext } from '../stream';
-import { MalformedRequestError } from './codec';
 import type { RequestCodec } from './codec';
+import { requestErrorStatus } from './request-errors';
 import type { ResponseCache } from './response-cache';
 import { DeltaCallSink, SotwCallSink } from './stream-writer';
 import type { WriteStats } from './stream-writer';
@@ -117,6 +117,8 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
     return;
   }
   const checkRequest = deps.admission.forStream();
+  // Enforced by the decoder while it counts, so an oversized request is refused before it is built.
+  const decodeLimits = { maxNames: deps.admission.limits.maxNamesPerRequest, maxNodeEntries: deps.admission.limits.maxNodeEntries };
   let peer = 'unknown';
   try {
     peer = call.getPeer();
@@ -161,9 +163,10 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
     deps.onRejected?.(verdict.reason);
     fail(grpc.status.RESOURCE_EXHAUSTED, verdict.message);
   };
-  const verifyIdentity = (nodeId: string | undefined): boolean => {
+  // Takes the request, not its node: the node is decoded lazily and only the first request's matters.
+  const verifyIdentity = (req: { readonly node?: { readonly id: string } }): boolean => {
     if (!deps.identity || stream.node) return true;
-    const verdict = deps.identity(call, nodeId ?? '');
+    const verdict = deps.identity(call, req.node?.id ?? '');
     if (verdict.ok) return true;
     deps.onRejected?.('identity');
     fail(grpc.status.PERMISSION_DENIED, verdict.message);
@@ -173,21 +176,24 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
     if (finished) return;
     try {
       if (stream instanceof SotwStream) {
-        const req = deps.codec.decodeSotw(bytes);
+        const req = deps.codec.decodeSotw(bytes, decodeLimits);
         const verdict = checkRequest(req.nameCount);
         if (!verdict.ok) return refuse(verdict);
-        if (!verifyIdentity(req.node?.id)) return;
+        if (!verifyIdentity(req)) return;
         stream.handleRequest(req);
       } else {
-        const req = deps.codec.decodeDelta(bytes);
+        const req = deps.codec.decodeDelta(bytes, decodeLimits);
         const verdict = checkRequest(req.subscribe.length + req.unsubscribe.length + req.initialVersions.size);
         if (!verdict.ok) return refuse(verdict);
-        if (!verifyIdentity(req.node?.id)) return;
+        if (!verifyIdentity(req)) return;
         stream.handleRequest(req);
       }
     } catch (err) {
-      if (err instanceof StreamRequestError) fail(err.grpcCode, err.message);
-      else if (err instanceof MalformedRequestError) fail(grpc.status.INVALID_ARGUMENT, err.message);
+      const refused = requestErrorStatus(err);
+      if (refused) {
+        deps.onRejected?.(refused.reason);
+        fail(refused.code, refused.details);
+      } else if (err instanceof StreamRequestError) fail(err.grpcCode, err.message);
       else {
         deps.logger.error({ streamId: id, err }, 'internal error handling a request');
         fail(grpc.status.INTERNAL, `internal error: ${(err as Error).message}`);

@@ -1,226 +1,291 @@
 /**
  * @module transport/codec
- * Request decoding (protobufjs reflection, once per request) into the plain
- * shapes stream/ works with. Responses need no encoder: they are assembled
- * from stored bytes (response-builder.ts) and the gRPC serializer passes the
- * Buffer through.
+ * Request decoding into the plain shapes stream/ works with. Both discovery
+ * requests are decoded by hand through the strict wire reader
+ * (xds/wire-reader): every length, varint and wire type is checked, and the
+ * names limit is enforced while names are counted, so a request with
+ * millions of names is refused after reading the first `maxNames`, before
+ * anything is built from them. Nested messages (node, error_detail,
+ * resource locators) are checked against their schema (xds/wire-check)
+ * before protobufjs decodes them. Responses need no encoder: they are
+ * assembled from stored bytes (response-builder.ts) and the gRPC serializer
+ * passes the Buffer through.
  */
 import type * as protobuf from 'protobufjs';
-import type { DeltaRequest, NodeInfo, SotwRequest } from '../stream';
+import type { DeltaRequest, ErrorDetail, NodeInfo, SotwRequest } from '../stream';
+import { LENGTH_DELIMITED, WireFormatError, WireReader, wireTypeName } from '../xds/wire-reader';
+import { WireLimitError, checkMessage } from '../xds/wire-check';
+import { knownTypeUrls } from '../xds/known-types';
+import type { KnownTypeUrls } from '../xds/known-types';
 import { NamesInterner } from './names-interner';
+import { nodeOf } from './node-info';
+import { DecodedDeltaRequest, DecodedSotwRequest } from './decoded-requests';
+import { RequestLimitError, asRequestError, namesLimitMessage } from './request-errors';
 
-/** Thrown for bytes that are not a valid request; ends only that stream. */
-export class MalformedRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MalformedRequestError';
-  }
+export { MalformedRequestError, RequestLimitError } from './request-errors';
+
+const SOTW = 'DiscoveryRequest';
+const DELTA = 'DeltaDiscoveryRequest';
+/** Tag of DiscoveryRequest.resource_names (field 3, length-delimited). */
+const NAME_TAG = 0x1a;
+/** google.rpc.Status tags: code (1, varint) and message (2, length-delimited). */
+const STATUS_CODE_TAG = 0x08;
+const STATUS_MESSAGE_TAG = 0x12;
+/** Field names, for messages (docs/protocol.md §Field numbers). */
+const SOTW_FIELDS = ['', 'version_info', 'node', 'resource_names', 'type_url', 'response_nonce', 'error_detail', 'resource_locators'];
+const DELTA_FIELDS = ['', 'node', 'type_url', 'resource_names_subscribe', 'resource_names_unsubscribe', 'initial_resource_versions', 'response_nonce', 'error_detail', 'resource_locators_subscribe', 'resource_locators_unsubscribe'];
+
+const NO_NAMES: readonly string[] = Object.freeze([]);
+const NO_VERSIONS: ReadonlyMap<string, string> = new Map();
+
+/** Per-request limits the decoders enforce while reading (transport/limits.ts holds the defaults). */
+export interface DecodeLimits {
+  /** Names (and resource locators) one request may carry. */
+  readonly maxNames?: number;
+  /** Repeated entries the node may hold. */
+  readonly maxNodeEntries?: number;
 }
-
-type Msg = Record<string, unknown>;
 
 /** Decoders bound to one proto root. */
 export class RequestCodec {
-  readonly #delta: protobuf.Type;
   readonly #node: protobuf.Type;
   readonly #status: protobuf.Type;
+  readonly #locator: protobuf.Type;
+  readonly #types: KnownTypeUrls;
   readonly #names = new NamesInterner();
 
   constructor(root: protobuf.Root) {
-    this.#delta = root.lookupType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
     this.#node = root.lookupType('envoy.config.core.v3.Node');
     this.#status = root.lookupType('google.rpc.Status');
+    this.#locator = root.lookupType('envoy.service.discovery.v3.ResourceLocator');
+    this.#types = knownTypeUrls(root);
   }
 
   /**
    * Decode a DiscoveryRequest by hand: the `resource_names` list (repeated on
    * every ACK) is interned as raw bytes and only decoded if a stream needs it.
+   * More than `maxNames` names (or resource locators) is refused with
+   * RequestLimitError as soon as they are counted; bad bytes throw
+   * MalformedRequestError. The node is checked now and decoded on first use.
    * Field numbers: docs/protocol.md §Field numbers.
    */
-  decodeSotw(bytes: Buffer): SotwRequest {
+  decodeSotw(bytes: Buffer, limits: DecodeLimits = {}): SotwRequest {
+    const maxNames = limits.maxNames ?? Number.POSITIVE_INFINITY;
     let versionInfo = '';
     let typeUrl = '';
     let responseNonce = '';
-    let node: NodeInfo | undefined;
-    let errorDetail: { code: number; message: string } | undefined;
+    let nodeBytes: Buffer | undefined;
+    let errorDetail: ErrorDetail | undefined;
     let namesStart = -1;
     let namesEnd = -1;
     let nameCount = 0;
+    let locators = 0;
     let contiguous = true;
     const r = new WireReader(bytes);
-    while (!r.done) {
-      const fieldStart = r.pos;
-      const tag = r.varint();
-      const field = tag >>> 3;
-      const wireType = tag & 7;
-      if (wireType !== 2) {
-        r.skip(wireType);
-        if (namesEnd !== -1) contiguous = false;
-        continue;
+    try {
+      while (!r.done) {
+        const fieldStart = r.pos;
+        if (bytes[fieldStart] === NAME_TAG) {
+          // Fast path for the bulk of every ACK: a run of names shorter than 128 bytes (one-byte length).
+          // Anything else (a longer name, a length past the end) falls through to the checked path below.
+          let p = fieldStart;
+          for (;;) {
+            const length = bytes[p + 1] ?? 0x80;
+            const next = p + 2 + length;
+            if (bytes[p] !== NAME_TAG || length >= 0x80 || next > bytes.length) break;
+            if (++nameCount + locators > maxNames) throw new RequestLimitError('names', namesLimitMessage('resource names', maxNames));
+            if (namesStart === -1) namesStart = p;
+            else if (namesEnd !== p) contiguous = false;
+            namesEnd = p = next;
+          }
+          r.pos = p;
+          if (p !== fieldStart) continue;
+        }
+        const tag = r.tag();
+        const field = tag >>> 3;
+        const wireType = tag & 7;
+        if (field > 7) {
+          r.skip(wireType, field);
+          continue;
+        }
+        expectLengthDelimited(SOTW_FIELDS, field, wireType, fieldStart);
+        const length = r.length(field);
+        const start = r.pos;
+        r.pos += length;
+        if (field === 3) {
+          if (++nameCount + locators > maxNames) throw new RequestLimitError('names', namesLimitMessage('resource names', maxNames));
+          if (namesStart === -1) namesStart = fieldStart;
+          else if (namesEnd !== fieldStart) contiguous = false;
+          namesEnd = start + length;
+          continue;
+        }
+        const payload = bytes.subarray(start, start + length);
+        if (field === 1) versionInfo = payload.toString('utf8');
+        else if (field === 4) typeUrl = this.#typeUrl(payload.toString('utf8'));
+        else if (field === 5) responseNonce = payload.toString('utf8');
+        else if (field === 2) nodeBytes = this.#checkNode(payload, limits);
+        else if (field === 6) errorDetail = this.#decodeStatus(payload, maxNames);
+        else if (field === 7) {
+          if (++locators + nameCount > maxNames) throw new RequestLimitError('names', namesLimitMessage('resource names', maxNames));
+          checkMessage(this.#locator, payload, { maxEntries: maxNames });
+        }
       }
-      const length = r.varint();
-      const start = r.take(length);
-      if (field === 3) {
-        if (namesStart === -1) namesStart = fieldStart;
-        else if (namesEnd !== fieldStart) contiguous = false;
-        namesEnd = start + length;
-        nameCount++;
-        continue;
-      }
-      const payload = bytes.subarray(start, start + length);
-      if (field === 1) versionInfo = payload.toString('utf8');
-      else if (field === 4) typeUrl = internTypeUrl(payload.toString('utf8'));
-      else if (field === 5) responseNonce = payload.toString('utf8');
-      else if (field === 2) node = nodeOf(this.#decode(this.#node, payload));
-      else if (field === 6) {
-        const status = this.#decode(this.#status, payload);
-        errorDetail = { code: Number(status['code'] ?? 0), message: str(status['message']) };
-      }
+    } catch (err) {
+      throw asRequestError(err, SOTW);
     }
     const namesBytes = namesStart === -1 ? undefined : bytes.subarray(namesStart, namesEnd);
     const namesKey = namesBytes && contiguous ? this.#names.intern(namesBytes) : undefined;
-    let decoded: string[] | undefined = nameCount === 0 ? [] : undefined;
-    const source = namesKey ?? bytes;
-    return {
-      versionInfo,
-      node,
-      typeUrl,
-      responseNonce,
-      errorDetail,
-      nameCount,
-      namesKey,
-      get resourceNames(): string[] {
-        return (decoded ??= namesKey ? readNames(source, 0, source.length) : readNames(bytes, namesStart, bytes.length, nameCount));
-      },
-    };
+    return new DecodedSotwRequest({ versionInfo, typeUrl, responseNonce, errorDetail, nameCount, namesKey }, bytes, namesStart, nodeBytes, this.#nodeDecoder);
   }
 
-  /** Decode a DeltaDiscoveryRequest. */
-  decodeDelta(bytes: Buffer): DeltaRequest {
-    const m = this.#decode(this.#delta, bytes);
-    const status = m['errorDetail'] as Msg | undefined;
-    const initial = (m['initialResourceVersions'] as Record<string, string> | undefined) ?? {};
-    return {
-      node: m['node'] ? nodeOf(m['node'] as Msg) : undefined,
-      typeUrl: internTypeUrl(str(m['typeUrl'])),
-      subscribe: (m['resourceNamesSubscribe'] as string[] | undefined) ?? [],
-      unsubscribe: (m['resourceNamesUnsubscribe'] as string[] | undefined) ?? [],
-      initialVersions: new Map(Object.entries(initial)),
-      responseNonce: str(m['responseNonce']),
-      errorDetail: status ? { code: Number(status['code'] ?? 0), message: str(status['message']) } : undefined,
-    };
-  }
-
-  #decode(type: protobuf.Type, bytes: Buffer): Msg {
+  /**
+   * Decode a DeltaDiscoveryRequest by hand. Subscribe, unsubscribe and
+   * `initial_resource_versions` entries (and resource locators) are first
+   * counted by their tags alone, so a request over `maxNames` is refused
+   * with RequestLimitError before any name or map entry is built; bad bytes
+   * throw MalformedRequestError.
+   */
+  decodeDelta(bytes: Buffer, limits: DecodeLimits = {}): DeltaRequest {
+    const maxNames = limits.maxNames ?? Number.POSITIVE_INFINITY;
+    let nodeBytes: Buffer | undefined;
+    let typeUrl = '';
+    let responseNonce = '';
+    let errorDetail: ErrorDetail | undefined;
+    // Most delta requests are ACKs with none of these: share empty ones (readonly to streams).
+    let subscribe: string[] | undefined;
+    let unsubscribe: string[] | undefined;
+    let initialVersions: Map<string, string> | undefined;
+    const r = new WireReader(bytes);
     try {
-      return type.decode(bytes) as unknown as Msg;
+      countDeltaNames(bytes, maxNames);
+      while (!r.done) {
+        const fieldStart = r.pos;
+        const tag = r.tag();
+        const field = tag >>> 3;
+        const wireType = tag & 7;
+        if (field > 9) {
+          r.skip(wireType, field);
+          continue;
+        }
+        expectLengthDelimited(DELTA_FIELDS, field, wireType, fieldStart);
+        if (field === 2) typeUrl = this.#typeUrl(r.string(field));
+        else if (field === 3) (subscribe ??= []).push(r.string(field));
+        else if (field === 4) (unsubscribe ??= []).push(r.string(field));
+        else if (field === 5) readVersionEntry(r, (initialVersions ??= new Map()));
+        else if (field === 6) responseNonce = r.string(field);
+        else {
+          const length = r.length(field);
+          const payload = bytes.subarray(r.pos, r.pos + length);
+          r.pos += length;
+          if (field === 1) nodeBytes = this.#checkNode(payload, limits);
+          else if (field === 7) errorDetail = this.#decodeStatus(payload, maxNames);
+          else checkMessage(this.#locator, payload, { maxEntries: maxNames });
+        }
+      }
     } catch (err) {
-      throw new MalformedRequestError(`request is not a valid ${type.name}: ${(err as Error).message}`);
+      throw asRequestError(err, DELTA);
+    }
+    return new DecodedDeltaRequest(
+      { typeUrl, subscribe: subscribe ?? NO_NAMES, unsubscribe: unsubscribe ?? NO_NAMES, initialVersions: initialVersions ?? NO_VERSIONS, responseNonce, errorDetail },
+      nodeBytes,
+      this.#nodeDecoder,
+    );
+  }
+
+  /** One string object per known type URL, however many requests name it; unknown URLs are never kept. */
+  #typeUrl(url: string): string {
+    return this.#types.canonical(url) ?? url;
+  }
+
+  /** Check node bytes strictly (malformed, or over the node entries limit, throws); returns them for a later decode. */
+  #checkNode(payload: Buffer, limits: DecodeLimits): Buffer {
+    const maxEntries = limits.maxNodeEntries ?? Number.POSITIVE_INFINITY;
+    try {
+      checkMessage(this.#node, payload, { maxEntries });
+    } catch (err) {
+      if (err instanceof WireLimitError) throw new RequestLimitError('node-entries', nodeEntriesMessage(err, maxEntries));
+      throw prefixed(err, 'node');
+    }
+    return payload;
+  }
+
+  /** Node bytes already checked by #checkNode, decoded when a stream first reads the node (decoded-requests.ts). */
+  readonly #nodeDecoder = (payload: Buffer): NodeInfo => nodeOf(this.#node.decode(payload) as unknown as Record<string, unknown>);
+
+  /** google.rpc.Status: checked (its `details` are counted, never decoded), then code and message read by hand. */
+  #decodeStatus(payload: Buffer, maxEntries: number): ErrorDetail {
+    try {
+      checkMessage(this.#status, payload, { maxEntries });
+    } catch (err) {
+      throw prefixed(err, 'error_detail');
+    }
+    let code = 0;
+    let message = '';
+    const r = new WireReader(payload);
+    while (!r.done) {
+      const tag = r.tag();
+      if (tag === STATUS_CODE_TAG) code = r.int32();
+      else if (tag === STATUS_MESSAGE_TAG) message = r.string(2);
+      else r.skip(tag & 7, tag >>> 3);
+    }
+    return { code, message };
+  }
+}
+
+/**
+ * First pass over a DeltaDiscoveryRequest: count its names (fields 3, 4, 5,
+ * 8, 9) by their tags alone, and refuse past `maxNames` before a single
+ * string or map entry is built (building 2 million of them takes seconds).
+ */
+function countDeltaNames(bytes: Buffer, maxNames: number): void {
+  if (bytes.length <= maxNames) return; // every name takes at least two bytes (tag, length)
+  const r = new WireReader(bytes);
+  let names = 0;
+  while (!r.done) {
+    const tag = r.tag();
+    const field = tag >>> 3;
+    r.skip(tag & 7, field);
+    if ((field === 3 || field === 4 || field === 5 || field === 8 || field === 9) && ++names > maxNames) {
+      throw new RequestLimitError('names', namesLimitMessage('names (resource_names_subscribe, resource_names_unsubscribe and initial_resource_versions together)', maxNames));
     }
   }
 }
 
-/** Minimal protobuf wire reader with bounds checks (malformed input throws MalformedRequestError). */
-class WireReader {
-  pos = 0;
-  readonly #buf: Buffer;
-
-  constructor(buf: Buffer) {
-    this.#buf = buf;
-  }
-
-  get done(): boolean {
-    return this.pos >= this.#buf.length;
-  }
-
-  varint(): number {
-    let value = 0;
-    let shift = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.#buf.length) throw new MalformedRequestError('request is not a valid DiscoveryRequest: truncated varint');
-      const byte = this.#buf[this.pos++] as number;
-      value += (byte & 0x7f) * shift;
-      if ((byte & 0x80) === 0) return value;
-      shift *= 128;
-    }
-    throw new MalformedRequestError('request is not a valid DiscoveryRequest: varint too long');
-  }
-
-  /** Skip `length` bytes; returns where they start. */
-  take(length: number): number {
-    const start = this.pos;
-    if (start + length > this.#buf.length) throw new MalformedRequestError('request is not a valid DiscoveryRequest: field runs past the end');
-    this.pos += length;
-    return start;
-  }
-
-  skip(wireType: number): void {
-    if (wireType === 0) this.varint();
-    else if (wireType === 1) this.take(8);
-    else if (wireType === 5) this.take(4);
-    else if (wireType === 2) this.take(this.varint());
-    else throw new MalformedRequestError(`request is not a valid DiscoveryRequest: unsupported wire type ${wireType}`);
-  }
+/** Every known field of both discovery requests is length-delimited (strings, messages, map entries). */
+function expectLengthDelimited(names: readonly string[], field: number, wireType: number, at: number): void {
+  if (wireType !== LENGTH_DELIMITED) throw new WireFormatError(`field ${field} (${names[field] ?? 'unknown'}) is length-delimited but came as ${wireTypeName(wireType)} at byte ${at}`);
 }
 
-/** Decode repeated string field 3 entries from `buf[from, to)`, skipping other fields (up to `limit` names). */
-function readNames(buf: Buffer, from: number, to: number, limit = Number.POSITIVE_INFINITY): string[] {
-  const names: string[] = [];
-  const r = new WireReader(buf.subarray(0, to));
-  r.pos = from;
-  while (!r.done && names.length < limit) {
-    const tag = r.varint();
-    if ((tag & 7) !== 2) {
-      r.skip(tag & 7);
+function nodeEntriesMessage(err: WireLimitError, limit: number): string {
+  return `request's node holds more than ${limit} repeated entries (reached at node.${err.path}); the limit is ${limit} (raise it with --max-node-entries or limits.maxNodeEntries)`;
+}
+
+/** Name a nested message in a wire error's message (limit errors carry their own path). */
+function prefixed(err: unknown, field: string): unknown {
+  if (err instanceof WireFormatError) return new WireFormatError(`${field}: ${err.message}`);
+  if (err instanceof WireLimitError) return new WireLimitError(`${field}.${err.path}`, err.limit);
+  return err;
+}
+
+/** One `initial_resource_versions` map entry {1: name, 2: version}; the last entry for a name wins. */
+function readVersionEntry(r: WireReader, into: Map<string, string>): void {
+  const length = r.length(5);
+  const entry = new WireReader(r.buf, r.pos, r.pos + length);
+  r.pos += length;
+  let name = '';
+  let version = '';
+  while (!entry.done) {
+    const at = entry.pos;
+    const tag = entry.tag();
+    const field = tag >>> 3;
+    const wireType = tag & 7;
+    if (field !== 1 && field !== 2) {
+      entry.skip(wireType, field);
       continue;
     }
-    const length = r.varint();
-    const start = r.take(length);
-    if (tag >>> 3 === 3) names.push(buf.toString('utf8', start, start + length));
+    if (wireType !== LENGTH_DELIMITED) throw new WireFormatError(`initial_resource_versions entry ${field === 1 ? 'key' : 'value'} is length-delimited but came as ${wireTypeName(wireType)} at byte ${at}`);
+    if (field === 1) name = entry.string(field);
+    else version = entry.string(field);
   }
-  return names;
-}
-
-const typeUrls = new Map<string, string>();
-
-/** One string object per type URL, however many requests name it (they key every stream's type map). */
-function internTypeUrl(url: string): string {
-  const known = typeUrls.get(url);
-  if (known !== undefined) return known;
-  if (typeUrls.size < 1000) typeUrls.set(url, url);
-  return url;
-}
-
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
-}
-
-function nodeOf(n: Msg): NodeInfo {
-  const version = (n['userAgentVersion'] as string | undefined) ?? '';
-  return {
-    id: str(n['id']),
-    cluster: str(n['cluster']),
-    metadata: n['metadata'] ? structToJson(n['metadata'] as Msg) : {},
-    clientFeatures: (n['clientFeatures'] as string[] | undefined) ?? [],
-    userAgent: [str(n['userAgentName']), version].filter((s) => s !== '').join('/'),
-  };
-}
-
-/** google.protobuf.Struct (as decoded by protobufjs) → plain JSON. */
-function structToJson(s: Msg): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const fields = (s['fields'] as Record<string, Msg> | undefined) ?? {};
-  for (const [k, v] of Object.entries(fields)) out[k] = valueToJson(v);
-  return out;
-}
-
-/** google.protobuf.Value → JSON. Its `kind` oneof is the member present as an own property: a decoded message inherits every member's default from its prototype, so `in` would always see `stringValue`. */
-function valueToJson(v: Msg): unknown {
-  const has = (key: string): boolean => Object.prototype.hasOwnProperty.call(v, key) && v[key] !== null && v[key] !== undefined;
-  if (has('stringValue')) return v['stringValue'];
-  if (has('numberValue')) return v['numberValue'];
-  if (has('boolValue')) return v['boolValue'];
-  if (has('structValue')) return structToJson(v['structValue'] as Msg);
-  if (has('listValue')) return (((v['listValue'] as Msg)['values'] as Msg[] | undefined) ?? []).map(valueToJson);
-  return null;
+  into.set(name, version);
 }

@@ -23,8 +23,19 @@ import type { CsdsCaller, CsdsView } from './csds-access';
 import { buildClientStatusResponse } from './csds-response';
 import { compileNodeMatchers } from './node-matcher';
 import { TokenBucket } from './token-bucket';
+import { decodeRequest, requestErrorStatus } from './request-errors';
 
 const SERVICE = 'envoy.service.status.v3.ClientStatusDiscoveryService';
+/** Repeated entries one CSDS request may carry (node matchers and their parts): far above any real query, far below a memory problem. */
+const MAX_REQUEST_ENTRIES = 10_000;
+
+/** A request that failed strict decoding: answered with its own status, never parsed further. */
+class UndecodableRequest {
+  constructor(
+    readonly code: grpc.status,
+    readonly details: string,
+  ) {}
+}
 
 /** Default answer cap: 4 MiB is also the default receive limit of gRPC clients (grpc-go, grpc-js, Envoy). */
 export const DEFAULT_CSDS_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -96,9 +107,18 @@ export function addCsdsService(server: grpc.Server, deps: CsdsDeps): void {
   let inProgress = 0;
 
   const Request = deps.root.lookupType('envoy.service.status.v3.ClientStatusRequest');
-  // Kept to one line so a stricter shared request decoder can replace it; the
-  // parsing below reads a decoded message or its toObject form alike.
-  const deserialize = (b: Buffer): Msg => Request.decode(b) as unknown as Msg;
+  // Strict decoding, as for every other request (bounds-checked wire format,
+  // repeated entries counted as they are read). grpc-js would turn a thrown
+  // error into INTERNAL, so a bad request becomes a value answered with its own status.
+  const deserialize = (b: Buffer): Msg => {
+    try {
+      return decodeRequest(Request, b, MAX_REQUEST_ENTRIES);
+    } catch (err) {
+      const status = requestErrorStatus(err);
+      if (!status) throw err;
+      return new UndecodableRequest(status.code, status.details) as unknown as Msg;
+    }
+  };
   const passThrough = (b: Buffer): Buffer => b;
 
   /** Take a slot in the concurrency bound; the returned release is idempotent. */
@@ -124,6 +144,10 @@ export function addCsdsService(server: grpc.Server, deps: CsdsDeps): void {
     const none = (): void => undefined;
     const refuse = (code: grpc.status, details: string, outcome: CsdsOutcome): { answer: Answer; release: () => void } => ({ answer: { ok: false, code, details, outcome }, release: none });
     if (!view.ok) return refuse(grpc.status.PERMISSION_DENIED, view.message, 'permission_denied');
+    if ((request as unknown) instanceof UndecodableRequest) {
+      const bad = request as unknown as UndecodableRequest;
+      return refuse(bad.code, bad.details, 'invalid');
+    }
     const matchers = compileNodeMatchers(request['nodeMatchers']);
     if (!matchers.ok) return refuse(grpc.status.INVALID_ARGUMENT, `invalid CSDS request: ${matchers.error}`, 'invalid');
     const release = takeSlot();

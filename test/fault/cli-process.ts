@@ -59,19 +59,20 @@ export class CliProcess {
   }
 
   /**
-   * Start `main.js` with `args`; resolves once it logged `ready` (or rejects with its stderr).
-   * With `openFileLimit`, the process runs under `ulimit -n` of that many descriptors (soft and hard).
+   * Start `main.js` with `args`; resolves once it logged `ready` (or rejects
+   * with its stderr). `fdLimit` runs it under `ulimit -n` (through sh), as an
+   * operator's service manager may; `readyTimeoutMs` allows a slow start.
    */
-  static async start(args: readonly string[], options: { openFileLimit?: number } = {}): Promise<CliProcess> {
+  static async start(args: readonly string[], options: { fdLimit?: number; readyTimeoutMs?: number } = {}): Promise<CliProcess> {
     const main = path.join(__dirname, '..', '..', 'src', 'main.js');
     const child =
-      options.openFileLimit === undefined
+      options.fdLimit === undefined
         ? spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-        : spawn('sh', ['-c', `ulimit -n ${options.openFileLimit} && exec "$0" "$@"`, process.execPath, main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        : spawn('sh', ['-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, process.execPath, main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const cli = new CliProcess(child);
     try {
       const ready = await Promise.race([
-        cli.waitForLog((l) => l.msg === 'ready', READY_TIMEOUT_MS),
+        cli.waitForLog((l) => l.msg === 'ready', options.readyTimeoutMs ?? READY_TIMEOUT_MS),
         cli.exited.then((e) => Promise.reject(new Error(`CLI exited before ready (${e.code ?? e.signal}): ${cli.stderr}`))),
       ]);
       cli.grpcPort = Number(ready['grpcPort']);

@@ -34,7 +34,7 @@ function openDescriptors(pid: number): number {
 
 test(`under ulimit -n ${OPEN_FILE_LIMIT}, ${IDLE_SESSIONS} HTTP/2 connections that never open a stream are capped and then closed: the admin port answers throughout, refusals are counted, and a new client gets its config`, async (t) => {
   if (!fs.existsSync('/proc/self/fd')) return t.skip('needs /proc to count descriptors');
-  const cli = await CliProcess.start(['--port', '0', '--admin-port', '0', '--idle-connection-timeout-ms', String(IDLE_TIMEOUT_MS)], { openFileLimit: OPEN_FILE_LIMIT });
+  const cli = await CliProcess.start(['--port', '0', '--admin-port', '0', '--idle-connection-timeout-ms', String(IDLE_TIMEOUT_MS)], { fdLimit: OPEN_FILE_LIMIT });
   const sessions: http2.ClientHttp2Session[] = [];
   let client: AdsClient | undefined;
   try {

@@ -45,6 +45,17 @@ export function robustnessCases(h: Harness): void {
     assert.ok(r.names.includes('c1'));
   });
 
+  it('F34: a string field that claims more bytes than the request has, or an 11-byte varint, ends the stream with INVALID_ARGUMENT', async () => {
+    // type_url (delta field 2, SotW field 4) claiming 100 bytes with 3 present; then a length varint of 11 bytes.
+    for (const bytes of [Buffer.from([delta ? 0x12 : 0x22, 0x64, 0x61, 0x62, 0x63]), Buffer.from('12ffffffffffffffffffff01', 'hex')]) {
+      const c = await h.connect();
+      c.sendRaw(bytes);
+      const status = await c.ended();
+      assert.equal(status.code, grpc.status.INVALID_ARGUMENT, `${bytes.toString('hex')}: got ${grpc.status[status.code]} "${status.details}"`);
+      assert.match(status.details, /not a valid (Delta)?DiscoveryRequest/);
+    }
+  });
+
   it('F34: a first request with an empty type_url ends the stream with INVALID_ARGUMENT', async () => {
     const c = await h.connect();
     c.send(delta ? { typeUrl: '', resourceNamesSubscribe: ['x'] } : { typeUrl: '', resourceNames: ['x'] });

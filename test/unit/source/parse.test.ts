@@ -48,3 +48,40 @@ test('a .json file with a syntax error gets a JSON error message', () => {
   const parsed = parseConfigText('{"resources": [}', 'bad.json');
   assert.match(formatProblem(parsed.problems[0]!), /^bad\.json: invalid JSON: /);
 });
+
+test('a file with no document is refused, saying how to serve nothing', () => {
+  for (const [text, file] of [['', 'a.yaml'], [' \n\t\n', 'a.yaml'], ['# only a comment\n', 'a.yaml'], ['---\n---\n', 'a.yaml'], ['~\n', 'a.yaml'], ['', 'a.json'], ['  \n', 'a.json'], ['null', 'a.json']]) {
+    const parsed = parseConfigText(text as string, file as string);
+    assert.equal(parsed.problems.length, 1, JSON.stringify(text));
+    assert.equal(parsed.problems[0]?.refusal, 'no_document');
+    assert.equal(formatProblem(parsed.problems[0]!), `${file}: the file has no document (it is empty, or only whitespace and comments); to serve nothing, write \`resources: []\``);
+  }
+});
+
+test('an empty document between others is skipped, and resources: [] is an explicit empty config', () => {
+  assert.deepEqual(parseConfigText('---\n---\nresources: []\n', 'a.yaml').problems, []);
+  assert.deepEqual(parseConfigText('resources: []\n', 'a.yaml'), { resources: [], groups: [], problems: [] });
+});
+
+test('a document with none of our keys is not a config, and its keys are not named when they are not plain words', () => {
+  const shadow = 'root:$6$Qm9vYmFyYmF6$k3sVxJq0zPn9yHfTqLw2uE1rXo8cA5dGbN7mZiS4tU6v:19876:0:99999:7:::\ndaemon:*:19876:0:99999:7:::\n';
+  const parsed = parseConfigText(shadow, 'config.yaml');
+  assert.equal(parsed.problems.length, 1);
+  assert.equal(parsed.problems[0]?.refusal, 'not_a_config');
+  assert.equal(
+    formatProblem(parsed.problems[0]!),
+    'config.yaml: not a config document: no "resources", "node_groups" or short-form "spec" at the top level (it has 2 other top-level keys); to serve nothing, write `resources: []`',
+  );
+  assert.match(formatProblem(parseConfigText('{}', 'a.json').problems[0]!), /^a\.json: not a config document: .* at the top level; to serve nothing/);
+  const json = formatProblem(parseConfigText(shadow, 'config.json').problems[0]!);
+  assert.equal(json, 'config.json: invalid JSON: unexpected character "r"');
+});
+
+test('YAML and JSON syntax errors give a position and no quote of the source', () => {
+  const yaml = formatProblem(parseConfigText('resources:\n  - a: b\n   c: SECRETSECRET\n', 'a.yaml').problems[0]!);
+  assert.match(yaml, /^a\.yaml: syntax error: .* at line \d+, column \d+$/);
+  assert.equal(yaml.includes('SECRETSECRET'), false);
+  const json = formatProblem(parseConfigText('{\n "resources": [],\n "SECRETSECRET" 1}', 'a.json').problems[0]!);
+  assert.match(json, /^a\.json: invalid JSON: .* at line 3, column \d+$/);
+  assert.equal(json.includes('SECRETSECRET'), false);
+});

@@ -1,0 +1,208 @@
+/**
+ * @module test/unit/transport/codec.test
+ * The request decoders: both discovery requests decode what a real client
+ * sends, refuse malformed bytes with MalformedRequestError, and refuse a
+ * request over the names limit with RequestLimitError while counting,
+ * before the rest of it is read.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { loadProtoRoot } from '../../../src/xds/proto-root';
+import { MalformedRequestError, RequestCodec, RequestLimitError } from '../../../src/transport/codec';
+import { encodeDeltaRequest, encodeSotwRequest } from '../../helpers/xds-codec';
+
+const codec = new RequestCodec(loadProtoRoot());
+const EDS = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
+const hex = (s: string): Buffer => Buffer.from(s.replace(/ /g, ''), 'hex');
+
+function varint(v: number): number[] {
+  const out: number[] = [];
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  out.push(v);
+  return out;
+}
+
+/** One length-delimited field. */
+function field(n: number, payload: Buffer | string): Buffer {
+  const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  return Buffer.concat([Buffer.from([...varint((n << 3) | 2), ...varint(bytes.length)]), bytes]);
+}
+
+const malformed = (pattern: RegExp) => (e: Error): boolean => e instanceof MalformedRequestError && pattern.test(e.message);
+
+test('a delta request decodes every field a client sends', () => {
+  const bytes = encodeDeltaRequest(
+    {
+      typeUrl: EDS,
+      resourceNamesSubscribe: ['a', 'b'],
+      resourceNamesUnsubscribe: ['c'],
+      initialResourceVersions: { a: 'v1', b: 'v2' },
+      responseNonce: 'n7',
+      errorDetail: { code: 13, message: 'bad cluster' },
+    },
+    { id: 'node-1', cluster: 'c1', clientFeatures: ['f1'], metadata: { zone: 'z1' } },
+  );
+  const r = codec.decodeDelta(bytes);
+  assert.equal(r.typeUrl, EDS);
+  assert.deepEqual(r.subscribe, ['a', 'b']);
+  assert.deepEqual(r.unsubscribe, ['c']);
+  assert.deepEqual([...r.initialVersions], [['a', 'v1'], ['b', 'v2']]);
+  assert.equal(r.responseNonce, 'n7');
+  assert.deepEqual(r.errorDetail, { code: 13, message: 'bad cluster' });
+  assert.equal(r.node?.id, 'node-1');
+  assert.equal(r.node?.cluster, 'c1');
+  assert.deepEqual(r.node?.clientFeatures, ['f1']);
+  assert.deepEqual(r.node?.metadata, { zone: 'z1' });
+});
+
+test('an initial_resource_versions entry may come value first, lack its key, or repeat a name (the last wins)', () => {
+  const entry = (...parts: Buffer[]): Buffer => field(5, Buffer.concat(parts));
+  const bytes = Buffer.concat([
+    field(2, EDS),
+    entry(field(2, 'v2'), field(1, 'a')),
+    entry(field(2, 'v0')),
+    entry(field(1, 'b'), field(2, 'old')),
+    entry(field(1, 'b'), field(2, 'new')),
+  ]);
+  assert.deepEqual([...codec.decodeDelta(bytes).initialVersions], [['a', 'v2'], ['', 'v0'], ['b', 'new']]);
+});
+
+test('the delta request from the issue (type_url claims 100 bytes, has 3) is refused, not read as "abc"', () => {
+  assert.throws(() => codec.decodeDelta(hex('12 64 616263')), malformed(/not a valid DeltaDiscoveryRequest: field 2 at byte 1 claims 100 bytes but only 3 are left/));
+});
+
+test('an 11-byte varint is refused in both requests', () => {
+  assert.throws(() => codec.decodeDelta(hex('12 ffffffffffffffffffff 01')), malformed(/longer than 10 bytes/));
+  assert.throws(() => codec.decodeSotw(hex('22 ffffffffffffffffffff 01')), malformed(/longer than 10 bytes/));
+});
+
+test('a known field with the wrong wire type is refused in both requests, naming it', () => {
+  assert.throws(() => codec.decodeDelta(hex('15 61626364')), malformed(/field 2 \(type_url\) is length-delimited but came as fixed32/));
+  assert.throws(() => codec.decodeSotw(hex('20 05')), malformed(/field 4 \(type_url\) is length-delimited but came as varint/));
+  assert.throws(() => codec.decodeDelta(Buffer.concat([field(2, EDS), field(5, hex('08 01'))])), malformed(/initial_resource_versions entry key/));
+});
+
+test('malformed bytes inside node or error_detail are refused with the field named, in both requests', () => {
+  const badNode = field(1, hex('0a 64 616263')); // Node.id claims 100 bytes
+  assert.throws(() => codec.decodeDelta(badNode), malformed(/DeltaDiscoveryRequest: node: field 1 at byte 1 claims 100 bytes/));
+  assert.throws(() => codec.decodeSotw(field(2, hex('0a 64 616263'))), malformed(/DiscoveryRequest: node: field 1/));
+  assert.throws(() => codec.decodeSotw(field(6, hex('08 ff'))), malformed(/DiscoveryRequest: error_detail: varint at byte 1 is cut off/));
+  assert.throws(() => codec.decodeDelta(field(7, hex('12 05 6f'))), malformed(/DeltaDiscoveryRequest: error_detail: field 2/));
+});
+
+test('node metadata nested deeper than the nesting limit is refused', () => {
+  let value = hex('1a0178');
+  for (let i = 0; i < 40; i++) value = field(5, field(1, Buffer.concat([field(1, 'a'), field(2, value)])));
+  const node = field(3, field(1, Buffer.concat([field(1, 'k'), field(2, value)]))); // Node.metadata = {k: value}
+  assert.throws(() => codec.decodeDelta(field(1, node)), malformed(/node: .*nests messages more than 100 deep/));
+});
+
+test('unknown fields are skipped but still bounds-checked', () => {
+  const ok = Buffer.concat([field(2, EDS), field(40, 'future'), hex('f802 07')]);
+  assert.equal(codec.decodeDelta(ok).typeUrl, EDS);
+  assert.throws(() => codec.decodeDelta(Buffer.concat([field(2, EDS), hex('c202 09 6162')])), malformed(/field 40 at byte \d+ claims 9 bytes/));
+  assert.throws(() => codec.decodeSotw(Buffer.concat([field(4, EDS), hex('c202 09 6162')])), malformed(/field 40 at byte \d+ claims 9 bytes/));
+});
+
+/** `count` fields `n`, each a short name, then bytes that are not protobuf at all. */
+function namesThenGarbage(fieldNumber: number, count: number, entry: (i: number) => Buffer): Buffer {
+  const parts: Buffer[] = [field(2, EDS)];
+  for (let i = 0; i < count; i++) parts.push(field(fieldNumber, entry(i)));
+  parts.push(hex('12 ff 01 00')); // type_url claiming 255 bytes: malformed
+  return Buffer.concat(parts);
+}
+
+test('a delta request over the names limit is refused while counting, before the rest is read or any name is built', () => {
+  const limit = 1_000;
+  for (const [fieldNumber, entry] of [
+    [3, (i: number) => Buffer.from(`s${i}`)],
+    [4, (i: number) => Buffer.from(`u${i}`)],
+    [5, (i: number) => Buffer.concat([field(1, `n${i}`), field(2, 'v1')])],
+  ] as const) {
+    const bytes = namesThenGarbage(fieldNumber, limit + 1, entry);
+    // Over the limit: refused for the limit, although the bytes further on are malformed.
+    assert.throws(
+      () => codec.decodeDelta(bytes, { maxNames: limit }),
+      (e: Error) => e instanceof RequestLimitError && e.reason === 'names' && /more than 1000 names .*raise it with --max-names-per-request/.test(e.message),
+      `field ${fieldNumber}`,
+    );
+    // At the limit: read to the end, where the malformed bytes are found.
+    assert.throws(() => codec.decodeDelta(namesThenGarbage(fieldNumber, limit, entry), { maxNames: limit }), MalformedRequestError, `field ${fieldNumber} at the limit`);
+  }
+  // Subscribe, unsubscribe and initial versions count together.
+  const mixed = Buffer.concat([field(2, EDS), field(3, 'a'), field(4, 'b'), field(5, Buffer.concat([field(1, 'c'), field(2, 'v')]))]);
+  assert.equal(codec.decodeDelta(mixed, { maxNames: 3 }).subscribe.length, 1);
+  assert.throws(() => codec.decodeDelta(mixed, { maxNames: 2 }), RequestLimitError);
+});
+
+/** A delta EDS request with `entries` initial_resource_versions entries. */
+function initialVersions(entries: number): Buffer {
+  const head = field(2, EDS);
+  const one = field(5, Buffer.concat([field(1, 'name-x'), field(2, 'v1')]));
+  const bytes = Buffer.alloc(head.length + one.length * entries);
+  head.copy(bytes, 0);
+  for (let i = 0, o = head.length; i < entries; i++, o += one.length) one.copy(bytes, o);
+  return bytes;
+}
+
+test('refusing 2 million initial_resource_versions entries over a 250,000 limit costs a fraction of decoding 250,000', () => {
+  const limit = 250_000;
+  const atLimit = initialVersions(limit);
+  const huge = initialVersions(2_000_000);
+  codec.decodeDelta(atLimit, { maxNames: limit }); // warm up
+  let started = performance.now();
+  codec.decodeDelta(atLimit, { maxNames: limit });
+  const decodeMs = performance.now() - started;
+  started = performance.now();
+  assert.throws(() => codec.decodeDelta(huge, { maxNames: limit }), RequestLimitError);
+  const refuseMs = performance.now() - started;
+  // Relative, so a busy machine slows both: counting tags is far cheaper than building strings and map entries.
+  assert.ok(refuseMs * 4 < decodeMs, `refusing took ${refuseMs.toFixed(1)} ms, decoding ${limit} entries ${decodeMs.toFixed(1)} ms`);
+});
+
+test('a SotW request over the names limit is refused while counting, before the rest is read', () => {
+  const limit = 1_000;
+  const parts: Buffer[] = [field(4, EDS)];
+  for (let i = 0; i <= limit; i++) parts.push(field(3, `n${i}`));
+  parts.push(hex('22 ff 01 00'));
+  assert.throws(() => codec.decodeSotw(Buffer.concat(parts), { maxNames: limit }), (e: Error) => e instanceof RequestLimitError && /more than 1000 resource names/.test(e.message));
+  parts.splice(parts.length - 2, 1);
+  assert.throws(() => codec.decodeSotw(Buffer.concat(parts), { maxNames: limit }), MalformedRequestError);
+});
+
+test('equal SotW name lists are recognised by identity, and names decode lazily from the interned bytes', () => {
+  const a = codec.decodeSotw(encodeSotwRequest({ typeUrl: EDS, resourceNames: ['x', 'y'], versionInfo: 'v1', responseNonce: 'n1' }, undefined));
+  const b = codec.decodeSotw(encodeSotwRequest({ typeUrl: EDS, resourceNames: ['x', 'y'], versionInfo: 'v2', responseNonce: 'n2' }, { id: 'n' }));
+  assert.ok(a.namesKey !== undefined && a.namesKey === b.namesKey, 'the same Buffer for equal lists');
+  assert.equal(b.nameCount, 2);
+  assert.deepEqual(b.resourceNames, ['x', 'y']);
+  assert.equal(b.versionInfo, 'v2');
+  assert.equal(b.node?.id, 'n');
+  // Names split by another field are still decoded, only not interned.
+  const split = codec.decodeSotw(Buffer.concat([field(3, 'p'), field(4, EDS), field(3, 'q')]));
+  assert.equal(split.namesKey, undefined);
+  assert.deepEqual(split.resourceNames, ['p', 'q']);
+});
+
+test('a node over the node entries limit is refused with its own limit and flag; one within it decodes on first use, once', () => {
+  const node = { id: 'n', metadata: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v'])) };
+  const bytes = encodeDeltaRequest({ typeUrl: EDS }, node);
+  assert.throws(
+    () => codec.decodeDelta(bytes, { maxNodeEntries: 49 }),
+    (e: Error) => e instanceof RequestLimitError && e.reason === 'node-entries' && /node holds more than 49 repeated entries \(reached at node\.metadata\.fields\).*--max-node-entries/.test(e.message),
+  );
+  assert.throws(() => codec.decodeSotw(encodeSotwRequest({ typeUrl: EDS }, node), { maxNodeEntries: 49 }), RequestLimitError);
+  const r = codec.decodeDelta(bytes, { maxNodeEntries: 50 });
+  assert.equal(r.node?.metadata['k49'], 'v');
+  assert.equal(r.node, r.node, 'decoded once and kept');
+});
+
+test('error_detail: a negative code (10 bytes on the wire) reads as negative; its details are counted against the names limit, never decoded', () => {
+  const status = Buffer.concat([hex('08 f6ffffffffffffffff01'), field(2, 'rejected'), field(3, field(1, 'type.googleapis.com/x')), field(3, Buffer.alloc(0))]);
+  const r = codec.decodeSotw(Buffer.concat([field(4, EDS), field(6, status)]));
+  assert.deepEqual(r.errorDetail, { code: -10, message: 'rejected' });
+  assert.throws(() => codec.decodeDelta(Buffer.concat([field(2, EDS), field(7, status)]), { maxNames: 1 }), RequestLimitError);
+});
