@@ -32,7 +32,7 @@ export const NAME_MAX_CHARS = 128;
 export const LIBRARY_MESSAGE_MAX_CHARS = 160;
 
 /**
- * Characters escaped even inside a short excerpt: C0/C1 controls, format
+ * Characters escaped even inside a short excerpt: ASCII and Latin-1 controls, format
  * characters (bidi overrides, zero-width), line/paragraph separators and
  * lone surrogates.
  */
