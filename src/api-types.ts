@@ -71,11 +71,44 @@ export interface XdsServerOptions {
   readonly maxConnectionAgeMs?: number;
   readonly maxConnectionAgeGraceMs?: number;
   /**
-   * Bound on response bytes handed to gRPC but not yet flushed, across all
-   * streams (default 32 MiB). Large initial pushes wait their turn instead of
-   * queueing in memory.
+   * Bound on large response bytes (16 KiB and up) handed to gRPC but not yet
+   * flushed, across all streams that are reading (default 32 MiB). Large
+   * initial pushes wait their turn instead of queueing in memory.
    */
   readonly maxInflightBytes?: number;
+  /**
+   * Bound on large response bytes held for clients that stopped reading (a
+   * write unflushed for 5 s), across all streams (default 128 MiB). Each
+   * stream holds at most one; past the bound, the streams stalled longest are
+   * reset (RST_STREAM), which frees their response.
+   */
+  readonly maxStalledBytes?: number;
+  /**
+   * Connections open at once; more are closed as soon as they are accepted
+   * (counted in `xds_connections_refused_total`). Default: the soft
+   * open-file limit minus a reserve of an eighth (64 to 1024), or 10,000
+   * where the limit cannot be read.
+   */
+  readonly maxConnections?: number;
+  /** Close a connection that has had no stream for this long, in ms (GOAWAY); 0 disables. Default 30 s. */
+  readonly idleConnectionTimeoutMs?: number;
+  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS: streams one connection may have open at once. Default 100. */
+  readonly maxConcurrentStreams?: number;
+  /**
+   * Node's per-connection HTTP/2 session memory cap, in megabytes (queued
+   * response data, header tables, unacknowledged pings and settings): while
+   * a session is over it, new streams on that connection are refused. Default 64.
+   */
+  readonly maxSessionMemoryMb?: number;
+  /**
+   * Bytes of unfinished request messages one connection may hold (a request
+   * announced but not fully received). Past it, the stream holding the most
+   * is refused with RESOURCE_EXHAUSTED. Default: 64 MiB or
+   * `maxReceiveMessageBytes`, whichever is larger.
+   */
+  readonly maxConnectionRequestBufferBytes?: number;
+  /** The same across all connections. Default: 256 MiB or `maxConnectionRequestBufferBytes`, whichever is larger. */
+  readonly maxRequestBufferBytes?: number;
   /**
    * CSDS access and bounds: who may see which nodes (`adminSanPattern`,
    * `allowRemote`), answer size cap, request rate and concurrency.

@@ -13,6 +13,7 @@ import { startAdminServer } from './admin/admin-server';
 import { defaultWorkerCount, defaultWorkerHeapMb } from './encode';
 import { DEFAULT_ETCD_PREFIX } from './source';
 import { XdsServerError } from './errors';
+import { raiseFdLimit } from './observe/fd-limit';
 import type { EtcdSourceOptions } from './api-types';
 
 const HELP = `fanout-xds: an xDS management server (SotW + delta ADS) built for fan-out
@@ -74,6 +75,22 @@ Usage: fanout-xds serve [options]    (npm start -- [options])
   --worker-heap-mb N            heap limit of each encode worker in MiB; a config needing more is refused (default ${defaultWorkerHeapMb()})
 
   -h, --help                    show this help
+
+ Resource bounds (memory and file descriptors stay bounded whatever clients do)
+  --max-stalled-bytes N         bytes of large responses held for clients that stopped reading (unflushed
+                                for 5 s), all streams together; past it the longest-stalled streams are
+                                reset (default 128 MiB)
+  --max-connections N           connections open at once; more are closed on accept (default: the open-file
+                                limit minus a reserve of 1/8, 64 to 1024; the soft limit is raised to the hard
+                                one at start where allowed)
+  --idle-connection-timeout-ms N  close connections with no stream for N ms (default 30000; 0 = never)
+  --max-concurrent-streams N    HTTP/2 streams one connection may have open (default 100)
+  --max-session-memory-mb N     HTTP/2 session memory per connection, MB (queued responses, header tables);
+                                over it the connection gets no new streams (default 64)
+  --max-connection-request-buffer-bytes N  bytes of unfinished request messages one connection may hold;
+                                past it the stream holding most gets RESOURCE_EXHAUSTED (default 64 MiB or
+                                --max-receive-bytes, whichever is larger)
+  --max-request-buffer-bytes N  the same across all connections (default 256 MiB)
 `;
 
 function builtInExample(): string {
@@ -182,6 +199,14 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
       'config-read-timeout-ms': { type: 'string' },
       'worker-heap-mb': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      // Resource bounds
+      'max-stalled-bytes': { type: 'string' },
+      'max-connections': { type: 'string' },
+      'idle-connection-timeout-ms': { type: 'string' },
+      'max-concurrent-streams': { type: 'string' },
+      'max-session-memory-mb': { type: 'string' },
+      'max-connection-request-buffer-bytes': { type: 'string' },
+      'max-request-buffer-bytes': { type: 'string' },
     },
     strict: true,
   });
@@ -190,6 +215,9 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
     return;
   }
   const logger = createLogger(values['log-level'] ?? 'info');
+  // Every client connection is a descriptor: use all the system allows (the connection cap's default follows it).
+  const fdLimit = raiseFdLimit();
+  logger.info({ openFileLimit: fdLimit.after, raisedFrom: fdLimit.before?.soft !== fdLimit.after?.soft ? fdLimit.before?.soft : undefined, notRaised: fdLimit.error }, 'open-file limit');
   const etcd = readEtcd(values);
   const configPath = etcd ? undefined : (values.config ?? builtInExample());
   const server = await createXdsServer({
@@ -228,6 +256,14 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
     maxConfigBytes: optionalInt(values['max-config-bytes'], 'max-config-bytes'),
     configReadTimeoutMs: optionalInt(values['config-read-timeout-ms'], 'config-read-timeout-ms'),
     workerHeapMb: optionalInt(values['worker-heap-mb'], 'worker-heap-mb'),
+    // Resource bounds
+    maxStalledBytes: optionalInt(values['max-stalled-bytes'], 'max-stalled-bytes'),
+    maxConnections: optionalInt(values['max-connections'], 'max-connections'),
+    idleConnectionTimeoutMs: optionalInt(values['idle-connection-timeout-ms'], 'idle-connection-timeout-ms'),
+    maxConcurrentStreams: optionalInt(values['max-concurrent-streams'], 'max-concurrent-streams'),
+    maxSessionMemoryMb: optionalInt(values['max-session-memory-mb'], 'max-session-memory-mb'),
+    maxConnectionRequestBufferBytes: optionalInt(values['max-connection-request-buffer-bytes'], 'max-connection-request-buffer-bytes'),
+    maxRequestBufferBytes: optionalInt(values['max-request-buffer-bytes'], 'max-request-buffer-bytes'),
   });
   const drainTimeoutMs = intFlag(values['drain-timeout-ms'], 'drain-timeout-ms', 10_000);
   const adminPort = intFlag(values['admin-port'], 'admin-port', 19005);

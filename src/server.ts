@@ -16,8 +16,18 @@ import { EncodePool, defaultWorkerCount } from './encode';
 import { ResourceStore } from './store';
 import { PushScheduler } from './push';
 import type { StreamContext, StreamEvents } from './stream';
-import { addCsdsService, csdsOptionsProblem, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker, WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES } from './transport';
+import { addCsdsService, csdsOptionsProblem, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker, WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_MAX_STALLED_BYTES } from './transport';
 import { DEFAULT_HOST, formatAddress, listenOn } from './transport';
+import {
+  callWatch,
+  ConnectionGuard,
+  DEFAULT_IDLE_CONNECTION_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTION_REQUEST_BUFFER_BYTES,
+  DEFAULT_MAX_REQUEST_BUFFER_BYTES,
+  defaultMaxConnections,
+  RequestBufferLimits,
+} from './transport';
+import { readFdLimit } from './observe/fd-limit';
 import type { AnyStream, WriteStats } from './transport';
 import { BindError, ConfigInvalidError, XdsServerError } from './errors';
 import { ConfigApplier } from './config-applier';
@@ -30,7 +40,13 @@ export const DEFAULT_PORT = 18000;
 export const DEFAULT_KEEPALIVE_TIME_MS = 30_000;
 /** Pending-connection queue of the gRPC listener (the kernel caps it at net.core.somaxconn). */
 export const LISTEN_BACKLOG = 4096;
+/** At most one log line about failing accepts per this interval. */
+const ACCEPT_ERROR_LOG_INTERVAL_MS = 10_000;
 export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 10_000;
+/** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS: Envoy and gRPC clients use a handful per connection (RFC 9113 suggests no less than 100). */
+export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
+/** Node's HTTP/2 session memory cap in megabytes (grpc-js disables it by default); holds queued responses, which stay one large one per stream. */
+export const DEFAULT_MAX_SESSION_MEMORY_MB = 64;
 
 /** Internals the admin port and CLI read; not part of the public API. */
 export interface ServerInternals {
@@ -86,8 +102,9 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     },
     resourcesByType: () => Object.entries(store.counts()),
     pool: () => ({ ...pool.load, threads: pool.threads }),
-    writeBudget: () => ({ inFlight: budget.inFlight, waiting: budget.waiting }),
+    writeBudget: () => ({ inFlight: budget.inFlight, waiting: budget.waiting, stalled: budget.stalled, stalledStreams: budget.stalledStreams }),
     responseBodies: () => ({ built: cache.builds, reused: cache.hits }),
+    connections: () => ({ open: connections.open, requestBufferBytes: requestBuffer.held }),
   });
   if (etcdSource) registerEtcdMetrics(metrics.registry, () => etcdSource.status);
   const events: StreamEvents = {
@@ -123,10 +140,37 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     // channelz keeps per-session and per-call tracking objects; at thousands of streams that is memory and CPU for a debug API we do not serve.
     'grpc.enable_channelz': 0,
   };
+  // Resource bounds: connections, streams per connection, unfinished request bytes (README, "Resource bounds").
+  const maxReceiveBytes = options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_BYTES;
+  const perConnectionRequestBytes = options.maxConnectionRequestBufferBytes ?? Math.max(DEFAULT_MAX_CONNECTION_REQUEST_BUFFER_BYTES, maxReceiveBytes);
+  const requestBuffer = new RequestBufferLimits(perConnectionRequestBytes, options.maxRequestBufferBytes ?? Math.max(DEFAULT_MAX_REQUEST_BUFFER_BYTES, perConnectionRequestBytes));
+  const idleConnectionTimeoutMs = options.idleConnectionTimeoutMs ?? DEFAULT_IDLE_CONNECTION_TIMEOUT_MS;
+  const maxConnections = options.maxConnections ?? defaultMaxConnections(readFdLimit());
+  const connections = new ConnectionGuard({
+    maxConnections,
+    idleTimeoutMs: idleConnectionTimeoutMs,
+    log,
+    onRefused: () => metrics.connectionRefused('max_connections'),
+    onIdleClosed: () => metrics.connectionClosed('never_used'),
+  });
+  grpcOptions['grpc.max_concurrent_streams'] = options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS;
+  grpcOptions['grpc-node.max_session_memory'] = options.maxSessionMemoryMb ?? DEFAULT_MAX_SESSION_MEMORY_MB;
+  if (idleConnectionTimeoutMs > 0) grpcOptions['grpc.max_connection_idle_ms'] = idleConnectionTimeoutMs;
+  grpcOptions.interceptors = [
+    callWatch({
+      connections,
+      requestBuffer,
+      onRefused: (reason, peer, message) => {
+        metrics.streamRejected(reason);
+        log.warn({ peer, reason }, message);
+      },
+      onUnwatchable: () => log.warn('this grpc-js version hides the HTTP/2 stream of a call: unfinished request bytes are not bounded and stalled streams cannot be reset'),
+    }),
+  ];
   if (options.maxConnectionAgeMs !== undefined) grpcOptions['grpc.max_connection_age_ms'] = options.maxConnectionAgeMs;
   if (options.maxConnectionAgeGraceMs !== undefined) grpcOptions['grpc.max_connection_age_grace_ms'] = options.maxConnectionAgeGraceMs;
   const grpcServer = new grpc.Server(grpcOptions);
-  const budget = new WriteBudget(options.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES);
+  const budget = new WriteBudget(options.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES, options.maxStalledBytes ?? DEFAULT_MAX_STALLED_BYTES);
   let draining = false;
   if (options.nodeIdSanPattern !== undefined && !options.tls?.clientCa) {
     throw new XdsServerError('XDS_ERR_OPTIONS', 'nodeIdSanPattern (--node-id-san-regex) needs mTLS: give tls.clientCa (--client-ca) too');
@@ -178,7 +222,9 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   // at 1000+/s while the server is busy with initial syncs overflows it and
   // gets ECONNRESET. Sessions, keepalive, max age and GOAWAY stay grpc-js's.
   const injector = grpcServer.createConnectionInjector(credentials);
-  const listener = net.createServer({ noDelay: true }, (socket) => injector.injectConnection(socket));
+  const listener = net.createServer({ noDelay: true }, (socket) => {
+    if (connections.admit(socket)) injector.injectConnection(socket);
+  });
   // Default host: `::` dual-stack, `0.0.0.0` where there is no IPv6 (transport/listen-address.ts).
   const { port, host } = await listenOn(listener, { port: options.port ?? DEFAULT_PORT, host: options.host, backlog: LISTEN_BACKLOG, log }).catch(async (err: unknown) => {
     fileSource?.close();
@@ -188,7 +234,14 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     throw new BindError(address, err);
   });
 
-  log.info({ address: formatAddress(host, port), workers: pool.threads }, 'xDS server listening');
+  // After bind, accept errors (EMFILE when descriptors run out anyway) must be logged, not thrown: an unhandled 'error' would end the process.
+  let lastAcceptErrorLog = 0;
+  listener.on('error', (err) => {
+    if (Date.now() - lastAcceptErrorLog < ACCEPT_ERROR_LOG_INTERVAL_MS) return;
+    lastAcceptErrorLog = Date.now();
+    log.error({ err, open: connections.open }, 'cannot accept connections; if this says EMFILE, lower --max-connections or raise the open-file limit (ulimit -n)');
+  });
+  log.info({ address: formatAddress(host, port), workers: pool.threads, maxConnections }, 'xDS server listening');
   etcdSource?.start(async (revision, config) => (await applier.loadKeyedConfig(`etcd revision ${revision}`, config)).ok);
 
   const stats = (): ServerStats => ({
@@ -207,6 +260,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
       await etcdSource?.close();
       void reloader?.close();
       listener.close();
+      connections.close();
       for (const s of streams) s.close();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

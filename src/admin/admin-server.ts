@@ -9,6 +9,7 @@ import * as http from 'node:http';
 import type { Logger } from 'pino';
 import type { ServerInternals } from '../server';
 import type { AnyStream } from '../transport';
+import { clientString } from '../observe/client-string';
 
 /** Start the admin server; resolves with the bound port. */
 export async function startAdminServer(internals: ServerInternals, host: string, port: number, logger: Logger): Promise<{ port: number; close(): Promise<void> }> {
@@ -87,7 +88,8 @@ function nodes(streams: ReadonlySet<AnyStream>, id: string | undefined): unknown
         lastNack: st.lastNack,
       };
     }
-    out.push({ id: node.id, cluster: node.cluster, variant: s.variant, peer: s.peer, group: s.group || undefined, blocked: s.blocked, unflushedBytes: s.unflushedBytes, types });
+    // Node id and cluster are whatever the client sent: bounded like in logs.
+    out.push({ id: clientString(node.id), cluster: clientString(node.cluster), variant: s.variant, peer: s.peer, group: s.group || undefined, blocked: s.blocked, unflushedBytes: s.unflushedBytes, types });
   }
   return { streams: out.length, nodes: out };
 }

@@ -14,9 +14,11 @@ export interface MetricsSources {
   /** [typeUrl, count] of stored resources. */
   resourcesByType(): Iterable<readonly [string, number]>;
   pool(): { queued: number; utilization: number; threads: number };
-  writeBudget(): { inFlight: number; waiting: number };
+  writeBudget(): { inFlight: number; waiting: number; stalled: number; stalledStreams: number };
   /** Response bodies built, and writes that reused one already built (encode once, write many). */
   responseBodies(): { built: number; reused: number };
+  /** Client connections open, and bytes of unfinished request messages held. */
+  connections(): { open: number; requestBufferBytes: number };
 }
 
 /** Buckets for push latency: 1 ms … 10 s. */
@@ -32,6 +34,8 @@ export class ServerMetrics {
   readonly #nacks: client.Counter<'variant' | 'type'>;
   readonly #reloads: client.Counter<'result'>;
   readonly #rejectedStreams: client.Counter<'reason'>;
+  readonly #refusedConnections: client.Counter<'reason'>;
+  readonly #closedConnections: client.Counter<'reason'>;
   readonly #csdsRequests: client.Counter<'outcome'>;
   readonly #configRefusals: client.Counter<'reason'>;
   readonly #reloadRetries: client.Counter<'reason'>;
@@ -77,7 +81,7 @@ export class ServerMetrics {
     });
     new client.Gauge({
       name: 'xds_write_inflight_bytes',
-      help: 'Response bytes handed to gRPC and not yet flushed (bounded by --max-inflight-bytes)',
+      help: 'Large response bytes written to streams that are reading and not yet flushed (bounded by --max-inflight-bytes)',
       registers,
       collect() {
         this.set(sources.writeBudget().inFlight);
@@ -91,6 +95,22 @@ export class ServerMetrics {
         this.set(sources.writeBudget().waiting);
       },
     });
+    new client.Gauge({
+      name: 'xds_write_stalled_bytes',
+      help: 'Response bytes held for clients that stopped reading (unflushed for 5 s; bounded by --max-stalled-bytes)',
+      registers,
+      collect() {
+        this.set(sources.writeBudget().stalled);
+      },
+    });
+    new client.Gauge({
+      name: 'xds_write_stalled_streams',
+      help: 'Streams holding a response their client has not read for 5 s (each holds at most one)',
+      registers,
+      collect() {
+        this.set(sources.writeBudget().stalledStreams);
+      },
+    });
     new client.Counter({
       name: 'xds_response_bodies_total',
       help: 'Response bodies by how they were obtained: built, or reused from another stream',
@@ -102,6 +122,29 @@ export class ServerMetrics {
         this.inc({ how: 'built' }, built);
         this.inc({ how: 'reused' }, reused);
       },
+    });
+    new client.Gauge({
+      name: 'xds_connections_open',
+      help: 'Client connections open on the xDS port (bounded by --max-connections)',
+      registers,
+      collect() {
+        this.set(sources.connections().open);
+      },
+    });
+    new client.Gauge({
+      name: 'xds_request_buffer_bytes',
+      help: 'Bytes of unfinished request messages held (bounded by --max-request-buffer-bytes, and per connection by --max-connection-request-buffer-bytes)',
+      registers,
+      collect() {
+        this.set(sources.connections().requestBufferBytes);
+      },
+    });
+    this.#refusedConnections = new client.Counter({ name: 'xds_connections_refused_total', help: 'Connections closed on accept, by reason (max_connections)', labelNames: ['reason'], registers });
+    this.#closedConnections = new client.Counter({
+      name: 'xds_connections_closed_total',
+      help: 'Connections the server closed itself, by reason (never_used: no stream by the idle timeout and not closed gracefully)',
+      labelNames: ['reason'],
+      registers,
     });
     this.#streamsOpened = new client.Counter({ name: 'xds_streams_opened_total', help: 'Streams opened', labelNames: ['variant'], registers });
     this.#pushes = new client.Counter({ name: 'xds_responses_total', help: 'Discovery responses sent', labelNames: ['variant', 'type'], registers });
@@ -160,6 +203,14 @@ export class ServerMetrics {
 
   streamRejected(reason: string): void {
     this.#rejectedStreams.inc({ reason });
+  }
+
+  connectionRefused(reason: string): void {
+    this.#refusedConnections.inc({ reason });
+  }
+
+  connectionClosed(reason: string): void {
+    this.#closedConnections.inc({ reason });
   }
 
   csdsRequest(outcome: string): void {

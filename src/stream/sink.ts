@@ -37,8 +37,9 @@ export interface ResponseSink<P> {
    */
   write(plan: P, streamNonce: () => string): { readonly nonce: string; readonly more: boolean };
   /**
-   * Whether a write may start now (the server-wide in-flight budget has
-   * room). If not, the `onDrain` callback runs once it has.
+   * Whether a write may start now: this stream has no large response still
+   * unflushed, and the server-wide in-flight budget has room. If not, the
+   * `onDrain` callback runs once both hold.
    */
   ready(): boolean;
   /** Register the callback run when a full buffer drains or the budget has room again. */

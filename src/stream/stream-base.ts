@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { compareSendOrder } from '../xds/resource-types';
+import { clientString } from '../observe/client-string';
 import { CLUSTER, ENDPOINT } from '../xds/type-urls';
 import { ROUTE_HOLD_MAX_MS, mayPushNow } from './push-order';
 import { EndpointRequestWait } from './warming';
@@ -123,7 +124,7 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
   protected resolveTypeUrl(requested: string): string {
     if (this.fixedTypeUrl !== undefined) {
       if (requested !== '' && requested !== this.fixedTypeUrl) {
-        throw new StreamRequestError(INVALID_ARGUMENT, `this service serves ${this.fixedTypeUrl} only; the request asked for ${requested}`);
+        throw new StreamRequestError(INVALID_ARGUMENT, `this service serves ${this.fixedTypeUrl} only; the request asked for ${clientString(requested)}`);
       }
       return this.fixedTypeUrl;
     }
@@ -149,17 +150,18 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
     if (this.#node || this.#closed) return;
     this.#node = node ?? ANONYMOUS_NODE;
     this.#group = this.ctx.store.groupOf(this.#node);
-    this.log = this.log.child({ node: this.#node.id, variant: this.variant });
+    // The node id is bound to every later line of this stream: bound it once here.
+    this.log = this.log.child({ node: clientString(this.#node.id), variant: this.variant });
     if (!node) this.log.warn('first request carried no node; serving the default configuration to an anonymous node');
     this.#cancel = this.ctx.scheduler.register(this);
-    this.log.info({ peer: this.peer, cluster: this.#node.cluster, group: this.#group || undefined }, 'stream opened');
+    this.log.info({ peer: this.peer, cluster: clientString(this.#node.cluster), group: this.#group || undefined }, 'stream opened');
     this.ctx.events.onStreamOpen?.(this.variant, this.#node, this.peer);
   }
 
   /** Whether a type URL is one we can serve; unknown types get no response (rule F34). */
   protected isServable(typeUrl: string): boolean {
     if (this.ctx.isKnownType(typeUrl)) return true;
-    if (this.log.isLevelEnabled('debug')) this.log.debug({ typeUrl }, 'request for an unknown type; sending nothing');
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ typeUrl: clientString(typeUrl) }, 'request for an unknown type; sending nothing');
     return false;
   }
 
@@ -168,8 +170,10 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
     state.awaitingAck = false;
     state.rejected = errorDetail !== undefined;
     if (errorDetail) {
-      state.lastNack = { version: state.sentVersion, message: errorDetail.message, at: Date.now() };
-      this.log.warn({ typeUrl, version: state.sentVersion, clientVersion: versionInfo, code: errorDetail.code, error: errorDetail.message }, 'NACK');
+      // Kept per type for status pages: keep a bounded copy, not the client's whole message.
+      const message = clientString(errorDetail.message);
+      state.lastNack = { version: state.sentVersion, message, at: Date.now() };
+      this.log.warn({ typeUrl, version: state.sentVersion, clientVersion: clientString(versionInfo), code: errorDetail.code, error: message }, 'NACK');
       this.ctx.events.onNack?.(this.variant, typeUrl, this.#node ?? ANONYMOUS_NODE, errorDetail, state.sentVersion);
     } else {
       state.ackedVersion = state.sentVersion;
@@ -247,7 +251,7 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
           continue;
         }
         if (!this.sink.ready()) {
-          // Server-wide in-flight budget is full: wait for room (onDrain), keep pending coalescing.
+          // This stream's last large response is unflushed, or the server-wide budget is full: wait (onDrain), keep pending coalescing.
           this.#blocked = true;
           return;
         }

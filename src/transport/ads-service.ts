@@ -18,7 +18,10 @@ import { DeltaCallSink, SotwCallSink } from './stream-writer';
 import type { WriteStats } from './stream-writer';
 import type { Admission, LimitVerdict } from './limits';
 import type { IdentityVerdict } from './identity';
+import { WRITE_STALL_MS } from './write-budget';
 import type { WriteBudget } from './write-budget';
+import { http2StreamOf, resetStream } from './http2-stream';
+import { clientString } from '../observe/client-string';
 
 /** A stream of either variant, as the registry holds it. */
 export type AnyStream = SotwStream | DeltaStream;
@@ -81,6 +84,9 @@ function bidi(path: string): grpc.MethodDefinition<Buffer, Buffer> {
 
 let nextStreamId = 0;
 
+/** Longest status detail sent back (and logged) when a request ends its stream. */
+const FAIL_DETAILS_MAX_CHARS = 1024;
+
 /** Register every discovery service on `server`. */
 export function addDiscoveryServices(server: grpc.Server, deps: TransportDeps): void {
   for (const spec of DISCOVERY_SERVICES) {
@@ -119,10 +125,23 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
   } catch {
     /* peer is informational */
   }
+  const h2 = http2StreamOf(call);
+  // The server-wide stalled ledger is full and this stream has gone longest without reading: reset it, which frees its response.
+  const onEvicted = (): void => {
+    deps.onRejected?.('stalled');
+    deps.logger.warn(
+      { streamId: id, peer, unflushedBytes: stream.unflushedBytes, limitBytes: deps.budget.stalledLimitBytes },
+      `resetting a stream whose client has not read its last response for over ${WRITE_STALL_MS / 1000} s: ` +
+        `responses held for clients that stopped reading exceed --max-stalled-bytes (${deps.budget.stalledLimitBytes} bytes), and the longest-stalled go first; ` +
+        'raise --max-stalled-bytes to let more non-reading clients keep their streams',
+    );
+    finish();
+    if (!resetStream(h2)) call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details: 'stream reset: the client stopped reading its responses', metadata: new grpc.Metadata() });
+  };
   const stream: AnyStream =
     variant === 'sotw'
-      ? new SotwStream(deps.ctx, new SotwCallSink(call, deps.cache, deps.stats, deps.budget, (t, bytes) => deps.ctx.events.onResponse?.('sotw', t, bytes)), peer, typeUrl, id)
-      : new DeltaStream(deps.ctx, new DeltaCallSink(call, deps.cache, deps.stats, deps.budget, (t, bytes) => deps.ctx.events.onResponse?.('delta', t, bytes)), peer, typeUrl, id);
+      ? new SotwStream(deps.ctx, new SotwCallSink(call, deps.cache, deps.stats, deps.budget, (t, bytes) => deps.ctx.events.onResponse?.('sotw', t, bytes), onEvicted), peer, typeUrl, id)
+      : new DeltaStream(deps.ctx, new DeltaCallSink(call, deps.cache, deps.stats, deps.budget, (t, bytes) => deps.ctx.events.onResponse?.('delta', t, bytes), onEvicted), peer, typeUrl, id);
   deps.streams.add(stream);
   let finished = false;
   const finish = (): void => {
@@ -131,7 +150,9 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
     stream.close();
     deps.streams.delete(stream);
   };
-  const fail = (code: grpc.status, details: string): void => {
+  const fail = (code: grpc.status, fullDetails: string): void => {
+    // Details may quote the request (type URLs, names, decoder errors): bound them for the log and the trailer.
+    const details = clientString(fullDetails, FAIL_DETAILS_MAX_CHARS);
     deps.logger.warn({ streamId: id, peer, code: grpc.status[code], error: details }, 'ending stream on a bad request');
     finish();
     call.emit('error', { code, details, metadata: new grpc.Metadata() });

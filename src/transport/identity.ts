@@ -6,6 +6,7 @@
  * the same extraction to decide whose status a caller may see.
  */
 import type * as grpc from '@grpc/grpc-js';
+import { clientString } from '../observe/client-string';
 
 /** Outcome of the identity check. */
 export type IdentityVerdict = { readonly ok: true } | { readonly ok: false; readonly message: string };
@@ -47,6 +48,6 @@ export function identityChecker(sanPattern: string): (call: CallWithAuth, nodeId
     const found = identityFromSans(pattern, sans);
     if (!found) return { ok: false, message: `no subject alternative name of the client certificate matches ${sanPattern}` };
     if (found.identity === nodeId) return { ok: true };
-    return { ok: false, message: `node id "${nodeId}" does not match the client certificate identity "${found.identity}" (from SAN ${found.san})` };
+    return { ok: false, message: `node id "${clientString(nodeId)}" does not match the client certificate identity "${found.identity}" (from SAN ${found.san})` };
   };
 }

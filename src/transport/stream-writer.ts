@@ -19,28 +19,54 @@ export interface WriteStats {
 
 type Call = grpc.ServerDuplexStream<Buffer, Buffer>;
 
+/** Where a stream's one large unflushed write is in the budget. */
+type LargeWrite = 'none' | 'in-flight' | 'stalled';
+
 abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> implements ResponseSink<P> {
   readonly #call: Call;
   readonly #cache: ResponseCache;
   readonly #stats: WriteStats;
   readonly #onWrite: ((typeUrl: string, bytes: number) => void) | undefined;
+  readonly #onEvicted: (() => void) | undefined;
   readonly #budget: WriteBudget;
   /** Highest shared-message serial this stream has been sent; shared nonces must keep increasing. */
   #sharedSerial = 0;
-  /** Bytes of this stream's writes still counted in the budget. */
-  #held = 0;
+  /**
+   * The stream's one large write not yet flushed, if any. While there is one
+   * the stream sends nothing more: its changes coalesce into pending (latest
+   * wins) and go out when the write drains. So a client that stops reading
+   * pins one response, never a queue of them.
+   */
+  #large: LargeWrite = 'none';
+  #largeBytes = 0;
+  #stallTimer: NodeJS.Timeout | undefined;
   /** Bytes written and not yet reported flushed by grpc-js. */
   #outstanding = 0;
   #drain: (() => void) | undefined;
   readonly #wake = (): void => this.#drain?.();
+  /**
+   * Called by the budget (once per stall) when this stream's stalled write
+   * must go. The write stays 'stalled' here, so the stream sends nothing
+   * more before the reset closes it.
+   */
+  readonly #evict = (): void => {
+    if (!this.#closed) this.#onEvicted?.();
+  };
   #closed = false;
 
-  constructor(call: Call, cache: ResponseCache, stats: WriteStats, budget: WriteBudget, onWrite?: (typeUrl: string, bytes: number) => void) {
+  /**
+   * `onEvicted` runs when the server-wide stalled ledger is full and this
+   * stream, having stalled longest, must give its response back: the caller
+   * resets the stream. Without it an evicted stream is merely forgotten by
+   * the ledger.
+   */
+  constructor(call: Call, cache: ResponseCache, stats: WriteStats, budget: WriteBudget, onWrite?: (typeUrl: string, bytes: number) => void, onEvicted?: () => void) {
     this.#call = call;
     this.#cache = cache;
     this.#stats = stats;
     this.#budget = budget;
     this.#onWrite = onWrite;
+    this.#onEvicted = onEvicted;
   }
 
   get unflushedBytes(): number {
@@ -48,19 +74,31 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
   }
 
   ready(): boolean {
-    return this.#closed || this.#budget.reserveTurn(this.#wake);
+    if (this.#closed) return true;
+    // The flush of the large write wakes the stream (see #send).
+    if (this.#large !== 'none') return false;
+    return this.#budget.reserveTurn(this.#wake);
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#budget.forget(this.#wake);
-    if (this.#held > 0) this.#budget.release(this.#held);
-    this.#held = 0;
+    this.#settleLarge();
     this.#outstanding = 0;
   }
 
-  /** Write and count the bytes until grpc-js reports them flushed (or they stall). */
+  /** The large write flushed, or the stream closed: take it out of whichever ledger holds it. */
+  #settleLarge(): void {
+    clearTimeout(this.#stallTimer);
+    this.#stallTimer = undefined;
+    if (this.#large === 'in-flight') this.#budget.release(this.#largeBytes);
+    else if (this.#large === 'stalled') this.#budget.unstall(this.#evict);
+    this.#large = 'none';
+    this.#largeBytes = 0;
+  }
+
+  /** Write and count the bytes until grpc-js reports them flushed; returns whether more may be written now. */
   #send(message: Buffer): boolean {
     const bytes = message.length;
     this.#outstanding += bytes;
@@ -71,23 +109,23 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
       });
     }
     this.#budget.add(bytes);
-    this.#held += bytes;
-    let holding = true;
-    // The budget share comes back on flush, or after WRITE_STALL_MS for a reader that stopped.
-    const giveBack = (): void => {
-      if (!holding) return;
-      holding = false;
+    this.#large = 'in-flight';
+    this.#largeBytes = bytes;
+    // A reader that stopped must not hold the in-flight budget: after WRITE_STALL_MS its write counts as stalled.
+    this.#stallTimer = setTimeout(() => {
+      this.#stallTimer = undefined;
+      if (this.#closed || this.#large !== 'in-flight') return;
+      this.#large = 'stalled';
+      this.#budget.stall(bytes, this.#evict);
+    }, WRITE_STALL_MS);
+    this.#stallTimer.unref();
+    this.#call.write(message, () => {
       if (this.#closed) return;
-      this.#held -= bytes;
-      this.#budget.release(bytes);
-    };
-    const stall = setTimeout(giveBack, WRITE_STALL_MS);
-    stall.unref();
-    return this.#call.write(message, () => {
-      clearTimeout(stall);
-      if (!this.#closed) this.#outstanding -= bytes;
-      giveBack();
+      this.#outstanding -= bytes;
+      this.#settleLarge();
+      this.#wake();
     });
+    return false;
   }
 
   protected abstract build(plan: P): Buffer;

@@ -7,8 +7,8 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import type { ResourceJson, ServerStats, XdsServerOptions } from '../../src/api-types';
-import type { ChildCommand, ChildReply } from './server-child';
+import type { ResourceJson, ServerStats } from '../../src/api-types';
+import type { ChildCommand, ChildReply, ChildServerOptions } from './server-child';
 
 const COMMAND_TIMEOUT_MS = 30_000;
 const MIB = 1024 * 1024;
@@ -51,7 +51,7 @@ export class ChildServer {
   }
 
   /** Fork the child and start a server in it on 127.0.0.1, port 0. */
-  static async start(options: Pick<XdsServerOptions, 'limits' | 'workers'> = {}): Promise<ChildServer> {
+  static async start(options: ChildServerOptions = {}): Promise<ChildServer> {
     const child = fork(path.join(__dirname, 'server-child.js'), [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const server = new ChildServer(child);
     try {
@@ -79,9 +79,14 @@ export class ChildServer {
     return (await this.#request({ op: 'stats' })) as ServerStats;
   }
 
-  /** Every open stream: node id, variant, and whether its write buffer is full. */
-  async streams(): Promise<{ id: string; variant: string; blocked: boolean }[]> {
-    return (await this.#request({ op: 'streams' })) as { id: string; variant: string; blocked: boolean }[];
+  /** Every open stream: node id, variant, whether its write buffer is full, and its bytes written but not flushed. */
+  async streams(): Promise<{ id: string; variant: string; blocked: boolean; unflushedBytes: number }[]> {
+    return (await this.#request({ op: 'streams' })) as { id: string; variant: string; blocked: boolean; unflushedBytes: number }[];
+  }
+
+  /** The Prometheus text of the child's `/metrics`. */
+  async metrics(): Promise<string> {
+    return (await this.#request({ op: 'metrics' })) as string;
   }
 
   /** Memory after forced full GC. */

@@ -54,7 +54,9 @@ test('a reload that fails with EMFILE is retried with backoff and applied once d
   let cli: CliProcess | undefined;
   let client: EnvoyLikeClient | undefined;
   try {
-    cli = await CliProcess.start(['--config', file, '--port', '0', '--admin-port', '0', '--workers', '1', '--reload-debounce-ms', '50'], { fdLimit: TIGHT_FD_LIMIT });
+    // --max-connections well past the descriptor limit: by default the connection cap keeps descriptors free for
+    // config reads, and this test needs them all taken (as anything else in the process could take them).
+    cli = await CliProcess.start(['--config', file, '--port', '0', '--admin-port', '0', '--workers', '1', '--reload-debounce-ms', '50', '--max-connections', String(4 * TIGHT_FD_LIMIT)], { fdLimit: TIGHT_FD_LIMIT });
     const pid = cli.child.pid as number;
     // Take every descriptor the server has left: each accepted connection costs it one. Keep
     // connecting past the limit (libuv sheds those with a reserved descriptor) so none is left over.

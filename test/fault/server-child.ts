@@ -14,14 +14,18 @@ import type { XdsServerWithInternals } from '../../src/index';
 import { silentLogger } from '../../src/observe/logger';
 import type { ResourceJson, XdsServerOptions } from '../../src/api-types';
 
+/** Server options that cross the IPC channel (plain data: no logger, no TLS buffers). */
+export type ChildServerOptions = Omit<XdsServerOptions, 'logger' | 'tls'>;
+
 /** A command from the parent. */
 export type ChildCommand =
-  | { readonly op: 'start'; readonly options: Pick<XdsServerOptions, 'limits' | 'workers'> }
+  | { readonly op: 'start'; readonly options: ChildServerOptions }
   | { readonly op: 'set'; readonly resources: readonly ResourceJson[] }
   | { readonly op: 'update'; readonly upsert: readonly ResourceJson[] }
   | { readonly op: 'stats' }
   | { readonly op: 'memory' }
   | { readonly op: 'streams' }
+  | { readonly op: 'metrics' }
   | { readonly op: 'stop' };
 
 /** Envelope on the IPC channel. */
@@ -68,7 +72,9 @@ async function handle(command: ChildCommand): Promise<unknown> {
     case 'stats':
       return need().stats();
     case 'streams':
-      return [...need().internals.streams].map((st) => ({ id: st.node?.id ?? '', variant: st.variant, blocked: st.blocked }));
+      return [...need().internals.streams].map((st) => ({ id: st.node?.id ?? '', variant: st.variant, blocked: st.blocked, unflushedBytes: st.unflushedBytes }));
+    case 'metrics':
+      return (await need().internals.metrics.render()).body;
     case 'memory':
       await collect();
       return process.memoryUsage();

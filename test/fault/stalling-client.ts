@@ -62,6 +62,20 @@ export class StallingClient {
     );
   }
 
+  /** The RST_STREAM code the server closed the stream with, once it did (e.g. 11, ENHANCE_YOUR_CALM). */
+  get resetCode(): number | undefined {
+    return this.#stream.closed && this.#stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR ? this.#stream.rstCode : undefined;
+  }
+
+  /** Open a second ADS stream on this client's connection (sending nothing), e.g. to see whether the server takes new streams. */
+  openExtraStream(): http2.ClientHttp2Stream {
+    const stream = this.#session.request({ ':method': 'POST', ':path': adsPath(this.variant), 'content-type': 'application/grpc', te: 'trailers' });
+    stream.on('error', () => {
+      /* the close event carries the RST code */
+    });
+    return stream;
+  }
+
   /** Stop reading: the HTTP/2 stream is paused and its flow-control window closes. */
   stall(): void {
     this.#stream.pause();

@@ -59,7 +59,7 @@ test('a full budget makes other streams wait, and a flush wakes them in order', 
   assert.equal(b.sink.ready(), true);
 });
 
-test('a write that never flushes gives its budget back after the stall limit but still shows as unflushed', () => {
+test('a write that never flushes leaves the in-flight budget for the stalled ledger after the stall limit and still shows as unflushed', () => {
   mock.timers.enable({ apis: ['setTimeout'] });
   try {
     const budget = new WriteBudget(1500);
@@ -69,8 +69,10 @@ test('a write that never flushes gives its budget back after the stall limit but
     mock.timers.tick(WRITE_STALL_MS + 1);
     assert.equal(budget.inFlight, 0);
     assert.ok(sink.unflushedBytes > 0);
+    assert.equal(budget.stalled, sink.unflushedBytes, 'it is counted as stalled instead');
     sink.close();
     assert.equal(budget.inFlight, 0, 'closing does not give the same bytes back twice');
+    assert.equal(budget.stalled, 0, 'closing takes it out of the stalled ledger');
   } finally {
     mock.timers.reset();
   }
@@ -84,4 +86,49 @@ test('small writes (update fan-outs) bypass the budget but still show as unflush
   assert.ok(sink.unflushedBytes > 300);
   call.pending.shift()?.();
   assert.equal(sink.unflushedBytes, 0);
+});
+
+test('after a large write the stream writes nothing more until that write flushes; the flush wakes it', () => {
+  const budget = new WriteBudget(1_000_000);
+  const { sink, call } = sinkWith(budget);
+  let woken = 0;
+  sink.onDrain(() => woken++);
+  const { more } = sink.write(plan('a'), () => 'x1');
+  assert.equal(more, false, 'a large write ends this flush');
+  assert.equal(sink.ready(), false, 'no second response while the first is unflushed');
+  assert.equal(budget.waiting, 0, 'the stream waits for its own flush, not for the budget');
+  call.pending.shift()?.();
+  assert.equal(woken, 1);
+  assert.equal(sink.ready(), true);
+});
+
+test('a stalled write moves to the stalled ledger; over its limit the longest-stalled stream is evicted first, and a late flush leaves the ledger', () => {
+  mock.timers.enable({ apis: ['setTimeout'] });
+  try {
+    const size = BUDGETED_WRITE_MIN_BYTES + 1000;
+    // Room for two stalled responses, not three.
+    const budget = new WriteBudget(10 * size, 2.5 * size);
+    const evicted: string[] = [];
+    const sinks = ['a', 'b', 'c'].map((name) => {
+      const call = new FakeCall();
+      const sink = new DeltaCallSink(call as unknown as grpc.ServerDuplexStream<Buffer, Buffer>, new ResponseCache(), { responses: 0, bytes: 0 }, budget, undefined, () => evicted.push(name));
+      return { name, sink, call };
+    });
+    for (const [i, s] of sinks.entries()) {
+      s.sink.write(plan(s.name), () => `n${i}`);
+      mock.timers.tick(1000);
+    }
+    mock.timers.tick(WRITE_STALL_MS);
+    assert.equal(budget.inFlight, 0);
+    assert.deepEqual(evicted, ['a'], 'the stream stalled longest goes first');
+    assert.equal(budget.stalledStreams, 2);
+    assert.ok(budget.stalled <= budget.stalledLimitBytes);
+    sinks[1]?.call.pending.shift()?.();
+    assert.equal(budget.stalledStreams, 1, 'b read after all and left the ledger');
+    sinks[2]?.sink.close();
+    assert.equal(budget.stalled, 0);
+    assert.equal(budget.stalledStreams, 0);
+  } finally {
+    mock.timers.reset();
+  }
 });

@@ -1,0 +1,160 @@
+/**
+ * @module transport/connection-guard
+ * Keeps file descriptors bounded. We own the listening socket (server.ts), so
+ * every accepted connection passes through here before grpc-js sees it:
+ *
+ * - Beyond `maxConnections` open at once, a new connection is closed at once
+ *   (with a TCP reset, so neither side keeps state), counted, and logged at
+ *   most once per REFUSAL_LOG_INTERVAL_MS. Without a cap, 300 idle HTTP/2
+ *   sessions under `ulimit -n 256` used every descriptor: no new client, no
+ *   admin request, no config file could be opened.
+ * - Connections with no stream are closed after the idle timeout. grpc-js
+ *   does that gracefully (GOAWAY) for HTTP/2 sessions (`grpc.max_connection_idle_ms`,
+ *   set by server.ts); this guard is the backstop for connections that never
+ *   carried a single stream and are still open IDLE_BACKSTOP_GRACE_MS later
+ *   (a TLS handshake that never finishes, a session that cannot be closed
+ *   gracefully): they are destroyed and counted.
+ *
+ * Streams are reported by a pass-through interceptor (call-watch.ts) with
+ * the call's remote address and port, which identify the TCP connection.
+ */
+import type * as net from 'node:net';
+import type { Logger } from 'pino';
+import type { FdLimit } from '../observe/fd-limit';
+
+/** At most one log line about refused connections per this interval. */
+export const REFUSAL_LOG_INTERVAL_MS = 10_000;
+/** Default: a connection with no stream for this long is closed. */
+export const DEFAULT_IDLE_CONNECTION_TIMEOUT_MS = 30_000;
+/** How long after the idle timeout a connection that never had a stream is destroyed if still open. */
+export const IDLE_BACKSTOP_GRACE_MS = 5_000;
+
+/** Default connection cap where the open-file limit cannot be read. */
+export const FALLBACK_MAX_CONNECTIONS = 10_000;
+
+/**
+ * Default connection cap: the soft open-file limit minus a reserve (an
+ * eighth, between 64 and 1024) for what else the server opens: config files,
+ * admin requests, worker threads, the listening sockets.
+ */
+export function defaultMaxConnections(limit: FdLimit | undefined): number {
+  if (!limit || !Number.isFinite(limit.soft)) return FALLBACK_MAX_CONNECTIONS;
+  const reserve = Math.min(1024, Math.max(64, Math.floor(limit.soft / 8)));
+  return Math.max(1, limit.soft - reserve);
+}
+
+/** What the guard needs. */
+export interface ConnectionGuardOptions {
+  readonly maxConnections: number;
+  /** 0 disables the idle backstop. */
+  readonly idleTimeoutMs: number;
+  readonly log: Logger;
+  /** A connection was refused because `maxConnections` were open. */
+  onRefused?(): void;
+  /** A connection that never carried a stream was destroyed by the backstop. */
+  onIdleClosed?(): void;
+}
+
+interface Tracked {
+  readonly socket: net.Socket;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** The remote end of a connection, as both net.Socket and grpc-js's getConnectionInfo() give it. */
+function keyOf(remoteAddress: string | undefined, remotePort: number | undefined): string {
+  return `${remoteAddress ?? ''}:${remotePort ?? ''}`;
+}
+
+/** Counts, caps and reaps the connections of one listener. */
+export class ConnectionGuard {
+  readonly #options: ConnectionGuardOptions;
+  readonly #open = new Map<string, Tracked>();
+  #refusedSinceLog = 0;
+  #refusalLogTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: ConnectionGuardOptions) {
+    this.#options = options;
+  }
+
+  /** Connections open now. */
+  get open(): number {
+    return this.#open.size;
+  }
+
+  /** Take a new connection, or refuse it (closing it) and return false. */
+  admit(socket: net.Socket): boolean {
+    // Reset before we got to it: nothing to serve, nothing to count.
+    if (socket.remoteAddress === undefined) {
+      socket.destroy();
+      return false;
+    }
+    if (this.#open.size >= this.#options.maxConnections) {
+      socket.resetAndDestroy();
+      this.#options.onRefused?.();
+      this.#noteRefusal();
+      return false;
+    }
+    const key = keyOf(socket.remoteAddress, socket.remotePort);
+    const tracked: Tracked = { socket, timer: undefined };
+    if (this.#options.idleTimeoutMs > 0) {
+      tracked.timer = setTimeout(() => {
+        tracked.timer = undefined;
+        this.#options.log.debug({ peer: key, idleTimeoutMs: this.#options.idleTimeoutMs }, 'closing a connection that never opened a stream');
+        this.#options.onIdleClosed?.();
+        socket.destroy();
+      }, this.#options.idleTimeoutMs + IDLE_BACKSTOP_GRACE_MS);
+      tracked.timer.unref();
+    }
+    this.#open.set(key, tracked);
+    socket.once('close', () => {
+      clearTimeout(tracked.timer);
+      if (this.#open.get(key) === tracked) this.#open.delete(key);
+    });
+    return true;
+  }
+
+  /** A stream opened on the connection from this remote address and port: it is in use. */
+  noteStream(remoteAddress: string | undefined, remotePort: number | undefined): void {
+    const tracked = this.#open.get(keyOf(remoteAddress, remotePort));
+    if (!tracked?.timer) return;
+    clearTimeout(tracked.timer);
+    tracked.timer = undefined;
+  }
+
+  /** Stop timers (server stopping). */
+  close(): void {
+    clearTimeout(this.#refusalLogTimer);
+    for (const t of this.#open.values()) clearTimeout(t.timer);
+  }
+
+  /** Log the first refusal at once, then a count per interval while refusals go on. */
+  #noteRefusal(): void {
+    if (this.#refusalLogTimer) {
+      this.#refusedSinceLog++;
+      return;
+    }
+    this.#logRefusals(1);
+    const tick = (): void => {
+      const n = this.#refusedSinceLog;
+      this.#refusedSinceLog = 0;
+      if (n === 0) {
+        this.#refusalLogTimer = undefined;
+        return;
+      }
+      this.#logRefusals(n);
+      this.#refusalLogTimer = setTimeout(tick, REFUSAL_LOG_INTERVAL_MS);
+      this.#refusalLogTimer.unref();
+    };
+    this.#refusalLogTimer = setTimeout(tick, REFUSAL_LOG_INTERVAL_MS);
+    this.#refusalLogTimer.unref();
+  }
+
+  #logRefusals(count: number): void {
+    const max = this.#options.maxConnections;
+    this.#options.log.warn(
+      { refused: count, open: this.#open.size, maxConnections: max },
+      `refused ${count} new connection(s): ${max} are open, the limit set by --max-connections; ` +
+        'raise it (with the open-file limit, ulimit -n) or add replicas; idle connections are closed after --idle-connection-timeout-ms',
+    );
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * @module test/fault/connection-limits.test
+ * File descriptors stay bounded whatever clients do (issue 9, item 7). The
+ * real CLI runs under `ulimit -n 256`; 300 HTTP/2 connections that answer
+ * pings but never open a stream used to take every descriptor, so no new
+ * client and no admin request got in. Now connections past --max-connections
+ * are refused on accept (counted, logged once per interval), the admin port
+ * keeps answering, idle connections are closed after
+ * --idle-connection-timeout-ms, and a new client gets its config.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http2 from 'node:http2';
+import * as net from 'node:net';
+import { createXdsServer } from '../../src/index';
+import { startAdminServer } from '../../src/admin/admin-server';
+import { silentLogger } from '../../src/observe/logger';
+import { makeTestPki } from './certs';
+import { AdsClient } from '../helpers/ads-client';
+import { cluster, waitFor } from '../helpers/server';
+import { T } from '../helpers/service-paths';
+import { httpGet, metricValue, parseMetrics } from './admin-scrape';
+import { CliProcess } from './cli-process';
+import { NODE_CHANNEL_OPTIONS } from './raw-stream';
+
+const OPEN_FILE_LIMIT = 256;
+const IDLE_SESSIONS = 300;
+const IDLE_TIMEOUT_MS = 3_000;
+
+function openDescriptors(pid: number): number {
+  return fs.readdirSync(`/proc/${pid}/fd`).length;
+}
+
+test(`under ulimit -n ${OPEN_FILE_LIMIT}, ${IDLE_SESSIONS} HTTP/2 connections that never open a stream are capped and then closed: the admin port answers throughout, refusals are counted, and a new client gets its config`, async (t) => {
+  if (!fs.existsSync('/proc/self/fd')) return t.skip('needs /proc to count descriptors');
+  const cli = await CliProcess.start(['--port', '0', '--admin-port', '0', '--idle-connection-timeout-ms', String(IDLE_TIMEOUT_MS)], { fdLimit: OPEN_FILE_LIMIT });
+  const sessions: http2.ClientHttp2Session[] = [];
+  let client: AdsClient | undefined;
+  try {
+    const pid = cli.child.pid ?? 0;
+    const adminPort = cli.adminPort ?? 0;
+    const listening = await cli.waitForLog((l) => l.msg === 'xDS server listening', 5_000);
+    const maxConnections = Number(listening['maxConnections']);
+    const atStart = openDescriptors(pid);
+
+    let connected = 0;
+    let closed = 0;
+    for (let i = 0; i < IDLE_SESSIONS; i++) {
+      const s = http2.connect(`http://127.0.0.1:${cli.grpcPort}`);
+      s.on('connect', () => connected++);
+      s.on('error', () => {});
+      s.on('close', () => closed++);
+      sessions.push(s);
+    }
+    await waitFor(() => connected + closed >= IDLE_SESSIONS, 10_000, 'every connection attempt to connect or fail');
+    const floodedAt = performance.now();
+    await new Promise((r) => setTimeout(r, 1_000));
+    const peak = openDescriptors(pid);
+    // The admin port must answer while the flood is connected: it needs a descriptor too.
+    const health = await httpGet(adminPort, '/healthz', 3_000);
+    assert.equal(health.status, 200);
+    const refusedOf = async (): Promise<{ refused: number; open: number }> => {
+      const m = parseMetrics((await httpGet(adminPort, '/metrics', 3_000)).body);
+      return { refused: metricValue(m, 'xds_connections_refused_total', { reason: 'max_connections' }), open: metricValue(m, 'xds_connections_open') };
+    };
+    const seen = await refusedOf();
+    assert.ok(peak < OPEN_FILE_LIMIT, `${peak} descriptors open of ${OPEN_FILE_LIMIT}`);
+    assert.ok(maxConnections < OPEN_FILE_LIMIT, `default --max-connections ${maxConnections} leaves descriptors for the rest`);
+    assert.ok(seen.open <= maxConnections, `${seen.open} connections open, over the cap of ${maxConnections}`);
+    assert.equal(seen.refused + seen.open, IDLE_SESSIONS, 'every connection is held or refused (and counted)');
+
+    // Idle connections are closed, so a new client gets in and is served.
+    await waitFor(async () => (await refusedOf()).open === 0, IDLE_TIMEOUT_MS + 10_000, 'idle connections to be closed');
+    const idleClosedAfterMs = performance.now() - floodedAt;
+    const backstop = metricValue(parseMetrics((await httpGet(adminPort, '/metrics', 3_000)).body), 'xds_connections_closed_total', { reason: 'never_used' });
+    assert.equal(backstop, 0, 'HTTP/2 sessions are closed gracefully by the idle timeout, not by the backstop');
+    client = await AdsClient.connect(cli.grpcPort, { variant: 'sotw', node: { id: 'after-the-flood' }, channelOptions: NODE_CHANNEL_OPTIONS });
+    const r = await client.fetch(T.CLUSTER, [], { timeoutMs: 5_000 });
+    assert.ok(r.resources.length > 0);
+
+    const refusalLines = cli.logs.filter((l) => typeof l.msg === 'string' && l.msg.includes('--max-connections'));
+    console.log(
+      `[fault] connection flood: ${IDLE_SESSIONS} idle HTTP/2 sessions under ulimit -n ${OPEN_FILE_LIMIT}: --max-connections ${maxConnections} (default), ` +
+        `${seen.refused} refused, server descriptors ${atStart} → ${peak}, admin answered, ${connected} client connects / ${closed} closes seen; ` +
+        `the held ones closed as idle ${(idleClosedAfterMs / 1000).toFixed(1)} s later (timeout ${IDLE_TIMEOUT_MS} ms), then a new client was served; ${refusalLines.length} refusal log line(s)`,
+    );
+    assert.ok(refusalLines.length >= 1 && refusalLines.length <= 3, `refusals are logged once per interval, not per connection (${refusalLines.length} lines)`);
+  } finally {
+    client?.close();
+    for (const s of sessions) s.destroy();
+    await cli.kill();
+  }
+});
+
+test('a TLS connection that never finishes its handshake is closed shortly after the idle timeout and counted, instead of holding its descriptor for two minutes', async () => {
+  const IDLE_MS = 1_000;
+  const pki = makeTestPki([]);
+  const server = await createXdsServer({ port: 0, host: '127.0.0.1', workers: 1, logger: silentLogger(), tls: { cert: pki.server.cert, key: pki.server.key }, idleConnectionTimeoutMs: IDLE_MS });
+  const admin = await startAdminServer(server.internals, '127.0.0.1', 0, silentLogger());
+  const sockets: net.Socket[] = [];
+  try {
+    await server.setResources([cluster('c0')]);
+    const closedAt: number[] = [];
+    const started = performance.now();
+    for (let i = 0; i < 5; i++) {
+      // TCP only: no ClientHello, so no TLS session and no HTTP/2 session for grpc-js to time out.
+      const s = net.connect(server.port, '127.0.0.1');
+      s.on('error', () => {});
+      s.on('close', () => closedAt.push(performance.now() - started));
+      sockets.push(s);
+    }
+    await waitFor(() => closedAt.length === sockets.length, IDLE_MS + 10_000, 'the silent connections to be closed');
+    const m = parseMetrics((await httpGet(admin.port, '/metrics')).body);
+    const counted = metricValue(m, 'xds_connections_closed_total', { reason: 'never_used' });
+    console.log(`[fault] silent TLS connections closed after ${Math.min(...closedAt).toFixed(0)}–${Math.max(...closedAt).toFixed(0)} ms (idle timeout ${IDLE_MS} ms); ${counted} counted`);
+    assert.equal(counted, sockets.length);
+    assert.equal(metricValue(m, 'xds_connections_open'), 0);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await admin.close();
+    await server.stop();
+    pki.remove();
+  }
+});
+
+test('--max-connections refuses connections past the cap on accept; a client refused while it was full connects once there is room', async () => {
+  const server = await createXdsServer({ port: 0, host: '127.0.0.1', workers: 1, logger: silentLogger(), maxConnections: 2 });
+  const clients: AdsClient[] = [];
+  try {
+    await server.setResources([cluster('c0')]);
+    for (const id of ['first', 'second']) {
+      const c = await AdsClient.connect(server.port, { variant: 'delta', node: { id }, channelOptions: NODE_CHANNEL_OPTIONS });
+      clients.push(c);
+      await c.fetch(T.CLUSTER, []);
+    }
+    const third = await AdsClient.connect(server.port, { variant: 'delta', node: { id: 'third' }, channelOptions: NODE_CHANNEL_OPTIONS }).catch((err: Error) => err);
+    assert.ok(third instanceof Error, 'a third connection is refused');
+    clients[0]?.close();
+    const later = await AdsClient.connect(server.port, { variant: 'delta', node: { id: 'third' }, channelOptions: NODE_CHANNEL_OPTIONS });
+    clients.push(later);
+    assert.equal((await later.fetch(T.CLUSTER, [])).resources.length, 1);
+  } finally {
+    for (const c of clients) c.close();
+    await server.stop();
+  }
+});
