@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { createXdsServer, DEFAULT_PORT } from './server';
 import { createLogger } from './observe/logger';
@@ -15,6 +16,7 @@ import { DEFAULT_ETCD_PREFIX } from './source';
 import { XdsServerError } from './errors';
 import { raiseFdLimit } from './observe/fd-limit';
 import type { EtcdSourceOptions } from './api-types';
+import { isServingProcess, joinPrimary, parseProcessCount, runPrimary, servingProcessArgs } from './cluster';
 
 const HELP = `fanout-xds: an xDS management server (SotW + delta ADS) built for fan-out
 
@@ -28,7 +30,11 @@ Usage: fanout-xds serve [options]    (npm start -- [options])
   --admin-port N                admin HTTP port: /metrics /healthz /readyz /config_dump /nodes (default 19005; 0 picks a free one)
   --no-admin                    do not start the admin HTTP server
   --admin-host ADDR             admin bind address (default 127.0.0.1: localhost only)
-  --workers N                   encode worker threads (default ${defaultWorkerCount()})
+  --workers N                   encode worker threads (default ${defaultWorkerCount()}); with --processes, per serving process
+                                (default then ${defaultWorkerCount()} divided by the process count, at least 1)
+  --processes N|auto            serving processes sharing the gRPC port (auto: one per core, ${os.availableParallelism()} here;
+                                default 1). With N > 1 a primary forks them, restarts any that dies, owns the admin
+                                port and aggregates it; it serves no xDS itself (README "Every core: --processes")
   --allow-dangling-references   serve configs whose only fault is dangling references (warn each)
   --max-receive-bytes N         largest accepted request in bytes (default 64 MiB)
   --max-inflight-bytes N        bytes of large responses (>= 16 KiB) written but not yet flushed, all streams together (default 32 MiB)
@@ -163,6 +169,7 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
       'admin-host': { type: 'string' },
       'no-admin': { type: 'boolean' },
       workers: { type: 'string' },
+      processes: { type: 'string' },
       'allow-dangling-references': { type: 'boolean' },
       'max-receive-bytes': { type: 'string' },
       'max-inflight-bytes': { type: 'string' },
@@ -214,7 +221,31 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
     process.stdout.write(HELP);
     return;
   }
-  const logger = createLogger(values['log-level'] ?? 'info');
+  let processes: number;
+  try {
+    processes = parseProcessCount(values.processes);
+  } catch (err) {
+    throw new XdsServerError('XDS_ERR_FLAG', (err as Error).message);
+  }
+  const servingProcess = isServingProcess();
+  const drainTimeoutMs = intFlag(values['drain-timeout-ms'], 'drain-timeout-ms', 10_000);
+  const adminPort = intFlag(values['admin-port'], 'admin-port', 19005);
+  const adminWanted = adminPort >= 0 && !values['no-admin'];
+  const rootLogger = createLogger(values['log-level'] ?? 'info');
+  // With --processes N every process writes to the same stdout: each line says which one wrote it.
+  const logger = processes > 1 || servingProcess ? rootLogger.child({ pid: process.pid, role: servingProcess ? 'serving' : 'primary' }) : rootLogger;
+  if (processes > 1 && !servingProcess) {
+    // The primary forks this same script; it reads no configuration and opens no xDS port itself.
+    await runPrimary({
+      processes,
+      exec: __filename,
+      args: servingProcessArgs(args, Math.max(1, Math.floor(defaultWorkerCount() / processes))),
+      drainTimeoutMs,
+      admin: adminWanted ? { host: values['admin-host'] ?? '127.0.0.1', port: adminPort } : undefined,
+      logger,
+    });
+    return;
+  }
   // Every client connection is a descriptor: use all the system allows (the connection cap's default follows it).
   const fdLimit = raiseFdLimit();
   logger.info({ openFileLimit: fdLimit.after, raisedFrom: fdLimit.before?.soft !== fdLimit.after?.soft ? fdLimit.before?.soft : undefined, notRaised: fdLimit.error }, 'open-file limit');
@@ -265,13 +296,27 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
     maxConnectionRequestBufferBytes: optionalInt(values['max-connection-request-buffer-bytes'], 'max-connection-request-buffer-bytes'),
     maxRequestBufferBytes: optionalInt(values['max-request-buffer-bytes'], 'max-request-buffer-bytes'),
   });
-  const drainTimeoutMs = intFlag(values['drain-timeout-ms'], 'drain-timeout-ms', 10_000);
-  const adminPort = intFlag(values['admin-port'], 'admin-port', 19005);
-  const admin = adminPort >= 0 && !values['no-admin'] ? await startAdminServer(server.internals, values['admin-host'] ?? '127.0.0.1', adminPort, logger) : undefined;
-  // Machine-readable line for scripts (bench, tests) that start us with --port 0.
-  logger.info({ grpcPort: server.port, adminPort: admin?.port, config: configPath, etcd: etcd ? `${etcd.endpoints.join(',')} ${etcd.prefix ?? DEFAULT_ETCD_PREFIX}` : undefined }, 'ready');
+  // A serving process's admin port is the primary's private source: loopback, a free port, told over IPC.
+  const admin = adminWanted
+    ? servingProcess
+      ? await startAdminServer(server.internals, '127.0.0.1', 0, logger)
+      : await startAdminServer(server.internals, values['admin-host'] ?? '127.0.0.1', adminPort, logger)
+    : undefined;
+  const source = { config: configPath, etcd: etcd ? `${etcd.endpoints.join(',')} ${etcd.prefix ?? DEFAULT_ETCD_PREFIX}` : undefined };
+  if (servingProcess) {
+    // Not "ready": that line is the primary's, once every serving process is up.
+    logger.info({ grpcPort: server.port, adminPort: admin?.port, ...source }, 'serving process ready');
+    joinPrimary(server.internals.metrics.registry, { grpcPort: server.port, adminPort: admin?.port });
+  } else {
+    // Machine-readable line for scripts (bench, tests) that start us with --port 0.
+    logger.info({ grpcPort: server.port, adminPort: admin?.port, ...source }, 'ready');
+  }
 
+  let shuttingDown = false;
   const shutdown = (signal: string): void => {
+    // A serving process may get both the terminal's SIGINT and the primary's SIGTERM: drain once.
+    if (shuttingDown) return;
+    shuttingDown = true;
     logger.info({ signal, drainTimeoutMs }, 'shutting down');
     void Promise.all([server.drain(drainTimeoutMs), admin?.close()]).then(
       () => process.exit(0),

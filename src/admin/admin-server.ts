@@ -50,7 +50,9 @@ export async function startAdminServer(internals: ServerInternals, host: string,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    // exclusive: in a serving process of --processes N this port must be the process's own, not one
+    // the cluster primary shares round-robin among all of them (no effect in a single process).
+    server.listen({ port, host, exclusive: true }, () => resolve());
   });
   const address = server.address();
   const bound = typeof address === 'object' && address ? address.port : port;
