@@ -30,7 +30,7 @@ const ROOT = path.dirname(fileURLToPath(import.meta.url));
 const DATA_PATH = ['source', 'encode', 'store', 'push', 'stream', 'transport'];
 
 /** Files above the boxes: the CLI, the public API, the composition root and what hangs off it. */
-const TOP = ['src/main.ts', 'src/index.ts', 'src/server.ts', 'src/admin', 'src/config-applier.ts', 'src/api-types.ts', 'src/apply', 'src/cli'];
+const TOP = ['src/main.ts', 'src/index.ts', 'src/server.ts', 'src/admin', 'src/config-applier.ts', 'src/api-types.ts', 'src/apply', 'src/cli', 'src/cluster'];
 
 const BOXES = DATA_PATH.map((b) => `src/${b}`);
 const LEAVES = ['src/xds', 'src/observe', 'src/errors.ts'];
@@ -151,6 +151,18 @@ const zones = [
     target: 'src/apply',
     from: ['src/main.ts', 'src/index.ts', 'src/server.ts', 'src/admin', 'src/cli', 'src/stream', 'src/transport', 'src/push'],
     message: 'src/apply (the etcd write path) uses source, encode and store as a file reload does; it never reaches the server, the CLI or the boxes after the store.',
+  },
+  // --processes N: the primary supervises and aggregates; it must not load the server (it serves no xDS).
+  {
+    target: 'src/cluster',
+    from: 'src',
+    except: ['./cluster'],
+    message: 'src/cluster (the --processes primary and its IPC) imports nothing else in src: the primary never loads the server, the config or the boxes. main.ts passes in what it needs.',
+  },
+  {
+    target: ['src/index.ts', 'src/server.ts', 'src/config-applier.ts', 'src/api-types.ts', 'src/admin', 'src/apply', 'src/cli'],
+    from: 'src/cluster',
+    message: 'Only the CLI (src/main.ts) wires in src/cluster.',
   },
   // Protocol and e2e tests see only the public API (plus real clients in test/helpers).
   {

@@ -138,15 +138,17 @@ export class Supervisor {
       if (slot.restartTimer) clearTimeout(slot.restartTimer);
       slot.restartTimer = undefined;
       const worker = slot.worker;
+      // One still starting has nothing to drain: the signal may end it before it installs its handlers.
+      const wasServing = slot.state === 'serving';
       slot.state = 'stopped';
       if (!worker || worker.isDead()) continue;
-      exits.push(new Promise<boolean>((resolve) => worker.once('exit', (code, sig) => resolve(code === 0 && sig === null))));
+      exits.push(new Promise<boolean>((resolve) => worker.once('exit', (code, sig) => resolve((code === 0 && sig === null) || !wasServing))));
       worker.process.kill(signal);
     }
     const killTimer = setTimeout(() => {
       for (const slot of this.#slots) {
         if (slot.worker && !slot.worker.isDead()) {
-          this.#log.error({ pid: slot.worker.process.pid, waitedMs: this.#options.drainTimeoutMs + EXIT_GRACE_MS }, 'serving process did not exit after its drain; killing it');
+          this.#log.error({ servingPid: slot.worker.process.pid, waitedMs: this.#options.drainTimeoutMs + EXIT_GRACE_MS }, 'serving process did not exit after its drain; killing it');
           slot.worker.process.kill('SIGKILL');
         }
       }
@@ -163,12 +165,12 @@ export class Supervisor {
     slot.serving = undefined;
     slot.startedAt = Date.now();
     const pid = worker.process.pid ?? 0;
-    this.#log.info({ slot: slot.index, pid }, 'serving process forked');
+    this.#log.info({ slot: slot.index, servingPid: pid }, 'serving process forked');
     worker.on('message', (message: unknown) => {
       if (!isServingMessage(message) || slot.worker !== worker || this.#stopping) return;
       slot.state = 'serving';
       slot.serving = { slot: slot.index, pid, grpcPort: message.grpcPort, adminPort: message.adminPort };
-      this.#log.info({ slot: slot.index, pid, grpcPort: message.grpcPort }, 'serving process serving');
+      this.#log.info({ slot: slot.index, servingPid: pid, grpcPort: message.grpcPort }, 'serving process serving');
       if (!this.#everServing && this.#slots.length === this.#options.processes && this.#slots.every((s) => s.state === 'serving')) {
         this.#everServing = true;
         this.#onAllServing?.();
@@ -192,7 +194,7 @@ export class Supervisor {
     slot.state = 'restarting';
     slot.serving = undefined;
     this.#restarts.inc();
-    this.#log.error({ slot: slot.index, pid, code, signal, ranMs, restartInMs: delayMs }, 'serving process died; restarting it (its nodes reconnect to the other processes meanwhile)');
+    this.#log.error({ slot: slot.index, servingPid: pid, code, signal, ranMs, restartInMs: delayMs }, 'serving process died; restarting it (its nodes reconnect to the other processes meanwhile)');
     slot.restartTimer = setTimeout(() => {
       slot.restartTimer = undefined;
       if (!this.#stopping) this.#fork(slot);
@@ -210,12 +212,12 @@ export class Supervisor {
       };
       const onMessage = (message: unknown): void => {
         if (!isMetricsAnswer(message) || message.requestId !== requestId) return;
-        if (message.error !== undefined) this.#log.warn({ pid: worker.process.pid, error: message.error }, 'serving process could not collect its metrics');
+        if (message.error !== undefined) this.#log.warn({ servingPid: worker.process.pid, error: message.error }, 'serving process could not collect its metrics');
         done(message.metrics);
       };
       const onExit = (): void => done(undefined);
       const timer = setTimeout(() => {
-        this.#log.warn({ pid: worker.process.pid, timeoutMs: METRICS_ANSWER_TIMEOUT_MS }, 'serving process did not answer the metrics request; scrape goes on without it');
+        this.#log.warn({ servingPid: worker.process.pid, timeoutMs: METRICS_ANSWER_TIMEOUT_MS }, 'serving process did not answer the metrics request; scrape goes on without it');
         done(undefined);
       }, METRICS_ANSWER_TIMEOUT_MS);
       worker.on('message', onMessage);

@@ -21,6 +21,8 @@ export function registerEtcdMetrics(registry: client.Registry, status: () => Etc
     name: 'xds_etcd_connected',
     help: '1 while the etcd watch (or snapshot read) is connected, 0 during an etcd outage (serving continues)',
     registers,
+    // --processes N: 1 only when every serving process is connected.
+    aggregator: 'min',
     collect() {
       this.set(status().connected ? 1 : 0);
     },
@@ -29,6 +31,8 @@ export function registerEtcdMetrics(registry: client.Registry, status: () => Etc
     name: 'xds_etcd_applied_revision',
     help: 'etcd revision whose configuration is served (0 before the first snapshot is applied)',
     registers,
+    // --processes N: the revision every serving process has applied.
+    aggregator: 'min',
     collect() {
       this.set(status().appliedRevision);
     },
@@ -37,6 +41,8 @@ export function registerEtcdMetrics(registry: client.Registry, status: () => Etc
     name: 'xds_etcd_rejected_revisions_total',
     help: 'etcd revisions whose configuration failed validation (the last good one stays served)',
     registers,
+    // --processes N: every serving process rejects the same revisions.
+    aggregator: 'max',
     collect() {
       this.reset();
       this.inc(status().rejectedRevisions);

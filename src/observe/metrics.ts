@@ -4,6 +4,9 @@
  * bumped on events; gauges that describe current state (streams per type,
  * resources per type, worker pool) are read at scrape time through callbacks
  * the composition root supplies, so nothing is counted twice or drifts.
+ * Under `--processes N` the primary sums each metric over the serving
+ * processes (prom-client's AggregatorRegistry) unless its `aggregator` says
+ * otherwise: state every process holds alike is not summed.
  */
 import * as client from 'prom-client';
 
@@ -58,6 +61,8 @@ export class ServerMetrics {
       help: 'Resources in the store by type (all node groups)',
       labelNames: ['type'],
       registers,
+      // --processes N: every process holds the same configuration; a sum would count it N times.
+      aggregator: 'max',
       collect() {
         this.reset();
         for (const [type, n] of sources.resourcesByType()) this.set({ type: shortType(type) }, n);
@@ -75,6 +80,7 @@ export class ServerMetrics {
       name: 'xds_encode_pool_utilization',
       help: 'Fraction of time the encode workers were busy since start (piscina utilization)',
       registers,
+      aggregator: 'average',
       collect() {
         this.set(sources.pool().utilization);
       },
