@@ -3,8 +3,9 @@
  * Server-side cost, read from outside the server so any process can be
  * measured: CPU seconds (utime + stime from /proc/<pid>/stat) and resident
  * memory (VmRSS, and the kernel's own peak VmHWM, from /proc/<pid>/status),
- * sampled every {@link SAMPLE_INTERVAL_MS}. Linux only; elsewhere the
- * figures are NaN and the report says so.
+ * sampled every {@link SAMPLE_INTERVAL_MS}. A process with child processes
+ * (the server's `--processes N` primary and its serving processes) counts
+ * them all. Linux only; elsewhere the figures are NaN and the report says so.
  */
 import * as fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -35,8 +36,40 @@ export interface ProcessSample {
   readonly peakRssBytes: number;
 }
 
-/** Read /proc for `pid`; undefined if the process is gone or /proc is missing. */
+/** The child processes of `pid` and theirs, from /proc/<pid>/task/<tid>/children. */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      const children = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      for (const child of children === '' ? [] : children.split(' ').map(Number)) out.push(child, ...descendants(child));
+    }
+  } catch {
+    /* gone meanwhile, or no /proc: count what was found */
+  }
+  return out;
+}
+
+/**
+ * Read /proc for `pid` and its child processes (summed: CPU, RSS, and the
+ * peaks, which makes the peak an upper bound when there are children);
+ * undefined if the process is gone or /proc is missing.
+ */
 export function readProcess(pid: number): ProcessSample | undefined {
+  const own = readOneProcess(pid);
+  if (!own) return undefined;
+  let { cpuSeconds, rssBytes, peakRssBytes } = own;
+  for (const child of descendants(pid)) {
+    const c = readOneProcess(child);
+    if (!c) continue;
+    cpuSeconds += c.cpuSeconds;
+    rssBytes += c.rssBytes;
+    peakRssBytes += c.peakRssBytes;
+  }
+  return { at: own.at, cpuSeconds, rssBytes, peakRssBytes };
+}
+
+function readOneProcess(pid: number): ProcessSample | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which may itself contain spaces and parentheses.

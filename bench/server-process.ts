@@ -57,6 +57,8 @@ export class ServerProcess {
   readonly #waiters = new Set<() => void>();
   readonly #tail: string[] = [];
   #exit: string | undefined;
+  /** Whether the "ready" line was logged: with --processes N, only once every serving process is up. */
+  #readyLogged = false;
   /** Streams opened minus closed, from the "stream opened"/"stream closed" log lines (log level info or lower). */
   #openStreams = 0;
   #streamsOpened = 0;
@@ -91,6 +93,7 @@ export class ServerProcess {
       } else {
         keep(line);
       }
+      if (line.includes('"msg":"ready"')) this.#readyLogged = true;
       if (line.includes('"ready"')) this.#notify();
     });
     readline.createInterface({ input: child.stderr! }).on('line', keep);
@@ -151,7 +154,7 @@ export class ServerProcess {
         });
         s.on('error', () => resolve(false));
       });
-      if (ok && this.#applies.some((a) => a.ok)) return;
+      if (ok && this.#applies.some((a) => a.ok) && this.#readyLogged) return;
       await new Promise((r) => setTimeout(r, 100));
     }
     await this.stop();
