@@ -234,8 +234,13 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
   const rootLogger = createLogger(values['log-level'] ?? 'info');
   // With --processes N every process writes to the same stdout: each line says which one wrote it.
   const logger = processes > 1 || servingProcess ? rootLogger.child({ pid: process.pid, role: servingProcess ? 'serving' : 'primary' }) : rootLogger;
+  // Every client connection is a descriptor: use all the system allows (the connection cap's default follows it;
+  // a --processes primary holds each connection it accepts until a serving process takes it).
+  const fdLimit = raiseFdLimit();
+  logger.info({ openFileLimit: fdLimit.after, raisedFrom: fdLimit.before?.soft !== fdLimit.after?.soft ? fdLimit.before?.soft : undefined, notRaised: fdLimit.error }, 'open-file limit');
   if (processes > 1 && !servingProcess) {
-    // The primary forks this same script; it reads no configuration and opens no xDS port itself.
+    // The primary forks this same script and serves no xDS itself: node:cluster binds the gRPC port here
+    // and hands each connection to a serving process. It reads no configuration.
     await runPrimary({
       processes,
       exec: __filename,
@@ -246,9 +251,6 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
     });
     return;
   }
-  // Every client connection is a descriptor: use all the system allows (the connection cap's default follows it).
-  const fdLimit = raiseFdLimit();
-  logger.info({ openFileLimit: fdLimit.after, raisedFrom: fdLimit.before?.soft !== fdLimit.after?.soft ? fdLimit.before?.soft : undefined, notRaised: fdLimit.error }, 'open-file limit');
   const etcd = readEtcd(values);
   const configPath = etcd ? undefined : (values.config ?? builtInExample());
   const server = await createXdsServer({
