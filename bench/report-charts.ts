@@ -122,10 +122,10 @@ export function reportCharts(runs: readonly Run[]): ChartSet {
   } : { title: every });
 
   add(timelineChart(runs, { title: 'Nodes connected over time', yLabel: 'nodes with every stream open' }, (t) => t.connected));
-  add(timelineChart(runs, { title: 'Nodes in sync over time', yLabel: 'connected nodes holding a full config' }, (t) => t.inSync));
+  add(timelineChart(runs, { title: 'Nodes in sync over time', yLabel: 'nodes in sync (connected, full config)' }, (t) => t.inSync));
   add(timelineChart(runs, { title: 'Server CPU over time', yLabel: 'server CPU (% of one core)' }, (t) => t.serverCpuPercent));
   add(timelineChart(runs, { title: 'Server RSS over time', yLabel: 'server resident memory (MiB)' }, (t) => t.serverRssBytes, MIB));
-  add(timelineChart(runs, { title: 'Server event-loop delay over time', yLabel: 'event-loop delay, p99 per second (ms)' }, (t) => t.serverLoopDelayMs));
-  add(timelineChart(runs, { title: 'Loadgen CPU over time', yLabel: 'loadgen CPU, all threads (% of one core)' }, (t) => t.loadgenCpuPercent));
+  add(timelineChart(runs, { title: 'Server event-loop delay over time', yLabel: 'loop delay, p99 per second (ms)' }, (t) => t.serverLoopDelayMs));
+  add(timelineChart(runs, { title: 'Loadgen CPU over time', yLabel: 'loadgen CPU (% of one core)' }, (t) => t.loadgenCpuPercent));
   return { svgs, missing };
 }
