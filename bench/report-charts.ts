@@ -84,7 +84,7 @@ export function reportCharts(runs: readonly Run[]): ChartSet {
     title: perRound,
     svg: boxChart({
       title: perRound,
-      subtitle: `box p25–p75, bar p50, whiskers min–p99, dot max; n per round = ${perRun(withRounds, (r) => Math.max(0, ...r.v.rounds.map((x) => x.latency.count)))} receipts`,
+      subtitle: `n = ${perRun(withRounds, (r) => Math.max(0, ...r.v.rounds.map((x) => x.latency.count)))} receipts per round; box p25–p75, bar p50, whiskers min–p99, dot max`,
       xLabel: 'update round', yLabel: 'latency from commit (ms)',
     }, roundLabels, withRounds.map(({ name, color, v }) => ({ name, color, boxes: roundLabels.map((_, i) => boxOf(v.rounds[i]?.latency)) }))),
   } : { title: perRound });
@@ -92,21 +92,21 @@ export function reportCharts(runs: readonly Run[]): ChartSet {
   const conv = 'Convergence per round (commit → last node)';
   add(withRounds.length ? {
     title: conv,
-    svg: barChart({ title: conv, subtitle: `one value per round; n = ${perRun(withRounds, (r) => r.v.rounds.length)} rounds`, xLabel: 'update round', yLabel: 'convergence (ms)' },
+    svg: barChart({ title: conv, subtitle: `n = ${perRun(withRounds, (r) => r.v.rounds.length)} rounds, one value each`, xLabel: 'update round', yLabel: 'convergence (ms)' },
       roundLabels, withRounds.map(({ name, color, v }) => ({ name, color, points: roundLabels.map((_, i) => [i, v.rounds[i]?.convergenceMs ?? NaN] as const) }))),
   } : { title: conv });
 
   const bytes = 'Bytes received per node, per update round';
   add(withRounds.some((r) => r.v.rounds.some((x) => x.rxBytesPerNode !== null)) ? {
     title: bytes,
-    svg: barChart({ title: bytes, subtitle: `received during the round ÷ nodes expected; n = ${perRun(withRounds, (r) => finiteCount(r.v.rounds.map((x) => x.rxBytesPerNode)))} rounds`, xLabel: 'update round', yLabel: 'bytes per node (B)' },
+    svg: barChart({ title: bytes, subtitle: `n = ${perRun(withRounds, (r) => finiteCount(r.v.rounds.map((x) => x.rxBytesPerNode)))} rounds; received during the round ÷ nodes expected`, xLabel: 'update round', yLabel: 'bytes per node (B)' },
       roundLabels, withRounds.map(({ name, color, v }) => ({ name, color, points: roundLabels.map((_, i) => [i, v.rounds[i]?.rxBytesPerNode ?? NaN] as const) }))),
   } : { title: bytes });
 
   const sync = 'Initial sync: bytes received per node, per run';
   add(runs.length ? {
     title: sync,
-    svg: barChart({ title: sync, subtitle: `everything received until every node held a full config ÷ nodes; n = ${perRun(runs, (r) => r.v.initialSync.synced)} nodes`, xLabel: 'run', yLabel: 'bytes per node (B)' },
+    svg: barChart({ title: sync, subtitle: `n = ${perRun(runs, (r) => r.v.initialSync.synced)} nodes; all received until every node held a full config ÷ nodes`, xLabel: 'run', yLabel: 'bytes per node (B)' },
       runs.map((r) => r.name), [{ name: 'bytes per node', color: '#2ca02c', points: runs.map(({ v }, i) => [i, v.initialSync.rxBytesPerNode] as const) }]),
   } : { title: sync });
 
@@ -116,13 +116,13 @@ export function reportCharts(runs: readonly Run[]): ChartSet {
     title: every,
     svg: lineChart({
       title: every,
-      subtitle: `each node's receipt of a new resource version after the first node's; n = ${perRun(tracked, (r) => r.v.versionConvergence?.afterFirstMs.count ?? 0)} receipts of ${perRun(tracked, (r) => r.v.versionConvergence?.versions ?? 0)} versions`,
+      subtitle: `n = ${perRun(tracked, (r) => r.v.versionConvergence?.afterFirstMs.count ?? 0)} receipts of ${perRun(tracked, (r) => r.v.versionConvergence?.versions ?? 0)} new resource versions`,
       xLabel: 'percentile (log scale: each further nine is as wide)', yLabel: 'time after the first node (ms)',
     }, hdrSeries(tracked, (v) => v.versionConvergence?.afterFirstDistribution), { xMax: 5, xTicks: PERCENTILE_TICKS }),
   } : { title: every });
 
-  add(timelineChart(runs, { title: 'Nodes connected over time', yLabel: 'nodes with every stream open' }, (t) => t.connected));
-  add(timelineChart(runs, { title: 'Nodes in sync over time', yLabel: 'nodes in sync (connected, full config)' }, (t) => t.inSync));
+  add(timelineChart(runs, { title: 'Nodes connected over time', yLabel: 'every stream open (nodes)' }, (t) => t.connected));
+  add(timelineChart(runs, { title: 'Nodes in sync over time', yLabel: 'connected with full config (nodes)' }, (t) => t.inSync));
   add(timelineChart(runs, { title: 'Server CPU over time', yLabel: 'server CPU (% of one core)' }, (t) => t.serverCpuPercent));
   add(timelineChart(runs, { title: 'Server RSS over time', yLabel: 'server resident memory (MiB)' }, (t) => t.serverRssBytes, MIB));
   add(timelineChart(runs, { title: 'Server event-loop delay over time', yLabel: 'loop delay, p99 per second (ms)' }, (t) => t.serverLoopDelayMs));

@@ -105,7 +105,13 @@ function figure(v: number): string {
  * `FAIL  delta.p99 412 ms > 400 ms (wanted < 400 ms)`.
  */
 export function describeThreshold(checked: BenchResult['thresholds'][number]): string {
-  const t = parseThreshold(checked.expression);
+  let t: Threshold;
+  try {
+    t = parseThreshold(checked.expression);
+  } catch {
+    // A result saved with a metric this bench no longer knows: the bare figure.
+    return `${checked.pass ? 'pass' : 'FAIL'}  ${checked.expression} (actual ${figure(checked.actual)})`;
+  }
   const unit = t.perFloor ? '× floor' : (METRICS[t.metric] as (typeof METRICS)[string]).unit;
   const name = `${t.variant}.${t.metric}${t.perFloor ? '/floor' : ''}`;
   const limit = `${figure(t.limit)} ${unit}`;
