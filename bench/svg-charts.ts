@@ -51,7 +51,7 @@ export interface BoxSeries {
 
 const W = 640;
 const H = 360;
-const M = { top: 70, right: 20, bottom: 48, left: 76 };
+const M = { top: 70, right: 36, bottom: 48, left: 76 };
 const PW = W - M.left - M.right;
 const PH = H - M.top - M.bottom;
 
