@@ -82,7 +82,7 @@ function frame(text: ChartText, body: string, xTicks: string, yTicks: string, le
     `<title>${esc(text.title)}</title>` +
     `<rect x="0" y="0" width="${W}" height="${H}" fill="white"/>` +
     `<text class="chart-title" x="${W / 2}" y="18" font-size="15" font-weight="bold" text-anchor="middle">${esc(text.title)}</text>` +
-    `<text class="chart-subtitle" x="${W / 2}" y="35" font-size="11" fill="#555" text-anchor="middle">${esc(text.subtitle)}</text>` +
+    `<text class="chart-subtitle" x="${W / 2}" y="35" font-size="${text.subtitle.length > 100 ? 9.5 : 11}" fill="#555" text-anchor="middle">${esc(text.subtitle)}</text>` +
     yTicks + xTicks + body +
     `<line x1="${M.left}" y1="${H - M.bottom}" x2="${W - M.right}" y2="${H - M.bottom}" stroke="#333"/>` +
     `<line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${H - M.bottom}" stroke="#333"/>` +
