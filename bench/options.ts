@@ -46,7 +46,9 @@ export const USAGE = `usage: npm run bench -- [options]
   --out DIR               results directory (default bench/results)
   --threshold EXPR        e.g. 'delta.p99<1000' (repeatable); exit 1 when one is missed;
                           'sotw.convergence/floor<=2' compares ours / floor (needs --with-floor)
-  --quiet                 no progress line`;
+  --quiet                 no progress line
+ compare
+  --compare A.json B.json two saved results side by side with ratios B / A (text and HTML in --out); runs nothing`;
 
 /** Everything one bench run needs. */
 export interface BenchOptions {

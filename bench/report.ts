@@ -6,6 +6,7 @@
  * and by ours / floor.
  */
 import type { BenchResult, BenchSetup, VariantResult } from './result';
+import { describeThreshold } from './thresholds';
 
 const MIB = 1048576;
 
@@ -27,10 +28,6 @@ function bytes(v: number): string {
   return `${v.toFixed(0)} B`;
 }
 
-function ratio(a: number, b: number): string {
-  if (!Number.isFinite(a) || !Number.isFinite(b) || a === 0) return '-';
-  return `${(b / a).toFixed(2)}×`;
-}
 
 /** One-line setup description. */
 export function setupLine(s: BenchSetup): string {
@@ -42,10 +39,13 @@ export function setupLine(s: BenchSetup): string {
     `mesh ${m.clusters} clusters × ${m.endpoints} endpoints, ${m.listeners} listeners, ${m.routes} routes (${m.resources} resources, ${bytes(m.configBytes)} JSON); ` +
     `churn ${s.churn} × ${s.rounds} rounds${s.rate ? ` at ${s.rate}/s` : ' (one at a time)'}` +
     `${s.scenario === 'restart' ? ', then the server killed (SIGKILL) and restarted on the same port and config' : ''}; commit time: ${s.commitTime}` +
-    (s.floor ? `\n       floor: ${s.floor}` : '');
+    (s.floor ? `\n       floor: ${s.floor}` : '') +
+    (s.gitCommit ? `\n       commit ${s.gitCommit}; host ${s.hostname ?? '?'}, load average ${s.loadAverage ?? '?'} at start` : '') +
+    (s.commandLine ? `\n       command: ${s.commandLine}` : '');
 }
 
-type Row = [label: string, of: (v: VariantResult) => number, fmt: (n: number) => string];
+/** One table row: its label, the figure of a variant, and how to print it. */
+export type Row = [label: string, of: (v: VariantResult) => number, fmt: (n: number) => string];
 
 const ROWS: Row[] = [
   ['initial sync: all nodes in sync', (v) => v.initialSync.allInSyncMs / 1000, (n) => `${num(n, 2)} s`],
@@ -62,6 +62,9 @@ const ROWS: Row[] = [
   ['  max', (v) => v.latency.max, (n) => `${num(n)} ms`],
   ['convergence (median of rounds)', (v) => v.convergenceMs.median, (n) => `${num(n)} ms`],
   ['convergence (worst round)', (v) => v.convergenceMs.max, (n) => `${num(n)} ms`],
+  ['every change, first → last node: p50', (v) => v.versionConvergence?.spreadMs.p50 ?? NaN, (n) => `${num(n)} ms`],
+  ['  worst version', (v) => v.versionConvergence?.spreadMs.max ?? NaN, (n) => `${num(n)} ms`],
+  ['  versions tracked', (v) => v.versionConvergence?.versions ?? NaN, (n) => num(n, 0)],
   ['bytes received per node per update', (v) => v.rxBytesPerNodePerUpdate, bytes],
   ['messages per node per update', (v) => v.rxMessagesPerNodePerUpdate, (n) => num(n, 2)],
   ['bytes sent (ACKs) per node per update', (v) => v.txBytesPerNodePerUpdate, bytes],
@@ -96,7 +99,19 @@ const RESTART_ROWS: Row[] = [
   ['  nodes in sync after', (v) => v.restart?.inSyncAfter ?? NaN, (n) => num(n, 0)],
 ];
 
-function pad(s: string, n: number, right = false): string {
+/** The table's rows for these results (the restart rows when any of them restarted). */
+export function tableRows(results: readonly BenchResult[]): Row[] {
+  const restarted = results.some((r) => Object.values(r.variants).some((v) => v?.restart));
+  return restarted ? [...ROWS, ...RESTART_ROWS] : ROWS;
+}
+
+/** `b / a` as "1.23×", or "-". */
+export function ratio(a: number, b: number): string {
+  if (!Number.isFinite(a) || !Number.isFinite(b) || a === 0) return '-';
+  return `${(b / a).toFixed(2)}×`;
+}
+
+export function pad(s: string, n: number, right = false): string {
   return right ? s.padStart(n) : s.padEnd(n);
 }
 
@@ -143,8 +158,7 @@ export function formatReport(result: BenchResult): string {
   const cols = columns(result);
   out.push(pad('metric', 40) + cols.map((c) => pad(c.title, c.width, true)).join(''));
   out.push('-'.repeat(40 + cols.reduce((a, c) => a + c.width, 0)));
-  const restarted = Object.values(result.variants).some((v) => v?.restart);
-  for (const [label, of, fmt] of restarted ? [...ROWS, ...RESTART_ROWS] : ROWS) {
+  for (const [label, of, fmt] of tableRows([result])) {
     out.push(pad(label, 40) + cols.map((c) => pad(c.cell(of, fmt), c.width, true)).join(''));
   }
   for (const v of [sotw, delta]) {
@@ -155,7 +169,7 @@ export function formatReport(result: BenchResult): string {
   }
   if (result.thresholds.length) {
     out.push('', 'thresholds:');
-    for (const t of result.thresholds) out.push(`  ${t.pass ? 'pass' : 'FAIL'}  ${t.expression}  (actual ${num(t.actual, 2)})`);
+    for (const t of result.thresholds) out.push(`  ${describeThreshold(t)}`);
   }
   return out.join('\n') + '\n';
 }

@@ -3,7 +3,8 @@
  * The shape of a benchmark result: what `bench/results/*.json` holds and
  * what the table, the HTML report and the thresholds read.
  */
-import type { Distribution, LatencySummary, Variant, WireCount } from '../loadgen/index';
+import type { ConvergenceSummary, Distribution, LatencySummary, Variant, WireCount } from '../loadgen/index';
+import type { Timeline } from './timeline';
 import type { Churn, MeshSpec, Scenario } from './scenarios';
 
 /** Where a round's commit time came from. */
@@ -117,6 +118,10 @@ export interface VariantResult {
   readonly server: ServerCost;
   readonly loadgen: { readonly peakRssBytes: number; readonly cpuSeconds: number; readonly workers: number };
   readonly durationMs: number;
+  /** The whole run sampled over time (absent in results saved before it existed). */
+  readonly timeline?: Timeline;
+  /** Every new resource version the synced nodes received, stamped or not: first node → last node. */
+  readonly versionConvergence?: ConvergenceSummary;
 }
 
 /** The setup line's facts. */
@@ -144,6 +149,12 @@ export interface BenchSetup {
   /** With `--with-floor`: what the floor server is (see bench/floor/). */
   readonly floor?: string;
   readonly commitTime: string;
+  /** Where and how it ran (absent in results saved before these existed). */
+  readonly gitCommit?: string;
+  readonly commandLine?: string;
+  readonly hostname?: string;
+  /** 1-minute load average when the run started: other work on the machine skews the figures. */
+  readonly loadAverage?: number;
 }
 
 /** Our figure divided by the floor's, per threshold metric name (bench/thresholds.ts METRICS); NaN where either is unmeasured. */

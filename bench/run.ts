@@ -12,11 +12,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageError } from '../loadgen/index';
+import { compareMain } from './compare';
 import { renderHtml } from './html-report';
 import { USAGE, parseBenchOptions } from './options';
 import type { BenchOptions } from './options';
 import { formatReport } from './report';
 import type { BenchResult, BenchSetup, FloorRatios, VariantResult } from './result';
+import { provenance } from './provenance';
 import { Mesh } from './scenarios';
 import { checkThresholds, parseThreshold, ratiosToFloor } from './thresholds';
 import { runVariant } from './variant-run';
@@ -52,6 +54,7 @@ function setupOf(opts: BenchOptions): BenchSetup {
     nackRate: opts.nackRate,
     slowFraction: opts.slowFraction,
     server: ownServer ? `ours (child process, ${['--log-level', opts.serverLogLevel, ...opts.serverArgs].join(' ')})` : `external ${opts.target}`,
+    ...provenance(process.argv.slice(2)),
     commitTime: ownServer
       ? 'when the server logged "configuration applied" (after its ~200 ms file debounce, parse and encode); file write time where no such line came'
       : 'config file write time (external server: includes its reload delay)',
@@ -63,6 +66,7 @@ function setupOf(opts: BenchOptions): BenchSetup {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--compare')) return compareMain(argv, path.join(__dirname, '..', '..', 'bench', 'results'));
   let opts: BenchOptions;
   let thresholds;
   try {

@@ -17,6 +17,9 @@ import * as readline from 'node:readline';
 const READY_TIMEOUT_MS = 60_000;
 /** Grace period between SIGTERM and SIGKILL, in ms. */
 const STOP_GRACE_MS = 5_000;
+/** How often the server's /metrics is read for its event-loop delay, in ms. */
+const LOOP_DELAY_POLL_MS = 1_000;
+const LOOP_DELAY_P99 = /^nodejs_eventloop_lag_p99_seconds(?:\{[^}]*\})? ([-+0-9.eE]+|NaN)$/m;
 /** Log lines kept for error messages. */
 const TAIL_LINES = 30;
 
@@ -64,6 +67,13 @@ export class ServerProcess {
   #streamsOpened = 0;
   /** Epoch ms when the server was found ready. */
   readyAt = NaN;
+  /**
+   * The server's event-loop delay p99 over its last metrics interval (prom-client
+   * resets it on every scrape, so one scrape a second gives per-second figures), ms.
+   * NaN until read, and for servers without our admin /metrics (the floor).
+   */
+  loopDelayMs = NaN;
+  #loopDelayTimer: NodeJS.Timeout | undefined;
 
   private constructor(child: ChildProcess, port: number) {
     this.#child = child;
@@ -94,11 +104,15 @@ export class ServerProcess {
         keep(line);
       }
       if (line.includes('"msg":"ready"')) this.#readyLogged = true;
-      if (line.includes('"ready"')) this.#notify();
+      if (line.includes('"ready"')) {
+        this.#watchLoopDelay(line);
+        this.#notify();
+      }
     });
     readline.createInterface({ input: child.stderr! }).on('line', keep);
     child.on('exit', (code, signal) => {
       live.delete(child);
+      clearInterval(this.#loopDelayTimer);
       this.#exit = `exited with ${signal ?? code}`;
       this.#notify();
     });
@@ -118,6 +132,27 @@ export class ServerProcess {
     await server.#waitReady(port);
     server.readyAt = Date.now();
     return server;
+  }
+
+  #watchLoopDelay(readyLine: string): void {
+    let adminPort: unknown;
+    try {
+      adminPort = (JSON.parse(readyLine) as { adminPort?: unknown }).adminPort;
+    } catch {
+      return;
+    }
+    if (typeof adminPort !== 'number' || this.#loopDelayTimer) return;
+    const url = `http://127.0.0.1:${adminPort}/metrics`;
+    this.#loopDelayTimer = setInterval(() => {
+      fetch(url, { signal: AbortSignal.timeout(LOOP_DELAY_POLL_MS) })
+        .then((r) => r.text())
+        .then((text) => {
+          const m = LOOP_DELAY_P99.exec(text);
+          this.loopDelayMs = m ? Number(m[1]) * 1000 : NaN;
+        })
+        .catch(() => (this.loopDelayMs = NaN));
+    }, LOOP_DELAY_POLL_MS);
+    this.#loopDelayTimer.unref();
   }
 
   #notify(): void {

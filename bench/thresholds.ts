@@ -91,3 +91,33 @@ export function checkThresholds(result: Pick<BenchResult, 'variants' | 'floor'>,
     return { expression: t.expression, actual, pass: Number.isFinite(actual) && compare(actual, t.op, t.limit) };
   });
 }
+
+/** A figure with as many digits as it needs. */
+function figure(v: number): string {
+  if (!Number.isFinite(v)) return '-';
+  const a = Math.abs(v);
+  return a >= 100 ? v.toFixed(0) : a >= 10 ? String(+v.toFixed(1)) : String(+v.toPrecision(3));
+}
+
+/**
+ * One checked threshold as a line with units, the relation the figure
+ * actually has to the limit, and what was wanted when it failed:
+ * `FAIL  delta.p99 412 ms > 400 ms (wanted < 400 ms)`.
+ */
+export function describeThreshold(checked: BenchResult['thresholds'][number]): string {
+  let t: Threshold;
+  try {
+    t = parseThreshold(checked.expression);
+  } catch {
+    // A result saved with a metric this bench no longer knows: the bare figure.
+    return `${checked.pass ? 'pass' : 'FAIL'}  ${checked.expression} (actual ${figure(checked.actual)})`;
+  }
+  const unit = t.perFloor ? '× floor' : (METRICS[t.metric] as (typeof METRICS)[string]).unit;
+  const name = `${t.variant}.${t.metric}${t.perFloor ? '/floor' : ''}`;
+  const limit = `${figure(t.limit)} ${unit}`;
+  const a = checked.actual;
+  const relation = !Number.isFinite(a) ? undefined : a < t.limit ? '<' : a > t.limit ? '>' : '=';
+  const wanted = `${t.op === '==' ? '=' : t.op} ${limit}`;
+  const body = relation === undefined ? `${name} not measured (wanted ${wanted})` : `${name} ${figure(a)} ${unit} ${relation} ${limit}${checked.pass ? '' : ` (wanted ${wanted})`}`;
+  return `${checked.pass ? 'pass' : 'FAIL'}  ${body}`;
+}

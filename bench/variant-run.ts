@@ -18,6 +18,7 @@ import { runRestart } from './restart';
 import { runRounds } from './rounds';
 import { Mesh } from './scenarios';
 import { ServerProcess } from './server-process';
+import { TimelineSampler } from './timeline';
 
 /** The floor server's entry point (bench/floor/main.ts): same flags and log lines as ours. */
 export const FLOOR_MAIN = path.join(__dirname, 'floor', 'main.js');
@@ -118,6 +119,12 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     nackRate: opts.nackRate, connectRate: opts.connectRate, slowFraction: opts.slowFraction,
     initialFetchTimeoutMs: 15_000, workers: opts.workers,
   });
+  const timelineSampler = new TimelineSampler({
+    startMs: fleetStartMs,
+    fleet: () => fleet.snapshot(),
+    server: () => sampler?.last,
+    loopDelayMs: () => server?.loopDelayMs ?? NaN,
+  });
   let phase = 'initial sync';
   const progress = new ProgressLine(() => {
     const n = fleet.snapshot().nodes;
@@ -183,6 +190,7 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
   }
 
   const beforeStop = sampler?.sample();
+  const timeline = timelineSampler.stop();
   const final = await fleet.stop();
   clearInterval(selfTimer);
   const selfEnd = selfSample();
@@ -230,6 +238,8 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     server: serverCost,
     loadgen: { peakRssBytes: selfPeak, cpuSeconds: selfEnd.cpuSeconds - self0.cpuSeconds, workers: final.workers },
     durationMs: Date.now() - began,
+    timeline,
+    versionConvergence: fleet.convergence.summary(),
   };
 }
 

@@ -36,6 +36,11 @@ export type { Kind } from './node-streams';
 const identity = (b: Buffer): Buffer => b;
 const SIMULATED_NACK = 'loadgen: simulated rejection (--nack-rate)';
 
+/** A gRPC status code by its name (UNAVAILABLE), as people search for it. */
+function statusName(code: number): string {
+  return grpc.status[code] ?? `code ${code}`;
+}
+
 /** What all nodes of one worker share. */
 export interface NodeContext {
   readonly options: FleetOptions;
@@ -47,6 +52,8 @@ export interface NodeContext {
   nodeBytes(index: number): Buffer;
   /** A response carrying stamps was accepted (or NACKed) at `atMicros`. */
   onStamps(node: EnvoyNode, stamps: readonly Stamp[], atMicros: number, nacked: boolean): void;
+  /** A node that held a full config before accepted new resource versions (see {@link Transition.versions}) at `atMicros`. */
+  onVersions(node: EnvoyNode, versions: readonly string[], atMicros: number): void;
   /** The node's full-config state changed. */
   onSyncChange(node: EnvoyNode, inSync: boolean, firstTime: boolean): void;
 }
@@ -147,8 +154,8 @@ export class EnvoyNode {
       this.#closed(port, call, reason);
     };
     call.on('data', (buf: Buffer) => this.#onMessage(port, buf));
-    call.on('error', (err: grpc.ServiceError) => onEnd(`${err.code} ${err.details}`));
-    call.on('status', (s: grpc.StatusObject) => onEnd(`${s.code} ${s.details}`));
+    call.on('error', (err: grpc.ServiceError) => onEnd(`${statusName(err.code)} ${err.details}`));
+    call.on('status', (s: grpc.StatusObject) => onEnd(`${statusName(s.code)} ${s.details}`));
     // Reconnect replay: one request per started type, in subscription order.
     for (const kind of port.kinds) {
       const slot = this.#slots[kind];
@@ -220,6 +227,8 @@ export class EnvoyNode {
     if (!this.#delta) slot.version = (response as ReturnType<typeof decodeSotwResponse>).versionInfo;
     this.#send(slot, ackRequest(slot, this.#delta, response.nonce));
     if (t.stamps.length) ctx.onStamps(this, t.stamps, at, false);
+    // Only after the first full config: the initial load is not a change the fleet converges on.
+    if (t.versions.length && this.syncedAtMicros > 0) ctx.onVersions(this, t.versions, at);
     this.#afterApply(slot);
   }
 

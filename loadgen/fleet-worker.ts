@@ -6,19 +6,21 @@
  * configs to the main thread every {@link PROGRESS_INTERVAL_MS}.
  */
 import { parentPort } from 'node:worker_threads';
-import * as grpc from '@grpc/grpc-js';
 import { CLUSTER, ENDPOINT, LISTENER, ROUTE } from '../src/xds/type-urls';
 import { EnvoyNode } from './envoy-node';
 import type { Kind, NodeContext } from './envoy-node';
 import { emptyCounters } from './messages';
 import type { FleetOptions, ToWorker, WorkerProgress } from './messages';
 import { NameSetPool } from './name-set';
+import { channelCredentials } from './tls';
 import { TypeGraph } from './type-state';
 import { encodeNode } from './xds-encode';
 import type { Stamp } from './stamp';
 
 /** How often a worker reports to the main thread, in ms. */
 export const PROGRESS_INTERVAL_MS = 200;
+/** Distinct resource versions one progress report carries; more are counted, not listed. */
+const MAX_VERSIONS_PER_REPORT = 1024;
 /** How often the connection pacer wakes, in ms. */
 const PACE_TICK_MS = 10;
 const USER_AGENT = 'fanout-xds-loadgen';
@@ -37,7 +39,8 @@ class FleetWorker {
   readonly #seen = new Map<number, Uint8Array>();
   #receipts: number[] = [];
   #syncs: number[] = [];
-  #inSync = 0;
+  #versions = new Map<string, number[]>();
+  #versionsDropped = 0;
   #everSynced = 0;
   #started = 0;
   #paceTimer: NodeJS.Timeout | undefined;
@@ -54,13 +57,13 @@ class FleetWorker {
       rds: new TypeGraph(ROUTE, false, names),
     };
     const counters = emptyCounters();
-    const credentials = grpc.credentials.createInsecure();
+    const credentials = channelCredentials(options.tls);
     this.#ctx = {
       options, graphs, names, counters, credentials,
       nodeBytes: (i) => encodeNode(`${options.nodeIdPrefix}${i}`, options.cluster, USER_AGENT, USER_AGENT_VERSION),
       onStamps: (node, stamps, at, nacked) => this.#onStamps(node.index, stamps, at, nacked),
-      onSyncChange: (node, inSync, first) => {
-        this.#inSync += inSync ? 1 : -1;
+      onVersions: (_node, versions, at) => this.#onVersions(versions, at),
+      onSyncChange: (node, _inSync, first) => {
         if (first) {
           this.#everSynced++;
           this.#syncs.push(node.index, node.startedAtMicros, node.syncedAtMicros);
@@ -98,24 +101,48 @@ class FleetWorker {
     }
   }
 
+  #onVersions(versions: readonly string[], at: number): void {
+    for (const key of versions) {
+      let times = this.#versions.get(key);
+      if (!times) {
+        if (this.#versions.size >= MAX_VERSIONS_PER_REPORT) {
+          this.#versionsDropped++;
+          continue;
+        }
+        times = [];
+        this.#versions.set(key, times);
+      }
+      times.push(at);
+    }
+  }
+
   #report(final: boolean): void {
     let connected = 0;
+    let inSync = 0;
     let slow = 0;
     for (const n of this.#nodes) {
-      if (n.connected) connected++;
+      // A node that lost its stream keeps its config but is not in sync: it would miss the next change.
+      if (n.connected) {
+        connected++;
+        if (n.inSync) inSync++;
+      }
       if (n.paused) slow++;
     }
     const message: WorkerProgress = {
       kind: 'progress',
       workerIndex: this.#workerIndex,
       final,
-      nodes: { started: this.#started, connected, inSync: this.#inSync, everSynced: this.#everSynced, slow },
+      nodes: { started: this.#started, connected, inSync, everSynced: this.#everSynced, slow },
       counters: this.#ctx.counters,
       receipts: this.#receipts,
       syncs: this.#syncs,
+      versions: Object.fromEntries(this.#versions),
+      versionsDropped: this.#versionsDropped,
     };
     this.#receipts = [];
     this.#syncs = [];
+    this.#versions = new Map();
+    this.#versionsDropped = 0;
     parentPort?.postMessage(message);
   }
 

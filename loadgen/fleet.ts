@@ -8,6 +8,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { ConvergenceTracker } from './convergence';
 import { addCounters, emptyCounters } from './messages';
 import type { FleetOptions, ToWorker, WorkerCounters, WorkerNodeCounts, WorkerProgress } from './messages';
 
@@ -53,6 +54,8 @@ export class Fleet {
   readonly startedAt: Float64Array;
   /** Per node: epoch µs of its first full config, NaN if never. */
   readonly syncedAt: Float64Array;
+  /** Convergence of every new resource version, stamped or not. */
+  readonly convergence = new ConvergenceTracker();
   readonly #workers: Worker[] = [];
   readonly #latest: (WorkerProgress | undefined)[];
   readonly #rounds = new Map<number, RoundReceipts>();
@@ -117,6 +120,10 @@ export class Fleet {
       this.startedAt[node] = s[i + 1] as number;
       this.syncedAt[node] = s[i + 2] as number;
     }
+    const now = Date.now();
+    for (const [key, times] of Object.entries(m.versions)) this.convergence.record(key, times, now);
+    if (m.versionsDropped) this.convergence.countUntracked(m.versionsDropped);
+    this.convergence.settle(now);
     for (const l of this.#listeners) l();
   }
 

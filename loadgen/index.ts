@@ -15,14 +15,18 @@ import { FLEET_DEFAULTS, Fleet } from './fleet';
 import type { FleetSnapshot } from './fleet';
 import { histogramOf } from './latency';
 import type { LatencySummary } from './latency';
+import type { ConvergenceSummary } from './convergence';
 import { totalOf } from './messages';
 import type { FleetOptions, Variant } from './messages';
+import { parseTlsOptions } from './tls';
+import type { TlsOptions } from './tls';
 
 export { Fleet, FLEET_DEFAULTS } from './fleet';
 export type { FleetSnapshot, RoundReceipts } from './fleet';
 export type { FleetOptions, Variant, WorkerCounters, WireCount } from './messages';
 export { totalOf, shortTypeName } from './messages';
 export { LatencyHistogram, histogramOf } from './latency';
+export type { ConvergenceSummary } from './convergence';
 export type { LatencySummary, Distribution } from './latency';
 export { formatStamp, nowMicros, findStamps } from './stamp';
 export type { Stamp } from './stamp';
@@ -41,7 +45,15 @@ const USAGE = `usage: npm run loadgen -- --target host:port [options]
   --initial-fetch-timeout-ms MS  LDS starts after cluster warm-up or this long (default 15000)
   --until-synced            exit once every node holds a full config
   --duration S              exit after S seconds (default: run until Ctrl-C)
-  --json FILE               also write the summary as JSON`;
+  --json FILE               also write the summary as JSON
+ TLS (default plaintext; any of these turns TLS on)
+  --cacert FILE             trust this CA (PEM) for the server's certificate (default: the system's roots)
+  --cert FILE --key FILE    present this client certificate and key (PEM): mTLS
+  --insecure                TLS without verifying the server's certificate (testing only)`;
+
+function withTls(tls: TlsOptions | undefined): { tls?: TlsOptions } {
+  return tls ? { tls } : {};
+}
 
 /** Parse loadgen flags into fleet options. */
 export function parseFleetOptions(args: Args): FleetOptions {
@@ -61,6 +73,7 @@ export function parseFleetOptions(args: Args): FleetOptions {
     slowFraction: args.number('slow-fraction', 0, 0, 1),
     workers: args.number('workers', 0, 0, 64),
     initialFetchTimeoutMs: args.number('initial-fetch-timeout-ms', FLEET_DEFAULTS.initialFetchTimeoutMs, 0),
+    ...withTls(parseTlsOptions(args)),
   };
 }
 
@@ -89,13 +102,23 @@ function fmt(s: LatencySummary): string {
   return `n=${s.count} p50 ${s.p50} p90 ${s.p90} p99 ${s.p99} p99.9 ${s.p999} max ${s.max} ms`;
 }
 
+/** The convergence part of the summary: every new resource version, not only the bench's stamps. */
+function convergenceLines(c: ConvergenceSummary): string {
+  if (c.versions === 0) return `  changes: no new resource version reached a node after its first full config${c.untrackedReceipts ? ` (${c.untrackedReceipts} receipts untracked)` : ''}\n`;
+  let text = `  changes: ${c.versions} new resource versions; first → last node per version ${fmt(c.spreadMs)}\n` +
+    `    each node's receipt after the first node's ${fmt(c.afterFirstMs)}` +
+    (c.untrackedReceipts ? `; ${c.untrackedReceipts} receipts untracked (too many versions at once)` : '') + '\n';
+  for (const v of c.slowest.slice(0, 5)) text += `    ${v.key}: ${v.nodes} nodes, first → last ${v.spreadMs.toFixed(3)} ms\n`;
+  return text;
+}
+
 async function main(argv: string[]): Promise<number> {
   let options: FleetOptions;
   let untilSynced: boolean;
   let durationS: number;
   let jsonPath: string | undefined;
   try {
-    const args = new Args(argv, ['ads', 'per-type', 'until-synced', 'help']);
+    const args = new Args(argv, ['ads', 'per-type', 'until-synced', 'help', 'insecure']);
     if (args.flag('help')) {
       process.stdout.write(USAGE + '\n');
       return 0;
@@ -139,8 +162,11 @@ async function main(argv: string[]): Promise<number> {
   }));
   const rx = totalOf(snap.counters.rx);
   const tx = totalOf(snap.counters.tx);
+  const { tls, ...shown } = options;
   const summary = {
-    options,
+    // The real thread count (0 in the options means one per core), and TLS without the PEM text.
+    options: { ...shown, workers: snap.workers, tls: tls ? { ca: tls.caPem !== undefined, clientCertificate: tls.certPem !== undefined, verifyServer: tls.verifyServer } : false },
+    workers: snap.workers,
     nodes: snap.nodes,
     firstFullConfigMs: syncHist.summary(),
     allInSyncAfterStartMs: snap.nodes.everSynced === options.nodes ? (lastSync - t0 * 1000) / 1000 : null,
@@ -152,12 +178,14 @@ async function main(argv: string[]): Promise<number> {
     streamsOpened: snap.counters.streamsOpened, streamsEnded: snap.counters.streamsEnded,
     lastStreamError: snap.counters.lastError,
     streamEndReasons: snap.counters.endReasons,
+    versionConvergence: fleet.convergence.summary(),
   };
   const out = process.stdout;
   out.write(`loadgen ${options.variant} ${options.ads ? 'ADS' : 'per-type'} → ${options.target}, ${options.nodes} nodes, ${snap.workers} workers\n`);
   out.write(`  full config: ${snap.nodes.everSynced}/${options.nodes} nodes; time to first full config ${fmt(summary.firstFullConfigMs)}\n`);
   for (const r of rounds) out.write(`  stamp round ${r.round}: received by ${r.received} (nacked ${r.nacked}); latency from stamp ${fmt(r.latencyFromStampMs)}\n`);
   out.write(`  rx ${formatBytes(rx.bytes)} in ${rx.messages} msgs (${formatBytes(summary.rxBytesPerNode)}/node), tx ${formatBytes(tx.bytes)} in ${tx.messages} msgs; acks ${snap.counters.acks} nacks ${snap.counters.nacks}; streams opened ${snap.counters.streamsOpened} ended ${snap.counters.streamsEnded}\n`);
+  out.write(convergenceLines(summary.versionConvergence));
   for (const [reason, n] of Object.entries(snap.counters.endReasons)) out.write(`  streams ended ${n}× with: ${reason}\n`);
   if (jsonPath) fs.writeFileSync(jsonPath, JSON.stringify(summary, null, 2));
   return snap.nodes.everSynced === options.nodes || !untilSynced ? 0 : 1;

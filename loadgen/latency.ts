@@ -6,11 +6,18 @@
  */
 import * as hdr from 'hdr-histogram-js';
 
-/** Percentiles of one set of latencies, in ms. */
+/**
+ * Percentiles of one set of latencies, in ms. Every percentile lies within
+ * [min, max]: an HDR bucket's upper edge can pass the largest value recorded,
+ * so percentiles are clamped to the exact extremes and a table never says
+ * p99.9 > max.
+ */
 export interface LatencySummary {
   readonly count: number;
   readonly min: number;
+  readonly p25: number;
   readonly p50: number;
+  readonly p75: number;
   readonly p90: number;
   readonly p99: number;
   readonly p999: number;
@@ -21,19 +28,28 @@ export interface LatencySummary {
 /** Points of a cumulative distribution: [percentile 0..100, latency ms]. */
 export type Distribution = [number, number][];
 
-/** Percentiles drawn in charts: dense in the body, then the tail. */
-const CHART_PERCENTILES = [
+/**
+ * Percentiles kept for charts: dense in the body, then evenly spaced on
+ * HdrHistogram's log axis (1 / (1 - p)) out to 99.999, then the maximum.
+ */
+const CHART_PERCENTILES = [...new Set([
   ...Array.from({ length: 20 }, (_, i) => i * 5),
-  96, 97, 98, 99, 99.5, 99.9, 99.99, 100,
-];
+  ...Array.from({ length: 16 }, (_, i) => Math.round((100 - 10 / 10 ** ((i + 1) / 4)) * 10000) / 10000),
+  100,
+])].sort((a, b) => a - b);
 
 /** Latency histogram in microseconds. */
 export class LatencyHistogram {
   readonly #h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, autoResize: true });
 
+  /** The smallest value recorded, exactly (HDR's own minimum skips zeros). */
+  #minRecorded = Infinity;
+
   /** Record one latency in µs (negative clamps to 0: clocks are one machine's). */
   record(micros: number): void {
-    this.#h.recordValue(Math.max(0, Math.round(micros)));
+    const v = Math.max(0, Math.round(micros));
+    if (v < this.#minRecorded) this.#minRecorded = v;
+    this.#h.recordValue(v);
   }
 
   get count(): number {
@@ -42,28 +58,43 @@ export class LatencyHistogram {
 
   summary(): LatencySummary {
     const h = this.#h;
-    if (h.totalCount === 0) return { count: 0, min: NaN, p50: NaN, p90: NaN, p99: NaN, p999: NaN, max: NaN, mean: NaN };
+    if (h.totalCount === 0) return { count: 0, min: NaN, p25: NaN, p50: NaN, p75: NaN, p90: NaN, p99: NaN, p999: NaN, max: NaN, mean: NaN };
     const ms = (us: number): number => Math.round(us) / 1000;
+    const at = (p: number): number => ms(this.#valueAt(p));
     return {
       count: h.totalCount,
-      min: ms(h.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : h.minNonZeroValue),
-      p50: ms(h.getValueAtPercentile(50)),
-      p90: ms(h.getValueAtPercentile(90)),
-      p99: ms(h.getValueAtPercentile(99)),
-      p999: ms(h.getValueAtPercentile(99.9)),
+      min: ms(this.#min()),
+      p25: at(25),
+      p50: at(50),
+      p75: at(75),
+      p90: at(90),
+      p99: at(99),
+      p999: at(99.9),
       max: ms(h.maxValue),
       mean: Math.round(h.mean) / 1000,
     };
   }
 
+  /** [percentile, ms] points for charts; the last is the maximum. */
   distribution(): Distribution {
     if (this.#h.totalCount === 0) return [];
-    return CHART_PERCENTILES.map((p) => [p, this.#h.getValueAtPercentile(p === 0 ? 0.0001 : p) / 1000]);
+    return CHART_PERCENTILES.map((p) => [p, this.#valueAt(p === 0 ? 0.0001 : p) / 1000]);
+  }
+
+  #min(): number {
+    return this.#minRecorded;
+  }
+
+  /** The value at `percentile`, clamped to the exact recorded extremes. */
+  #valueAt(percentile: number): number {
+    const h = this.#h;
+    return Math.min(h.maxValue, Math.max(this.#min(), h.getValueAtPercentile(percentile)));
   }
 
   /** Add every value of another histogram. */
   add(other: LatencyHistogram): void {
     this.#h.add(other.#h);
+    this.#minRecorded = Math.min(this.#minRecorded, other.#minRecorded);
   }
 }
 

@@ -4,6 +4,8 @@
  * the wire counters every worker keeps. Plain data only (structured clone).
  */
 
+import type { TlsOptions } from './tls';
+
 /** Protocol variant spoken by the simulated nodes. */
 export type Variant = 'sotw' | 'delta';
 
@@ -27,6 +29,8 @@ export interface FleetOptions {
   readonly initialFetchTimeoutMs: number;
   /** Worker threads; 0 = one per core. */
   readonly workers: number;
+  /** TLS or mTLS toward the server; absent = plaintext. */
+  readonly tls?: TlsOptions;
 }
 
 /** Counters for one direction of one type (or all types). */
@@ -53,7 +57,7 @@ export interface WorkerCounters {
   malformed: number;
   /** Last stream error text seen, for diagnostics. */
   lastError: string;
-  /** Why streams ended: "<grpc code> <details>" → count (at most {@link MAX_END_REASONS} distinct). */
+  /** Why streams ended: "<grpc status name> <details>" → count (at most {@link MAX_END_REASONS} distinct). */
   endReasons: Record<string, number>;
 }
 
@@ -84,7 +88,7 @@ export interface WorkerNodeCounts {
   started: number;
   /** Nodes with every stream open. */
   connected: number;
-  /** Nodes that currently hold a full config (CDS, all EDS, LDS, all RDS). */
+  /** Connected nodes that hold a full config (CDS, all EDS, LDS, all RDS); a disconnected node is not in sync. */
   inSync: number;
   /** Nodes that reached full config at least once. */
   everSynced: number;
@@ -103,6 +107,10 @@ export interface WorkerProgress {
   readonly receipts: number[];
   /** Nodes that reached full config for the first time: flat [nodeIndex, startedAtMicros, syncedAtMicros] × n. */
   readonly syncs: number[];
+  /** New resource versions received by nodes that held a full config: key → receipt times, epoch µs. */
+  readonly versions: Record<string, number[]>;
+  /** Receipts left out of `versions` because a report held too many distinct versions. */
+  readonly versionsDropped: number;
 }
 
 /** Short name used for counters and tables. */

@@ -16,11 +16,25 @@ import { findStamps } from './stamp';
 import type { Stamp } from './stamp';
 import type { NameSet, NameSetPool } from './name-set';
 import { encodeInitialVersions } from './xds-encode';
+import { shortTypeName } from './messages';
+
+/** Characters of a SotW resource's digest kept as its version id. */
+const DIGEST_CHARS = 12;
+
+function digestOf(body: Buffer | undefined): string {
+  return body ? createHash('sha1').update(body).digest('base64').slice(0, DIGEST_CHARS) : '';
+}
+
+function removedKey(type: string, name: string): string {
+  return `${type}/${name} (removed)`;
+}
 
 /** What a node holds for one resource name. */
 export interface HeldEntry {
   /** Delta: the server's version. SotW: '' (versions are per type there). */
   readonly version: string;
+  /** What identifies this version of the resource: delta, the server's version; SotW, a digest of its bytes. */
+  readonly id: string;
   /** Names this resource makes the node subscribe to in the dependent type. */
   readonly deps: readonly string[];
   /** Delta: the server said the name does not exist (removed_resources). */
@@ -32,6 +46,12 @@ export interface Transition {
   readonly next: TypeState;
   /** Latency stamps found in the response's resources. */
   readonly stamps: readonly Stamp[];
+  /**
+   * Resource versions this response brings that `from` did not hold, as
+   * `<type>/<name>@<id>` (removals `<type>/<name> (removed)`): what a node
+   * receives of every change, stamped by the bench or not.
+   */
+  readonly versions: readonly string[];
   /** Set when the response is invalid: the node must NACK with this message. */
   readonly error: string | undefined;
 }
@@ -117,6 +137,8 @@ export class TypeGraph {
   readonly fullState: boolean;
   readonly initial: TypeState;
   readonly #names: NameSetPool;
+  /** Short type name (cds, eds, ...) for version keys. */
+  readonly #type: string;
   readonly #interned = new Map<string, TypeState>();
   readonly #retained = new WeakMap<TypeState, Map<NameSet, TypeState>>();
   /** Transitions computed (cache misses): a measure of decode work. */
@@ -125,6 +147,7 @@ export class TypeGraph {
   constructor(typeUrl: string, fullState: boolean, names: NameSetPool) {
     this.typeUrl = typeUrl;
     this.fullState = fullState;
+    this.#type = shortTypeName(typeUrl);
     this.#names = names;
     this.initial = new TypeState(new Map(), names.empty);
   }
@@ -138,13 +161,18 @@ export class TypeGraph {
     try {
       const infos = resourcesOf(response).map((r) => decodeSotwResource(this.typeUrl, r));
       const held = new Map<string, HeldEntry>(this.fullState ? [] : from.held);
+      const versions: string[] = [];
       for (const info of infos) {
         if (held.has(info.name) && this.fullState) throw new Error(`duplicate resource name ${info.name}`);
-        held.set(info.name, { version: '', deps: info.deps, absent: false });
+        const id = digestOf(info.body);
+        const before = from.held.get(info.name);
+        if (before?.id !== id) versions.push(`${this.#type}/${info.name}@${id}`);
+        held.set(info.name, { version: '', id, deps: info.deps, absent: false });
       }
-      transition = { next: this.#intern(held), stamps: stampsOf(infos), error: undefined };
+      if (this.fullState) for (const name of from.held.keys()) if (!held.has(name)) versions.push(removedKey(this.#type, name));
+      transition = { next: this.#intern(held), stamps: stampsOf(infos), versions, error: undefined };
     } catch (err) {
-      transition = { next: from, stamps: [], error: (err as Error).message };
+      transition = { next: from, stamps: [], versions: [], error: (err as Error).message };
     }
     from.remember(response.contentKey, transition);
     return transition;
@@ -160,20 +188,28 @@ export class TypeGraph {
       const infos = resourcesOf(response).map((r) => decodeDeltaResource(this.typeUrl, r));
       const held = new Map<string, HeldEntry>(from.held);
       const seen = new Set<string>();
+      const versions: string[] = [];
       for (const info of infos) {
         if (seen.has(info.name)) throw new Error(`duplicate resource name ${info.name}`);
         seen.add(info.name);
         // A Resource without body refreshes a TTL; it keeps what is held.
         const before = held.get(info.name);
-        held.set(info.name, info.body ? { version: info.version, deps: info.deps, absent: false } : { version: info.version, deps: before?.deps ?? [], absent: before?.absent ?? false });
+        if (info.body) {
+          if (before?.id !== info.version || before.absent) versions.push(`${this.#type}/${info.name}@${info.version}`);
+          held.set(info.name, { version: info.version, id: info.version, deps: info.deps, absent: false });
+        } else {
+          held.set(info.name, { version: info.version, id: info.version, deps: before?.deps ?? [], absent: before?.absent ?? false });
+        }
       }
       for (const name of removedOf(response)) {
         if (seen.has(name)) throw new Error(`resource ${name} both sent and removed`);
-        held.set(name, { version: '', deps: [], absent: true });
+        const before = held.get(name);
+        if (before && !before.absent) versions.push(removedKey(this.#type, name));
+        held.set(name, { version: '', id: '', deps: [], absent: true });
       }
-      transition = { next: this.#intern(held), stamps: stampsOf(infos), error: undefined };
+      transition = { next: this.#intern(held), stamps: stampsOf(infos), versions, error: undefined };
     } catch (err) {
-      transition = { next: from, stamps: [], error: (err as Error).message };
+      transition = { next: from, stamps: [], versions: [], error: (err as Error).message };
     }
     from.remember(response.contentKey, transition);
     return transition;
@@ -217,7 +253,7 @@ export class TypeGraph {
     const deps: string[] = [];
     for (const name of names) {
       const e = held.get(name) as HeldEntry;
-      hash.update(name).update('\0').update(e.version).update(e.absent ? '\0-' : '\0+').update(e.deps.join('\0')).update('\n');
+      hash.update(name).update('\0').update(e.version).update('\0').update(e.id).update(e.absent ? '\0-' : '\0+').update(e.deps.join('\0')).update('\n');
       if (!e.absent) for (const d of e.deps) deps.push(d);
     }
     const key = hash.digest('base64');

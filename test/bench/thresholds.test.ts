@@ -3,7 +3,7 @@
  */
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { checkThresholds, parseThreshold } from '../../bench/thresholds';
+import { checkThresholds, describeThreshold, parseThreshold } from '../../bench/thresholds';
 import type { VariantResult } from '../../bench/result';
 
 const variant = (p99: number): VariantResult => ({ latency: { p99 } } as unknown as VariantResult);
@@ -25,5 +25,19 @@ describe('bench thresholds', () => {
     ]);
     assert.deepEqual(results.map((r) => r.pass), [true, false, false]);
     assert.equal(checkThresholds({ variants: {} }, [parseThreshold('delta.p99<1')])[0]?.pass, false);
+  });
+});
+
+describe('threshold lines', () => {
+  it('give the figure and the limit with units and the relation the figure really has', () => {
+    assert.equal(describeThreshold({ expression: 'delta.p99<400', actual: 412, pass: false }), 'FAIL  delta.p99 412 ms > 400 ms (wanted < 400 ms)');
+    assert.equal(describeThreshold({ expression: 'delta.p99<400', actual: 312.4, pass: true }), 'pass  delta.p99 312 ms < 400 ms');
+    assert.equal(describeThreshold({ expression: 'sotw.bytesPerUpdate<=2048', actual: 2048, pass: true }), 'pass  sotw.bytesPerUpdate 2048 B/node = 2048 B/node');
+    assert.equal(describeThreshold({ expression: 'sotw.cpuPerRound<0.5', actual: 0.0123, pass: true }), 'pass  sotw.cpuPerRound 0.0123 s < 0.5 s');
+    assert.equal(describeThreshold({ expression: 'delta.convergence/floor<=2', actual: 2.5, pass: false }), 'FAIL  delta.convergence/floor 2.5 × floor > 2 × floor (wanted <= 2 × floor)');
+  });
+
+  it('say when a figure was not measured', () => {
+    assert.equal(describeThreshold({ expression: 'sotw.p99<1000', actual: NaN, pass: false }), 'FAIL  sotw.p99 not measured (wanted < 1000 ms)');
   });
 });

@@ -80,6 +80,18 @@ for (const variant of ['sotw', 'delta'] as const) {
       for (const at of r.at) assert.ok(at >= r.stampMicros, 'receipt after the stamp');
     });
 
+    it('tracks convergence of a change that carries no stamp: first node to last, per version', async () => {
+      server.set(ENDPOINT, 'c0', loadAssignmentBytes('c0', 'unstamped-host'));
+      server.push();
+      const seen = (): boolean => fleet!.convergence.summary().slowest.some((v) => v.key.startsWith('eds/c0@') && v.nodes === 2);
+      assert.equal(await fleet!.waitFor(seen, WAIT_MS), true, 'both nodes counted under the new eds/c0 version');
+      const c = fleet!.convergence.summary();
+      const v = c.slowest.find((x) => x.key.startsWith('eds/c0@') && x.nodes === 2)!;
+      assert.ok(v.spreadMs >= 0 && v.spreadMs <= c.spreadMs.max);
+      assert.ok(c.afterFirstMs.count >= 2 && c.afterFirstMs.min === 0, 'the first node is 0 ms after itself');
+      assert.ok(!c.slowest.some((x) => x.key.startsWith('cds/')), 'the initial load is not a change');
+    });
+
     it('unsubscribes the endpoints of a removed cluster', async () => {
       server.resources.get(CLUSTER)!.delete('c1');
       const mark = server.requests.length;
@@ -99,7 +111,7 @@ for (const variant of ['sotw', 'delta'] as const) {
       assert.ok(cds.node, 'node again on the new stream');
       const eds = fresh.find((r) => r.req.typeUrl === ENDPOINT)!.req;
       if (variant === 'sotw') {
-        assert.equal(cds.versionInfo, 'v3', 'last accepted CDS version');
+        assert.equal(cds.versionInfo, `v${server.revision}`, 'last accepted CDS version');
         assert.deepEqual(eds.resourceNames, ['c0']);
       } else {
         assert.deepEqual(eds.resourceNamesSubscribe, ['c0']);
@@ -107,6 +119,23 @@ for (const variant of ['sotw', 'delta'] as const) {
         assert.deepEqual(Object.keys(cds.initialResourceVersions ?? {}), ['c0']);
       }
       assert.equal(await fleet!.waitFor(() => fleet!.snapshot().counters.streamsEnded >= 2, WAIT_MS), true, 'stream ends are counted');
+      assert.ok(Object.keys(fleet!.snapshot().counters.endReasons).some((r) => r.startsWith('UNAVAILABLE ')), 'end reasons name the status, not its number');
+    });
+
+    it('does not count a node that lost its stream as in sync', async () => {
+      const lonely = await startFakeMesh();
+      const f = Fleet.start(options(lonely.port, variant));
+      try {
+        assert.equal(await f.waitFor(() => f.snapshot().nodes.inSync === 2, WAIT_MS), true);
+        lonely.dropStreams();
+        await lonely.stop();
+        const gone = await f.waitFor(() => f.snapshot().nodes.connected === 0, WAIT_MS);
+        assert.equal(gone, true, 'the nodes see their streams end');
+        assert.equal(f.snapshot().nodes.inSync, 0, 'disconnected nodes are not in sync');
+        assert.equal(f.snapshot().nodes.everSynced, 2);
+      } finally {
+        await f.stop();
+      }
     });
 
     it('NACKs with error_detail at --nack-rate 1 and never reaches full config', async () => {
