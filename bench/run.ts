@@ -51,7 +51,7 @@ function setupOf(opts: BenchOptions): BenchSetup {
     ads: opts.ads,
     nackRate: opts.nackRate,
     slowFraction: opts.slowFraction,
-    server: ownServer ? `ours (child process, ${[...opts.serverNodeArgs, '--log-level', opts.serverLogLevel, ...opts.serverArgs].join(' ')})` : `external ${opts.target}`,
+    server: ownServer ? `ours (child process, ${['--log-level', opts.serverLogLevel, ...opts.serverArgs].join(' ')})` : `external ${opts.target}`,
     commitTime: ownServer
       ? 'when the server logged "configuration applied" (after its ~200 ms file debounce, parse and encode); file write time where no such line came'
       : 'config file write time (external server: includes its reload delay)',
