@@ -39,6 +39,9 @@ export const USAGE = `usage: npm run bench -- [options]
   --server-pid PID        with --target: measure this process's CPU and memory
   --server-log-level L    our server's --log-level (default info; the bench reads "configuration applied")
   --server-arg ARG        extra argument for our server (repeatable), e.g. --server-arg=--workers=1
+  --server-node-arg ARG   extra node flag for our server's process (repeatable), e.g.
+                          --server-node-arg=--cpu-prof --server-node-arg=--cpu-prof-dir=/tmp/prof
+                          (the profile is written when the server exits: add --server-arg=--drain-timeout-ms=100)
   --with-floor            after each variant, run the floor server (bench/floor: grpc-js writing pre-built
                           responses, no backpressure or ACK gating) on the identical scenario and print
                           our figures as ratios to it
@@ -72,6 +75,8 @@ export interface BenchOptions {
   readonly serverPid: number | undefined;
   readonly serverLogLevel: string;
   readonly serverArgs: string[];
+  /** Node flags for our server's process (before the script). */
+  readonly serverNodeArgs: string[];
   /** Also run the floor server on each variant's scenario. */
   readonly withFloor: boolean;
   readonly outDir: string;
@@ -117,6 +122,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     serverPid: serverPid === undefined ? undefined : Number(serverPid),
     serverLogLevel: args.string('server-log-level') ?? 'info',
     serverArgs: args.all('server-arg'),
+    serverNodeArgs: args.all('server-node-arg'),
     withFloor: args.flag('with-floor'),
     outDir: path.resolve(args.string('out') ?? path.join(__dirname, '..', '..', 'bench', 'results')),
     thresholds: args.all('threshold'),

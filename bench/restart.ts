@@ -81,7 +81,7 @@ export async function runRestart(ctx: RestartContext): Promise<RestartOutcome> {
   const killedAt = Date.now();
   await ctx.server.crash();
   ctx.setPhase('restart: starting it again on the same port and config');
-  const server = await ServerProcess.start(ctx.configFile, { logLevel: opts.serverLogLevel, extraArgs: opts.serverArgs, port: ctx.server.port });
+  const server = await ServerProcess.start(ctx.configFile, { logLevel: opts.serverLogLevel, extraArgs: opts.serverArgs, nodeArgs: opts.serverNodeArgs, port: ctx.server.port });
   const sampler = new ProcessSampler(server.pid);
   const cpuAtReady = sampler.sample()?.cpuSeconds ?? NaN;
 

@@ -123,10 +123,10 @@ export class ServerProcess {
    * takes the same flags and logs the same lines) on `configFile` and wait
    * until it serves.
    */
-  static async start(configFile: string, opts: { logLevel: string; extraArgs?: readonly string[]; script?: string; port?: number }): Promise<ServerProcess> {
+  static async start(configFile: string, opts: { logLevel: string; extraArgs?: readonly string[]; nodeArgs?: readonly string[]; script?: string; port?: number }): Promise<ServerProcess> {
     const port = opts.port ?? (await freePort());
     const main = opts.script ?? path.join(__dirname, '..', 'src', 'main.js');
-    const args = [main, '--config', configFile, '--port', String(port), '--host', '127.0.0.1', '--admin-port', '0', '--log-level', opts.logLevel, ...(opts.extraArgs ?? [])];
+    const args = [...(opts.nodeArgs ?? []), main, '--config', configFile, '--port', String(port), '--host', '127.0.0.1', '--admin-port', '0', '--log-level', opts.logLevel, ...(opts.extraArgs ?? [])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new ServerProcess(child, port);
     await server.#waitReady(port);

@@ -100,7 +100,7 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     // The floor logs nothing per stream, so info costs it nothing and gives the commit times.
     server = await ServerProcess.start(configFile, { logLevel: 'info', script: FLOOR_MAIN });
   } else if (!external) {
-    server = await ServerProcess.start(configFile, { logLevel: opts.serverLogLevel, extraArgs: opts.serverArgs });
+    server = await ServerProcess.start(configFile, { logLevel: opts.serverLogLevel, extraArgs: opts.serverArgs, nodeArgs: opts.serverNodeArgs });
   } else if (opts.configFile) {
     await sleep(EXTERNAL_RELOAD_WAIT_MS);
   }

@@ -64,6 +64,11 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     }
     // Rule C18: the nonce decides ACK/NACK; subscription changes apply even with a stale nonce.
     if (req.responseNonce !== '' && req.responseNonce === state.lastNonce) this.settle(typeUrl, state, req.errorDetail, '');
+    if (!first && req.subscribe.length === 0 && req.unsubscribe.length === 0) {
+      // An ACK or NACK that changes no subscription (what Envoy sends after each response): nothing to apply.
+      this.requestFlush();
+      return;
+    }
 
     const change = state.sub.applyDelta(req.subscribe, req.unsubscribe, first, state.wildcardCapable, this.canonicalFor(typeUrl));
     if (first) {

@@ -214,6 +214,9 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
    */
   protected requestFlush(): void {
     if (this.#flushQueued) return;
+    // After an ACK with nothing left to send (every node after every push) a flush finds nothing due,
+    // no hold to end and no latency to close: skip its setImmediate turn.
+    if (this.#holdSince === undefined && this.#dirtySince === undefined && !this.#anyPending()) return;
     this.#flushQueued = true;
     setImmediate(() => {
       this.#flushQueued = false;
