@@ -182,6 +182,13 @@ test('apply --wait returns 0 once every node of every replica ACKed the applied 
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
     assert.match(result.stdout, /applied 1 added/);
     assert.match(result.stdout, /rollout complete: revision \d+ is ACKed by every node \(2 replicas, 2 of 2 nodes in sync\)/);
+
+    // Idle replicas write nothing: each one's status write is a revision every replica sees, and must not make them write again.
+    const versions = async (): Promise<string[]> => Promise.all(['wait-one', 'wait-two'].map(async (n) => (await kv.get(`${prefix}status/replicas/${n}`).exec()).kvs[0]?.version ?? 'gone'));
+    await new Promise((r) => setTimeout(r, 1_500));
+    const before = await versions();
+    await new Promise((r) => setTimeout(r, 3_000));
+    assert.deepEqual(await versions(), before, 'status keys rewritten while nothing changed');
   } finally {
     for (const c of clients) c.close();
     await one.kill();
