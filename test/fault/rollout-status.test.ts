@@ -158,6 +158,25 @@ test('a replica stopped with SIGTERM revokes its lease: the status key goes at o
   }
 });
 
+test('a replica cut off from etcd past its lease TTL publishes again under a new lease once it is back', async () => {
+  const prefix = freshPrefix();
+  assert.equal((await runFanout(['apply', configFile('l.json', [cluster('a')]), ...etcdArgs(prefix)])).code, 0);
+  const replica = await startReplica(prefix, 'replica-frozen');
+  try {
+    const first = await until('the status key', () => statusOf(prefix, 'replica-frozen'));
+    // Frozen, it sends no keepalives: etcd expires the lease (TTL 2 s) and deletes the key.
+    replica.signal('SIGSTOP');
+    await until('the key to expire while the replica is frozen', async () => ((await statusOf(prefix, 'replica-frozen')) === undefined ? true : undefined), 15_000);
+    replica.signal('SIGCONT');
+    const again = await until('the status key again', () => statusOf(prefix, 'replica-frozen'), 20_000);
+    assert.equal(again['revision'], first['revision']);
+    await replica.waitForLog((l) => String(l.msg).startsWith('replica status lease lost'), 5_000);
+  } finally {
+    replica.signal('SIGCONT');
+    await replica.kill();
+  }
+});
+
 test('apply --wait returns 0 once every node of every replica ACKed the applied revision, and not before', async () => {
   const prefix = freshPrefix();
   assert.equal((await runFanout(['apply', configFile('w1.json', [cluster('a')]), ...etcdArgs(prefix)])).code, 0);
