@@ -41,6 +41,13 @@ export interface XdsServerOptions {
    * snapshot is applied; `internals.etcd.firstApplied` resolves then.
    */
   readonly etcd?: EtcdSourceOptions;
+  /**
+   * With `etcd`: how this replica publishes its rollout status under
+   * `<prefix>status/replicas/<name>` (README "Rollout status"). `name`
+   * defaults to host:pid; `leaseTtlSeconds` (default 10) is how long the key
+   * outlives a replica that dies without stopping.
+   */
+  readonly replicaStatus?: { readonly name?: string; readonly leaseTtlSeconds?: number };
   /** Debounce for config file changes, in ms. Default 200. */
   readonly reloadDebounceMs?: number;
   /**

@@ -48,6 +48,9 @@ Usage: fanout-xds serve [options]    (npm start -- [options])
   --etcd-cert FILE --etcd-key FILE  client certificate and key for etcd mTLS (PEM)
   --etcd-username USER          etcd user; its password comes from --etcd-password-file FILE
                                 or the ETCD_PASSWORD environment variable (never a flag: ps shows flags)
+  --replica-name NAME           this replica's name in rollout status (default host:pid; README "Rollout status")
+  --status-lease-ttl SECONDS    lease TTL of the published status: how long it outlives a replica that
+                                dies without stopping (default 10)
 
  Security
   --tls-cert FILE --tls-key FILE  serve TLS on the xDS port (PEM)
@@ -123,7 +126,7 @@ function readEtcd(values: Record<string, string | boolean | undefined>): EtcdSou
   const str = (name: string): string | undefined => values[name] as string | undefined;
   const endpoints = str('etcd-endpoints');
   if (endpoints === undefined) {
-    const stray = ['etcd-prefix', 'etcd-ca', 'etcd-cert', 'etcd-key', 'etcd-username', 'etcd-password-file'].find((f) => values[f] !== undefined);
+    const stray = ['etcd-prefix', 'etcd-ca', 'etcd-cert', 'etcd-key', 'etcd-username', 'etcd-password-file', 'replica-name', 'status-lease-ttl'].find((f) => values[f] !== undefined);
     if (stray) throw new XdsServerError('XDS_ERR_FLAG', `--${stray} needs --etcd-endpoints`);
     return undefined;
   }
@@ -201,6 +204,8 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
       'etcd-key': { type: 'string' },
       'etcd-username': { type: 'string' },
       'etcd-password-file': { type: 'string' },
+      'replica-name': { type: 'string' },
+      'status-lease-ttl': { type: 'string' },
       // Config source
       'max-config-bytes': { type: 'string' },
       'config-read-timeout-ms': { type: 'string' },
@@ -264,6 +269,7 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
     reloadDebounceMs: optionalInt(values['reload-debounce-ms'], 'reload-debounce-ms'),
     configPath,
     etcd,
+    replicaStatus: etcd ? { name: values['replica-name'], leaseTtlSeconds: optionalInt(values['status-lease-ttl'], 'status-lease-ttl') } : undefined,
     logger,
     tls: readTls(values['tls-cert'], values['tls-key'], values['client-ca']),
     nodeIdSanPattern: values['node-id-san-regex'],

@@ -31,6 +31,7 @@ import { readFdLimit } from './observe/fd-limit';
 import type { AnyStream, WriteStats } from './transport';
 import { BindError, ConfigInvalidError, XdsServerError } from './errors';
 import { ConfigApplier } from './config-applier';
+import { ReplicaStatusPublisher, takeCensus } from './status';
 import { ConfigReloader } from './config-reloader';
 import type { ServerStats, XdsServer, XdsServerOptions } from './api-types';
 
@@ -77,6 +78,26 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   // etcd: the first snapshot loads in the background once bound (etcd may be down at start-up); streams are
   // held (ctx.isReady) and /readyz says not ready until it is applied, so no node ever sees an empty store.
   const etcdSource = options.etcd !== undefined ? new EtcdSource(options.etcd, logger) : undefined;
+  if (options.replicaStatus !== undefined && etcdSource === undefined) throw new XdsServerError('XDS_ERR_OPTIONS', 'replicaStatus (--replica-name, --status-lease-ttl) needs etcd (--etcd-endpoints): the status is published there');
+  // Rollout status (checked here, before threads start): streams are counted once a second at most (status/node-census).
+  let statusPublisher: ReplicaStatusPublisher | undefined;
+  try {
+    statusPublisher =
+      options.etcd !== undefined && etcdSource !== undefined
+        ? new ReplicaStatusPublisher({
+            connection: options.etcd,
+            layout: etcdSource.layout,
+            name: options.replicaStatus?.name,
+            leaseTtlSeconds: options.replicaStatus?.leaseTtlSeconds,
+            census: () => takeCensus(streams),
+            revisions: () => etcdSource.status,
+            logger,
+          })
+        : undefined;
+  } catch (err) {
+    await etcdSource?.close();
+    throw err;
+  }
   const root = loadProtoRoot();
   const pool = new EncodePool(options.workers ?? defaultWorkerCount(), {
     workerHeapMb: options.workerHeapMb,
@@ -228,6 +249,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   // Default host: `::` dual-stack, `0.0.0.0` where there is no IPv6 (transport/listen-address.ts).
   const { port, host } = await listenOn(listener, { port: options.port ?? DEFAULT_PORT, host: options.host, backlog: LISTEN_BACKLOG, log }).catch(async (err: unknown) => {
     fileSource?.close();
+    await statusPublisher?.close();
     await etcdSource?.close();
     await reloader?.close();
     await pool.close();
@@ -243,6 +265,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   });
   log.info({ address: formatAddress(host, port), workers: pool.threads, maxConnections }, 'xDS server listening');
   etcdSource?.start(async (revision, config) => (await applier.loadKeyedConfig(`etcd revision ${revision}`, config)).ok);
+  statusPublisher?.start();
 
   const stats = (): ServerStats => ({
     revision: store.revision,
@@ -256,6 +279,8 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
+      // First: revoking the status lease takes this replica out of `status` and `apply --wait` at once.
+      await statusPublisher?.close();
       fileSource?.close();
       await etcdSource?.close();
       void reloader?.close();

@@ -3,7 +3,7 @@
  * @module cli
  * The `fanout-xds` command (package.json `bin`): `serve` runs the server
  * (src/main.ts, what `npm start` runs), `apply`, `get` and `delete` write
- * and read the configuration in etcd. Each command loads only what it
+ * and read the configuration in etcd, `status` reads the replicas' rollout status. Each command loads only what it
  * needs. Exit codes: 0 success, 1 failure, 2 usage.
  */
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './etcd-flags';
@@ -14,9 +14,10 @@ Usage: fanout-xds <command> [options]
 
 Commands:
   serve     run the xDS server (what npm start runs)
-  apply     write config files to etcd as one transaction (--dry-run, --prune)
+  apply     write config files to etcd as one transaction (--dry-run, --prune, --wait)
   get       print the configuration in etcd
   delete    remove one resource or node group from etcd
+  status    rollout status of every live replica: revision, nodes connected / in sync / NACKed
 
 Run fanout-xds <command> --help for a command's options.
 `;
@@ -35,6 +36,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   apply: async () => (await import('./apply')).runApply,
   get: async () => (await import('./get')).runGet,
   delete: async () => (await import('./delete')).runDelete,
+  status: async () => (await import('./status')).runStatus,
 };
 
 function isParseArgsError(err: unknown): boolean {

@@ -30,6 +30,8 @@ export interface EtcdLayout {
   readonly resources: string;
   readonly groups: string;
   readonly status: string;
+  /** `<prefix>status/replicas/`: one key per live replica, under its lease. */
+  readonly replicas: string;
   /**
    * Written by every `apply`/`delete` transaction, with what it did. A
    * mod_revision compare on a key range cannot see a key deleted from that
@@ -41,7 +43,7 @@ export interface EtcdLayout {
 /** The layout under `prefix` (a trailing `/` is added when missing). */
 export function etcdLayout(prefix: string = DEFAULT_ETCD_PREFIX): EtcdLayout {
   const p = prefix.endsWith('/') ? prefix : `${prefix}/`;
-  return { prefix: p, resources: `${p}resources/`, groups: `${p}groups/`, status: `${p}status/`, lastApply: `${p}status/last-apply` };
+  return { prefix: p, resources: `${p}resources/`, groups: `${p}groups/`, status: `${p}status/`, replicas: `${p}status/replicas/`, lastApply: `${p}status/last-apply` };
 }
 
 /** Where a resource lives. */

@@ -31,6 +31,8 @@ export class EtcdRevisions {
   #receivedShared = false;
   #receivedRevision = 0;
   #appliedRevision = 0;
+  /** Revision of the last configuration accepted (a snapshot's or one that changed configuration keys). */
+  #configRevision = 0;
   /** Revision last rejected, while no later revision has been accepted. */
   #rejectedAt: number | undefined;
   #rejected = 0;
@@ -56,6 +58,16 @@ export class EtcdRevisions {
   /** Revision whose configuration is served; 0 before the first is applied. */
   get appliedRevision(): number {
     return this.#appliedRevision;
+  }
+
+  /** Revision of the last configuration accepted: unlike appliedRevision, revisions that change only status keys leave it. */
+  get configRevision(): number {
+    return this.#configRevision;
+  }
+
+  /** The revision last rejected, while no later one has been accepted. */
+  get rejectedRevision(): number | undefined {
+    return this.#rejectedAt;
   }
 
   /** Revisions rejected so far. */
@@ -146,6 +158,7 @@ export class EtcdRevisions {
     if (ok) {
       const first = this.#appliedRevision === 0;
       this.#appliedRevision = revision;
+      this.#configRevision = revision;
       this.#rejectedAt = undefined;
       if (first) this.#firstApplied();
     } else {

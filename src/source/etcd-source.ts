@@ -53,6 +53,10 @@ export interface EtcdSourceStatus {
   readonly connected: boolean;
   /** Revision whose configuration is served (0 before the first snapshot is applied). */
   readonly appliedRevision: number;
+  /** Revision of the last configuration accepted; revisions that change only status keys (replica status) leave it. */
+  readonly configRevision: number;
+  /** The revision last rejected, while no later revision has been accepted. */
+  readonly rejectedRevision: number | undefined;
   /** Latest revision received (≥ applied; greater while a revision is rejected or being applied). */
   readonly receivedRevision: number;
   /** Revisions whose configuration was rejected. */
@@ -112,6 +116,8 @@ export class EtcdSource {
     return {
       connected: this.#connected,
       appliedRevision: this.#revisions.appliedRevision,
+      configRevision: this.#revisions.configRevision,
+      rejectedRevision: this.#revisions.rejectedRevision,
       receivedRevision: this.#revisions.receivedRevision,
       rejectedRevisions: this.#revisions.rejected,
       watchRestarts: { ...this.#restarts },

@@ -13,3 +13,4 @@ export type { SotwRequest, DeltaRequest, NodeInfo, ErrorDetail } from './request
 export type { SotwPlan, DeltaPlan, ResponseSink } from './sink';
 export { resourceStatuses, ClientResourceStatus, ConfigStatus } from './resource-status';
 export type { ResourceStatus } from './resource-status';
+export type { SyncState, TypeNack } from './sync-state';

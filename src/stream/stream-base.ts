@@ -20,6 +20,7 @@ import { NonceSequence } from './nonce';
 import type { ResponseSink } from './sink';
 import { INTERNAL, INVALID_ARGUMENT, StreamRequestError } from './stream-context';
 import type { StreamContext, Variant } from './stream-context';
+import type { SyncState, TypeNack } from './sync-state';
 
 /** Per-type state every variant keeps. */
 export interface TypeStateBase {
@@ -35,15 +36,23 @@ export interface TypeStateBase {
   rejected: boolean;
   /** Kind of pending work, for make-before-break ordering (push-order.ts). */
   pendingKind: PendingKind;
+  /** The first resource of the last response sent and how many it carried: what a NACK of it rejected (rollout status). */
+  sentFirstName: string;
+  sentCount: number;
+}
+
+/** What stream state learns of a plan it wrote: the resources it carried. */
+interface SentPlan {
+  readonly resources: readonly { readonly name: string }[];
 }
 
 /** The per-type fields every variant starts with. */
 export function freshTypeState(): TypeStateBase {
-  return { lastNonce: undefined, awaitingAck: false, sentVersion: '', ackedVersion: '', lastNack: undefined, rejected: false, pendingKind: 'none' };
+  return { lastNonce: undefined, awaitingAck: false, sentVersion: '', ackedVersion: '', lastNack: undefined, rejected: false, pendingKind: 'none', sentFirstName: '', sentCount: 0 };
 }
 
 /** Common skeleton of one ADS or per-type stream. */
-export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
+export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> implements Watch {
   protected readonly ctx: StreamContext;
   protected readonly sink: ResponseSink<P>;
   protected readonly nonces = new NonceSequence();
@@ -105,6 +114,26 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
   /** Per-type state, read-only, for status pages. */
   typeStates(): ReadonlyMap<string, S> {
     return this.types;
+  }
+
+  /** Where this node stands against what is served now (./sync-state); O(types), no allocation. */
+  syncState(): SyncState {
+    if (!this.#node || this.#closed) return 'syncing';
+    let state: SyncState = this.ctx.isReady() ? 'synced' : 'syncing';
+    for (const s of this.types.values()) {
+      const moving = s.awaitingAck || this.hasPending(s);
+      if (s.rejected && !moving) return 'nacked';
+      if (moving) state = 'syncing';
+    }
+    return state;
+  }
+
+  /** The NACKs that make syncState() `nacked`, one per type. */
+  *nacks(): Iterable<TypeNack> {
+    for (const [typeUrl, s] of this.types) {
+      if (!s.rejected || s.awaitingAck || this.hasPending(s) || !s.lastNack) continue;
+      yield { typeUrl, version: s.lastNack.version, message: s.lastNack.message, at: s.lastNack.at, firstResource: s.sentFirstName, resourceCount: s.sentCount };
+    }
   }
 
   /** Whether the write buffer is full (or the server-wide write budget is). */
@@ -264,6 +293,8 @@ export abstract class StreamBase<S extends TypeStateBase, P> implements Watch {
         state.awaitingAck = true;
         const { nonce, more } = this.sink.write(plan, this.#nextNonce);
         state.lastNonce = nonce;
+        state.sentFirstName = plan.resources[0]?.name ?? '';
+        state.sentCount = plan.resources.length;
         if (this.#dirtySince !== undefined) this.ctx.events.onPushLatency?.(this.variant, performance.now() - this.#dirtySince);
         if (!more) {
           this.#blocked = true;

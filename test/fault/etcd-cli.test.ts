@@ -60,7 +60,8 @@ test('a server frozen while etcd compacts past its revision re-reads a snapshot 
     assert.deepEqual(update.removed, ['b'], 'and the deletion, in the same update');
     await cli.waitForLog((l) => l.msg === 'etcd compacted past the last revision received; re-reading a snapshot', 5_000);
     const samples = await scrape(cli);
-    assert.equal(metricValue(samples, 'xds_etcd_applied_revision'), last);
+    // Replica status writes are revisions too: the applied revision may be past `last`.
+    assert.ok(metricValue(samples, 'xds_etcd_applied_revision') >= last);
     assert.equal(metricValue(samples, 'xds_etcd_watch_restarts_total', { reason: 'resync' }), 1);
     assert.equal(metricValue(samples, 'xds_etcd_connected'), 1);
     client.assertNoViolations();
