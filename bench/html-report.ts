@@ -8,6 +8,7 @@
 import { formatReport } from './report';
 import type { BenchResult, VariantResult } from './result';
 import { barChart, lineChart } from './svg-charts';
+import { failoverSection } from './html-failover';
 import type { Series } from './svg-charts';
 
 const COLORS: Record<string, string> = { sotw: '#1f77b4', delta: '#ff7f0e', 'sotw floor': '#9ecae1', 'delta floor': '#fdd0a2' };
@@ -59,6 +60,7 @@ pre{background:#f6f8fa;padding:12px;overflow-x:auto;font-size:12px;line-height:1
 <p>${result.setup.nodes} nodes, ${result.setup.mesh.clusters} clusters × ${result.setup.mesh.endpoints} endpoints, churn <b>${esc(result.setup.churn)}</b> × ${result.setup.rounds} rounds, started ${esc(result.setup.startedAt)}.</p>
 ${floorNote}${failed}
 <div class="charts">${latency}${bytes}${convergence}${sync}</div>
+${failoverSection(result)}
 <h2>Table</h2>
 <pre>${esc(formatReport(result))}</pre>
 <h2>Raw result</h2>

@@ -41,7 +41,9 @@ export function setupLine(s: BenchSetup): string {
     `${s.nackRate ? `, NACK ${s.nackRate}` : ''}${s.slowFraction ? `, ${s.slowFraction * 100}% slow` : ''}); ` +
     `mesh ${m.clusters} clusters × ${m.endpoints} endpoints, ${m.listeners} listeners, ${m.routes} routes (${m.resources} resources, ${bytes(m.configBytes)} JSON); ` +
     `churn ${s.churn} × ${s.rounds} rounds${s.rate ? ` at ${s.rate}/s` : ' (one at a time)'}` +
-    `${s.scenario === 'restart' ? ', then the server killed (SIGKILL) and restarted on the same port and config' : ''}; commit time: ${s.commitTime}` +
+    `${s.scenario === 'restart' ? ', then the server killed (SIGKILL) and restarted on the same port and config' : ''}` +
+    `${s.scenario === 'failover' ? ', then one replica killed (SIGKILL): its nodes move to the others with their versions, then one probe change' : ''}; ` +
+    `source ${s.source}${s.replicas > 1 ? `, ${s.replicas} replicas` : ''}; commit time: ${s.commitTime}` +
     (s.floor ? `\n       floor: ${s.floor}` : '');
 }
 
@@ -96,6 +98,22 @@ const RESTART_ROWS: Row[] = [
   ['  nodes in sync after', (v) => v.restart?.inSyncAfter ?? NaN, (n) => num(n, 0)],
 ];
 
+/** With `--scenario failover`. */
+const FAILOVER_ROWS: Row[] = [
+  ['failover: nodes moved', (v) => v.failover?.movedSeen ?? NaN, (n) => num(n, 0)],
+  ['  bytes received per moved node', (v) => v.failover?.rxBytesPerMovedNode ?? NaN, bytes],
+  ['  CDS', (v) => v.failover?.rxBytesPerMovedNodeByType['cds'] ?? NaN, bytes],
+  ['  EDS', (v) => v.failover?.rxBytesPerMovedNodeByType['eds'] ?? NaN, bytes],
+  ['  LDS', (v) => v.failover?.rxBytesPerMovedNodeByType['lds'] ?? NaN, bytes],
+  ['  RDS', (v) => v.failover?.rxBytesPerMovedNodeByType['rds'] ?? NaN, bytes],
+  ['  messages received per moved node', (v) => v.failover?.rxMessagesPerMovedNode ?? NaN, (n) => num(n, 2)],
+  ['  bytes sent (requests) per moved node', (v) => v.failover?.txBytesPerMovedNode ?? NaN, bytes],
+  ['  kill → all streams on survivors', (v) => (v.failover?.backInSyncMs ?? NaN) / 1000, (n) => `${num(n, 2)} s`],
+  ['  survivors\' CPU, kill → quiet', (v) => v.failover?.serverCpuSeconds ?? NaN, (n) => `${num(n, 2)} s`],
+  ['  probe change: nodes reached', (v) => v.failover?.probe.received ?? NaN, (n) => num(n, 0)],
+  ['  probe change: convergence', (v) => v.failover?.probe.convergenceMs ?? NaN, (n) => `${num(n)} ms`],
+];
+
 function pad(s: string, n: number, right = false): string {
   return right ? s.padStart(n) : s.padEnd(n);
 }
@@ -144,7 +162,8 @@ export function formatReport(result: BenchResult): string {
   out.push(pad('metric', 40) + cols.map((c) => pad(c.title, c.width, true)).join(''));
   out.push('-'.repeat(40 + cols.reduce((a, c) => a + c.width, 0)));
   const restarted = Object.values(result.variants).some((v) => v?.restart);
-  for (const [label, of, fmt] of restarted ? [...ROWS, ...RESTART_ROWS] : ROWS) {
+  const failedOver = Object.values(result.variants).some((v) => v?.failover);
+  for (const [label, of, fmt] of [...ROWS, ...(restarted ? RESTART_ROWS : []), ...(failedOver ? FAILOVER_ROWS : [])]) {
     out.push(pad(label, 40) + cols.map((c) => pad(c.cell(of, fmt), c.width, true)).join(''));
   }
   for (const v of [sotw, delta]) {

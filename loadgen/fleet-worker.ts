@@ -10,7 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import { CLUSTER, ENDPOINT, LISTENER, ROUTE } from '../src/xds/type-urls';
 import { EnvoyNode } from './envoy-node';
 import type { Kind, NodeContext } from './envoy-node';
-import { emptyCounters } from './messages';
+import { emptyCounters, splitTargets } from './messages';
 import type { FleetOptions, ToWorker, WorkerProgress } from './messages';
 import { NameSetPool } from './name-set';
 import { TypeGraph } from './type-state';
@@ -56,7 +56,7 @@ class FleetWorker {
     const counters = emptyCounters();
     const credentials = grpc.credentials.createInsecure();
     this.#ctx = {
-      options, graphs, names, counters, credentials,
+      options, graphs, names, counters, credentials, targets: splitTargets(options.target),
       nodeBytes: (i) => encodeNode(`${options.nodeIdPrefix}${i}`, options.cluster, USER_AGENT, USER_AGENT_VERSION),
       onStamps: (node, stamps, at, nacked) => this.#onStamps(node.index, stamps, at, nacked),
       onSyncChange: (node, inSync, first) => {
@@ -101,15 +101,17 @@ class FleetWorker {
   #report(final: boolean): void {
     let connected = 0;
     let slow = 0;
+    let moved = 0;
     for (const n of this.#nodes) {
       if (n.connected) connected++;
       if (n.paused) slow++;
+      if (n.moves > 0) moved++;
     }
     const message: WorkerProgress = {
       kind: 'progress',
       workerIndex: this.#workerIndex,
       final,
-      nodes: { started: this.#started, connected, inSync: this.#inSync, everSynced: this.#everSynced, slow },
+      nodes: { started: this.#started, connected, inSync: this.#inSync, everSynced: this.#everSynced, slow, moved },
       counters: this.#ctx.counters,
       receipts: this.#receipts,
       syncs: this.#syncs,

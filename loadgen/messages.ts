@@ -9,7 +9,10 @@ export type Variant = 'sotw' | 'delta';
 
 /** Everything a worker needs to run its share of the fleet. */
 export interface FleetOptions {
-  /** `host:port` of the xDS server. */
+  /**
+   * `host:port` of the xDS server, or several comma-separated (replicas):
+   * node i starts on the (i mod n)-th and moves to the next when a stream ends.
+   */
   readonly target: string;
   readonly nodes: number;
   readonly variant: Variant;
@@ -27,6 +30,11 @@ export interface FleetOptions {
   readonly initialFetchTimeoutMs: number;
   /** Worker threads; 0 = one per core. */
   readonly workers: number;
+}
+
+/** The addresses in a {@link FleetOptions.target} (one, or several comma-separated). */
+export function splitTargets(target: string): string[] {
+  return target.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
 }
 
 /** Counters for one direction of one type (or all types). */
@@ -90,6 +98,8 @@ export interface WorkerNodeCounts {
   everSynced: number;
   /** Nodes currently paused as slow consumers. */
   slow: number;
+  /** Nodes that moved to another target (replica) after a stream ended, at least once. */
+  moved: number;
 }
 
 /** worker → main: sent every progress interval and once more when stopped. */
