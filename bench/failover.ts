@@ -21,6 +21,10 @@ import type { RoundsContext } from './rounds';
 
 /** How often the survivors' stream counts are checked, in ms. */
 const POLL_MS = 20;
+/** Longest wait for the fleet's workers to report every move, in ms. */
+const REPORT_WAIT_MS = 10_000;
+/** One more report round after that (workers report every 200 ms), in ms. */
+const REPORT_SETTLE_MS = 500;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -61,6 +65,9 @@ export async function runFailover(ctx: RoundsContext): Promise<FailoverResult> {
   if (!back) ctx.note(`failover: not every stream was open on the surviving replicas within ${opts.syncTimeoutMs / 1000} s`);
   ctx.setPhase('failover: settling');
   await sleep(opts.settleMs);
+  // Worker reports can lag on a loaded machine: count bytes only once every move has been reported.
+  await fleet.waitFor(() => fleet.snapshot().nodes.moved - before.nodes.moved >= movedNodes, REPORT_WAIT_MS);
+  await sleep(REPORT_SETTLE_MS);
   const after = fleet.snapshot();
   const cpuAfter = ctx.sampler?.sample()?.cpuSeconds ?? NaN;
 
