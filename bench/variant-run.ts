@@ -65,19 +65,26 @@ function mean(values: (number | null)[]): number {
 
 /**
  * Wait until every node has a full config, the server dies, `--sync-timeout`
- * passes, or no node has synced for {@link SYNC_STALL_MS} after all started
- * (e.g. nodes that NACKed their first CDS wait for a change that never comes).
+ * passes, or for {@link SYNC_STALL_MS} after all started no node has synced
+ * and no bytes arrived (e.g. nodes that NACKed their first CDS wait for a
+ * change that never comes). Bytes still arriving count as progress: on a
+ * loaded machine every node can be part-way through its config for longer
+ * than that before the first one completes.
  */
 async function waitForSync(fleet: Fleet, opts: BenchOptions, serverGone: () => boolean): Promise<void> {
   const deadline = Date.now() + opts.syncTimeoutMs;
   let lastCount = -1;
+  let lastRxBytes = -1;
   let lastChange = Date.now();
   const done = (): boolean => fleet.snapshot().nodes.everSynced >= opts.nodes || serverGone();
   while (!done() && Date.now() < deadline) {
     await fleet.waitFor(done, Math.min(1_000, Math.max(1, deadline - Date.now())));
-    const n = fleet.snapshot().nodes;
-    if (n.everSynced !== lastCount) {
+    const snap = fleet.snapshot();
+    const n = snap.nodes;
+    const rxBytes = totalOf(snap.counters.rx).bytes;
+    if (n.everSynced !== lastCount || rxBytes !== lastRxBytes) {
       lastCount = n.everSynced;
+      lastRxBytes = rxBytes;
       lastChange = Date.now();
     } else if (n.started >= opts.nodes && Date.now() - lastChange > SYNC_STALL_MS) {
       return;
