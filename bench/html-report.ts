@@ -11,6 +11,7 @@ import { reportCharts } from './report-charts';
 import type { Run } from './report-charts';
 import type { BenchResult, BenchSetup } from './result';
 import { describeThreshold } from './thresholds';
+import { failoverSection } from './html-failover';
 
 const COLORS: Record<string, string> = { sotw: '#1f77b4', delta: '#ff7f0e', 'sotw floor': '#9ecae1', 'delta floor': '#fdd0a2' };
 /** With --compare: the baseline (A) light, the new run (B) dark, per variant. */
@@ -100,6 +101,7 @@ ${setupTable(s)}
 ${floorNote}${failed}
 ${thresholdList(result)}
 ${chartSection(runsOf(result))}
+${failoverSection(result)}
 <h2>Table</h2>
 <pre>${esc(formatReport(result))}</pre>
 <h2>Raw result</h2>

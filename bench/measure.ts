@@ -90,24 +90,45 @@ function readOneProcess(pid: number): ProcessSample | undefined {
   }
 }
 
-/** Samples one process in the background and answers questions about intervals. */
+/**
+ * Samples a process, or a set of replicas as one server, in the background
+ * and answers questions about intervals. For a set, CPU is the sum over
+ * every process (one that exited counts with its last reading: its work was
+ * done) and RSS the sum over the live ones.
+ */
 export class ProcessSampler {
-  readonly pid: number;
+  readonly pids: readonly number[];
   readonly samples: ProcessSample[] = [];
+  readonly #lastCpu: Map<number, number> = new Map();
   readonly #timer: NodeJS.Timeout;
 
-  constructor(pid: number) {
-    this.pid = pid;
+  constructor(pids: number | readonly number[]) {
+    this.pids = typeof pids === 'number' ? [pids] : pids;
     this.sample();
     this.#timer = setInterval(() => this.sample(), SAMPLE_INTERVAL_MS);
     this.#timer.unref();
   }
 
-  /** Take a sample now (also done on a timer). */
+  /** Take a sample now (also done on a timer); undefined once every process is gone. */
   sample(): ProcessSample | undefined {
-    const s = readProcess(this.pid);
-    if (s) this.samples.push(s);
-    return s;
+    let live = 0;
+    let cpuSeconds = 0;
+    let rssBytes = 0;
+    let peakRssBytes = 0;
+    for (const pid of this.pids) {
+      const s = readProcess(pid);
+      if (s) {
+        live++;
+        this.#lastCpu.set(pid, s.cpuSeconds);
+        rssBytes += s.rssBytes;
+        peakRssBytes += s.peakRssBytes;
+      }
+      cpuSeconds += this.#lastCpu.get(pid) ?? 0;
+    }
+    if (live === 0) return undefined;
+    const sum: ProcessSample = { at: Date.now(), cpuSeconds, rssBytes, peakRssBytes };
+    this.samples.push(sum);
+    return sum;
   }
 
   /** The latest sample. */

@@ -7,6 +7,8 @@ import { Args, UsageError } from '../loadgen/index';
 import type { Variant } from '../loadgen/index';
 import { CHURNS, SCENARIOS } from './scenarios';
 import type { Churn, MeshSpec, Scenario } from './scenarios';
+import { SOURCE_KINDS } from './config-sink';
+import type { SourceKind } from './config-sink';
 
 export const USAGE = `usage: npm run bench -- [options]
  fleet
@@ -23,9 +25,11 @@ export const USAGE = `usage: npm run bench -- [options]
   --listeners N           listeners (default 10)
   --routes N              route configurations (default 10)
  scenario
-  --scenario updates|restart                updates: the rounds only (default); restart: after the rounds, kill
+  --scenario updates|restart|failover       updates: the rounds only (default); restart: after the rounds, kill
                           the server (SIGKILL), restart it on the same port and config, and report what each
-                          reconnecting node is sent (ours only, not with --target)
+                          reconnecting node is sent (ours only, not with --target); failover (needs --replicas 2
+                          or more): after the rounds, kill one replica (SIGKILL); its nodes reconnect to the others
+                          with the versions they hold; report bytes per moved node and the time until all are back
   --churn endpoint|cluster|listener|mixed   what each round changes (default endpoint)
   --rounds N              update rounds (default 5)
   --rate R                changes per second; default 0 = next round after the previous converged
@@ -33,6 +37,12 @@ export const USAGE = `usage: npm run bench -- [options]
   --round-timeout S       per-round limit in seconds (default 60)
   --settle-ms MS          quiet time after each round before the next (default 1000)
  server
+  --source file|etcd      file: the servers read a config file (default); etcd: the bench starts a real etcd
+                          (Debian's etcd-server, ETCD_BIN overrides), writes the mesh and every change with the
+                          project's apply (one guarded transaction each), and the servers read it with
+                          --etcd-endpoints/--etcd-prefix; latency is measured from the etcd commit
+  --replicas N            server processes on the same source (default 1); node i connects to replica i mod N
+                          and moves to the next replica when its stream ends
   --target host:port      run against an external server instead of starting ours
   --config-file PATH      with --target: write the mesh and each change to PATH (the server must watch it);
                           without it only the initial sync is measured
@@ -64,6 +74,8 @@ export interface BenchOptions {
   readonly workers: number;
   readonly mesh: MeshSpec;
   readonly scenario: Scenario;
+  readonly source: SourceKind;
+  readonly replicas: number;
   readonly churn: Churn;
   readonly rounds: number;
   readonly rate: number;
@@ -111,6 +123,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       routes: args.number('routes', 10, 0, 100_000),
     },
     scenario: args.choice<Scenario>('scenario', SCENARIOS, 'updates'),
+    source: args.choice<SourceKind>('source', SOURCE_KINDS, 'file'),
+    replicas: args.number('replicas', 1, 1, 64),
     churn: args.choice<Churn>('churn', CHURNS, 'endpoint'),
     rounds: args.number('rounds', 5, 0, 100_000),
     rate: args.number('rate', 0, 0, 1000),
@@ -129,6 +143,11 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     quiet: args.flag('quiet'),
   };
   args.rejectUnknown();
+  if (!Number.isInteger(options.replicas)) throw new UsageError(`--replicas must be a whole number, got ${options.replicas}`);
+  if (target && (options.source !== 'file' || options.replicas > 1)) throw new UsageError('--source etcd and --replicas start our servers: they cannot be used with --target');
+  if (options.withFloor && (options.source !== 'file' || options.replicas > 1)) throw new UsageError('--with-floor compares one server on a file with the floor: leave out --source etcd and --replicas');
+  if (options.scenario === 'failover' && options.replicas < 2) throw new UsageError('--scenario failover kills one replica and moves its nodes to the others: it needs --replicas 2 or more');
+  if (options.scenario === 'restart' && options.replicas > 1) throw new UsageError('--scenario restart restarts the one server; with --replicas use --scenario failover');
   if (options.scenario === 'restart' && target) throw new UsageError('--scenario restart kills and restarts our server: it cannot be used with --target');
   if (options.serverLogLevel !== 'info' && options.serverLogLevel !== 'debug' && options.serverLogLevel !== 'trace' && !target) {
     process.stderr.write(`note: --server-log-level ${options.serverLogLevel} hides "configuration applied"; commit times fall back to file writes\n`);

@@ -38,7 +38,9 @@ export function setupLine(s: BenchSetup): string {
     `${s.nackRate ? `, NACK ${s.nackRate}` : ''}${s.slowFraction ? `, ${s.slowFraction * 100}% slow` : ''}); ` +
     `mesh ${m.clusters} clusters × ${m.endpoints} endpoints, ${m.listeners} listeners, ${m.routes} routes (${m.resources} resources, ${bytes(m.configBytes)} JSON); ` +
     `churn ${s.churn} × ${s.rounds} rounds${s.rate ? ` at ${s.rate}/s` : ' (one at a time)'}` +
-    `${s.scenario === 'restart' ? ', then the server killed (SIGKILL) and restarted on the same port and config' : ''}; commit time: ${s.commitTime}` +
+    `${s.scenario === 'restart' ? ', then the server killed (SIGKILL) and restarted on the same port and config' : ''}` +
+    `${s.scenario === 'failover' ? ', then one replica killed (SIGKILL): its nodes move to the others with their versions, then one probe change' : ''}; ` +
+    `source ${s.source ?? 'file'}${(s.replicas ?? 1) > 1 ? `, ${s.replicas} replicas` : ''}; commit time: ${s.commitTime}` +
     (s.floor ? `\n       floor: ${s.floor}` : '') +
     (s.gitCommit ? `\n       commit ${s.gitCommit}; host ${s.hostname ?? '?'}, load average ${s.loadAverage ?? '?'} at start` : '') +
     (s.commandLine ? `\n       command: ${s.commandLine}` : '');
@@ -99,10 +101,27 @@ const RESTART_ROWS: Row[] = [
   ['  nodes in sync after', (v) => v.restart?.inSyncAfter ?? NaN, (n) => num(n, 0)],
 ];
 
-/** The table's rows for these results (the restart rows when any of them restarted). */
+/** With `--scenario failover`. */
+const FAILOVER_ROWS: Row[] = [
+  ['failover: nodes moved', (v) => v.failover?.movedSeen ?? NaN, (n) => num(n, 0)],
+  ['  bytes received per moved node', (v) => v.failover?.rxBytesPerMovedNode ?? NaN, bytes],
+  ['  CDS', (v) => v.failover?.rxBytesPerMovedNodeByType['cds'] ?? NaN, bytes],
+  ['  EDS', (v) => v.failover?.rxBytesPerMovedNodeByType['eds'] ?? NaN, bytes],
+  ['  LDS', (v) => v.failover?.rxBytesPerMovedNodeByType['lds'] ?? NaN, bytes],
+  ['  RDS', (v) => v.failover?.rxBytesPerMovedNodeByType['rds'] ?? NaN, bytes],
+  ['  messages received per moved node', (v) => v.failover?.rxMessagesPerMovedNode ?? NaN, (n) => num(n, 2)],
+  ['  bytes sent (requests) per moved node', (v) => v.failover?.txBytesPerMovedNode ?? NaN, bytes],
+  ['  kill → all streams on survivors', (v) => (v.failover?.backInSyncMs ?? NaN) / 1000, (n) => `${num(n, 2)} s`],
+  ['  survivors\' CPU, kill → quiet', (v) => v.failover?.serverCpuSeconds ?? NaN, (n) => `${num(n, 2)} s`],
+  ['  probe change: nodes reached', (v) => v.failover?.probe.received ?? NaN, (n) => num(n, 0)],
+  ['  probe change: convergence', (v) => v.failover?.probe.convergenceMs ?? NaN, (n) => `${num(n)} ms`],
+];
+
+/** The table's rows for these results (the restart and failover rows when any of them has them). */
 export function tableRows(results: readonly BenchResult[]): Row[] {
   const restarted = results.some((r) => Object.values(r.variants).some((v) => v?.restart));
-  return restarted ? [...ROWS, ...RESTART_ROWS] : ROWS;
+  const failedOver = results.some((r) => Object.values(r.variants).some((v) => v?.failover));
+  return [...ROWS, ...(restarted ? RESTART_ROWS : []), ...(failedOver ? FAILOVER_ROWS : [])];
 }
 
 /** `b / a` as "1.23×", or "-". */

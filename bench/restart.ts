@@ -23,7 +23,8 @@ const POLL_MS = 100;
 /** What the restart needs from the variant run. */
 export interface RestartContext {
   readonly opts: BenchOptions;
-  readonly configFile: string;
+  /** The server's source flags (`--config FILE`, or the etcd flags). */
+  readonly sourceArgs: readonly string[];
   readonly fleet: Fleet;
   readonly server: ServerProcess;
   readonly sampler: ProcessSampler | undefined;
@@ -49,7 +50,7 @@ function logCountsStreams(level: string): boolean {
 }
 
 /** Wait until the fleet has `streams` streams open and none ended for {@link STREAMS_STABLE_MS}. */
-async function fleetStable(fleet: Fleet, streams: number, timeoutMs: number): Promise<boolean> {
+export async function fleetStable(fleet: Fleet, streams: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let ended = -1;
   let since = Date.now();
@@ -81,7 +82,7 @@ export async function runRestart(ctx: RestartContext): Promise<RestartOutcome> {
   const killedAt = Date.now();
   await ctx.server.crash();
   ctx.setPhase('restart: starting it again on the same port and config');
-  const server = await ServerProcess.start(ctx.configFile, { logLevel: opts.serverLogLevel, extraArgs: opts.serverArgs, nodeArgs: opts.serverNodeArgs, port: ctx.server.port });
+  const server = await ServerProcess.start(ctx.sourceArgs, { logLevel: opts.serverLogLevel, extraArgs: opts.serverArgs, nodeArgs: opts.serverNodeArgs, port: ctx.server.port });
   const sampler = new ProcessSampler(server.pid);
   const cpuAtReady = sampler.sample()?.cpuSeconds ?? NaN;
 

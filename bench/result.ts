@@ -5,10 +5,11 @@
  */
 import type { ConvergenceSummary, Distribution, LatencySummary, Variant, WireCount } from '../loadgen/index';
 import type { Timeline } from './timeline';
+import type { SourceKind } from './config-sink';
 import type { Churn, MeshSpec, Scenario } from './scenarios';
 
 /** Where a round's commit time came from. */
-export type CommitSource = 'server-log' | 'file-write' | 'stamp';
+export type CommitSource = 'server-log' | 'file-write' | 'stamp' | 'etcd-commit';
 
 /** One update round of one variant. */
 export interface RoundResult {
@@ -79,6 +80,33 @@ export interface RestartResult {
   readonly inSyncAfter: number;
 }
 
+/** `--scenario failover`: one of several replicas is killed after the rounds; its nodes move to the others. */
+export interface FailoverResult {
+  readonly replicas: number;
+  /** host:port of the replica killed (SIGKILL). */
+  readonly killed: string;
+  /** Nodes that were on it: the divisor of the per-moved-node figures. */
+  readonly movedNodes: number;
+  /** Nodes the fleet saw move to another replica (should equal movedNodes). */
+  readonly movedSeen: number;
+  /** Streams that had to reopen on the surviving replicas. */
+  readonly streamsMoved: number;
+  /** Kill → every stream of the fleet open on the surviving replicas (their logs), ms; NaN if not all came back in time. */
+  readonly backInSyncMs: number;
+  /** Received per moved node from the kill until quiet again (nothing changed meanwhile), by type and in total. */
+  readonly rxBytesPerMovedNode: number;
+  readonly rxMessagesPerMovedNode: number;
+  readonly rxBytesPerMovedNodeByType: Readonly<Record<string, number>>;
+  /** Requests written per moved node while reconnecting (SotW repeats every name it wants). */
+  readonly txBytesPerMovedNode: number;
+  /** Surviving replicas' CPU from the kill until quiet: serving the moved nodes. */
+  readonly serverCpuSeconds: number;
+  /** Nodes holding a full config once quiet again. */
+  readonly inSyncAfter: number;
+  /** A change committed after the move: every node, moved ones included, must receive it from its new replica. */
+  readonly probe: { readonly expected: number; readonly received: number; readonly convergenceMs: number; readonly p99Ms: number };
+}
+
 /** Server process figures (NaN where not measurable, e.g. an external target). */
 export interface ServerCost {
   readonly idleRssBytes: number;
@@ -114,6 +142,8 @@ export interface VariantResult {
   readonly serverCpuSecondsPerRound: number;
   /** With `--scenario restart`: what the nodes were sent when they reconnected to the restarted server. */
   readonly restart?: RestartResult;
+  /** With `--scenario failover`: what the nodes of the killed replica were sent by the others. */
+  readonly failover?: FailoverResult;
   readonly totals: { readonly rx: Record<string, WireCount>; readonly tx: Record<string, WireCount>; readonly acks: number; readonly nacks: number; readonly streamsOpened: number; readonly streamsEnded: number; readonly decodes: number; readonly streamEndReasons: Record<string, number> };
   readonly server: ServerCost;
   readonly loadgen: { readonly peakRssBytes: number; readonly cpuSeconds: number; readonly workers: number };
@@ -136,6 +166,10 @@ export interface BenchSetup {
   readonly nodes: number;
   readonly mesh: MeshSpec & { readonly resources: number; readonly configBytes: number };
   readonly scenario: Scenario;
+  /** Where the servers read the mesh: a config file, or a real etcd written with the project's apply (absent in results saved before etcd runs existed: a file). */
+  readonly source?: SourceKind;
+  /** Server processes on the same source; the nodes are spread over them round robin (absent in older results: 1). */
+  readonly replicas?: number;
   readonly churn: Churn;
   readonly rounds: number;
   /** Changes per second; 0 = one round at a time, each after the previous converged. */

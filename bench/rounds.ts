@@ -1,15 +1,15 @@
 /**
  * @module bench/rounds
  * The update rounds of one variant. Each round changes the mesh (with a
- * latency stamp), rewrites the config file, finds the commit time (the
- * server's "configuration applied" log line, else the file write), and
- * waits until every node that held a full config has received the stamp.
+ * latency stamp), writes it (config file, or etcd through the project's
+ * apply), finds the commit time (etcd: the transaction's return; file: the
+ * first replica's "configuration applied" log line, else the file write),
+ * and waits until every node that held a full config has received the stamp.
  *
  * With `--rate 0` (default) rounds run one at a time, so bytes and server
  * CPU can be attributed to each. With `--rate R` changes are committed R per
  * second regardless of convergence, and only latency is per round.
  */
-import * as fs from 'node:fs';
 import { histogramOf, nowMicros, totalOf } from '../loadgen/index';
 import type { Fleet, FleetSnapshot } from '../loadgen/index';
 import { selfSample } from './measure';
@@ -17,15 +17,17 @@ import type { ProcessSampler } from './measure';
 import type { BenchOptions } from './options';
 import type { CommitSource, RoundResult } from './result';
 import type { Mesh } from './scenarios';
-import type { ServerProcess } from './server-process';
+import type { ApplyEvent, ServerProcess } from './server-process';
+import type { ConfigSink } from './config-sink';
 
 /** What the rounds need from the variant run. */
 export interface RoundsContext {
   readonly opts: BenchOptions;
   readonly mesh: Mesh;
-  readonly configFile: string;
+  readonly sink: ConfigSink;
   readonly fleet: Fleet;
-  readonly server: ServerProcess | undefined;
+  /** Our server processes (replicas); empty for an external target. */
+  readonly servers: readonly ServerProcess[];
   readonly sampler: ProcessSampler | undefined;
   readonly externalWaitMs: number;
   setPhase(phase: string): void;
@@ -43,21 +45,27 @@ interface Commit {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Apply round `round`'s change, write the file, and resolve the commit time. */
+/** Apply round `round`'s change, write it, and resolve the commit time. */
 async function commit(ctx: RoundsContext, round: number): Promise<Commit> {
   const writeAtMicros = nowMicros();
   const change = ctx.mesh.applyChange(ctx.opts.churn, round, writeAtMicros);
-  fs.writeFileSync(ctx.configFile, ctx.mesh.toConfigText());
-  const c: Commit = { round, change, writeAtMicros, source: 'file-write', atMs: writeAtMicros / 1000, applyDelayMs: NaN };
-  if (!ctx.server) return c;
-  const applied = await ctx.server.waitApplied(Math.floor(writeAtMicros / 1000), ctx.opts.roundTimeoutMs);
-  if (applied && !applied.ok) throw new Error(`the server rejected round ${round}'s config (${change}): ${applied.detail ?? 'see its log'}`);
-  if (applied) {
+  const written = await ctx.sink.write(ctx.mesh);
+  const etcd = ctx.sink.kind === 'etcd';
+  const c: Commit = { round, change, writeAtMicros, source: etcd ? 'etcd-commit' : 'file-write', atMs: etcd ? written.atMs : writeAtMicros / 1000, applyDelayMs: NaN };
+  if (ctx.servers.length === 0) return c;
+  const applies = await Promise.all(ctx.servers.map((s) => s.waitApplied(Math.floor(writeAtMicros / 1000), ctx.opts.roundTimeoutMs)));
+  const rejected = applies.find((a): a is ApplyEvent => a !== undefined && !a.ok);
+  if (rejected) throw new Error(`the server rejected round ${round}'s config (${change}): ${rejected.detail ?? 'see its log'}`);
+  const times = applies.filter((a): a is ApplyEvent => a !== undefined).map((a) => a.at);
+  if (times.length < ctx.servers.length) ctx.note(`round ${round}: ${ctx.servers.length - times.length} server(s) logged no "configuration applied"${etcd ? '' : '; commit time = file write'}`);
+  if (times.length === 0) return c;
+  if (etcd) {
+    // Commit → the slowest replica's apply (watch event, validate, encode).
+    c.applyDelayMs = Math.max(...times) - c.atMs;
+  } else if (times.length === ctx.servers.length) {
     c.source = 'server-log';
-    c.atMs = applied.at;
-    c.applyDelayMs = applied.at - writeAtMicros / 1000;
-  } else {
-    ctx.note(`round ${round}: no "configuration applied" log line; commit time = file write`);
+    c.atMs = Math.min(...times);
+    c.applyDelayMs = c.atMs - writeAtMicros / 1000;
   }
   return c;
 }
@@ -121,23 +129,29 @@ export async function runRounds(ctx: RoundsContext): Promise<RoundResult[]> {
     for (const c of commits) results.push(result(ctx, c, expected, undefined));
     return results;
   }
-  for (let round = 1; round <= opts.rounds; round++) {
-    const before = fleet.snapshot();
-    const expected = expectedNodes(before);
-    const cpuBefore = ctx.sampler?.sample()?.cpuSeconds ?? NaN;
-    const selfBefore = selfSample().cpuSeconds;
-    ctx.setPhase(`round ${round}/${opts.rounds}: committing`);
-    const c = await commit(ctx, round);
-    ctx.setPhase(`round ${round}/${opts.rounds}: waiting for ${expected} nodes`);
-    await fleet.waitFor(() => done(fleet, round, expected) || ctx.server?.exitInfo !== undefined, opts.roundTimeoutMs);
-    if (ctx.server?.exitInfo) throw new Error(`server ${ctx.server.exitInfo} in round ${round}:\n${ctx.server.logTail()}`);
-    ctx.setPhase(`round ${round}/${opts.rounds}: settling`);
-    await sleep(opts.settleMs);
-    const cpuAfter = ctx.sampler?.sample()?.cpuSeconds ?? NaN;
-    const r = result(ctx, c, expected, { before, after: fleet.snapshot(), cpu: cpuAfter - cpuBefore, selfCpu: selfSample().cpuSeconds - selfBefore });
-    results.push(r);
-    ctx.note(`round ${round} (${c.change}): ${r.received}/${expected} nodes, p99 ${r.latency.p99} ms, converged in ${r.convergenceMs.toFixed(1)} ms, ` +
-      `${((r.rxBytesPerNode ?? NaN) / 1024).toFixed(2)} KiB/node, commit ${c.source}${Number.isFinite(c.applyDelayMs) ? ` (+${c.applyDelayMs.toFixed(0)} ms after write)` : ''}`);
-  }
+  for (let round = 1; round <= opts.rounds; round++) results.push(await runRound(ctx, round));
   return results;
+}
+
+/** One round on its own: commit, wait for every node that holds a full config, settle, and attribute bytes and CPU. */
+export async function runRound(ctx: RoundsContext, round: number): Promise<RoundResult> {
+  const { opts, fleet } = ctx;
+  const before = fleet.snapshot();
+  const expected = expectedNodes(before);
+  const cpuBefore = ctx.sampler?.sample()?.cpuSeconds ?? NaN;
+  const selfBefore = selfSample().cpuSeconds;
+  ctx.setPhase(`round ${round}/${opts.rounds}: committing`);
+  const c = await commit(ctx, round);
+  ctx.setPhase(`round ${round}/${opts.rounds}: waiting for ${expected} nodes`);
+  const exited = (): ServerProcess | undefined => ctx.servers.find((s) => s.exitInfo !== undefined);
+  await fleet.waitFor(() => done(fleet, round, expected) || exited() !== undefined, opts.roundTimeoutMs);
+  const gone = exited();
+  if (gone) throw new Error(`server ${gone.exitInfo} in round ${round}:\n${gone.logTail()}`);
+  ctx.setPhase(`round ${round}/${opts.rounds}: settling`);
+  await sleep(opts.settleMs);
+  const cpuAfter = ctx.sampler?.sample()?.cpuSeconds ?? NaN;
+  const r = result(ctx, c, expected, { before, after: fleet.snapshot(), cpu: cpuAfter - cpuBefore, selfCpu: selfSample().cpuSeconds - selfBefore });
+  ctx.note(`round ${round} (${c.change}): ${r.received}/${expected} nodes, p99 ${r.latency.p99} ms, converged in ${r.convergenceMs.toFixed(1)} ms, ` +
+    `${((r.rxBytesPerNode ?? NaN) / 1024).toFixed(2)} KiB/node, commit ${c.source}${Number.isFinite(c.applyDelayMs) ? ` (apply ${c.applyDelayMs >= 0 ? '+' : ''}${c.applyDelayMs.toFixed(0)} ms)` : ''}`);
+  return r;
 }

@@ -46,6 +46,8 @@ function setupOf(opts: BenchOptions): BenchSetup {
     nodes: opts.nodes,
     mesh: { ...opts.mesh, resources: mesh.size, configBytes: Buffer.byteLength(mesh.toConfigText()) },
     scenario: opts.scenario,
+    source: opts.source,
+    replicas: opts.replicas,
     churn: opts.churn,
     rounds: opts.rounds,
     rate: opts.rate,
@@ -53,10 +55,11 @@ function setupOf(opts: BenchOptions): BenchSetup {
     ads: opts.ads,
     nackRate: opts.nackRate,
     slowFraction: opts.slowFraction,
-    server: ownServer ? `ours (child process, ${['--log-level', opts.serverLogLevel, ...opts.serverArgs].join(' ')})` : `external ${opts.target}`,
+    server: ownServer ? `ours (${opts.replicas > 1 ? `${opts.replicas} replica child processes` : 'child process'} on ${opts.source === 'etcd' ? 'etcd' : 'a config file'}, ${['--log-level', opts.serverLogLevel, ...opts.serverArgs].join(' ')})` : `external ${opts.target}`,
     ...provenance(process.argv.slice(2)),
-    commitTime: ownServer
-      ? 'when the server logged "configuration applied" (after its ~200 ms file debounce, parse and encode); file write time where no such line came'
+    commitTime: opts.source === 'etcd'
+      ? 'when the apply\'s etcd transaction returned (the change is in etcd; every replica\'s watch sees it from then on)'
+      : ownServer ? `when ${opts.replicas > 1 ? 'the first replica' : 'the server'} logged "configuration applied" (after its ~200 ms file debounce, parse and encode); file write time where no such line came`
       : 'config file write time (external server: includes its reload delay)',
     ...(opts.withFloor
       ? { floor: 'bench/floor child process: grpc-js, same encoded bytes; first request per type gets the pre-built full response, ' +

@@ -21,12 +21,14 @@ export type Churn = 'endpoint' | 'cluster' | 'listener' | 'mixed';
 export const CHURNS: readonly Churn[] = ['endpoint', 'cluster', 'listener', 'mixed'];
 
 /**
- * What a variant run does: the update rounds only, or the rounds and then a
+ * What a variant run does: the update rounds only; or the rounds and then a
  * crash (SIGKILL) and restart of the server on the same config, measuring
- * what every node is sent when it reconnects (bench/restart.ts).
+ * what every node is sent when it reconnects (bench/restart.ts); or, with
+ * replicas, the rounds and then one replica killed, measuring what its nodes
+ * are sent by the others they move to (bench/failover.ts).
  */
-export type Scenario = 'updates' | 'restart';
-export const SCENARIOS: readonly Scenario[] = ['updates', 'restart'];
+export type Scenario = 'updates' | 'restart' | 'failover';
+export const SCENARIOS: readonly Scenario[] = ['updates', 'restart', 'failover'];
 
 /** Mesh size. */
 export interface MeshSpec {

@@ -120,13 +120,15 @@ export class ServerProcess {
 
   /**
    * Start `build/src/main.js` (or `opts.script`, e.g. the floor server, which
-   * takes the same flags and logs the same lines) on `configFile` and wait
+   * takes the same flags and logs the same lines) on a config file, or on the
+   * given source flags (e.g. `--etcd-endpoints … --etcd-prefix …`), and wait
    * until it serves.
    */
-  static async start(configFile: string, opts: { logLevel: string; extraArgs?: readonly string[]; nodeArgs?: readonly string[]; script?: string; port?: number }): Promise<ServerProcess> {
+  static async start(source: string | readonly string[], opts: { logLevel: string; extraArgs?: readonly string[]; nodeArgs?: readonly string[]; script?: string; port?: number }): Promise<ServerProcess> {
     const port = opts.port ?? (await freePort());
     const main = opts.script ?? path.join(__dirname, '..', 'src', 'main.js');
-    const args = [...(opts.nodeArgs ?? []), main, '--config', configFile, '--port', String(port), '--host', '127.0.0.1', '--admin-port', '0', '--log-level', opts.logLevel, ...(opts.extraArgs ?? [])];
+    const sourceArgs = typeof source === 'string' ? ['--config', source] : source;
+    const args = [...(opts.nodeArgs ?? []), main, ...sourceArgs, '--port', String(port), '--host', '127.0.0.1', '--admin-port', '0', '--log-level', opts.logLevel, ...(opts.extraArgs ?? [])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new ServerProcess(child, port);
     await server.#waitReady(port);
@@ -208,6 +210,11 @@ export class ServerProcess {
   /** Streams opened over the process life (counted from its log: needs log level info or lower). */
   get streamsOpened(): number {
     return this.#streamsOpened;
+  }
+
+  /** Streams open now (per the log: needs log level info or lower). */
+  get openStreams(): number {
+    return this.#openStreams;
   }
 
   /** Resolve true once at least `n` streams are open (per the log), false after `timeoutMs` or if it exits. */

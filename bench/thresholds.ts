@@ -30,6 +30,8 @@ export const METRICS: Record<string, { readonly unit: string; readonly of: (v: V
   rssPerNode: { unit: 'KB', of: (v) => v.server.rssPerNodeBytes / 1000 },
   rssPerNodeAtSync: { unit: 'KB', of: (v) => v.server.rssPerNodeAtSyncBytes / 1000 },
   restartBytes: { unit: 'B/node', of: (v) => v.restart?.rxBytesPerNode ?? NaN },
+  failoverBytes: { unit: 'B/node', of: (v) => v.failover?.rxBytesPerMovedNode ?? NaN },
+  failoverBack: { unit: 'ms', of: (v) => v.failover?.backInSyncMs ?? NaN },
   failed: { unit: 'nodes', of: (v) => v.initialSync.failed + v.rounds.reduce((a, r) => a + r.timedOut, 0) },
 };
 

@@ -1,19 +1,22 @@
 /**
  * @module bench/variant-run
- * One protocol variant, start to finish: write the mesh, start the server
- * (ours as a child process, or use `--target`), start the fleet, wait for
+ * One protocol variant, start to finish: write the mesh (config file, or a
+ * real etcd with `--source etcd`), start the server (ours as child
+ * processes, `--replicas` of them, or use `--target`), start the fleet, wait for
  * every node's first full config, run the update rounds, and collect what
  * it cost on both sides. Both variants run this same code on a freshly
  * generated, identical mesh and a fresh server, so they are comparable.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Fleet, histogramOf, LatencyHistogram, totalOf } from '../loadgen/index';
 import type { FleetSnapshot, Variant } from '../loadgen/index';
 import { ProcessSampler, selfSample } from './measure';
 import type { BenchOptions } from './options';
 import { ProgressLine } from './progress';
-import type { InitialSyncResult, RestartResult, RoundResult, ServerCost, VariantResult } from './result';
+import type { FailoverResult, InitialSyncResult, RestartResult, RoundResult, ServerCost, VariantResult } from './result';
+import { etcdSink, fileSink } from './config-sink';
+import type { ConfigSink } from './config-sink';
+import { runFailover } from './failover';
 import { runRestart } from './restart';
 import { runRounds } from './rounds';
 import { Mesh } from './scenarios';
@@ -63,19 +66,26 @@ function mean(values: (number | null)[]): number {
 
 /**
  * Wait until every node has a full config, the server dies, `--sync-timeout`
- * passes, or no node has synced for {@link SYNC_STALL_MS} after all started
- * (e.g. nodes that NACKed their first CDS wait for a change that never comes).
+ * passes, or for {@link SYNC_STALL_MS} after all started no node has synced
+ * and no bytes arrived (e.g. nodes that NACKed their first CDS wait for a
+ * change that never comes). Bytes still arriving count as progress: on a
+ * loaded machine every node can be part-way through its config for longer
+ * than that before the first one completes.
  */
 async function waitForSync(fleet: Fleet, opts: BenchOptions, serverGone: () => boolean): Promise<void> {
   const deadline = Date.now() + opts.syncTimeoutMs;
   let lastCount = -1;
+  let lastRxBytes = -1;
   let lastChange = Date.now();
   const done = (): boolean => fleet.snapshot().nodes.everSynced >= opts.nodes || serverGone();
   while (!done() && Date.now() < deadline) {
     await fleet.waitFor(done, Math.min(1_000, Math.max(1, deadline - Date.now())));
-    const n = fleet.snapshot().nodes;
-    if (n.everSynced !== lastCount) {
+    const snap = fleet.snapshot();
+    const n = snap.nodes;
+    const rxBytes = totalOf(snap.counters.rx).bytes;
+    if (n.everSynced !== lastCount || rxBytes !== lastRxBytes) {
       lastCount = n.everSynced;
+      lastRxBytes = rxBytes;
       lastChange = Date.now();
     } else if (n.started >= opts.nodes && Date.now() - lastChange > SYNC_STALL_MS) {
       return;
@@ -94,19 +104,24 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
   const external = kind === 'ours' && opts.target !== undefined;
   const label = kind === 'floor' ? `${variant} floor` : variant;
   const configFile = (external ? opts.configFile : undefined) ?? path.join(workDir, `mesh-${kind === 'floor' ? 'floor-' : ''}${variant}.json`);
-  fs.writeFileSync(configFile, mesh.toConfigText());
-  let server: ServerProcess | undefined;
+  const sink: ConfigSink = kind === 'ours' && !external && opts.source === 'etcd'
+    ? await etcdSink(workDir, `/fanout-bench-${variant}/`)
+    : fileSink(configFile, configFile !== opts.configFile);
+  await sink.write(mesh);
+  let servers: ServerProcess[] = [];
   if (kind === 'floor') {
     // The floor logs nothing per stream, so info costs it nothing and gives the commit times.
-    server = await ServerProcess.start(configFile, { logLevel: 'info', script: FLOOR_MAIN });
+    servers = [await ServerProcess.start(configFile, { logLevel: 'info', script: FLOOR_MAIN })];
   } else if (!external) {
-    server = await ServerProcess.start(configFile, { logLevel: opts.serverLogLevel, extraArgs: opts.serverArgs, nodeArgs: opts.serverNodeArgs });
+    for (let i = 0; i < opts.replicas; i++) servers.push(await ServerProcess.start(sink.serverArgs, { logLevel: opts.serverLogLevel, extraArgs: opts.serverArgs, nodeArgs: opts.serverNodeArgs }));
   } else if (opts.configFile) {
     await sleep(EXTERNAL_RELOAD_WAIT_MS);
   }
-  const target = server?.target ?? (opts.target as string);
-  const pid = server?.pid ?? (external ? opts.serverPid : undefined);
-  let sampler = pid ? new ProcessSampler(pid) : undefined;
+  /** The one server of a single-process run (the restart scenario replaces it). */
+  let server: ServerProcess | undefined = servers[0];
+  const target = servers.length ? servers.map((s) => s.target).join(',') : (opts.target as string);
+  const pids = servers.length ? servers.map((s) => s.pid) : external && opts.serverPid ? [opts.serverPid] : [];
+  let sampler = pids.length ? new ProcessSampler(pids) : undefined;
   await sleep(IDLE_SETTLE_MS);
   const idle = sampler?.sample();
 
@@ -139,12 +154,14 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
   let serverCpuAtSync = NaN;
   let syncPeakRss = NaN;
   let restart: RestartResult | undefined;
+  let failover: FailoverResult | undefined;
   /** With a restart: the killed process's CPU seconds over its life and its peak RSS. */
   let killed = { cpuSeconds: 0, peakRssBytes: NaN };
   try {
-    const serverGone = (): boolean => server?.exitInfo !== undefined;
-    await waitForSync(fleet, opts, serverGone);
-    if (serverGone()) throw new Error(`server ${server?.exitInfo} during initial sync:\n${server?.logTail()}`);
+    const gone = (): ServerProcess | undefined => servers.find((s) => s.exitInfo !== undefined);
+    await waitForSync(fleet, opts, () => gone() !== undefined);
+    const died = gone();
+    if (died) throw new Error(`server ${died.exitInfo} during initial sync:\n${died.logTail()}`);
     const syncEnd = sampler?.sample();
     serverCpuAtSync = syncEnd?.cpuSeconds ?? NaN;
     phase = 'settling';
@@ -161,27 +178,33 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
 
     const canChange = !external || opts.configFile !== undefined;
     if (opts.rounds > 0 && !canChange) progress.note(`[bench ${label}] no --config-file for the external target: update rounds skipped`);
+    const roundsContext = {
+      opts, mesh, sink, fleet, servers, sampler,
+      setPhase: (p: string) => (phase = p),
+      note: (m: string) => progress.note(`[bench ${label}] ${m}`),
+      externalWaitMs: EXTERNAL_RELOAD_WAIT_MS,
+    };
     if (opts.rounds > 0 && initialSync.synced === 0) progress.note(`[bench ${label}] no node reached a full config: update rounds skipped`);
     else if (opts.rounds > 0 && canChange) {
-      rounds.push(...await runRounds({
-        opts, mesh, configFile, fleet, server, sampler,
-        setPhase: (p) => (phase = p),
-        note: (m) => progress.note(`[bench ${label}] ${m}`),
-        externalWaitMs: EXTERNAL_RELOAD_WAIT_MS,
-      }));
+      rounds.push(...await runRounds(roundsContext));
       const bad = rounds.find((r) => r.timedOut > 0);
       if (bad && !error) error = `round ${bad.round}: ${bad.timedOut} nodes never received the change within ${opts.roundTimeoutMs / 1000} s`;
     }
     if (opts.scenario === 'restart' && kind === 'floor') progress.note(`[bench ${label}] the floor server is not restarted (it keeps no versions)`);
     else if (opts.scenario === 'restart' && server && initialSync.synced > 0) {
       const out = await runRestart({
-        opts, configFile, fleet, server, sampler,
+        opts, sourceArgs: sink.serverArgs, fleet, server, sampler,
         setPhase: (p) => (phase = p),
         note: (m) => progress.note(`[bench ${label}] ${m}`),
       });
       ({ server, sampler, result: restart } = out);
+      servers = [server];
       killed = { cpuSeconds: out.killedCpuSeconds - (idle?.cpuSeconds ?? NaN), peakRssBytes: out.killedPeakRssBytes };
       if (Number.isNaN(restart.reconnectMs) && !error) error = `after the restart not every stream reconnected within ${opts.syncTimeoutMs / 1000} s`;
+    } else if (opts.scenario === 'failover' && kind === 'ours' && servers.length > 1 && initialSync.synced > 0) {
+      failover = await runFailover(roundsContext);
+      if (Number.isNaN(failover.backInSyncMs) && !error) error = `after the failover not every stream was open on the surviving replicas within ${opts.syncTimeoutMs / 1000} s`;
+      else if (failover.probe.received < failover.probe.expected && !error) error = `after the failover the probe change reached ${failover.probe.received}/${failover.probe.expected} nodes`;
     }
   } catch (err) {
     error = (err as Error).message;
@@ -194,9 +217,9 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
   const final = await fleet.stop();
   clearInterval(selfTimer);
   const selfEnd = selfSample();
-  await server?.stop();
+  await Promise.all(servers.map((s) => s.stop()));
   sampler?.stop();
-  if (configFile !== opts.configFile) fs.rmSync(configFile, { force: true });
+  await sink.close();
 
   const all = new LatencyHistogram();
   for (const r of fleet.rounds()) {
@@ -230,6 +253,7 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     txBytesPerNodePerUpdate: mean(rounds.map((r) => r.txBytesPerNode)),
     serverCpuSecondsPerRound: mean(rounds.map((r) => r.serverCpuSeconds)),
     ...(restart ? { restart } : {}),
+    ...(failover ? { failover } : {}),
     totals: {
       rx: final.counters.rx, tx: final.counters.tx, acks: final.counters.acks, nacks: final.counters.nacks,
       streamsOpened: final.counters.streamsOpened, streamsEnded: final.counters.streamsEnded, decodes: final.counters.decodes,

@@ -13,7 +13,10 @@
  *   error_detail (SotW NACKs repeat the previous accepted version);
  * - a stream that ends is reopened after a jittered backoff; the first
  *   requests carry what the node holds (SotW: last accepted version per type;
- *   delta: initial_resource_versions) and no nonce.
+ *   delta: initial_resource_versions) and no nonce;
+ * - with several targets (replicas), node i starts on target i mod n and,
+ *   when a stream ends, reconnects to the next one, as a TCP load balancer
+ *   in front of replicas would send it to a live replica.
  *
  * What the node holds lives in shared {@link TypeState}s, so per-node memory
  * is a handful of fields plus gRPC's own connection state.
@@ -48,6 +51,8 @@ export interface NodeContext {
   readonly names: NameSetPool;
   readonly counters: WorkerCounters;
   readonly credentials: grpc.ChannelCredentials;
+  /** The server addresses (host:port), from {@link FleetOptions.target}. */
+  readonly targets: readonly string[];
   /** The node's Node message bytes, sent on each stream's first request. */
   nodeBytes(index: number): Buffer;
   /** A response carrying stamps was accepted (or NACKed) at `atMicros`. */
@@ -66,11 +71,15 @@ export class EnvoyNode {
   syncedAtMicros = 0;
   inSync = false;
   paused = false;
+  /** Times this node moved to another target after a stream ended. */
+  moves = 0;
   readonly #ctx: NodeContext;
   readonly #delta: boolean;
   readonly #slots: Record<Kind, Slot>;
   readonly #ports: Port[];
   #client: grpc.Client | undefined;
+  /** Index into the fleet's targets of the replica {@link #client} talks to. */
+  #targetIndex: number;
   #ldsTimer: NodeJS.Timeout | undefined;
   #stopped = false;
 
@@ -79,7 +88,8 @@ export class EnvoyNode {
     this.slow = slow;
     this.#ctx = ctx;
     this.#delta = ctx.options.variant === 'delta';
-    const port = (path: string): Port => ({ path, kinds: [], call: undefined, nodeSent: false, backoff: new Backoff(), timer: undefined });
+    this.#targetIndex = index % ctx.targets.length;
+    const port = (path: string): Port => ({ path, kinds: [], call: undefined, callTarget: -1, nodeSent: false, backoff: new Backoff(), timer: undefined });
     const ads = ctx.options.ads ? port(methodPath('cds', true, this.#delta)) : undefined;
     this.#ports = ads ? [ads] : [];
     const slots: Partial<Record<Kind, Slot>> = {};
@@ -114,9 +124,31 @@ export class EnvoyNode {
   /** Open the connection and subscribe to CDS, as Envoy does at startup. */
   start(): void {
     this.startedAtMicros = nowMicros();
-    this.#client = new grpc.Client(this.#ctx.options.target, this.#ctx.credentials, CHANNEL_OPTIONS);
+    this.#client = this.#connect();
     this.#startSlot(this.#slots.cds);
     this.#ldsTimer = setTimeout(() => this.#startSlot(this.#slots.lds), this.#ctx.options.initialFetchTimeoutMs);
+  }
+
+  /** The target this node is currently connected to (host:port). */
+  get target(): string {
+    return this.#ctx.targets[this.#targetIndex] as string;
+  }
+
+  #connect(): grpc.Client {
+    return new grpc.Client(this.target, this.#ctx.credentials, CHANNEL_OPTIONS);
+  }
+
+  /**
+   * A stream on the current target ended: with several targets, move to the
+   * next one (once per failure: the node's other streams on the same target
+   * end too and then simply reopen on the new connection).
+   */
+  #moveOn(failedTarget: number): void {
+    if (this.#ctx.targets.length < 2 || failedTarget !== this.#targetIndex || this.#stopped) return;
+    this.#targetIndex = (this.#targetIndex + 1) % this.#ctx.targets.length;
+    this.#client?.close();
+    this.#client = this.#connect();
+    this.moves++;
   }
 
   /** Close every stream and the connection; no reconnects after this. */
@@ -145,6 +177,7 @@ export class EnvoyNode {
     if (this.#stopped || !this.#client) return;
     const call = this.#client.makeBidiStreamRequest(port.path, identity, identity, new grpc.Metadata(), {});
     port.call = call;
+    port.callTarget = this.#targetIndex;
     port.nodeSent = false;
     this.#ctx.counters.streamsOpened++;
     let ended = false;
@@ -171,6 +204,7 @@ export class EnvoyNode {
     this.#ctx.counters.streamsEnded++;
     countEndReason(this.#ctx.counters, reason);
     if (this.#stopped) return;
+    this.#moveOn(port.callTarget);
     port.timer = setTimeout(() => this.#open(port), port.backoff.nextDelayMs());
   }
 

@@ -9,7 +9,7 @@ import { parentPort } from 'node:worker_threads';
 import { CLUSTER, ENDPOINT, LISTENER, ROUTE } from '../src/xds/type-urls';
 import { EnvoyNode } from './envoy-node';
 import type { Kind, NodeContext } from './envoy-node';
-import { emptyCounters } from './messages';
+import { emptyCounters, splitTargets } from './messages';
 import type { FleetOptions, ToWorker, WorkerProgress } from './messages';
 import { NameSetPool } from './name-set';
 import { channelCredentials } from './tls';
@@ -59,7 +59,7 @@ class FleetWorker {
     const counters = emptyCounters();
     const credentials = channelCredentials(options.tls);
     this.#ctx = {
-      options, graphs, names, counters, credentials,
+      options, graphs, names, counters, credentials, targets: splitTargets(options.target),
       nodeBytes: (i) => encodeNode(`${options.nodeIdPrefix}${i}`, options.cluster, USER_AGENT, USER_AGENT_VERSION),
       onStamps: (node, stamps, at, nacked) => this.#onStamps(node.index, stamps, at, nacked),
       onVersions: (_node, versions, at) => this.#onVersions(versions, at),
@@ -120,6 +120,7 @@ class FleetWorker {
     let connected = 0;
     let inSync = 0;
     let slow = 0;
+    let moved = 0;
     for (const n of this.#nodes) {
       // A node that lost its stream keeps its config but is not in sync: it would miss the next change.
       if (n.connected) {
@@ -127,12 +128,13 @@ class FleetWorker {
         if (n.inSync) inSync++;
       }
       if (n.paused) slow++;
+      if (n.moves > 0) moved++;
     }
     const message: WorkerProgress = {
       kind: 'progress',
       workerIndex: this.#workerIndex,
       final,
-      nodes: { started: this.#started, connected, inSync, everSynced: this.#everSynced, slow },
+      nodes: { started: this.#started, connected, inSync, everSynced: this.#everSynced, slow, moved },
       counters: this.#ctx.counters,
       receipts: this.#receipts,
       syncs: this.#syncs,

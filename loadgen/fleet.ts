@@ -129,7 +129,7 @@ export class Fleet {
 
   /** Current totals over all workers (as of their last report). */
   snapshot(): FleetSnapshot {
-    const nodes: WorkerNodeCounts = { started: 0, connected: 0, inSync: 0, everSynced: 0, slow: 0 };
+    const nodes: WorkerNodeCounts = { started: 0, connected: 0, inSync: 0, everSynced: 0, slow: 0, moved: 0 };
     const counters = emptyCounters();
     for (const p of this.#latest) {
       if (!p) continue;
@@ -138,6 +138,7 @@ export class Fleet {
       nodes.inSync += p.nodes.inSync;
       nodes.everSynced += p.nodes.everSynced;
       nodes.slow += p.nodes.slow;
+      nodes.moved += p.nodes.moved;
       addCounters(counters, p.counters);
     }
     return { nodes, counters, workers: this.#workers.length };

@@ -32,7 +32,9 @@ export { formatStamp, nowMicros, findStamps } from './stamp';
 export type { Stamp } from './stamp';
 export { Args, UsageError } from './args';
 
-const USAGE = `usage: npm run loadgen -- --target host:port [options]
+const USAGE = `usage: npm run loadgen -- --target host:port[,host:port…] [options]
+  --target A,B,…            several servers (replicas): node i starts on the (i mod n)-th
+                            and moves to the next one whenever a stream ends
   --nodes N                 simulated Envoys, one TCP connection + stream each (default 100)
   --variant sotw|delta      protocol variant (default delta)
   --ads | --per-type        one ADS stream per node (default) or one stream per type
@@ -58,7 +60,7 @@ function withTls(tls: TlsOptions | undefined): { tls?: TlsOptions } {
 /** Parse loadgen flags into fleet options. */
 export function parseFleetOptions(args: Args): FleetOptions {
   const target = args.string('target');
-  if (!target || !/^[^:]+:\d+$/.test(target)) throw new UsageError('--target host:port is required');
+  if (!target || !/^[^:,]+:\d+(,[^:,]+:\d+)*$/.test(target)) throw new UsageError('--target host:port[,host:port…] is required');
   const ads = !args.flag('per-type');
   args.flag('ads');
   return {

@@ -11,7 +11,10 @@ export type Variant = 'sotw' | 'delta';
 
 /** Everything a worker needs to run its share of the fleet. */
 export interface FleetOptions {
-  /** `host:port` of the xDS server. */
+  /**
+   * `host:port` of the xDS server, or several comma-separated (replicas):
+   * node i starts on the (i mod n)-th and moves to the next when a stream ends.
+   */
   readonly target: string;
   readonly nodes: number;
   readonly variant: Variant;
@@ -31,6 +34,11 @@ export interface FleetOptions {
   readonly workers: number;
   /** TLS or mTLS toward the server; absent = plaintext. */
   readonly tls?: TlsOptions;
+}
+
+/** The addresses in a {@link FleetOptions.target} (one, or several comma-separated). */
+export function splitTargets(target: string): string[] {
+  return target.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
 }
 
 /** Counters for one direction of one type (or all types). */
@@ -94,6 +102,8 @@ export interface WorkerNodeCounts {
   everSynced: number;
   /** Nodes currently paused as slow consumers. */
   slow: number;
+  /** Nodes that moved to another target (replica) after a stream ended, at least once. */
+  moved: number;
 }
 
 /** worker → main: sent every progress interval and once more when stopped. */

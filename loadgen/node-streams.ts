@@ -62,6 +62,8 @@ export interface Port {
   readonly path: string;
   readonly kinds: Kind[];
   call: grpc.ClientDuplexStream<Buffer, Buffer> | undefined;
+  /** Index of the target the current call was opened on. */
+  callTarget: number;
   nodeSent: boolean;
   readonly backoff: Backoff;
   timer: NodeJS.Timeout | undefined;

@@ -78,7 +78,7 @@ export function sampleResult(scale = 1): BenchResult {
     startedAt: '2026-12-02T12:00:00.000Z', cores: 2, cpuModel: 'Test CPU', memoryBytes: 8 * 2 ** 30, node: 'v20.0.0', platform: 'linux test',
     versions: { 'fanout-xds': '0.1.0', '@grpc/grpc-js': '1.14.7' }, nodes: NODES,
     mesh: { clusters: 50, endpoints: 2, listeners: 2, routes: 2, resources: 104, configBytes: 20_000 },
-    scenario: 'updates', churn: 'endpoint', rounds: ROUNDS, rate: 0, connectRate: 1000, ads: true, nackRate: 0, slowFraction: 0,
+    scenario: 'updates', source: 'file', replicas: 1, churn: 'endpoint', rounds: ROUNDS, rate: 0, connectRate: 1000, ads: true, nackRate: 0, slowFraction: 0,
     server: 'ours (child process, --log-level info)', commitTime: 'when the server logged "configuration applied"',
     gitCommit: '0123456789abcdef0123456789abcdef01234567', commandLine: 'npm run bench -- --nodes 100', hostname: 'test-host', loadAverage: 0.5,
   };
