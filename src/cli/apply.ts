@@ -10,7 +10,8 @@ import { readConfigDocuments } from '../source';
 import type { ConfigFile } from '../source';
 import { ConfigInvalidError } from '../errors';
 import { EtcdWriter } from '../apply';
-import { ETCD_HELP, ETCD_OPTIONS, etcdTarget, UsageError } from './etcd-flags';
+import { ETCD_HELP, ETCD_OPTIONS, etcdTarget } from './etcd-flags';
+import { UsageError } from './usage';
 import { reportWrite } from './write-report';
 import type { WriteOutput } from './write-report';
 

@@ -32,3 +32,49 @@ export function countChanges(changes: ChangeSet): { updated: number; removed: nu
   }
   return { updated, removed };
 }
+
+/** Names shown per type in a change summary; the rest are counted. */
+export const SUMMARY_NAMES_PER_TYPE = 10;
+
+/** One type's change in a log line: counts, and the first names of each kind. */
+export interface TypeChangeSummary {
+  readonly updated: number;
+  readonly removed: number;
+  readonly updatedNames?: readonly string[];
+  readonly removedNames?: readonly string[];
+}
+
+/**
+ * What a batch changed, for a log line: node group (`default` for the
+ * default group) → type (its message name, `Cluster`) → counts and the
+ * first `maxNames` names. A change to the default resources reaches every
+ * group's view; it is shown once, under `default`, and a group lists only
+ * what differs for it.
+ */
+export function summarizeChanges(changes: ChangeSet, maxNames: number = SUMMARY_NAMES_PER_TYPE, show: (name: string) => string = (n) => n): Record<string, Record<string, TypeChangeSummary>> {
+  const out: Record<string, Record<string, TypeChangeSummary>> = {};
+  const defaults = changes.byGroup.get('');
+  for (const [group, types] of changes.byGroup) {
+    const perType: Record<string, TypeChangeSummary> = {};
+    for (const [typeUrl, change] of types) {
+      const base = group === '' ? undefined : defaults?.get(typeUrl);
+      const updated = base ? without(change.updated, base.updated) : change.updated;
+      const removed = base ? without(change.removed, base.removed) : change.removed;
+      if (updated.length === 0 && removed.length === 0) continue;
+      perType[typeUrl.slice(typeUrl.lastIndexOf('.') + 1)] = {
+        updated: updated.length,
+        removed: removed.length,
+        updatedNames: updated.length > 0 ? updated.slice(0, maxNames).map(show) : undefined,
+        removedNames: removed.length > 0 ? removed.slice(0, maxNames).map(show) : undefined,
+      };
+    }
+    if (Object.keys(perType).length > 0) out[group === '' ? 'default' : group] = perType;
+  }
+  return out;
+}
+
+function without(names: readonly string[], base: readonly string[]): readonly string[] {
+  if (base.length === 0) return names;
+  const skip = new Set(base);
+  return names.filter((n) => !skip.has(n));
+}

@@ -8,10 +8,12 @@
  * RFC 3339, wrappers as bare values, Struct/Value/ListValue as plain JSON,
  * FieldMask as `"a,fooBar"`.
  *
- * protobufjs expands an `Any` itself only when it is named `type_url`
- * (protobufjs's bundled Any); our root is loaded with camelCase names, so
- * `Any` arrives as `{typeUrl, value}` (base64) and is unpacked here. An Any
- * whose type no loaded proto defines keeps its type URL and base64 value.
+ * protobufjs expands an `Any` itself (with `json: true`) only when its
+ * fields are named `type_url` (protobufjs's bundled Any, which our root
+ * uses) and its type is found; the fields inside still need the well-known
+ * type pass. An Any whose fields are camelCase arrives as `{typeUrl, value}`
+ * and is unpacked here. An Any whose type no loaded proto defines keeps its
+ * type URL and base64 value.
  */
 import * as protobuf from 'protobufjs';
 import { lookupMessage } from './proto-root';
