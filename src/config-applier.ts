@@ -138,7 +138,7 @@ export class ConfigApplier {
     this.#loaded = true;
     metrics.reload('accepted');
     const changes = summarizeChanges(result.changes, undefined, (n) => bareExcerpt(n, NAME_MAX_CHARS));
-    log.info({ source: label, revision: result.changes.revision, updated, removed, resources: outcome.resources.length, changes }, `configuration applied: ${describeChanges(changes)}`);
+    log.info({ source: label, revision: result.changes.revision, updated, removed, resources: outcome.resources.length, summary: describeChanges(changes), changes }, 'configuration applied');
     scheduler.publish(result.changes);
     // Streams opened before the first batch were held (StreamContext.isReady); even an empty first batch answers them.
     if (firstCommit) scheduler.flushAll();

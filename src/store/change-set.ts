@@ -54,12 +54,21 @@ export interface TypeChangeSummary {
 export function summarizeChanges(changes: ChangeSet, maxNames: number = SUMMARY_NAMES_PER_TYPE, show: (name: string) => string = (n) => n): Record<string, Record<string, TypeChangeSummary>> {
   const out: Record<string, Record<string, TypeChangeSummary>> = {};
   const defaults = changes.byGroup.get('');
+  // Built once per type, not per group: a large default change and many groups must stay linear.
+  const defaultNames = new Map<string, ReadonlySet<string>>();
+  const without = (typeUrl: string, names: readonly string[], kind: 'updated' | 'removed'): readonly string[] => {
+    const base = defaults?.get(typeUrl)?.[kind];
+    if (!base || base.length === 0) return names;
+    const key = `${kind}\u0000${typeUrl}`;
+    let skip = defaultNames.get(key);
+    if (!skip) defaultNames.set(key, (skip = new Set(base)));
+    return names.filter((n) => !skip.has(n));
+  };
   for (const [group, types] of changes.byGroup) {
     const perType: Record<string, TypeChangeSummary> = {};
     for (const [typeUrl, change] of types) {
-      const base = group === '' ? undefined : defaults?.get(typeUrl);
-      const updated = base ? without(change.updated, base.updated) : change.updated;
-      const removed = base ? without(change.removed, base.removed) : change.removed;
+      const updated = group === '' ? change.updated : without(typeUrl, change.updated, 'updated');
+      const removed = group === '' ? change.removed : without(typeUrl, change.removed, 'removed');
       if (updated.length === 0 && removed.length === 0) continue;
       perType[typeUrl.slice(typeUrl.lastIndexOf('.') + 1)] = {
         updated: updated.length,
@@ -71,10 +80,4 @@ export function summarizeChanges(changes: ChangeSet, maxNames: number = SUMMARY_
     if (Object.keys(perType).length > 0) out[group === '' ? 'default' : group] = perType;
   }
   return out;
-}
-
-function without(names: readonly string[], base: readonly string[]): readonly string[] {
-  if (base.length === 0) return names;
-  const skip = new Set(base);
-  return names.filter((n) => !skip.has(n));
 }
