@@ -242,17 +242,13 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
     process.stdout.write(versionText());
     return;
   }
-  const logger = createLogger(values['log-level'] ?? 'info', logFormatFlag(values['log-format']));
-  // Every client connection is a descriptor: use all the system allows (the connection cap's default follows it).
-  const fdLimit = raiseFdLimit();
-  logger.info({ openFileLimit: fdLimit.after, raisedFrom: fdLimit.before?.soft !== fdLimit.after?.soft ? fdLimit.before?.soft : undefined, notRaised: fdLimit.error }, 'open-file limit');
   // Every flag is read before anything starts: a bad value is a usage error, not a server left running.
   const drainTimeoutMs = durationFlag(values['drain-timeout-ms'], 'drain-timeout-ms') ?? DEFAULT_DRAIN_TIMEOUT_MS;
   const adminPort = intFlag(values['admin-port'], 'admin-port', 19005);
   const adminMaxBytes = optionalInt(values['admin-max-response-bytes'], 'admin-max-response-bytes') ?? DEFAULT_CONFIG_DUMP_MAX_BYTES;
   const etcd = readEtcd(values);
   const configPath = etcd ? undefined : (values.config ?? builtInExample());
-  const server = await createXdsServer({
+  const serverOptions = {
     // Unset flags fall through to the server's defaults, so each default lives in one place.
     port: optionalInt(values.port, 'port'),
     host: values.host,
@@ -263,7 +259,6 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
     reloadDebounceMs: durationFlag(values['reload-debounce-ms'], 'reload-debounce-ms'),
     configPath,
     etcd,
-    logger,
     tls: readTls(values['tls-cert'], values['tls-key'], values['client-ca']),
     nodeIdSanPattern: values['node-id-san-regex'],
     limits: {
@@ -296,7 +291,12 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
     maxSessionMemoryMb: optionalInt(values['max-session-memory-mb'], 'max-session-memory-mb'),
     maxConnectionRequestBufferBytes: optionalInt(values['max-connection-request-buffer-bytes'], 'max-connection-request-buffer-bytes'),
     maxRequestBufferBytes: optionalInt(values['max-request-buffer-bytes'], 'max-request-buffer-bytes'),
-  });
+  };
+  const logger = createLogger(values['log-level'] ?? 'info', logFormatFlag(values['log-format']));
+  // Every client connection is a descriptor: use all the system allows (the connection cap's default follows it).
+  const fdLimit = raiseFdLimit();
+  logger.info({ openFileLimit: fdLimit.after, raisedFrom: fdLimit.before?.soft !== fdLimit.after?.soft ? fdLimit.before?.soft : undefined, notRaised: fdLimit.error }, 'open-file limit');
+  const server = await createXdsServer({ ...serverOptions, logger });
   let admin: { port: number; close(): Promise<void> } | undefined;
   try {
     admin = adminPort >= 0 && !values['no-admin'] ? await startAdminServer(server.internals, values['admin-host'] ?? '127.0.0.1', adminPort, logger, { maxResponseBytes: adminMaxBytes }) : undefined;
