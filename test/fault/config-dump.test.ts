@@ -15,7 +15,9 @@ import { httpGet } from './admin-scrape';
 import { RawXdsStream } from './raw-stream';
 import { meshYaml, PRIVATE_KEY, writeConfig } from './operator-config';
 
-const DEADLINE_MS = 15_000;
+/** Liveness bounds for a loaded shared machine, not speed claims. */
+const DEADLINE_MS = 30_000;
+const START_MS = 90_000;
 
 interface DumpEntry {
   type: string;
@@ -38,7 +40,7 @@ async function dump(port: number, query: string): Promise<{ status: number; body
 
 test('/config_dump shows the resources as proto3 JSON with secrets redacted, filtered by type, name and node', async () => {
   const file = writeConfig(meshYaml());
-  const cli = await CliProcess.start(['--config', file, '--port', '0', '--host', '127.0.0.1', '--admin-port', '0', '--workers', '1', '--admin-max-response-bytes', '2500']);
+  const cli = await CliProcess.start(['--config', file, '--port', '0', '--host', '127.0.0.1', '--admin-port', '0', '--workers', '1', '--admin-max-response-bytes', '2500'], { readyTimeoutMs: START_MS });
   const streams: RawXdsStream[] = [];
   try {
     const admin = cli.adminPort ?? 0;

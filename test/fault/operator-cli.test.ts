@@ -18,7 +18,9 @@ import { RawXdsStream } from './raw-stream';
 import { runMain } from './main-run';
 import { meshYaml, writeConfig } from './operator-config';
 
-const DEADLINE_MS = 15_000;
+/** Liveness bounds for a loaded shared machine, not speed claims. */
+const DEADLINE_MS = 30_000;
+const START_MS = 90_000;
 const BASE = ['--port', '0', '--host', '127.0.0.1', '--workers', '1'];
 
 test('a route to a missing cluster rejects the first config: the process says there is no last good configuration and exits 1 naming route, virtual host and cluster', async () => {
@@ -32,7 +34,7 @@ test('a route to a missing cluster rejects the first config: the process says th
 
 test('with --allow-dangling-references the route is served and the warning names route, virtual host and cluster', async () => {
   const file = writeConfig(meshYaml({ routeCluster: 'missing' }));
-  const cli = await CliProcess.start(['--config', file, ...BASE, '--no-admin', '--allow-dangling-references']);
+  const cli = await CliProcess.start(['--config', file, ...BASE, '--no-admin', '--allow-dangling-references'], { readyTimeoutMs: START_MS });
   try {
     const warning = await cli.waitForLog((l) => l.msg === 'serving a dangling reference (--allow-dangling-references)', DEADLINE_MS);
     assert.match(String(warning['problem']), /resources\[1\] \(r0\): virtual_hosts\[0\]\.routes\[0\]\.route\.cluster: dangling reference: Cluster "missing" does not exist \(named by route "api" in virtual host "vh0"\)/);
@@ -91,7 +93,7 @@ test('usage errors exit 2 everywhere with one line and a pointer to --help, not 
 });
 
 test('a busy admin port fails the start with a message naming --admin-port, like a busy gRPC port names --port', async () => {
-  const first = await CliProcess.start([...BASE, '--admin-port', '0']);
+  const first = await CliProcess.start([...BASE, '--admin-port', '0'], { readyTimeoutMs: START_MS });
   try {
     const second = await runMain([...BASE, '--admin-port', String(first.adminPort)]);
     assert.equal(second.code, 1, second.stderr);
@@ -106,7 +108,7 @@ test('a busy admin port fails the start with a message naming --admin-port, like
 
 test('a second SIGINT during the drain is announced and exits at once, non-zero', async () => {
   // A drain window in minutes, written with a unit: the drain is still going when the second signal comes.
-  const cli = await CliProcess.start([...BASE, '--no-admin', '--drain-timeout-ms', '2m']);
+  const cli = await CliProcess.start([...BASE, '--no-admin', '--drain-timeout-ms', '2m'], { readyTimeoutMs: START_MS });
   const streams: RawXdsStream[] = [];
   try {
     for (let i = 0; i < 8; i++) {
