@@ -9,7 +9,8 @@ import { DEFAULT_GROUP, formatProblem } from './source';
 import type { ConfigProblem, EtcdConfig, RawResource } from './source';
 import { KeyedEncoder } from './encode';
 import type { DocumentInput, EncodeOutcome, EncodePool } from './encode';
-import { countChanges } from './store';
+import { countChanges, summarizeChanges } from './store';
+import { bareExcerpt, NAME_MAX_CHARS } from './observe/excerpt';
 import type { CommitResult, RemovalKey, ResourceStore } from './store';
 import type { PushScheduler } from './push';
 import type { ServerMetrics } from './observe/metrics';
@@ -109,7 +110,9 @@ export class ConfigApplier {
     const message = shown.join('\n');
     metrics.reload('rejected');
     for (const refusal of new Set(problems.map((p) => p.refusal))) if (refusal !== undefined) metrics.configRefused(refusal);
-    log.error({ source: label, problems: shown }, 'configuration rejected; still serving the last good configuration');
+    // Before the first commit there is nothing to fall back on: say so, rather than promise a configuration that does not exist.
+    if (this.#loaded) log.error({ source: label, problems: shown }, 'configuration rejected; still serving the last good configuration');
+    else log.error({ source: label, problems: shown }, 'configuration rejected; there is no last good configuration to serve (none has been applied yet)');
     return { ok: false, problems, message };
   }
 
@@ -134,12 +137,27 @@ export class ConfigApplier {
     const firstCommit = !this.#loaded;
     this.#loaded = true;
     metrics.reload('accepted');
-    log.info({ source: label, revision: result.changes.revision, updated, removed, resources: outcome.resources.length }, 'configuration applied');
+    const changes = summarizeChanges(result.changes, undefined, (n) => bareExcerpt(n, NAME_MAX_CHARS));
+    log.info({ source: label, revision: result.changes.revision, updated, removed, resources: outcome.resources.length, summary: describeChanges(changes), changes }, 'configuration applied');
     scheduler.publish(result.changes);
     // Streams opened before the first batch were held (StreamContext.isReady); even an empty first batch answers them.
     if (firstCommit) scheduler.flushAll();
     return { ok: true, revision: result.changes.revision, updated, removed };
   }
+}
+
+/** One line for people: `Cluster +2 (a, b) -1 (c); group canary: Listener +1 (l)`; the log line's `changes` field has the same as data. */
+function describeChanges(changes: ReturnType<typeof summarizeChanges>): string {
+  const groups = Object.entries(changes).map(([group, types]) => {
+    const parts = Object.entries(types).map(([type, c]) => {
+      const list = (count: number, names: readonly string[] | undefined): string => `${names?.join(', ') ?? ''}${count > (names?.length ?? 0) ? ` and ${count - (names?.length ?? 0)} more` : ''}`;
+      const up = c.updated > 0 ? ` +${c.updated} (${list(c.updated, c.updatedNames)})` : '';
+      const down = c.removed > 0 ? ` -${c.removed} (${list(c.removed, c.removedNames)})` : '';
+      return `${type}${up}${down}`;
+    });
+    return group === 'default' ? parts.join(', ') : `group ${group}: ${parts.join(', ')}`;
+  });
+  return groups.length === 0 ? 'no change' : groups.join('; ');
 }
 
 /** Library resources (JSON with `@type`) → raw resources for the pool. */

@@ -137,7 +137,9 @@ export class ConfigReloader {
     this.#deps.metrics.reloadRetried(reason);
     this.#log.warn(
       { source: this.#deps.configPath, reason, retryInMs: delayMs, error: err.message },
-      'configuration not read for a transient reason; retrying, still serving the last good configuration',
+      this.#deps.applier.loaded
+        ? 'configuration not read for a transient reason; retrying, still serving the last good configuration'
+        : 'configuration not read for a transient reason; retrying (no configuration has been applied yet)',
     );
   }
 

@@ -49,10 +49,10 @@ export class ConfigInvalidError extends XdsServerError {
   }
 }
 
-/** The gRPC port could not be bound. */
+/** The gRPC port (or, with `flag` --admin-port, the admin port) could not be bound. */
 export class BindError extends XdsServerError {
-  constructor(address: string, cause: unknown) {
-    super('XDS_ERR_BIND', `cannot listen on ${address}: ${(cause as Error)?.message ?? String(cause)}; choose another --port or stop what holds it`, { cause });
+  constructor(address: string, cause: unknown, flag: string = '--port') {
+    super('XDS_ERR_BIND', `cannot listen on ${address}: ${(cause as Error)?.message ?? String(cause)}; choose another ${flag} or stop what holds it`, { cause });
   }
 }
 

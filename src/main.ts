@@ -9,11 +9,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { createXdsServer, DEFAULT_PORT } from './server';
-import { createLogger } from './observe/logger';
+import { createLogger, defaultLogFormat, LOG_FORMATS } from './observe/logger';
+import type { LogFormat } from './observe/logger';
 import { startAdminServer } from './admin/admin-server';
 import { defaultWorkerCount, defaultWorkerHeapMb } from './encode';
 import { DEFAULT_ETCD_PREFIX } from './source';
-import { XdsServerError } from './errors';
+import { EXIT_FAILURE, reportCommandError, UsageError, versionText } from './cli/usage';
+import { DURATION_FORMS, parseDurationMs } from './cli/duration';
+import { DEFAULT_CONFIG_DUMP_MAX_BYTES } from './admin/config-dump';
 import { raiseFdLimit } from './observe/fd-limit';
 import type { EtcdSourceOptions } from './api-types';
 import { isServingProcess, joinPrimary, parseProcessCount, runPrimary, servingProcessArgs } from './cluster';
@@ -38,8 +41,11 @@ Usage: fanout-xds serve [options]    (npm start -- [options])
   --allow-dangling-references   serve configs whose only fault is dangling references (warn each)
   --max-receive-bytes N         largest accepted request in bytes (default 64 MiB)
   --max-inflight-bytes N        bytes of large responses (>= 16 KiB) written but not yet flushed, all streams together (default 32 MiB)
-  --reload-debounce-ms N        quiet period before a config change is applied (default 200)
+  --reload-debounce-ms D        quiet period before a config change is applied (default 200)
   --log-level LEVEL             pino level: trace|debug|info|warn|error|silent (default info)
+  --log-format pretty|json      log lines for people (pino-pretty) or JSON lines for machines
+                                (default: pretty when stdout is a terminal, json otherwise)
+  --admin-max-response-bytes N  largest /config_dump answer; larger asks for ?type= or ?name= (default 32 MiB)
 
  etcd (instead of --config; layout and outage behaviour: README "etcd source")
   --etcd-endpoints URL[,URL…]   serve the configuration held in etcd, e.g. http://127.0.0.1:2379
@@ -64,11 +70,11 @@ Usage: fanout-xds serve [options]    (npm start -- [options])
   --max-names-per-request N     names one request may carry (default 250000)
   --max-node-entries N          repeated entries (metadata fields, list items, extensions) a request's node may hold (default 10000)
   --stream-request-rate N       requests per second per stream, averaged (default 200, burst 20000)
-  --max-connection-age-ms N     close connections after N ms (±10% jitter) so load rebalances
-  --max-connection-age-grace-ms N  time streams get to finish after that (default unlimited)
-  --keepalive-time-ms N         server keepalive ping interval (default 30000)
-  --keepalive-timeout-ms N      wait for a ping ack before closing (default 10000)
-  --drain-timeout-ms N          on SIGTERM/SIGINT: refuse new streams, end open ones over N ms, exit 0 (default 10000)
+  --max-connection-age-ms D     close connections after N ms (±10% jitter) so load rebalances
+  --max-connection-age-grace-ms D  time streams get to finish after that (default unlimited)
+  --keepalive-time-ms D         server keepalive ping interval (default 30000)
+  --keepalive-timeout-ms D      wait for a ping ack before closing (default 10000)
+  --drain-timeout-ms D          on SIGTERM/SIGINT: refuse new streams, end open ones over N ms, exit 0 (default 10000)
 
  CSDS (client status on the gRPC port; Secrets' keys are always redacted)
   --csds-admin-san-regex REGEX  client certs with a SAN matching REGEX see every node (needs --client-ca);
@@ -80,10 +86,11 @@ Usage: fanout-xds serve [options]    (npm start -- [options])
 
  Config source
   --max-config-bytes N          largest configuration, all its files together, in bytes; larger is refused (default 64 MiB)
-  --config-read-timeout-ms N    deadline for reading one config file; a slower read is retried (default 10000)
+  --config-read-timeout-ms D    deadline for reading one config file; a slower read is retried (default 10000)
   --worker-heap-mb N            heap limit of each encode worker in MiB; a config needing more is refused (default ${defaultWorkerHeapMb()})
 
   -h, --help                    show this help
+  --version                     print the version
 
  Resource bounds (memory and file descriptors stay bounded whatever clients do)
   --max-stalled-bytes N         bytes of large responses held for clients that stopped reading (unflushed
@@ -92,7 +99,7 @@ Usage: fanout-xds serve [options]    (npm start -- [options])
   --max-connections N           connections open at once; more are closed on accept (default: the open-file
                                 limit minus a reserve of 1/8, 64 to 1024; the soft limit is raised to the hard
                                 one at start where allowed)
-  --idle-connection-timeout-ms N  close connections with no stream for N ms (default 30000; 0 = never)
+  --idle-connection-timeout-ms D  close connections with no stream for N ms (default 30000; 0 = never)
   --max-concurrent-streams N    HTTP/2 streams one connection may have open (default 100)
   --max-session-memory-mb N     HTTP/2 session memory per connection, MB (queued responses, header tables);
                                 over it the connection gets no new streams (default 64)
@@ -100,6 +107,10 @@ Usage: fanout-xds serve [options]    (npm start -- [options])
                                 past it the stream holding most gets RESOURCE_EXHAUSTED (default 64 MiB or
                                 --max-receive-bytes, whichever is larger)
   --max-request-buffer-bytes N  the same across all connections (default 256 MiB)
+
+ D (a duration): ${DURATION_FORMS}.
+ Exit codes: 0 drained after a signal, 1 failure (config rejected at start, port in use; a second
+ signal during drain), 2 usage (bad flag or value).
 `;
 
 function builtInExample(): string {
@@ -110,10 +121,20 @@ function builtInExample(): string {
   throw new Error('examples/basic.yaml not found; pass --config PATH');
 }
 
+function durationFlag(value: string | undefined, name: string): number | undefined {
+  return value === undefined ? undefined : parseDurationMs(value, name);
+}
+
+function logFormatFlag(value: string | undefined): LogFormat {
+  if (value === undefined) return defaultLogFormat();
+  if (!(LOG_FORMATS as readonly string[]).includes(value)) throw new UsageError(`--log-format must be ${LOG_FORMATS.join(' or ')}, got "${value}"`);
+  return value as LogFormat;
+}
+
 function intFlag(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n)) throw new XdsServerError('XDS_ERR_FLAG', `--${name} must be an integer, got "${value}"`);
+  if (!Number.isInteger(n)) throw new UsageError(`--${name} must be an integer, got "${value}"`);
   return n;
 }
 
@@ -127,18 +148,18 @@ function readEtcd(values: Record<string, string | boolean | undefined>): EtcdSou
   const endpoints = str('etcd-endpoints');
   if (endpoints === undefined) {
     const stray = ['etcd-prefix', 'etcd-ca', 'etcd-cert', 'etcd-key', 'etcd-username', 'etcd-password-file', 'replica-name', 'status-lease-ttl'].find((f) => values[f] !== undefined);
-    if (stray) throw new XdsServerError('XDS_ERR_FLAG', `--${stray} needs --etcd-endpoints`);
+    if (stray) throw new UsageError(`--${stray} needs --etcd-endpoints`);
     return undefined;
   }
-  if (values['config'] !== undefined) throw new XdsServerError('XDS_ERR_FLAG', '--config and --etcd-endpoints are exclusive: serve a file or etcd, not both');
+  if (values['config'] !== undefined) throw new UsageError('--config and --etcd-endpoints are exclusive: serve a file or etcd, not both');
   const file = (name: string): Buffer | undefined => (str(name) === undefined ? undefined : fs.readFileSync(str(name) as string));
   const username = str('etcd-username');
   const passwordFile = str('etcd-password-file');
   let password: string | undefined;
   if (passwordFile !== undefined) password = fs.readFileSync(passwordFile, 'utf8').replace(/\r?\n$/, '');
   else if (username !== undefined) password = process.env['ETCD_PASSWORD'];
-  if (username !== undefined && password === undefined) throw new XdsServerError('XDS_ERR_FLAG', '--etcd-username needs a password: --etcd-password-file FILE or the ETCD_PASSWORD environment variable');
-  if (username === undefined && passwordFile !== undefined) throw new XdsServerError('XDS_ERR_FLAG', '--etcd-password-file needs --etcd-username');
+  if (username !== undefined && password === undefined) throw new UsageError('--etcd-username needs a password: --etcd-password-file FILE or the ETCD_PASSWORD environment variable');
+  if (username === undefined && passwordFile !== undefined) throw new UsageError('--etcd-password-file needs --etcd-username');
   const ca = file('etcd-ca');
   const cert = file('etcd-cert');
   const key = file('etcd-key');
@@ -153,10 +174,10 @@ function readEtcd(values: Record<string, string | boolean | undefined>): EtcdSou
 
 function readTls(certFile: string | undefined, keyFile: string | undefined, caFile: string | undefined): { cert: Buffer; key: Buffer; clientCa?: Buffer } | undefined {
   if (certFile === undefined && keyFile === undefined) {
-    if (caFile !== undefined) throw new XdsServerError('XDS_ERR_FLAG', '--client-ca needs --tls-cert and --tls-key');
+    if (caFile !== undefined) throw new UsageError('--client-ca needs --tls-cert and --tls-key');
     return undefined;
   }
-  if (certFile === undefined || keyFile === undefined) throw new XdsServerError('XDS_ERR_FLAG', '--tls-cert and --tls-key go together');
+  if (certFile === undefined || keyFile === undefined) throw new UsageError('--tls-cert and --tls-key go together');
   return { cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile), clientCa: caFile !== undefined ? fs.readFileSync(caFile) : undefined };
 }
 
@@ -178,6 +199,9 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
       'max-inflight-bytes': { type: 'string' },
       'reload-debounce-ms': { type: 'string' },
       'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
+      'admin-max-response-bytes': { type: 'string' },
+      version: { type: 'boolean' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'client-ca': { type: 'string' },
@@ -226,17 +250,70 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
     process.stdout.write(HELP);
     return;
   }
+  if (values.version) {
+    process.stdout.write(versionText());
+    return;
+  }
+  // Every flag is read before anything starts: a bad value is a usage error, not a server left running.
   let processes: number;
   try {
     processes = parseProcessCount(values.processes);
   } catch (err) {
-    throw new XdsServerError('XDS_ERR_FLAG', (err as Error).message);
+    throw new UsageError((err as Error).message);
   }
   const servingProcess = isServingProcess();
-  const drainTimeoutMs = intFlag(values['drain-timeout-ms'], 'drain-timeout-ms', 10_000);
+  const drainTimeoutMs = durationFlag(values['drain-timeout-ms'], 'drain-timeout-ms') ?? DEFAULT_DRAIN_TIMEOUT_MS;
   const adminPort = intFlag(values['admin-port'], 'admin-port', 19005);
   const adminWanted = adminPort >= 0 && !values['no-admin'];
-  const rootLogger = createLogger(values['log-level'] ?? 'info');
+  const adminMaxBytes = optionalInt(values['admin-max-response-bytes'], 'admin-max-response-bytes') ?? DEFAULT_CONFIG_DUMP_MAX_BYTES;
+  const etcd = readEtcd(values);
+  const configPath = etcd ? undefined : (values.config ?? builtInExample());
+  const serverOptions = {
+    // Unset flags fall through to the server's defaults, so each default lives in one place.
+    port: optionalInt(values.port, 'port'),
+    host: values.host,
+    workers: optionalInt(values.workers, 'workers'),
+    allowDanglingReferences: values['allow-dangling-references'] ?? false,
+    maxReceiveMessageBytes: optionalInt(values['max-receive-bytes'], 'max-receive-bytes'),
+    maxInflightBytes: optionalInt(values['max-inflight-bytes'], 'max-inflight-bytes'),
+    reloadDebounceMs: durationFlag(values['reload-debounce-ms'], 'reload-debounce-ms'),
+    configPath,
+    etcd,
+    replicaStatus: etcd ? { name: values['replica-name'], leaseTtlSeconds: optionalInt(values['status-lease-ttl'], 'status-lease-ttl') } : undefined,
+    tls: readTls(values['tls-cert'], values['tls-key'], values['client-ca']),
+    nodeIdSanPattern: values['node-id-san-regex'],
+    limits: {
+      admissionPerSecond: optionalInt(values['admission-rate'], 'admission-rate'),
+      admissionBurst: optionalInt(values['admission-burst'], 'admission-burst'),
+      maxNamesPerRequest: optionalInt(values['max-names-per-request'], 'max-names-per-request'),
+      maxNodeEntries: optionalInt(values['max-node-entries'], 'max-node-entries'),
+      requestsPerSecond: optionalInt(values['stream-request-rate'], 'stream-request-rate'),
+    },
+    maxConnectionAgeMs: durationFlag(values['max-connection-age-ms'], 'max-connection-age-ms'),
+    maxConnectionAgeGraceMs: durationFlag(values['max-connection-age-grace-ms'], 'max-connection-age-grace-ms'),
+    keepaliveTimeMs: durationFlag(values['keepalive-time-ms'], 'keepalive-time-ms'),
+    keepaliveTimeoutMs: durationFlag(values['keepalive-timeout-ms'], 'keepalive-timeout-ms'),
+    csds: {
+      adminSanPattern: values['csds-admin-san-regex'],
+      allowRemote: values['csds-allow-remote'] ?? false,
+      maxResponseBytes: optionalInt(values['csds-max-response-bytes'], 'csds-max-response-bytes'),
+      requestsPerSecond: optionalInt(values['csds-request-rate'], 'csds-request-rate'),
+      maxConcurrent: optionalInt(values['csds-max-concurrent'], 'csds-max-concurrent'),
+    },
+    // Config source
+    maxConfigBytes: optionalInt(values['max-config-bytes'], 'max-config-bytes'),
+    configReadTimeoutMs: durationFlag(values['config-read-timeout-ms'], 'config-read-timeout-ms'),
+    workerHeapMb: optionalInt(values['worker-heap-mb'], 'worker-heap-mb'),
+    // Resource bounds
+    maxStalledBytes: optionalInt(values['max-stalled-bytes'], 'max-stalled-bytes'),
+    maxConnections: optionalInt(values['max-connections'], 'max-connections'),
+    idleConnectionTimeoutMs: durationFlag(values['idle-connection-timeout-ms'], 'idle-connection-timeout-ms'),
+    maxConcurrentStreams: optionalInt(values['max-concurrent-streams'], 'max-concurrent-streams'),
+    maxSessionMemoryMb: optionalInt(values['max-session-memory-mb'], 'max-session-memory-mb'),
+    maxConnectionRequestBufferBytes: optionalInt(values['max-connection-request-buffer-bytes'], 'max-connection-request-buffer-bytes'),
+    maxRequestBufferBytes: optionalInt(values['max-request-buffer-bytes'], 'max-request-buffer-bytes'),
+  };
+  const rootLogger = createLogger(values['log-level'] ?? 'info', logFormatFlag(values['log-format']));
   // With --processes N every process writes to the same stdout: each line says which one wrote it.
   const logger = processes > 1 || servingProcess ? rootLogger.child({ pid: process.pid, role: servingProcess ? 'serving' : 'primary' }) : rootLogger;
   // Every client connection is a descriptor: use all the system allows (the connection cap's default follows it;
@@ -256,92 +333,58 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
     });
     return;
   }
-  const etcd = readEtcd(values);
-  const configPath = etcd ? undefined : (values.config ?? builtInExample());
-  const server = await createXdsServer({
-    // Unset flags fall through to the server's defaults, so each default lives in one place.
-    port: optionalInt(values.port, 'port'),
-    host: values.host,
-    workers: optionalInt(values.workers, 'workers'),
-    allowDanglingReferences: values['allow-dangling-references'] ?? false,
-    maxReceiveMessageBytes: optionalInt(values['max-receive-bytes'], 'max-receive-bytes'),
-    maxInflightBytes: optionalInt(values['max-inflight-bytes'], 'max-inflight-bytes'),
-    reloadDebounceMs: optionalInt(values['reload-debounce-ms'], 'reload-debounce-ms'),
-    configPath,
-    etcd,
-    replicaStatus: etcd ? { name: values['replica-name'], leaseTtlSeconds: optionalInt(values['status-lease-ttl'], 'status-lease-ttl') } : undefined,
-    logger,
-    tls: readTls(values['tls-cert'], values['tls-key'], values['client-ca']),
-    nodeIdSanPattern: values['node-id-san-regex'],
-    limits: {
-      admissionPerSecond: optionalInt(values['admission-rate'], 'admission-rate'),
-      admissionBurst: optionalInt(values['admission-burst'], 'admission-burst'),
-      maxNamesPerRequest: optionalInt(values['max-names-per-request'], 'max-names-per-request'),
-      maxNodeEntries: optionalInt(values['max-node-entries'], 'max-node-entries'),
-      requestsPerSecond: optionalInt(values['stream-request-rate'], 'stream-request-rate'),
-    },
-    maxConnectionAgeMs: optionalInt(values['max-connection-age-ms'], 'max-connection-age-ms'),
-    maxConnectionAgeGraceMs: optionalInt(values['max-connection-age-grace-ms'], 'max-connection-age-grace-ms'),
-    keepaliveTimeMs: optionalInt(values['keepalive-time-ms'], 'keepalive-time-ms'),
-    keepaliveTimeoutMs: optionalInt(values['keepalive-timeout-ms'], 'keepalive-timeout-ms'),
-    csds: {
-      adminSanPattern: values['csds-admin-san-regex'],
-      allowRemote: values['csds-allow-remote'] ?? false,
-      maxResponseBytes: optionalInt(values['csds-max-response-bytes'], 'csds-max-response-bytes'),
-      requestsPerSecond: optionalInt(values['csds-request-rate'], 'csds-request-rate'),
-      maxConcurrent: optionalInt(values['csds-max-concurrent'], 'csds-max-concurrent'),
-    },
-    // Config source
-    maxConfigBytes: optionalInt(values['max-config-bytes'], 'max-config-bytes'),
-    configReadTimeoutMs: optionalInt(values['config-read-timeout-ms'], 'config-read-timeout-ms'),
-    workerHeapMb: optionalInt(values['worker-heap-mb'], 'worker-heap-mb'),
-    // Resource bounds
-    maxStalledBytes: optionalInt(values['max-stalled-bytes'], 'max-stalled-bytes'),
-    maxConnections: optionalInt(values['max-connections'], 'max-connections'),
-    idleConnectionTimeoutMs: optionalInt(values['idle-connection-timeout-ms'], 'idle-connection-timeout-ms'),
-    maxConcurrentStreams: optionalInt(values['max-concurrent-streams'], 'max-concurrent-streams'),
-    maxSessionMemoryMb: optionalInt(values['max-session-memory-mb'], 'max-session-memory-mb'),
-    maxConnectionRequestBufferBytes: optionalInt(values['max-connection-request-buffer-bytes'], 'max-connection-request-buffer-bytes'),
-    maxRequestBufferBytes: optionalInt(values['max-request-buffer-bytes'], 'max-request-buffer-bytes'),
-  });
-  // A serving process's admin port is the primary's private source: loopback, a free port, told over IPC.
-  const admin = adminWanted
-    ? servingProcess
-      ? await startAdminServer(server.internals, '127.0.0.1', 0, logger)
-      : await startAdminServer(server.internals, values['admin-host'] ?? '127.0.0.1', adminPort, logger)
-    : undefined;
+  const server = await createXdsServer({ ...serverOptions, logger });
+  let admin: { port: number; close(): Promise<void> } | undefined;
+  try {
+    // A serving process's admin port is the primary's private source: loopback, a free port, told over IPC.
+    admin = adminWanted
+      ? servingProcess
+        ? await startAdminServer(server.internals, '127.0.0.1', 0, logger, { maxResponseBytes: adminMaxBytes })
+        : await startAdminServer(server.internals, values['admin-host'] ?? '127.0.0.1', adminPort, logger, { maxResponseBytes: adminMaxBytes })
+      : undefined;
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+
+  let draining = false;
+  const shutdown = (signal: string): void => {
+    if (draining) {
+      // A serving process gets both the terminal's SIGINT and the primary's SIGTERM: it drains once.
+      if (servingProcess) return;
+      // An operator pressing Ctrl-C again wants out now: say so, and exit non-zero since streams were cut short.
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(EXIT_FAILURE);
+    }
+    draining = true;
+    logger.info({ signal, drainTimeoutMs, secondSignal: servingProcess ? 'ignored' : 'exits at once' }, 'shutting down');
+    void Promise.all([server.drain(drainTimeoutMs), admin?.close()]).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'drain failed');
+        process.exit(EXIT_FAILURE);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
   const source = { config: configPath, etcd: etcd ? `${etcd.endpoints.join(',')} ${etcd.prefix ?? DEFAULT_ETCD_PREFIX}` : undefined };
   if (servingProcess) {
     // Not "ready": that line is the primary's, once every serving process is up.
     logger.info({ grpcPort: server.port, adminPort: admin?.port, ...source }, 'serving process ready');
     joinPrimary(server.internals.metrics.registry, { grpcPort: server.port, adminPort: admin?.port });
   } else {
-    // Machine-readable line for scripts (bench, tests) that start us with --port 0.
+    // Machine-readable line for scripts (bench, tests) that start us with --port 0; after the signal handlers, so a
+    // script that signals us as soon as it reads "ready" gets a drain, not the default kill.
     logger.info({ grpcPort: server.port, adminPort: admin?.port, ...source }, 'ready');
   }
-
-  let shuttingDown = false;
-  const shutdown = (signal: string): void => {
-    // A serving process may get both the terminal's SIGINT and the primary's SIGTERM: drain once.
-    if (shuttingDown) return;
-    shuttingDown = true;
-    logger.info({ signal, drainTimeoutMs }, 'shutting down');
-    void Promise.all([server.drain(drainTimeoutMs), admin?.close()]).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'drain failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
+
+/** Drain time after SIGTERM/SIGINT when --drain-timeout-ms is not given. */
+const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
 if (require.main === module) {
   serve().catch((err: unknown) => {
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`fanout-xds: ${message}\n`);
-    process.exit(1);
+    process.exit(reportCommandError('fanout-xds', err));
   });
 }

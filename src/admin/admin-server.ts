@@ -1,19 +1,30 @@
 /**
  * @module admin/admin-server
- * The admin HTTP port (localhost by default): /healthz, /readyz,
- * /config_dump (every resource with name, type, version) and /nodes (every
- * connected stream with its per-type subscription, versions and NACKs).
+ * The admin HTTP port (localhost by default): /healthz, /readyz, /metrics,
+ * /config_dump (the resources as proto3 JSON, secrets redacted; see
+ * config-dump.ts) and /nodes (every connected stream with its per-type
+ * subscription, versions and NACKs; see nodes.ts).
  * Sits on top of the server like main.ts; no box imports it.
  */
 import * as http from 'node:http';
 import type { Logger } from 'pino';
 import type { ServerInternals } from '../server';
-import type { AnyStream } from '../transport';
-import { clientString } from '../observe/client-string';
+import { BindError } from '../errors';
+import { loadProtoRoot } from '../xds/proto-root';
+import { ConfigDumper } from './config-dump';
+import { nodesAnswer } from './nodes';
+import type { AdminAnswer } from './query';
 
-/** Start the admin server; resolves with the bound port. */
-export async function startAdminServer(internals: ServerInternals, host: string, port: number, logger: Logger): Promise<{ port: number; close(): Promise<void> }> {
+/** Admin server options. */
+export interface AdminOptions {
+  /** Largest /config_dump body, bytes (default config-dump.ts DEFAULT_CONFIG_DUMP_MAX_BYTES). */
+  readonly maxResponseBytes?: number;
+}
+
+/** Start the admin server; resolves with the bound port. A port in use is a BindError naming --admin-port. */
+export async function startAdminServer(internals: ServerInternals, host: string, port: number, logger: Logger, options: AdminOptions = {}): Promise<{ port: number; close(): Promise<void> }> {
   const log = logger.child({ component: 'admin' });
+  const dumper = new ConfigDumper(loadProtoRoot(), options.maxResponseBytes);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://admin');
     const send = (status: number, body: unknown): void => {
@@ -21,6 +32,7 @@ export async function startAdminServer(internals: ServerInternals, host: string,
       res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json' });
       res.end(text);
     };
+    const answer = (a: AdminAnswer): void => send(a.status, a.body);
     try {
       switch (url.pathname) {
         case '/healthz':
@@ -28,7 +40,7 @@ export async function startAdminServer(internals: ServerInternals, host: string,
         case '/readyz':
           return internals.loaded ? send(200, 'ready\n') : send(503, 'no configuration loaded yet\n');
         case '/config_dump':
-          return send(200, configDump(internals, url.searchParams.get('type') ?? undefined));
+          return answer(dumper.dump(internals, url.searchParams));
         case '/metrics':
           void internals.metrics.render().then(
             ({ contentType, body }) => {
@@ -39,7 +51,7 @@ export async function startAdminServer(internals: ServerInternals, host: string,
           );
           return;
         case '/nodes':
-          return send(200, nodes(internals.streams, url.searchParams.get('id') ?? undefined));
+          return answer(nodesAnswer(internals.streams, url.searchParams));
         default:
           return send(404, 'not found; try /healthz, /readyz, /metrics, /config_dump, /nodes\n');
       }
@@ -49,7 +61,7 @@ export async function startAdminServer(internals: ServerInternals, host: string,
     }
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(new BindError(`${host}:${port}`, err, '--admin-port')));
     // exclusive: in a serving process of --processes N this port must be the process's own, not one
     // the cluster primary shares round-robin among all of them (no effect in a single process).
     server.listen({ port, host, exclusive: true }, () => resolve());
@@ -61,37 +73,4 @@ export async function startAdminServer(internals: ServerInternals, host: string,
     port: bound,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-function configDump(internals: ServerInternals, type: string | undefined): unknown {
-  const resources = [];
-  for (const r of internals.store.allResources()) {
-    if (type && !r.typeUrl.endsWith(type)) continue;
-    resources.push({ type: r.typeUrl, name: r.name, version: r.version, group: r.group || undefined, source: `${r.file}: ${r.location}` });
-  }
-  return { revision: internals.store.revision, resources };
-}
-
-function nodes(streams: ReadonlySet<AnyStream>, id: string | undefined): unknown {
-  const out = [];
-  for (const s of streams) {
-    const node = s.node;
-    if (!node || (id !== undefined && node.id !== id)) continue;
-    const types: Record<string, unknown> = {};
-    for (const [typeUrl, st] of s.typeStates()) {
-      types[typeUrl] = {
-        wildcard: st.sub.wildcard,
-        subscribed: st.sub.names.size,
-        sentVersion: st.sentVersion,
-        ackedVersion: st.ackedVersion,
-        nonce: st.lastNonce,
-        awaitingAck: st.awaitingAck,
-        pending: st.pendingAll ? 'all' : st.pendingNames.size,
-        lastNack: st.lastNack,
-      };
-    }
-    // Node id and cluster are whatever the client sent: bounded like in logs.
-    out.push({ id: clientString(node.id), cluster: clientString(node.cluster), variant: s.variant, peer: s.peer, group: s.group || undefined, blocked: s.blocked, unflushedBytes: s.unflushedBytes, types });
-  }
-  return { streams: out.length, nodes: out };
 }

@@ -1,31 +1,16 @@
 /**
  * @module cli/etcd-flags
  * What `apply`, `get` and `delete` share: the etcd flags, their help text,
- * integer parsing, and the usage error (exit code 2) every command throws
- * for a bad command line.
+ * and integer parsing.
  */
 import { DEFAULT_ETCD_PREFIX } from '../source/etcd-keys';
 import { ETCD_DEFAULT_MAX_REQUEST_BYTES, ETCD_DEFAULT_MAX_TXN_OPS } from '../apply';
 import type { EtcdTarget } from '../apply';
+import { UsageError } from './usage';
 
 /** etcd's own default client URL. */
 export const DEFAULT_ETCD_ENDPOINT = 'http://127.0.0.1:2379';
 
-/** Exit code for a bad command line (unknown flag, missing argument). */
-export const EXIT_USAGE = 2;
-/** Exit code for a failure (invalid config, etcd trouble, a conflict). */
-export const EXIT_FAILURE = 1;
-
-/** A bad command line: the message and the command's help go to stderr, exit 2. */
-export class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly help: string,
-  ) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 /** parseArgs options for the etcd flags. */
 export const ETCD_OPTIONS = {

@@ -17,7 +17,8 @@ import { loadProtoRoot } from '../xds/proto-root';
 import { JsonRedactor } from '../xds/redact-json';
 import { TYPE_NAME_EXAMPLES, displayTypeName } from '../xds/type-names';
 import { XdsServerError } from '../errors';
-import { ETCD_HELP, ETCD_OPTIONS, etcdTarget, UsageError } from './etcd-flags';
+import { ETCD_HELP, ETCD_OPTIONS, etcdTarget } from './etcd-flags';
+import { UsageError } from './usage';
 import { resolveType } from './type-arg';
 
 export const GET_HELP = `fanout-xds get: print the configuration in etcd

@@ -3,10 +3,11 @@
  * @module cli
  * The `fanout-xds` command (package.json `bin`): `serve` runs the server
  * (src/main.ts, what `npm start` runs), `apply`, `get` and `delete` write
- * and read the configuration in etcd, `status` reads the replicas' rollout status. Each command loads only what it
- * needs. Exit codes: 0 success, 1 failure, 2 usage.
+ * and read the configuration in etcd, `status` reads the replicas' rollout
+ * status. Each command loads only what it needs. Exit codes: 0 success, 1
+ * failure, 2 usage (cli/usage.ts); `--version` works before or after any command.
  */
-import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './etcd-flags';
+import { EXIT_USAGE, reportCommandError, versionText, wantsVersion } from './usage';
 
 const HELP = `fanout-xds: an xDS management server built for fan-out, and its etcd tools
 
@@ -19,7 +20,7 @@ Commands:
   delete    remove one resource or node group from etcd
   status    rollout status of every live replica: revision, nodes connected / in sync / NACKed
 
-Run fanout-xds <command> --help for a command's options.
+Run fanout-xds <command> --help for a command's options; --version prints the version.
 `;
 
 type Command = (args: readonly string[]) => Promise<number>;
@@ -39,37 +40,32 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   status: async () => (await import('./status')).runStatus,
 };
 
-function isParseArgsError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
-}
-
 /** Run the command line; resolves with the exit code (undefined: keep running, as `serve` does). */
 export async function runCli(argv: readonly string[]): Promise<number | undefined> {
   const [name, ...args] = argv;
-  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
-    (name === undefined ? process.stderr : process.stdout).write(HELP);
-    return name === undefined ? EXIT_USAGE : 0;
+  if (wantsVersion(name === undefined ? [] : [name, ...args])) {
+    process.stdout.write(versionText());
+    return 0;
   }
-  const load = COMMANDS[name];
+  if (name === '-h' || name === '--help' || name === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (name === undefined) {
+    process.stderr.write(`fanout-xds: missing command (serve, apply, get, delete)\nRun fanout-xds --help for the commands.\n`);
+    return EXIT_USAGE;
+  }
+  const load = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!load) {
-    process.stderr.write(`fanout-xds: unknown command "${name}"\n\n${HELP}`);
+    const hint = name.startsWith('-') ? `fanout-xds: "${name}" is not a command; options go after one (fanout-xds serve ${name})` : `fanout-xds: unknown command "${name}"`;
+    process.stderr.write(`${hint}\nRun fanout-xds --help for the commands.\n`);
     return EXIT_USAGE;
   }
   try {
     const code = await (await load())(args);
     return name === 'serve' ? undefined : code;
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`fanout-xds ${name}: ${err.message}\n\n${err.help}`);
-      return EXIT_USAGE;
-    }
-    if (isParseArgsError(err)) {
-      process.stderr.write(`fanout-xds ${name}: ${(err as Error).message}\nRun fanout-xds ${name} --help for its options.\n`);
-      return EXIT_USAGE;
-    }
-    process.stderr.write(`fanout-xds ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT_FAILURE;
+    return reportCommandError(`fanout-xds ${name}`, err);
   }
 }
 

@@ -7,7 +7,7 @@
 import { loadProtoRoot, lookupMessage } from '../xds/proto-root';
 import { messageNameOf } from '../xds/type-urls';
 import { TYPE_NAME_EXAMPLES, typeUrlFromName } from '../xds/type-names';
-import { UsageError } from './etcd-flags';
+import { UsageError } from './usage';
 
 /** The type URL for `name`, or a UsageError listing what is accepted. */
 export function resolveType(name: string, help: string): string {

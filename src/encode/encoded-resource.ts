@@ -11,6 +11,8 @@ export interface Reference {
   readonly name: string;
   /** JSON path of the field that names it, for error messages. */
   readonly field: string;
+  /** Where in the resource the reference sits, in words (`route "api" in virtual host "backend"`), for error messages. */
+  readonly context?: string;
   /**
    * On an EDS cluster's ClusterLoadAssignment reference: its `eds_config` is
    * `ads` (or `self`), so the client asks for the endpoints on the ADS stream

@@ -2,10 +2,15 @@
  * @module encode/references
  * Finds the names one resource depends on, from the JSON the user wrote:
  * an EDS Cluster needs its ClusterLoadAssignment; a Listener whose HTTP
- * connection manager uses RDS needs that RouteConfiguration. These are the
- * references a config file may not leave dangling (unless allowed).
+ * connection manager uses RDS needs that RouteConfiguration; a route (in a
+ * RouteConfiguration or a VHDS VirtualHost) needs the clusters it sends to,
+ * by `cluster` or `weighted_clusters` (a `cluster_header` names no cluster
+ * until a request arrives, so it is no reference). These are the references
+ * a config file may not leave dangling (unless allowed): Envoy would accept
+ * such a route and answer its requests with 503.
  */
 import { CLUSTER, ENDPOINT, LISTENER, ROUTE, VIRTUAL_HOST } from '../xds/type-urls';
+import { nameExcerpt } from '../observe/excerpt';
 import type { Reference } from './messages';
 
 type Obj = Record<string, unknown>;
@@ -42,7 +47,40 @@ export function aliasesOf(typeUrl: string, name: string, body: Obj): string[] {
 export function referencesOf(typeUrl: string, body: Obj): Reference[] {
   if (typeUrl === CLUSTER) return clusterRefs(body);
   if (typeUrl === LISTENER) return listenerRefs(body);
+  if (typeUrl === ROUTE) return routeConfigRefs(body);
+  if (typeUrl === VIRTUAL_HOST) return virtualHostRefs(body, '', get(body, 'name'));
   return [];
+}
+
+function routeConfigRefs(body: Obj): Reference[] {
+  const refs: Reference[] = [];
+  list(get(body, 'virtual_hosts')).forEach((vh, i) => {
+    if (isObj(vh)) refs.push(...virtualHostRefs(vh, `virtual_hosts[${i}].`, get(vh, 'name')));
+  });
+  return refs;
+}
+
+/** Clusters named by the routes of one virtual host; `prefix` is its JSON path inside the resource. */
+function virtualHostRefs(vh: Obj, prefix: string, vhName: unknown): Reference[] {
+  const refs: Reference[] = [];
+  const host = typeof vhName === 'string' ? `virtual host ${nameExcerpt(vhName)}` : 'virtual host';
+  list(get(vh, 'routes')).forEach((route, i) => {
+    if (!isObj(route)) return;
+    const action = get(route, 'route');
+    if (!isObj(action)) return;
+    const routeName = get(route, 'name');
+    const context = typeof routeName === 'string' && routeName !== '' ? `route ${nameExcerpt(routeName)} in ${host}` : `route ${i} in ${host}`;
+    const path = `${prefix}routes[${i}].route`;
+    const cluster = get(action, 'cluster');
+    if (typeof cluster === 'string' && cluster !== '') refs.push({ typeUrl: CLUSTER, name: cluster, field: `${path}.cluster`, context });
+    const weighted = get(action, 'weighted_clusters');
+    if (!isObj(weighted)) return;
+    list(get(weighted, 'clusters')).forEach((wc, j) => {
+      const name = isObj(wc) ? get(wc, 'name') : undefined;
+      if (typeof name === 'string' && name !== '') refs.push({ typeUrl: CLUSTER, name, field: `${path}.weighted_clusters.clusters[${j}].name`, context });
+    });
+  });
+  return refs;
 }
 
 function clusterRefs(body: Obj): Reference[] {

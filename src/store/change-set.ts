@@ -32,3 +32,52 @@ export function countChanges(changes: ChangeSet): { updated: number; removed: nu
   }
   return { updated, removed };
 }
+
+/** Names shown per type in a change summary; the rest are counted. */
+export const SUMMARY_NAMES_PER_TYPE = 10;
+
+/** One type's change in a log line: counts, and the first names of each kind. */
+export interface TypeChangeSummary {
+  readonly updated: number;
+  readonly removed: number;
+  readonly updatedNames?: readonly string[];
+  readonly removedNames?: readonly string[];
+}
+
+/**
+ * What a batch changed, for a log line: node group (`default` for the
+ * default group) → type (its message name, `Cluster`) → counts and the
+ * first `maxNames` names. A change to the default resources reaches every
+ * group's view; it is shown once, under `default`, and a group lists only
+ * what differs for it.
+ */
+export function summarizeChanges(changes: ChangeSet, maxNames: number = SUMMARY_NAMES_PER_TYPE, show: (name: string) => string = (n) => n): Record<string, Record<string, TypeChangeSummary>> {
+  const out: Record<string, Record<string, TypeChangeSummary>> = {};
+  const defaults = changes.byGroup.get('');
+  // Built once per type, not per group: a large default change and many groups must stay linear.
+  const defaultNames = new Map<string, ReadonlySet<string>>();
+  const without = (typeUrl: string, names: readonly string[], kind: 'updated' | 'removed'): readonly string[] => {
+    const base = defaults?.get(typeUrl)?.[kind];
+    if (!base || base.length === 0) return names;
+    const key = `${kind}\u0000${typeUrl}`;
+    let skip = defaultNames.get(key);
+    if (!skip) defaultNames.set(key, (skip = new Set(base)));
+    return names.filter((n) => !skip.has(n));
+  };
+  for (const [group, types] of changes.byGroup) {
+    const perType: Record<string, TypeChangeSummary> = {};
+    for (const [typeUrl, change] of types) {
+      const updated = group === '' ? change.updated : without(typeUrl, change.updated, 'updated');
+      const removed = group === '' ? change.removed : without(typeUrl, change.removed, 'removed');
+      if (updated.length === 0 && removed.length === 0) continue;
+      perType[typeUrl.slice(typeUrl.lastIndexOf('.') + 1)] = {
+        updated: updated.length,
+        removed: removed.length,
+        updatedNames: updated.length > 0 ? updated.slice(0, maxNames).map(show) : undefined,
+        removedNames: removed.length > 0 ? removed.slice(0, maxNames).map(show) : undefined,
+      };
+    }
+    if (Object.keys(perType).length > 0) out[group === '' ? 'default' : group] = perType;
+  }
+  return out;
+}

@@ -189,11 +189,12 @@ export class ResourceStore {
             if (view.get(ref.typeUrl)?.has(ref.name)) continue;
             reported.add(r);
             const forGroup = group === DEFAULT_GROUP ? '' : ` for nodes in group ${nameExcerpt(group)}`;
+            const from = ref.context !== undefined ? ` (named by ${ref.context})` : '';
             const problem: ConfigProblem = {
               file: r.file,
               resource: `${r.location} (${bareExcerpt(r.name, NAME_MAX_CHARS)})`,
               field: ref.field,
-              message: `dangling reference: ${shortType(ref.typeUrl)} ${nameExcerpt(ref.name)} does not exist${forGroup}; define it, or pass --allow-dangling-references`,
+              message: `dangling reference: ${shortType(ref.typeUrl)} ${nameExcerpt(ref.name)} does not exist${from}${forGroup}; define it, or pass --allow-dangling-references`,
             };
             (options.allowDanglingReferences ? warnings : problems).push(problem);
           }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { referencesOf } from '../../../src/encode/references';
-import { CLUSTER, ENDPOINT } from '../../../src/xds/type-urls';
+import { CLUSTER, ENDPOINT, ROUTE, VIRTUAL_HOST } from '../../../src/xds/type-urls';
 
 const edsCluster = (edsConfig: Record<string, unknown> | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   name: 'c',
@@ -25,4 +25,32 @@ test('endpoints from an api_config_source, a path or no eds_config are not over 
     assert.equal(ref?.typeUrl, ENDPOINT, 'the dangling-reference check still sees the endpoints');
     assert.equal(ref?.overAds, undefined, `eds_config ${JSON.stringify(source)}`);
   }
+});
+
+test('a route configuration references the clusters its routes send to, by cluster and weighted_clusters, naming the route and virtual host', () => {
+  const refs = referencesOf(ROUTE, {
+    name: 'rc',
+    virtual_hosts: [
+      {
+        name: 'backend',
+        domains: ['*'],
+        routes: [
+          { name: 'api', match: { prefix: '/api' }, route: { cluster: 'api_cluster' } },
+          { match: { prefix: '/' }, route: { weighted_clusters: { clusters: [{ name: 'blue', weight: 1 }, { name: 'green', weight: 1 }] } } },
+          { match: { prefix: '/h' }, route: { cluster_header: 'x-cluster' } },
+          { match: { prefix: '/r' }, redirect: { host_redirect: 'example.com' } },
+        ],
+      },
+    ],
+  });
+  assert.deepEqual(refs, [
+    { typeUrl: CLUSTER, name: 'api_cluster', field: 'virtual_hosts[0].routes[0].route.cluster', context: 'route "api" in virtual host "backend"' },
+    { typeUrl: CLUSTER, name: 'blue', field: 'virtual_hosts[0].routes[1].route.weighted_clusters.clusters[0].name', context: 'route 1 in virtual host "backend"' },
+    { typeUrl: CLUSTER, name: 'green', field: 'virtual_hosts[0].routes[1].route.weighted_clusters.clusters[1].name', context: 'route 1 in virtual host "backend"' },
+  ]);
+});
+
+test('a VHDS virtual host references its routes\' clusters too, camelCase accepted', () => {
+  const refs = referencesOf(VIRTUAL_HOST, { name: 'rc/vh', domains: ['a'], routes: [{ match: { prefix: '/' }, route: { weightedClusters: { clusters: [{ name: 'c1', weight: 1 }] } } }] });
+  assert.deepEqual(refs.map((r) => [r.typeUrl, r.name, r.field]), [[CLUSTER, 'c1', 'routes[0].route.weighted_clusters.clusters[0].name']]);
 });

@@ -189,11 +189,11 @@ test('every resource generated from the demo and a split config passes the real 
   assert.equal(split.size, 8); // 3 clusters × 2 + listener + route config
 });
 
-test('the encoder sees the listener needing its route config and each cluster needing its load assignment', () => {
+test('the encoder sees the listener needing its route config, the routes needing their cluster and each cluster needing its load assignment', () => {
   const problems: ConfigProblem[] = [];
   const refs = translate(DEMO).map((r) => encodeOne(r, problems)?.meta.refs.map((ref) => `${ref.typeUrl} ${ref.name}`));
   assert.deepEqual(problems, []);
-  assert.deepEqual(refs.flat().filter((x) => x !== undefined).sort(), [`${ENDPOINT} echo`, `${ROUTE} listener_0_routes`]);
+  assert.deepEqual(refs.flat().filter((x) => x !== undefined).sort(), [`${CLUSTER} echo`, `${ENDPOINT} echo`, `${ROUTE} listener_0_routes`]);
 });
 
 test('reordering listeners and clusters in the file changes no name and no version', () => {
