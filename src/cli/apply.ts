@@ -5,14 +5,11 @@
  * with the server's code, and write the difference to etcd in one guarded
  * transaction (apply/etcd-writer).
  */
-import { parseArgs } from 'node:util';
 import { readConfigDocuments } from '../source';
 import type { ConfigFile } from '../source';
 import { ConfigInvalidError } from '../errors';
-import { EtcdWriter } from '../apply';
-import { ETCD_HELP, ETCD_OPTIONS, etcdTarget, UsageError } from './etcd-flags';
-import { reportWrite } from './write-report';
-import type { WriteOutput } from './write-report';
+import { ETCD_HELP, UsageError } from './etcd-flags';
+import { parseWriteCommand, reportWrite } from './write-report';
 
 export const APPLY_HELP = `fanout-xds apply: write config files to etcd, as one transaction
 
@@ -52,32 +49,15 @@ async function readPaths(paths: readonly string[]): Promise<ConfigFile[]> {
 
 /** Run `apply` with its arguments; resolves with the exit code. */
 export async function runApply(args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    options: {
-      ...ETCD_OPTIONS,
-      prune: { type: 'boolean' },
-      'dry-run': { type: 'boolean' },
-      'allow-dangling-references': { type: 'boolean' },
-      output: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: true,
-    strict: true,
+  const cmd = parseWriteCommand('apply', args, APPLY_HELP, (positionals) => {
+    if (positionals.length === 0) throw new UsageError('apply needs at least one config file or directory', APPLY_HELP);
   });
-  if (values.help) {
-    process.stdout.write(APPLY_HELP);
-    return 0;
-  }
-  if (positionals.length === 0) throw new UsageError('apply needs at least one config file or directory', APPLY_HELP);
-  const output = (values.output ?? 'text') as WriteOutput;
-  if (output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, got "${values.output}"`, APPLY_HELP);
-  const target = etcdTarget(values, APPLY_HELP);
-  const documents = await readPaths(positionals);
-  const writer = new EtcdWriter(target, { allowDanglingReferences: values['allow-dangling-references'] ?? false });
+  if (!cmd) return 0;
+  const documents = await readPaths(cmd.positionals);
+  const writer = cmd.openWriter();
   try {
-    const result = await writer.apply({ documents }, { prune: values.prune ?? false, dryRun: values['dry-run'] ?? false });
-    return reportWrite(result, output, process.stdout);
+    const result = await writer.apply({ documents }, { prune: cmd.prune, dryRun: cmd.dryRun });
+    return reportWrite(result, cmd.output, process.stdout);
   } finally {
     await writer.close();
   }
