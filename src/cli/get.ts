@@ -79,7 +79,7 @@ export async function runGet(args: readonly string[]): Promise<number> {
   for (const e of config.entries) {
     if (e.kind === 'resource') resources.push(e);
     else if (e.kind === 'group') groups.push(e);
-    else if (e.kind === 'invalid') process.stderr.write(`fanout-xds get: skipped ${e.key}: ${e.problem.field ? `${e.problem.field}: ` : ''}${e.problem.message}\n`);
+    else if (e.kind === 'invalid') for (const p of e.problems) process.stderr.write(`fanout-xds get: skipped ${e.key}: ${p.field ? `${p.field}: ` : ''}${p.message}\n`);
     else process.stderr.write(`fanout-xds get: skipped ${e.key}: not a resource or node group key\n`);
   }
   const wanted = resources.filter((e) => (typeUrl === undefined || e.id.typeUrl === typeUrl) && (group === undefined || e.id.group === group));
