@@ -177,13 +177,13 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
     try {
       if (stream instanceof SotwStream) {
         const req = deps.codec.decodeSotw(bytes, decodeLimits);
-        const verdict = checkRequest(req.nameCount);
+        const verdict = checkRequest();
         if (!verdict.ok) return refuse(verdict);
         if (!verifyIdentity(req)) return;
         stream.handleRequest(req);
       } else {
         const req = deps.codec.decodeDelta(bytes, decodeLimits);
-        const verdict = checkRequest(req.subscribe.length + req.unsubscribe.length + req.initialVersions.size);
+        const verdict = checkRequest();
         if (!verdict.ok) return refuse(verdict);
         if (!verifyIdentity(req)) return;
         stream.handleRequest(req);
