@@ -15,7 +15,8 @@ import { DEFAULT_GROUP } from '../source';
 import { DEFAULT_GROUP_SEGMENT } from '../source/etcd-keys';
 import { loadProtoRoot } from '../xds/proto-root';
 import { JsonRedactor } from '../xds/redact-json';
-import { TYPE_NAME_EXAMPLES, displayTypeName } from '../xds/type-names';
+import { TYPE_NAME_EXAMPLES } from '../xds/type-names';
+import { typeLabel } from '../xds/resource-types';
 import { XdsServerError } from '../errors';
 import { ETCD_HELP, ETCD_OPTIONS, etcdTarget, UsageError } from './etcd-flags';
 import { resolveType } from './type-arg';
@@ -88,7 +89,7 @@ export async function runGet(args: readonly string[]): Promise<number> {
     const inGroup = group ?? DEFAULT_GROUP;
     const found = wanted.find((e) => e.id.name === name && e.id.group === inGroup);
     if (!found) {
-      throw new XdsServerError('XDS_ERR_NOT_FOUND', `${displayTypeName(typeUrl)} "${name}" (group ${inGroup === DEFAULT_GROUP ? DEFAULT_GROUP_SEGMENT : inGroup}) is not in etcd under ${writer.layout.prefix}`);
+      throw new XdsServerError('XDS_ERR_NOT_FOUND', `${typeLabel(typeUrl)} "${name}" (group ${inGroup === DEFAULT_GROUP ? DEFAULT_GROUP_SEGMENT : inGroup}) is not in etcd under ${writer.layout.prefix}`);
     }
     process.stdout.write(render(show(found), output, header));
     return 0;

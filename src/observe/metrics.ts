@@ -6,6 +6,7 @@
  * the composition root supplies, so nothing is counted twice or drifts.
  */
 import * as client from 'prom-client';
+import { typeLabel } from '../xds/resource-types';
 
 /** State read at scrape time. */
 export interface MetricsSources {
@@ -50,7 +51,7 @@ export class ServerMetrics {
       registers,
       collect() {
         this.reset();
-        for (const [variant, type, n] of sources.streamsByType()) this.set({ variant, type: shortType(type) }, n);
+        for (const [variant, type, n] of sources.streamsByType()) this.set({ variant, type: typeLabel(type) }, n);
       },
     });
     new client.Gauge({
@@ -60,7 +61,7 @@ export class ServerMetrics {
       registers,
       collect() {
         this.reset();
-        for (const [type, n] of sources.resourcesByType()) this.set({ type: shortType(type) }, n);
+        for (const [type, n] of sources.resourcesByType()) this.set({ type: typeLabel(type) }, n);
       },
     });
     new client.Gauge({
@@ -184,7 +185,7 @@ export class ServerMetrics {
   }
 
   response(variant: string, typeUrl: string, bytes: number): void {
-    const type = shortType(typeUrl);
+    const type = typeLabel(typeUrl);
     this.#pushes.inc({ variant, type });
     this.#bytes.inc({ variant, type }, bytes);
   }
@@ -194,7 +195,7 @@ export class ServerMetrics {
   }
 
   nack(variant: string, typeUrl: string): void {
-    this.#nacks.inc({ variant, type: shortType(typeUrl) });
+    this.#nacks.inc({ variant, type: typeLabel(typeUrl) });
   }
 
   reload(result: 'accepted' | 'rejected'): void {
@@ -233,6 +234,3 @@ export class ServerMetrics {
   }
 }
 
-function shortType(typeUrl: string): string {
-  return typeUrl.slice(typeUrl.lastIndexOf('.') + 1);
-}
