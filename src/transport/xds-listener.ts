@@ -64,10 +64,13 @@ export async function endStreamsSpread(streams: readonly AnyStream[], timeoutMs:
     streams.map(
       (s, i) =>
         new Promise<void>((resolve) => {
-          setTimeout(() => {
-            s.end(grpc.status.UNAVAILABLE, 'server is draining; reconnect to another replica');
-            resolve();
-          }, streams.length > 1 ? (spreadMs * i) / (streams.length - 1) : 0);
+          setTimeout(
+            () => {
+              s.end(grpc.status.UNAVAILABLE, 'server is draining; reconnect to another replica');
+              resolve();
+            },
+            streams.length > 1 ? (spreadMs * i) / (streams.length - 1) : 0,
+          );
         }),
     ),
   );
