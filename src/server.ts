@@ -3,7 +3,6 @@
  * Composition root: the only file that wires all six boxes together.
  * config source → encode pool → store → push scheduler → streams → gRPC.
  */
-import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { loadProtoRoot } from './xds/proto-root';
@@ -15,9 +14,9 @@ import { registerEtcdMetrics } from './observe/etcd-metrics';
 import { EncodePool, defaultWorkerCount } from './encode';
 import { ResourceStore } from './store';
 import { PushScheduler } from './push';
-import type { StreamContext, StreamEvents } from './stream';
-import { addCsdsService, csdsOptionsProblem, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker, WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_MAX_STALLED_BYTES } from './transport';
-import { DEFAULT_HOST, formatAddress, listenOn } from './transport';
+import type { StreamContext } from './stream';
+import { addCsdsService, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker, WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_MAX_STALLED_BYTES } from './transport';
+import { DEFAULT_HOST, formatAddress, startListener, endStreamsSpread, StreamRegistry } from './transport';
 import {
   callWatch,
   ConnectionGuard,
@@ -29,7 +28,8 @@ import {
 } from './transport';
 import { readFdLimit } from './observe/fd-limit';
 import type { AnyStream, WriteStats } from './transport';
-import { BindError, ConfigInvalidError, XdsServerError } from './errors';
+import { BindError, ConfigInvalidError } from './errors';
+import { validateServerOptions } from './server-options';
 import { ConfigApplier } from './config-applier';
 import { ReplicaStatusPublisher, takeCensus } from './status';
 import { ConfigReloader } from './config-reloader';
@@ -39,10 +39,6 @@ import type { ServerStats, XdsServer, XdsServerOptions } from './api-types';
 export const DEFAULT_MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_PORT = 18000;
 export const DEFAULT_KEEPALIVE_TIME_MS = 30_000;
-/** Pending-connection queue of the gRPC listener (the kernel caps it at net.core.somaxconn). */
-export const LISTEN_BACKLOG = 4096;
-/** At most one log line about failing accepts per this interval. */
-const ACCEPT_ERROR_LOG_INTERVAL_MS = 10_000;
 export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 10_000;
 /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS: Envoy and gRPC clients use a handful per connection (RFC 9113 suggests no less than 100). */
 export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
@@ -68,17 +64,13 @@ export type XdsServerWithInternals = XdsServer & { readonly internals: ServerInt
 
 /** Start a server. Resolves once the port is bound and, with `configPath`, the first config is loaded. */
 export async function createXdsServer(options: XdsServerOptions = {}): Promise<XdsServerWithInternals> {
-  const csdsProblem = csdsOptionsProblem(options.csds, options.tls?.clientCa !== undefined);
-  if (csdsProblem) throw new XdsServerError('XDS_ERR_OPTIONS', csdsProblem);
+  // Before anything starts: a bad option must not leave worker threads or sockets behind.
+  validateServerOptions(options);
   const logger: Logger = options.logger ?? silentLogger();
   const log = logger.child({ component: 'server' });
-  if (options.etcd !== undefined && options.configPath !== undefined) {
-    throw new XdsServerError('XDS_ERR_OPTIONS', 'configPath (--config) and etcd (--etcd-endpoints) are exclusive: the configuration comes from one source');
-  }
   // etcd: the first snapshot loads in the background once bound (etcd may be down at start-up); streams are
   // held (ctx.isReady) and /readyz says not ready until it is applied, so no node ever sees an empty store.
   const etcdSource = options.etcd !== undefined ? new EtcdSource(options.etcd, logger) : undefined;
-  if (options.replicaStatus !== undefined && etcdSource === undefined) throw new XdsServerError('XDS_ERR_OPTIONS', 'replicaStatus (--replica-name, --status-lease-ttl) needs etcd (--etcd-endpoints): the status is published there');
   // Rollout status (checked here, before threads start): streams are counted once a second at most (status/node-census).
   let statusPublisher: ReplicaStatusPublisher | undefined;
   try {
@@ -108,19 +100,10 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   const scheduler = new PushScheduler();
   const cache = new ResponseCache();
   const writeStats: WriteStats = { responses: 0, bytes: 0 };
-  const streams = new Set<AnyStream>();
-  const counters = { nacks: 0, sotw: 0, delta: 0 };
   // Client type URLs are checked against a table built from the schema, never looked up in protobufjs (its lookup cache keeps every miss).
   const knownTypes = knownTypeUrls(root);
-  const metrics = new ServerMetrics({
-    *streamsByType() {
-      const counts = new Map<string, number>();
-      for (const s of streams) for (const t of s.typeStates().keys()) counts.set(`${s.variant} ${t}`, (counts.get(`${s.variant} ${t}`) ?? 0) + 1);
-      for (const [key, n] of counts) {
-        const [variant = '', type = ''] = key.split(' ');
-        yield [variant, type, n] as const;
-      }
-    },
+  const metrics: ServerMetrics = new ServerMetrics({
+    streamsByType: () => registry.byVariantAndType(),
     resourcesByType: () => Object.entries(store.counts()),
     pool: () => ({ ...pool.load, threads: pool.threads }),
     writeBudget: () => ({ inFlight: budget.inFlight, waiting: budget.waiting, stalled: budget.stalled, stalledStreams: budget.stalledStreams }),
@@ -128,25 +111,14 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     connections: () => ({ open: connections.open, requestBufferBytes: requestBuffer.held }),
   });
   if (etcdSource) registerEtcdMetrics(metrics.registry, () => etcdSource.status);
-  const events: StreamEvents = {
-    onStreamOpen: (variant) => {
-      counters[variant]++;
-      metrics.streamOpened(variant);
-    },
-    onStreamClose: (variant) => void counters[variant]--,
-    onNack: (variant, typeUrl) => {
-      counters.nacks++;
-      metrics.nack(variant, typeUrl);
-    },
-    onResponse: (variant, typeUrl, bytes) => metrics.response(variant, typeUrl, bytes),
-    onPushLatency: (variant, ms) => metrics.pushLatency(variant, ms),
-  };
+  const registry: StreamRegistry = new StreamRegistry(metrics);
+  const streams = registry.open;
   const ctx: StreamContext = {
     store,
     scheduler,
     isReady: () => store.revision > 0,
     logger: logger.child({ component: 'stream' }),
-    events,
+    events: registry.events,
     isKnownType: (typeUrl: string): boolean => knownTypes.has(typeUrl),
   };
 
@@ -193,9 +165,6 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   const grpcServer = new grpc.Server(grpcOptions);
   const budget = new WriteBudget(options.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES, options.maxStalledBytes ?? DEFAULT_MAX_STALLED_BYTES);
   let draining = false;
-  if (options.nodeIdSanPattern !== undefined && !options.tls?.clientCa) {
-    throw new XdsServerError('XDS_ERR_OPTIONS', 'nodeIdSanPattern (--node-id-san-regex) needs mTLS: give tls.clientCa (--client-ca) too');
-  }
   addDiscoveryServices(grpcServer, {
     ctx,
     codec: new RequestCodec(root),
@@ -238,16 +207,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   const credentials = options.tls
     ? grpc.ServerCredentials.createSsl(options.tls.clientCa ?? null, [{ private_key: options.tls.key, cert_chain: options.tls.cert }], options.tls.clientCa !== undefined)
     : grpc.ServerCredentials.createInsecure();
-  // We own the listening socket and hand connections to grpc-js, because
-  // grpc-js listens with Node's default backlog of 511: a fleet reconnecting
-  // at 1000+/s while the server is busy with initial syncs overflows it and
-  // gets ECONNRESET. Sessions, keepalive, max age and GOAWAY stay grpc-js's.
-  const injector = grpcServer.createConnectionInjector(credentials);
-  const listener = net.createServer({ noDelay: true }, (socket) => {
-    if (connections.admit(socket)) injector.injectConnection(socket);
-  });
-  // Default host: `::` dual-stack, `0.0.0.0` where there is no IPv6 (transport/listen-address.ts).
-  const { port, host } = await listenOn(listener, { port: options.port ?? DEFAULT_PORT, host: options.host, backlog: LISTEN_BACKLOG, log }).catch(async (err: unknown) => {
+  const listener = await startListener({ grpcServer, credentials, connections, port: options.port ?? DEFAULT_PORT, host: options.host, log }).catch(async (err: unknown) => {
     fileSource?.close();
     await statusPublisher?.close();
     await etcdSource?.close();
@@ -255,14 +215,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     await pool.close();
     throw new BindError(address, err);
   });
-
-  // After bind, accept errors (EMFILE when descriptors run out anyway) must be logged, not thrown: an unhandled 'error' would end the process.
-  let lastAcceptErrorLog = 0;
-  listener.on('error', (err) => {
-    if (Date.now() - lastAcceptErrorLog < ACCEPT_ERROR_LOG_INTERVAL_MS) return;
-    lastAcceptErrorLog = Date.now();
-    log.error({ err, open: connections.open }, 'cannot accept connections; if this says EMFILE, lower --max-connections or raise the open-file limit (ulimit -n)');
-  });
+  const { port, host } = listener;
   log.info({ address: formatAddress(host, port), workers: pool.threads, maxConnections }, 'xDS server listening');
   etcdSource?.start(async (revision, config) => (await applier.loadKeyedConfig(`etcd revision ${revision}`, config)).ok);
   statusPublisher?.start();
@@ -270,9 +223,9 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   const stats = (): ServerStats => ({
     revision: store.revision,
     resourcesEncoded: pool.resourcesEncoded,
-    streams: { sotw: counters.sotw, delta: counters.delta },
+    streams: registry.byVariant(),
     responsesSent: writeStats.responses,
-    nacks: counters.nacks,
+    nacks: registry.nacks,
     resources: store.counts(),
   });
 
@@ -310,19 +263,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     log.info({ streams: open.length, timeoutMs }, 'draining: refusing new streams, ending open ones gradually');
     listener.close();
     const shutdownDone = new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
-    // Spread the closes over most of the window so clients do not all reconnect elsewhere at once.
-    const spreadMs = Math.max(0, timeoutMs * 0.8);
-    await Promise.all(
-      open.map(
-        (s, i) =>
-          new Promise<void>((resolve) => {
-            setTimeout(() => {
-              s.end(grpc.status.UNAVAILABLE, 'server is draining; reconnect to another replica');
-              resolve();
-            }, open.length > 1 ? (spreadMs * i) / (open.length - 1) : 0);
-          }),
-      ),
-    );
+    await endStreamsSpread(open, timeoutMs);
     const left = Math.max(0, timeoutMs - (Date.now() - started));
     await Promise.race([shutdownDone, new Promise((r) => setTimeout(r, left))]);
     log.info({ drainedMs: Date.now() - started }, 'drain finished');

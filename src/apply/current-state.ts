@@ -53,7 +53,7 @@ export async function readCurrentState(client: Etcd3, layout: EtcdLayout, endpoi
       groups.set(key, { spec: entry.spec, order: entry.order, key });
       keys.set(key, { identity: entry.value, change: { key, kind: 'group', name: entry.spec.name, group: entry.spec.name } });
     } else if (entry.kind === 'invalid') {
-      invalid.set(key, [entry.problem]);
+      invalid.set(key, [...entry.problems]);
       const change: KeyChange = entry.id
         ? { key, kind: 'resource', typeUrl: entry.id.typeUrl, name: entry.id.name, group: entry.id.group }
         : { key, kind: 'group', name: entry.group ?? key, group: entry.group ?? key };

@@ -35,7 +35,7 @@ import type { CurrentState, WantedGroup, WantedResource } from './current-state'
 import type { DesiredKey, KeyChange, Plan } from './plan';
 import { ETCD_DEFAULT_MAX_REQUEST_BYTES, ETCD_DEFAULT_MAX_TXN_OPS, fits, limitMessage } from './txn-limits';
 import type { TxnLimits, TxnSize } from './txn-limits';
-import { displayTypeName } from '../xds/type-names';
+import { typeLabel } from '../xds/resource-types';
 
 /** The etcd an apply writes to. */
 export interface EtcdTarget extends EtcdConnection {
@@ -169,7 +169,7 @@ export class EtcdWriter {
     } else {
       const group = selection.group ?? DEFAULT_GROUP;
       const key = resourceKey(this.#layout, { group, typeUrl: selection.typeUrl, name: selection.name });
-      if (!current.keys.has(key)) throw notFound(`${displayTypeName(selection.typeUrl)} "${selection.name}" (group ${group === DEFAULT_GROUP ? DEFAULT_GROUP_SEGMENT : group})`, this.#layout);
+      if (!current.keys.has(key)) throw notFound(`${typeLabel(selection.typeUrl)} "${selection.name}" (group ${group === DEFAULT_GROUP ? DEFAULT_GROUP_SEGMENT : group})`, this.#layout);
       doomed.add(key);
     }
     const resources = [...current.resources.values()].filter((r) => !doomed.has(r.key));

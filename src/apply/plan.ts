@@ -7,7 +7,7 @@
  * (by type and name) and the puts and deletes of the one transaction.
  */
 import { DEFAULT_GROUP } from '../source';
-import { displayTypeName } from '../xds/type-names';
+import { typeLabel } from '../xds/resource-types';
 import type { TxnOp } from './txn-limits';
 
 /** One key in a plan, described for people and programs. */
@@ -82,12 +82,12 @@ export function describeChange(mark: '+' | '~' | '-', change: KeyChange): string
   const where = change.group !== DEFAULT_GROUP ? ` [group ${change.group}]` : '';
   if (change.kind === 'group') return `${mark} group ${change.name}`;
   if (change.kind === 'other') return `${mark} key ${change.key} (not a resource or group key)`;
-  return `${mark} ${displayTypeName(change.typeUrl ?? '')} ${change.name}${where}`;
+  return `${mark} ${typeLabel(change.typeUrl ?? '')} ${change.name}${where}`;
 }
 
 /** The plan as lines: removals, changes, additions, each by type and name. */
 export function describePlan(plan: Pick<Plan, 'added' | 'changed' | 'removed'>): string[] {
-  const order = (c: KeyChange): string => `${c.kind === 'group' ? '0' : '1'}${displayTypeName(c.typeUrl ?? '')}\u0000${c.group}\u0000${c.name}`;
+  const order = (c: KeyChange): string => `${c.kind === 'group' ? '0' : '1'}${typeLabel(c.typeUrl ?? '')}\u0000${c.group}\u0000${c.name}`;
   const sorted = (list: readonly KeyChange[]): KeyChange[] => [...list].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
   return [
     ...sorted(plan.added).map((c) => describeChange('+', c)),

@@ -5,18 +5,15 @@
  * with the server's code, and write the difference to etcd in one guarded
  * transaction (apply/etcd-writer).
  */
-import { parseArgs } from 'node:util';
 import { readConfigDocuments } from '../source';
 import type { ConfigFile } from '../source';
 import { ConfigInvalidError } from '../errors';
-import { EtcdWriter } from '../apply';
-import { ETCD_HELP, ETCD_OPTIONS, etcdTarget } from './etcd-flags';
+import { ETCD_HELP } from './etcd-flags';
 import { UsageError } from './usage';
-import { reportWrite } from './write-report';
+import { parseWriteCommand, reportWrite } from './write-report';
 import { parseDuration } from './duration';
 import { waitForRollout } from './rollout-wait';
 import { etcdLayout } from '../source/etcd-keys';
-import type { WriteOutput } from './write-report';
 
 export const APPLY_HELP = `fanout-xds apply: write config files to etcd, as one transaction
 
@@ -62,50 +59,31 @@ async function readPaths(paths: readonly string[]): Promise<ConfigFile[]> {
 
 /** Run `apply` with its arguments; resolves with the exit code. */
 export async function runApply(args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    options: {
-      ...ETCD_OPTIONS,
-      prune: { type: 'boolean' },
-      'dry-run': { type: 'boolean' },
-      'allow-dangling-references': { type: 'boolean' },
-      output: { type: 'string' },
-      wait: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: true,
-    strict: true,
+  const cmd = parseWriteCommand('apply', args, APPLY_HELP, (positionals) => {
+    if (positionals.length === 0) throw new UsageError('apply needs at least one config file or directory', APPLY_HELP);
   });
-  if (values.help) {
-    process.stdout.write(APPLY_HELP);
-    return 0;
-  }
-  if (positionals.length === 0) throw new UsageError('apply needs at least one config file or directory', APPLY_HELP);
-  const output = (values.output ?? 'text') as WriteOutput;
-  if (output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, got "${values.output}"`, APPLY_HELP);
-  const waitMs = values.wait === undefined ? undefined : parseDuration(values.wait);
-  if (values.wait !== undefined && waitMs === undefined) throw new UsageError(`--wait must be a duration like 500ms, 10s, 2m or a number of seconds, got "${values.wait}"`, APPLY_HELP);
-  const dryRun = values['dry-run'] ?? false;
-  if (waitMs !== undefined && dryRun) process.stderr.write('--wait is ignored with --dry-run: nothing is written, so there is nothing to wait for\n');
-  const target = etcdTarget(values, APPLY_HELP);
-  const documents = await readPaths(positionals);
-  const writer = new EtcdWriter(target, { allowDanglingReferences: values['allow-dangling-references'] ?? false });
+  if (!cmd) return 0;
+  const waitMs = cmd.wait === undefined ? undefined : parseDuration(cmd.wait);
+  if (cmd.wait !== undefined && waitMs === undefined) throw new UsageError(`--wait must be a duration like 500ms, 10s, 2m or a number of seconds, got "${cmd.wait}"`, APPLY_HELP);
+  if (waitMs !== undefined && cmd.dryRun) process.stderr.write('--wait is ignored with --dry-run: nothing is written, so there is nothing to wait for\n');
+  const documents = await readPaths(cmd.positionals);
+  const writer = cmd.openWriter();
   let code: number;
   let revision: number | undefined;
   try {
-    const result = await writer.apply({ documents }, { prune: values.prune ?? false, dryRun });
-    code = reportWrite(result, output, process.stdout);
+    const result = await writer.apply({ documents }, { prune: cmd.prune, dryRun: cmd.dryRun });
+    code = reportWrite(result, cmd.output, process.stdout);
     revision = result.ok && result.committed ? result.revision : undefined;
   } finally {
     await writer.close();
   }
-  if (waitMs === undefined || dryRun || code !== 0) return code;
+  if (waitMs === undefined || cmd.dryRun || code !== 0) return code;
   return waitForRollout({
-    endpoints: target.endpoints,
-    layout: etcdLayout(target.prefix),
+    endpoints: cmd.target.endpoints,
+    layout: etcdLayout(cmd.target.prefix),
     revision,
     timeoutMs: waitMs,
-    json: output === 'json',
+    json: cmd.output === 'json',
     out: process.stdout,
     err: process.stderr,
   });

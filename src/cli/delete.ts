@@ -5,16 +5,13 @@
  * its resources), validated like an apply, so a delete that would leave a
  * dangling reference is refused; written in one guarded transaction.
  */
-import { parseArgs } from 'node:util';
-import { EtcdWriter } from '../apply';
 import type { DeleteSelection } from '../apply';
 import { DEFAULT_GROUP } from '../source';
 import { DEFAULT_GROUP_SEGMENT } from '../source/etcd-keys';
-import { ETCD_HELP, ETCD_OPTIONS, etcdTarget } from './etcd-flags';
+import { ETCD_HELP } from './etcd-flags';
 import { UsageError } from './usage';
 import { resolveType } from './type-arg';
-import { reportWrite } from './write-report';
-import type { WriteOutput } from './write-report';
+import { parseWriteCommand, reportWrite } from './write-report';
 import { TYPE_NAME_EXAMPLES } from '../xds/type-names';
 
 export const DELETE_HELP = `fanout-xds delete: remove one resource (or a node group) from etcd
@@ -37,38 +34,22 @@ Exit codes: 0 deleted (or --dry-run), 1 refused, not found or failed (nothing wr
 
 /** Run `delete` with its arguments; resolves with the exit code. */
 export async function runDelete(args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    options: {
-      ...ETCD_OPTIONS,
-      group: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      'allow-dangling-references': { type: 'boolean' },
-      output: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: true,
-    strict: true,
+  const cmd = parseWriteCommand('delete', args, DELETE_HELP, (positionals) => {
+    if (positionals.length !== 2) throw new UsageError('delete needs TYPE and NAME (or: group NAME)', DELETE_HELP);
   });
-  if (values.help) {
-    process.stdout.write(DELETE_HELP);
-    return 0;
-  }
-  const [type, name, ...extra] = positionals;
-  if (type === undefined || name === undefined || extra.length > 0) throw new UsageError('delete needs TYPE and NAME (or: group NAME)', DELETE_HELP);
-  const output = (values.output ?? 'text') as WriteOutput;
-  if (output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, got "${values.output}"`, DELETE_HELP);
+  if (!cmd) return 0;
+  const [type = '', name = ''] = cmd.positionals;
   let selection: DeleteSelection;
   if (type === 'group') {
-    if (values.group !== undefined) throw new UsageError('delete group NAME takes no --group', DELETE_HELP);
+    if (cmd.group !== undefined) throw new UsageError('delete group NAME takes no --group', DELETE_HELP);
     selection = { nodeGroup: name };
   } else {
-    const group = values.group === undefined || values.group === DEFAULT_GROUP_SEGMENT ? DEFAULT_GROUP : values.group;
+    const group = cmd.group === undefined || cmd.group === DEFAULT_GROUP_SEGMENT ? DEFAULT_GROUP : cmd.group;
     selection = { typeUrl: resolveType(type, DELETE_HELP), name, group };
   }
-  const writer = new EtcdWriter(etcdTarget(values, DELETE_HELP), { allowDanglingReferences: values['allow-dangling-references'] ?? false });
+  const writer = cmd.openWriter();
   try {
-    return reportWrite(await writer.remove(selection, { dryRun: values['dry-run'] ?? false }), output, process.stdout);
+    return reportWrite(await writer.remove(selection, { dryRun: cmd.dryRun }), cmd.output, process.stdout);
   } finally {
     await writer.close();
   }

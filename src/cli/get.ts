@@ -15,7 +15,8 @@ import { DEFAULT_GROUP } from '../source';
 import { DEFAULT_GROUP_SEGMENT } from '../source/etcd-keys';
 import { loadProtoRoot } from '../xds/proto-root';
 import { JsonRedactor } from '../xds/redact-json';
-import { TYPE_NAME_EXAMPLES, displayTypeName } from '../xds/type-names';
+import { TYPE_NAME_EXAMPLES } from '../xds/type-names';
+import { typeLabel } from '../xds/resource-types';
 import { XdsServerError } from '../errors';
 import { ETCD_HELP, ETCD_OPTIONS, etcdTarget } from './etcd-flags';
 import { UsageError } from './usage';
@@ -80,7 +81,7 @@ export async function runGet(args: readonly string[]): Promise<number> {
   for (const e of config.entries) {
     if (e.kind === 'resource') resources.push(e);
     else if (e.kind === 'group') groups.push(e);
-    else if (e.kind === 'invalid') process.stderr.write(`fanout-xds get: skipped ${e.key}: ${e.problem.field ? `${e.problem.field}: ` : ''}${e.problem.message}\n`);
+    else if (e.kind === 'invalid') for (const p of e.problems) process.stderr.write(`fanout-xds get: skipped ${e.key}: ${p.field ? `${p.field}: ` : ''}${p.message}\n`);
     else process.stderr.write(`fanout-xds get: skipped ${e.key}: not a resource or node group key\n`);
   }
   const wanted = resources.filter((e) => (typeUrl === undefined || e.id.typeUrl === typeUrl) && (group === undefined || e.id.group === group));
@@ -89,7 +90,7 @@ export async function runGet(args: readonly string[]): Promise<number> {
     const inGroup = group ?? DEFAULT_GROUP;
     const found = wanted.find((e) => e.id.name === name && e.id.group === inGroup);
     if (!found) {
-      throw new XdsServerError('XDS_ERR_NOT_FOUND', `${displayTypeName(typeUrl)} "${name}" (group ${inGroup === DEFAULT_GROUP ? DEFAULT_GROUP_SEGMENT : inGroup}) is not in etcd under ${writer.layout.prefix}`);
+      throw new XdsServerError('XDS_ERR_NOT_FOUND', `${typeLabel(typeUrl)} "${name}" (group ${inGroup === DEFAULT_GROUP ? DEFAULT_GROUP_SEGMENT : inGroup}) is not in etcd under ${writer.layout.prefix}`);
     }
     process.stdout.write(render(show(found), output, header));
     return 0;

@@ -11,7 +11,7 @@ import { createEtcdClient } from '../source/etcd-client';
 import type { EtcdLayout } from '../source/etcd-keys';
 import { configRevision, describeLagging, describeNack, FleetWatch, rolloutVerdict } from '../status';
 import type { Fleet, RolloutVerdict } from '../status';
-import { EXIT_FAILURE } from './etcd-flags';
+import { EXIT_FAILURE } from './usage';
 
 /** A progress line at most this often while waiting (stderr). */
 const PROGRESS_EVERY_MS = 5_000;

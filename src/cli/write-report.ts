@@ -4,13 +4,84 @@
  * added, `~` changed, `-` removed), then one summary line; or the result
  * as one JSON object with `--output json`. A rejected configuration is the
  * same message a file reload gives (ConfigInvalidError), on stderr.
+ * Also the command line both commands share: etcd flags, --dry-run,
+ * --allow-dangling-references, --output and --help.
  */
+import { parseArgs } from 'node:util';
 import { ConfigInvalidError } from '../errors';
-import { describePlan } from '../apply';
+import { describePlan, EtcdWriter } from '../apply';
 import type { EtcdWriteResult, KeyChange } from '../apply';
+import { ETCD_OPTIONS, etcdTarget } from './etcd-flags';
+import type { EtcdTarget } from '../apply';
+import { UsageError } from './usage';
 
 /** Output format of apply and delete. */
 export type WriteOutput = 'text' | 'json';
+
+/** The options where apply and delete differ. */
+const OWN_OPTIONS = { apply: { prune: { type: 'boolean' }, wait: { type: 'string' } }, delete: { group: { type: 'string' } } } as const;
+
+/** A parsed apply or delete command line. */
+export interface WriteCommand {
+  readonly positionals: readonly string[];
+  readonly output: WriteOutput;
+  readonly dryRun: boolean;
+  readonly prune: boolean;
+  readonly group: string | undefined;
+  /** `apply --wait`, as given (the caller parses the duration). */
+  readonly wait: string | undefined;
+  /** The etcd the command writes to. */
+  readonly target: EtcdTarget;
+  /** A writer for the command's etcd target; the caller closes it. */
+  openWriter(): EtcdWriter;
+}
+
+/**
+ * Parse an apply or delete command line; undefined after printing the help
+ * for `--help`. `check` runs on the positionals before any etcd client exists.
+ */
+export function parseWriteCommand(
+  command: keyof typeof OWN_OPTIONS,
+  args: readonly string[],
+  help: string,
+  check: (positionals: readonly string[]) => void,
+): WriteCommand | undefined {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    options: {
+      ...ETCD_OPTIONS,
+      ...OWN_OPTIONS.apply,
+      ...OWN_OPTIONS.delete,
+      'dry-run': { type: 'boolean' },
+      'allow-dangling-references': { type: 'boolean' },
+      output: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  for (const foreign of command === 'apply' ? (['group'] as const) : (['prune', 'wait'] as const)) {
+    if (values[foreign] !== undefined) throw new UsageError(`${command} takes no --${foreign}`, help);
+  }
+  if (values.help) {
+    process.stdout.write(help);
+    return undefined;
+  }
+  check(positionals);
+  const output = (values.output ?? 'text') as WriteOutput;
+  if (output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, got "${values.output}"`, help);
+  const target = etcdTarget(values, help);
+  return {
+    positionals,
+    output,
+    dryRun: values['dry-run'] ?? false,
+    prune: values.prune ?? false,
+    group: values.group,
+    wait: values.wait,
+    target,
+    openWriter: () => new EtcdWriter(target, { allowDanglingReferences: values['allow-dangling-references'] ?? false }),
+  };
+}
 
 function counts(r: { added: readonly unknown[]; changed: readonly unknown[]; removed: readonly unknown[]; unchanged: number }): string {
   return `${r.added.length} added, ${r.changed.length} changed, ${r.removed.length} removed (${r.unchanged} unchanged)`;

@@ -9,7 +9,7 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { loadProtoRoot, lookupMessage } from '../xds/proto-root';
 import { messageNameOf } from '../xds/type-urls';
-import { nameFieldOf } from '../xds/resource-types';
+import { resourceTypeOf } from '../xds/resource-types';
 import { encodeAny, lengthDelimited, stringField } from '../xds/wire';
 import { parseConfigText } from '../source/parse';
 import { bareExcerpt, excerpt, libraryMessage, NAME_MAX_CHARS } from '../observe/excerpt';
@@ -67,7 +67,7 @@ export function encodeOne(raw: RawResource, problems: ConfigProblem[]): Encoded 
   const type = lookupMessage(root, messageName);
   if (!type) return problemAt('@type', `unknown type ${excerpt(raw.typeUrl)}: no loaded Envoy proto defines ${bareExcerpt(messageName)}`);
 
-  const nameField = nameFieldOf(raw.typeUrl);
+  const nameField = resourceTypeOf(raw.typeUrl).nameField;
   const rawName = raw.body[nameField] ?? raw.body[nameField.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())];
   const label = typeof rawName === 'string' && rawName !== '' ? `${raw.location} (${bareExcerpt(rawName, NAME_MAX_CHARS)})` : raw.location;
   const { value, errors } = converter.convert(type, raw.body, '');

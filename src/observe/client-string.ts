@@ -7,6 +7,7 @@
  * Everything a client wrote passes through {@link clientString} before it
  * reaches a log line, a stored status or `/nodes`.
  */
+import { escapeInvisible, isHighSurrogate } from './escape';
 
 /** Characters of a client string kept in logs and status pages (after escaping). */
 export const CLIENT_STRING_MAX_CHARS = 256;
@@ -15,15 +16,6 @@ export const CLIENT_STRING_MAX_CHARS = 256;
 // (which can make a log line read differently from what it contains).
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
-
-const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-function escapeChar(c: string): string {
-  const short = SHORT_ESCAPES[c];
-  if (short !== undefined) return short;
-  const code = c.charCodeAt(0);
-  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-}
 
 /**
  * A client string made safe to log: control characters escaped (`\n`,
@@ -36,14 +28,13 @@ export function clientString(value: string, maxChars: number = CLIENT_STRING_MAX
   let i = 0;
   for (; i < value.length && out.length < maxChars; i++) {
     const c = value[i] as string;
-    const code = c.charCodeAt(0);
     // Keep a surrogate pair whole, so the cut never leaves half a character.
-    if (code >= 0xd800 && code <= 0xdbff && i + 1 < value.length) {
+    if (isHighSurrogate(c.charCodeAt(0)) && i + 1 < value.length) {
       out += c + value[i + 1];
       i++;
       continue;
     }
-    out += UNSAFE.test(c) ? escapeChar(c) : c;
+    out += UNSAFE.test(c) ? escapeInvisible(c, true) : c;
   }
   return i < value.length ? `${out}…(${value.length} chars)` : out;
 }

@@ -10,6 +10,7 @@
  * errors, short-form errors, store errors that name resources) goes through
  * these helpers.
  */
+import { escapeInvisible, head } from './escape';
 
 /** Longest value shown whole, in characters; longer ones are cut to half of it. Covers Envoy field names (≤ 40). */
 export const EXCERPT_MAX_CHARS = 40;
@@ -44,14 +45,8 @@ function escapeChar(c: string): string {
       return '\\"';
     case '\\':
       return '\\\\';
-    case '\n':
-      return '\\n';
-    case '\r':
-      return '\\r';
-    case '\t':
-      return '\\t';
     default:
-      return `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`;
+      return escapeInvisible(c, false);
   }
 }
 
@@ -61,13 +56,6 @@ const INVISIBLE_CHARS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
 /** Escape a string for a double-quoted excerpt: one line, every invisible character visible. */
 export function escapeText(s: string): string {
   return s.replace(UNSAFE_CHARS, escapeChar);
-}
-
-/** The first `n` UTF-16 units of `s`, not splitting a surrogate pair. */
-function head(s: string, n: number): string {
-  const cut = s.slice(0, n);
-  const last = cut.charCodeAt(cut.length - 1);
-  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
 }
 
 /**

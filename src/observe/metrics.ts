@@ -9,6 +9,7 @@
  * otherwise: state every process holds alike is not summed.
  */
 import * as client from 'prom-client';
+import { typeLabel } from '../xds/resource-types';
 
 /** State read at scrape time. */
 export interface MetricsSources {
@@ -53,7 +54,7 @@ export class ServerMetrics {
       registers,
       collect() {
         this.reset();
-        for (const [variant, type, n] of sources.streamsByType()) this.set({ variant, type: shortType(type) }, n);
+        for (const [variant, type, n] of sources.streamsByType()) this.set({ variant, type: typeLabel(type) }, n);
       },
     });
     new client.Gauge({
@@ -65,7 +66,7 @@ export class ServerMetrics {
       aggregator: 'max',
       collect() {
         this.reset();
-        for (const [type, n] of sources.resourcesByType()) this.set({ type: shortType(type) }, n);
+        for (const [type, n] of sources.resourcesByType()) this.set({ type: typeLabel(type) }, n);
       },
     });
     new client.Gauge({
@@ -190,7 +191,7 @@ export class ServerMetrics {
   }
 
   response(variant: string, typeUrl: string, bytes: number): void {
-    const type = shortType(typeUrl);
+    const type = typeLabel(typeUrl);
     this.#pushes.inc({ variant, type });
     this.#bytes.inc({ variant, type }, bytes);
   }
@@ -200,7 +201,7 @@ export class ServerMetrics {
   }
 
   nack(variant: string, typeUrl: string): void {
-    this.#nacks.inc({ variant, type: shortType(typeUrl) });
+    this.#nacks.inc({ variant, type: typeLabel(typeUrl) });
   }
 
   reload(result: 'accepted' | 'rejected'): void {
@@ -239,6 +240,3 @@ export class ServerMetrics {
   }
 }
 
-function shortType(typeUrl: string): string {
-  return typeUrl.slice(typeUrl.lastIndexOf('.') + 1);
-}

@@ -75,8 +75,8 @@ export function etcdConfigOf(layout: EtcdLayout, kvs: ReadonlyMap<string, string
   return { resources, groups, problems };
 }
 
-/** One group's value: `{ match, order }`. */
-function readGroupValue(key: string, text: string, name: string, problems: ConfigProblem[]): { spec: NodeGroupSpec; order: number } | undefined {
+/** One group's value: `{ match, order }`; undefined, with problems added, when it is not one. Also what `apply` reads back. */
+export function readGroupValue(key: string, text: string, name: string, problems: ConfigProblem[]): { spec: NodeGroupSpec; order: number } | undefined {
   const before = problems.length;
   const value = parseValueText(text, key, problems);
   if (problems.length > before) return undefined;

@@ -10,7 +10,7 @@
  */
 import { parseDocument } from 'yaml';
 import { TYPE_URL_PREFIX } from '../xds/type-urls';
-import { nameFieldOf } from '../xds/resource-types';
+import { resourceTypeOf } from '../xds/resource-types';
 import type { ConfigProblem, RawResource } from './raw-resource';
 
 /** A resource's stored text and what its key says about it. */
@@ -82,7 +82,7 @@ export function parseResourceText(input: ResourceText): ParsedResourceText {
   }
   const body: Record<string, unknown> = {};
   for (const k of Object.keys(value)) if (k !== '@type') body[k] = value[k];
-  const nameField = nameFieldOf(typeUrl);
+  const nameField = resourceTypeOf(typeUrl).nameField;
   const name = body[nameField] ?? body[nameField.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())];
   // A missing name is reported by the encoder, as for files; a different one is a key/value mismatch.
   if (typeof name === 'string' && name !== '' && name !== input.name) {

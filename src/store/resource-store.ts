@@ -11,6 +11,7 @@
 import { DEFAULT_GROUP } from '../source/raw-resource';
 import type { ConfigProblem, NodeGroupSpec } from '../source/raw-resource';
 import type { EncodedResource } from '../encode';
+import { typeLabel } from '../xds/resource-types';
 import { bareExcerpt, nameExcerpt, NAME_MAX_CHARS } from '../observe/excerpt';
 import type { ChangeSet, TypeChange } from './change-set';
 import { NodeGroups } from './node-groups';
@@ -109,7 +110,7 @@ export class ResourceStore {
       if (!byName) layer.set(r.typeUrl, (byName = new Map()));
       const previous = byName.get(r.name);
       if (previous) {
-        problems.push({ file: r.file, resource: `${r.location} (${bareExcerpt(r.name, NAME_MAX_CHARS)})`, message: `duplicate name: ${shortType(r.typeUrl)} ${nameExcerpt(r.name)} is also defined at ${previous.file}: ${previous.location}` });
+        problems.push({ file: r.file, resource: `${r.location} (${bareExcerpt(r.name, NAME_MAX_CHARS)})`, message: `duplicate name: ${typeLabel(r.typeUrl)} ${nameExcerpt(r.name)} is also defined at ${previous.file}: ${previous.location}` });
         continue;
       }
       byName.set(r.name, r);
@@ -147,7 +148,7 @@ export class ResourceStore {
       }
       const id = `${touchKey(r.group, r.typeUrl)}\u0000${r.name}`;
       if (seen.has(id)) {
-        problems.push({ file: r.file, resource: `${r.location} (${bareExcerpt(r.name, NAME_MAX_CHARS)})`, message: `duplicate name: ${shortType(r.typeUrl)} ${nameExcerpt(r.name)} appears twice in one batch` });
+        problems.push({ file: r.file, resource: `${r.location} (${bareExcerpt(r.name, NAME_MAX_CHARS)})`, message: `duplicate name: ${typeLabel(r.typeUrl)} ${nameExcerpt(r.name)} appears twice in one batch` });
         continue;
       }
       seen.add(id);
@@ -194,7 +195,7 @@ export class ResourceStore {
               file: r.file,
               resource: `${r.location} (${bareExcerpt(r.name, NAME_MAX_CHARS)})`,
               field: ref.field,
-              message: `dangling reference: ${shortType(ref.typeUrl)} ${nameExcerpt(ref.name)} does not exist${from}${forGroup}; define it, or pass --allow-dangling-references`,
+              message: `dangling reference: ${typeLabel(ref.typeUrl)} ${nameExcerpt(ref.name)} does not exist${from}${forGroup}; define it, or pass --allow-dangling-references`,
             };
             (options.allowDanglingReferences ? warnings : problems).push(problem);
           }
@@ -257,6 +258,3 @@ function uniqueGroups(groups: readonly NodeGroupSpec[], problems: ConfigProblem[
   return [...byName.values()];
 }
 
-function shortType(typeUrl: string): string {
-  return typeUrl.slice(typeUrl.lastIndexOf('.') + 1);
-}

@@ -13,13 +13,13 @@
  * - No hold lasts longer than ROUTE_HOLD_MAX_MS, so a client that never ACKs
  *   still gets its config.
  */
-import { CLUSTER, ENDPOINT, LISTENER, ROUTE, SCOPED_ROUTE, VIRTUAL_HOST } from '../xds/type-urls';
+import { typesOnSide } from '../xds/resource-types';
 
 /** Longest a response is held for ordering before it is sent anyway. */
 export const ROUTE_HOLD_MAX_MS = 2_000;
 
-const CLUSTER_SIDE = new Set<string>([CLUSTER, ENDPOINT]);
-const ROUTE_SIDE = new Set<string>([LISTENER, ROUTE, SCOPED_ROUTE, VIRTUAL_HOST]);
+const CLUSTER_SIDE = new Set<string>(typesOnSide('cluster'));
+const ROUTE_SIDE = new Set<string>(typesOnSide('route'));
 
 /** What pending work a type has: decides which ordering rule applies. */
 export type PendingKind = 'none' | 'updates' | 'removals';

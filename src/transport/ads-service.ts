@@ -8,7 +8,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import * as T from '../xds/type-urls';
+import { KNOWN_RESOURCE_TYPES } from '../xds/resource-types';
 import { DeltaStream, SotwStream, StreamRequestError } from '../stream';
 import type { StreamContext } from '../stream';
 import type { RequestCodec } from './codec';
@@ -54,18 +54,10 @@ interface ServiceSpec {
   readonly typeUrl?: string;
 }
 
-/** Every discovery service we serve, with the type each per-type service carries. */
+/** Every discovery service we serve: ADS, then each type's own service from its record. */
 export const DISCOVERY_SERVICES: readonly ServiceSpec[] = [
   { service: 'envoy.service.discovery.v3.AggregatedDiscoveryService', sotw: 'StreamAggregatedResources', delta: 'DeltaAggregatedResources' },
-  { service: 'envoy.service.cluster.v3.ClusterDiscoveryService', sotw: 'StreamClusters', delta: 'DeltaClusters', typeUrl: T.CLUSTER },
-  { service: 'envoy.service.listener.v3.ListenerDiscoveryService', sotw: 'StreamListeners', delta: 'DeltaListeners', typeUrl: T.LISTENER },
-  { service: 'envoy.service.route.v3.RouteDiscoveryService', sotw: 'StreamRoutes', delta: 'DeltaRoutes', typeUrl: T.ROUTE },
-  { service: 'envoy.service.route.v3.ScopedRoutesDiscoveryService', sotw: 'StreamScopedRoutes', delta: 'DeltaScopedRoutes', typeUrl: T.SCOPED_ROUTE },
-  { service: 'envoy.service.route.v3.VirtualHostDiscoveryService', delta: 'DeltaVirtualHosts', typeUrl: T.VIRTUAL_HOST },
-  { service: 'envoy.service.endpoint.v3.EndpointDiscoveryService', sotw: 'StreamEndpoints', delta: 'DeltaEndpoints', typeUrl: T.ENDPOINT },
-  { service: 'envoy.service.secret.v3.SecretDiscoveryService', sotw: 'StreamSecrets', delta: 'DeltaSecrets', typeUrl: T.SECRET },
-  { service: 'envoy.service.runtime.v3.RuntimeDiscoveryService', sotw: 'StreamRuntime', delta: 'DeltaRuntime', typeUrl: T.RUNTIME },
-  { service: 'envoy.service.extension.v3.ExtensionConfigDiscoveryService', sotw: 'StreamExtensionConfigs', delta: 'DeltaExtensionConfigs', typeUrl: T.EXTENSION_CONFIG },
+  ...KNOWN_RESOURCE_TYPES.flatMap((t) => (t.service ? [{ ...t.service, typeUrl: t.typeUrl }] : [])),
 ];
 
 const passThrough = (b: Buffer): Buffer => b;
@@ -177,13 +169,13 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
     try {
       if (stream instanceof SotwStream) {
         const req = deps.codec.decodeSotw(bytes, decodeLimits);
-        const verdict = checkRequest(req.nameCount);
+        const verdict = checkRequest();
         if (!verdict.ok) return refuse(verdict);
         if (!verifyIdentity(req)) return;
         stream.handleRequest(req);
       } else {
         const req = deps.codec.decodeDelta(bytes, decodeLimits);
-        const verdict = checkRequest(req.subscribe.length + req.unsubscribe.length + req.initialVersions.size);
+        const verdict = checkRequest();
         if (!verdict.ok) return refuse(verdict);
         if (!verifyIdentity(req)) return;
         stream.handleRequest(req);

@@ -17,3 +17,5 @@ export { listenOn, formatAddress, DEFAULT_HOST } from './listen-address';
 export { ConnectionGuard, DEFAULT_IDLE_CONNECTION_TIMEOUT_MS, defaultMaxConnections } from './connection-guard';
 export { RequestBufferLimits, DEFAULT_MAX_CONNECTION_REQUEST_BUFFER_BYTES, DEFAULT_MAX_REQUEST_BUFFER_BYTES } from './request-buffer';
 export { callWatch } from './call-watch';
+export { StreamRegistry } from './stream-registry';
+export { startListener, endStreamsSpread } from './xds-listener';

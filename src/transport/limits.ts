@@ -13,7 +13,7 @@ export interface StreamLimits {
   readonly admissionPerSecond?: number;
   /** Streams admitted at once before the rate applies. */
   readonly admissionBurst?: number;
-  /** Largest number of names one request may carry. */
+  /** Largest number of names one request may carry (the request decoder enforces it while reading). */
   readonly maxNamesPerRequest?: number;
   /**
    * Largest number of repeated entries (metadata fields and list items at any
@@ -59,12 +59,10 @@ export class Admission {
     return { ok: false, reason: 'admission', message: `too many new streams (limit ${this.limits.admissionPerSecond}/s); retry with backoff or use another replica` };
   }
 
-  /** Per-stream request checker. */
-  forStream(): (names: number) => LimitVerdict {
+  /** Per-stream request rate checker (the name count is checked by the decoder, before the request is whole). */
+  forStream(): () => LimitVerdict {
     const bucket = new TokenBucket(this.limits.requestsPerSecond, this.limits.requestBurst);
-    const maxNames = this.limits.maxNamesPerRequest;
-    return (names: number) => {
-      if (names > maxNames) return { ok: false, reason: 'names', message: `request names ${names} resources; the limit is ${maxNames} per request` };
+    return () => {
       if (!bucket.take()) return { ok: false, reason: 'rate', message: `stream exceeded ${this.limits.requestsPerSecond} requests/s` };
       return OK;
     };

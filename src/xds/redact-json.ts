@@ -13,17 +13,9 @@
  * one works on the JSON etcd holds, so `get` shows what the user wrote.
  */
 import * as protobuf from 'protobufjs';
-import { lookupMessage } from './proto-root';
-import { messageNameOf } from './type-urls';
-import { REDACTED, SENSITIVE_OPTION } from './redact';
-const ANY = 'google.protobuf.Any';
-const TYPED_STRUCTS = new Set(['xds.type.v3.TypedStruct', 'udpa.type.v1.TypedStruct']);
+import { ANY, fullName, isSensitive, isTypedStruct, REDACTED, SensitiveTypes, typeUrlOf } from './sensitive-fields';
 
 type Json = unknown;
-
-function fullName(type: protobuf.Type): string {
-  return type.fullName.startsWith('.') ? type.fullName.slice(1) : type.fullName;
-}
 
 function isObject(v: Json): v is Record<string, Json> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -46,11 +38,10 @@ function redactAll(value: Json): Json {
 
 /** Redacts JSON resources against one proto root; remembers which types can hold a secret. */
 export class JsonRedactor {
-  readonly #root: protobuf.Root;
-  readonly #mayHold = new Map<protobuf.Type, boolean>();
+  readonly #types: SensitiveTypes;
 
   constructor(root: protobuf.Root) {
-    this.#root = root;
+    this.#types = new SensitiveTypes(root);
   }
 
   /** A copy of `resource` (proto3 JSON with `@type`) with sensitive fields redacted. */
@@ -58,41 +49,18 @@ export class JsonRedactor {
     return this.#any(resource, false) as Record<string, Json>;
   }
 
-  /** Whether a message of `type` can hold a sensitive field anywhere below it (Any and TypedStruct can hold anything). */
-  #mayHoldSensitive(type: protobuf.Type): boolean {
-    const known = this.#mayHold.get(type);
-    if (known !== undefined) return known;
-    const seen = new Set<protobuf.Type>();
-    const walk = (t: protobuf.Type): boolean => {
-      if (seen.has(t)) return false;
-      seen.add(t);
-      if (fullName(t) === ANY || TYPED_STRUCTS.has(fullName(t))) return true;
-      for (const field of t.fieldsArray) {
-        if (field.options?.[SENSITIVE_OPTION] === true) return true;
-        const inner = field.resolve().resolvedType;
-        if (inner instanceof protobuf.Type && walk(inner)) return true;
-      }
-      return false;
-    };
-    const answer = walk(type);
-    this.#mayHold.set(type, answer);
-    return answer;
-  }
-
   #any(value: Record<string, Json>, sensitive: boolean): Json {
-    const typeUrl = typeof value['@type'] === 'string' ? value['@type'] : '';
-    const type = typeUrl === '' ? undefined : lookupMessage(this.#root, messageNameOf(typeUrl));
+    const type = this.#types.typeOf(typeof value['@type'] === 'string' ? value['@type'] : '');
     if (!type) return redactAll(value);
     return this.#message(type, value, sensitive);
   }
 
   #message(type: protobuf.Type, value: Json, sensitive: boolean): Json {
     if (sensitive) return redactAll(value);
-    if (!isObject(value) || !this.#mayHoldSensitive(type)) return value;
-    if (TYPED_STRUCTS.has(fullName(type))) {
-      const typeUrl = value['type_url'] ?? value['typeUrl'];
-      const target = typeof typeUrl === 'string' ? lookupMessage(this.#root, messageNameOf(typeUrl)) : undefined;
-      return target && !this.#mayHoldSensitive(target) ? value : { ...value, value: redactAll(value['value']) };
+    if (!isObject(value) || !this.#types.mayHold(type)) return value;
+    if (isTypedStruct(type)) {
+      const target = this.#types.typeOf(typeUrlOf(value));
+      return target && !this.#types.mayHold(target) ? value : { ...value, value: redactAll(value['value']) };
     }
     const out: Record<string, Json> = {};
     for (const [key, v] of Object.entries(value)) {
@@ -101,7 +69,7 @@ export class JsonRedactor {
         out[key] = v;
         continue;
       }
-      const fieldSensitive = field.options?.[SENSITIVE_OPTION] === true;
+      const fieldSensitive = isSensitive(field);
       const inner = field.resolve().resolvedType;
       const one = (item: Json): Json => {
         if (fieldSensitive) return redactAll(item);

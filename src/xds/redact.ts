@@ -16,39 +16,18 @@
  * secret) is kept in a bounded per-server cache.
  */
 import * as protobuf from 'protobufjs';
-import { lookupMessage } from './proto-root';
-import { messageNameOf } from './type-urls';
+import { ANY, fullName, isSensitive, isTypedStruct, REDACTED, SensitiveTypes, typeUrlOf } from './sensitive-fields';
 
-/** What a redacted string or bytes field holds, as in Envoy's config_dump. */
-export const REDACTED = '[redacted]';
-/** The field option Envoy's API uses to mark secrets. */
-export const SENSITIVE_OPTION = '(udpa.annotations.sensitive)';
+export { REDACTED } from './sensitive-fields';
 /** Redacted results kept per server (keyed by type URL + content version). */
 export const REDACTION_CACHE_ENTRIES = 20_000;
 
-const ANY = 'google.protobuf.Any';
-/** Struct-carrying stand-ins for typed configs: their contents are only typed by a type URL. */
-const TYPED_STRUCTS = new Set(['xds.type.v3.TypedStruct', 'udpa.type.v1.TypedStruct']);
 const REDACTED_BYTES = Buffer.from(REDACTED, 'utf8');
 
 type Msg = Record<string, unknown>;
 
-function fullName(type: protobuf.Type): string {
-  return type.fullName.startsWith('.') ? type.fullName.slice(1) : type.fullName;
-}
-
-function isSensitive(field: protobuf.Field): boolean {
-  return field.options?.[SENSITIVE_OPTION] === true;
-}
-
 function own(msg: Msg, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(msg, key) && msg[key] !== null && msg[key] !== undefined;
-}
-
-/** An Any's or TypedStruct's type URL: protobufjs's built-in Any keeps the proto name `type_url`, loaded protos use `typeUrl`. */
-function typeUrlOf(msg: Msg): string {
-  const value = msg['type_url'] ?? msg['typeUrl'];
-  return typeof value === 'string' ? value : '';
 }
 
 /** The value field (2) of an encoded map entry, if it has one. */
@@ -69,12 +48,13 @@ function mapEntryValue(entry: Uint8Array): Uint8Array | undefined {
  */
 export class Redactor {
   readonly #root: protobuf.Root;
-  readonly #mayHold = new Map<protobuf.Type, boolean>();
+  readonly #types: SensitiveTypes;
   readonly #cache = new Map<string, Uint8Array | null>();
   readonly #cacheEntries: number;
 
   constructor(root: protobuf.Root, cacheEntries: number = REDACTION_CACHE_ENTRIES) {
     this.#root = root;
+    this.#types = new SensitiveTypes(root);
     this.#cacheEntries = cacheEntries;
   }
 
@@ -114,31 +94,9 @@ export class Redactor {
     return out;
   }
 
-  /**
-   * Whether a message of `type` can carry a sensitive field anywhere below it
-   * (directly, in a nested message, or inside an Any or TypedStruct, which
-   * can hold anything). Answered by a full walk of the reachable types, then
-   * remembered per type.
-   */
+  /** Whether a message of `type` can carry a sensitive field anywhere below it. */
   mayHoldSensitive(type: protobuf.Type): boolean {
-    const known = this.#mayHold.get(type);
-    if (known !== undefined) return known;
-    const seen = new Set<protobuf.Type>();
-    const walk = (t: protobuf.Type): boolean => {
-      if (seen.has(t)) return false;
-      seen.add(t);
-      const name = fullName(t);
-      if (name === ANY || TYPED_STRUCTS.has(name)) return true;
-      for (const field of t.fieldsArray) {
-        if (isSensitive(field)) return true;
-        const inner = field.resolve().resolvedType;
-        if (inner instanceof protobuf.Type && walk(inner)) return true;
-      }
-      return false;
-    };
-    const answer = walk(type);
-    this.#mayHold.set(type, answer);
-    return answer;
+    return this.#types.mayHold(type);
   }
 
   /**
@@ -178,7 +136,7 @@ export class Redactor {
       if (value !== undefined && this.#scan(inner, value, false) === 'dirty') return 'dirty';
     }
     if (isAny && anyValue !== undefined && anyValue.length > 0) {
-      const inner = anyTypeUrl === '' ? undefined : lookupMessage(this.#root, messageNameOf(anyTypeUrl));
+      const inner = this.#types.typeOf(anyTypeUrl);
       if (!inner) return 'dirty';
       return this.mayHoldSensitive(inner) ? this.#scan(inner, anyValue, false) : 'clean';
     }
@@ -190,7 +148,7 @@ export class Redactor {
     const typeUrl = typeUrlOf(any);
     const value = any['value'] instanceof Uint8Array ? any['value'] : new Uint8Array(0);
     if (value.length === 0) return 'unchanged';
-    const inner = typeUrl === '' ? undefined : lookupMessage(this.#root, messageNameOf(typeUrl));
+    const inner = this.#types.typeOf(typeUrl);
     if (!inner) return 'withheld';
     if (!sensitive && !this.mayHoldSensitive(inner)) return 'unchanged';
     const message = inner.decode(value) as unknown as Msg;
@@ -232,10 +190,10 @@ export class Redactor {
       if (outcome === 'withheld') item['value'] = new Uint8Array(0);
       return outcome !== 'unchanged';
     }
-    if (TYPED_STRUCTS.has(name) && !sensitive) {
+    if (isTypedStruct(type) && !sensitive) {
       // A TypedStruct's fields are untyped: if the type it stands for can hold a secret, treat the whole struct as secret.
       const typeUrl = typeUrlOf(item);
-      const target = typeUrl === '' ? undefined : lookupMessage(this.#root, messageNameOf(typeUrl));
+      const target = this.#types.typeOf(typeUrl);
       if (target !== undefined && !this.mayHoldSensitive(target)) return false;
       const struct = type.fields['value']?.resolve().resolvedType;
       if (!(struct instanceof protobuf.Type) || !own(item, 'value')) return false;

@@ -7,9 +7,7 @@
  * `cla`, `route`), the full message name, or the type URL.
  */
 import * as T from './type-urls';
-import { resourceTypeOf } from './resource-types';
-
-const KNOWN_URLS: readonly string[] = [T.CLUSTER, T.ENDPOINT, T.LISTENER, T.ROUTE, T.SCOPED_ROUTE, T.VIRTUAL_HOST, T.SECRET, T.RUNTIME, T.EXTENSION_CONFIG];
+import { KNOWN_RESOURCE_TYPES } from './resource-types';
 
 /** Habitual words, singular; a trailing "s" is accepted too. */
 const WORDS: Readonly<Record<string, string>> = {
@@ -27,10 +25,9 @@ const WORDS: Readonly<Record<string, string>> = {
 };
 
 const BY_NAME = new Map<string, string>();
-for (const url of KNOWN_URLS) {
-  BY_NAME.set(resourceTypeOf(url).shortName, url);
-  const message = T.messageNameOf(url);
-  BY_NAME.set(message.slice(message.lastIndexOf('.') + 1).toLowerCase(), url);
+for (const t of KNOWN_RESOURCE_TYPES) {
+  BY_NAME.set(t.shortName, t.typeUrl);
+  BY_NAME.set(t.label.toLowerCase(), t.typeUrl);
 }
 for (const [word, url] of Object.entries(WORDS)) BY_NAME.set(word, url);
 
@@ -44,12 +41,6 @@ export function typeUrlFromName(name: string): string | undefined {
   if (name.includes('.')) return T.TYPE_URL_PREFIX + name;
   const lower = name.toLowerCase();
   return BY_NAME.get(lower) ?? (lower.endsWith('s') ? BY_NAME.get(lower.slice(0, -1)) : undefined);
-}
-
-/** The last segment of a type's message name (`Cluster`), for listings. */
-export function displayTypeName(typeUrl: string): string {
-  const message = T.messageNameOf(typeUrl);
-  return message.slice(message.lastIndexOf('.') + 1);
 }
 
 /** The names `typeUrlFromName` accepts for the well-known types, for help texts. */

@@ -8,8 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { startEtcd } from '../helpers/etcd-server';
-import type { EtcdServer } from '../helpers/etcd-server';
+import { TestEtcd } from '../helpers/etcd';
 import { CLI_ENTRY, etcdDump, runFanout } from '../helpers/fanout-cli';
 import { cla, cluster, listener, route, secret, startServer } from '../helpers/server';
 import type { ResourceJson } from '../../src/index';
@@ -17,20 +16,20 @@ import type { ResourceJson } from '../../src/index';
 const CLUSTER_KEY = 'resources/default/envoy.config.cluster.v3.Cluster/';
 const CLA_KEY = 'resources/default/envoy.config.endpoint.v3.ClusterLoadAssignment/';
 
-let etcd: EtcdServer;
+let etcd: TestEtcd;
 let client: Etcd3;
 let dir: string;
 let prefixes = 0;
 
 before(async () => {
-  etcd = await startEtcd();
+  etcd = await TestEtcd.start({ limits: 'etcd-defaults' });
   client = new Etcd3({ hosts: etcd.endpoint });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-apply-'));
 });
 
 after(async () => {
   client.close();
-  await etcd.stop();
+  await etcd.destroy();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

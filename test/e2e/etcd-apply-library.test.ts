@@ -9,8 +9,7 @@ import * as assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
 import { applyToEtcd, createXdsServer, EtcdConflictError, EtcdTxnLimitError, EtcdWriter } from '../../src/index';
 import type { EtcdTarget, XdsServerWithInternals } from '../../src/index';
-import { startEtcd } from '../helpers/etcd-server';
-import type { EtcdServer } from '../helpers/etcd-server';
+import { TestEtcd } from '../helpers/etcd';
 import { etcdDump } from '../helpers/fanout-cli';
 import { cla, cluster, listener, route, runtime, secret } from '../helpers/resources';
 import { Mesh } from '../../bench/scenarios';
@@ -19,21 +18,21 @@ import type { ResourceJson } from '../../src/index';
 /** Raised limits for large applies, as the README documents. */
 const RAISED = { maxTxnOps: 10_000, maxRequestBytes: 33_554_432 } as const;
 
-let etcd: EtcdServer;
+let etcd: TestEtcd;
 let client: Etcd3;
 let prefixes = 0;
 
 before(async () => {
-  etcd = await startEtcd();
+  etcd = await TestEtcd.start({ limits: 'etcd-defaults' });
   client = new Etcd3({ hosts: etcd.endpoint });
 });
 
 after(async () => {
   client.close();
-  await etcd.stop();
+  await etcd.destroy();
 });
 
-function target(server: EtcdServer = etcd): EtcdTarget {
+function target(server: TestEtcd = etcd): EtcdTarget {
   return { endpoints: [server.endpoint], prefix: `/lib${++prefixes}/` };
 }
 
@@ -163,7 +162,7 @@ test('the 1000-cluster bench mesh applies as one transaction with raised etcd li
   });
   assert.equal((await etcdDump(client, t.prefix ?? '')).kvs.size, 0);
 
-  const big = await startEtcd({ maxTxnOps: RAISED.maxTxnOps, maxRequestBytes: RAISED.maxRequestBytes });
+  const big = await TestEtcd.start({ limits: RAISED });
   const bigClient = new Etcd3({ hosts: big.endpoint });
   try {
     const tb = { ...target(big), ...RAISED };
@@ -181,7 +180,7 @@ test('the 1000-cluster bench mesh applies as one transaction with raised etcd li
     assert.ok(again.ok && !again.committed && again.unchanged === mesh1000.size);
   } finally {
     bigClient.close();
-    await big.stop();
+    await big.destroy();
   }
 });
 

@@ -15,7 +15,7 @@ import { silentLogger } from '../../src/observe/logger';
 import { AdsClient } from '../helpers/ads-client';
 import { cluster, waitFor } from '../helpers/server';
 import { T } from '../helpers/service-paths';
-import { httpGet } from './admin-scrape';
+import { httpGet } from '../helpers/admin-scrape';
 
 const MIB = 1024 * 1024;
 /** A log line or `/nodes` entry carrying a client string may be this long at most. */

@@ -10,9 +10,9 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { T } from '../helpers/service-paths';
-import { CliProcess } from './cli-process';
-import { httpGet } from './admin-scrape';
-import { RawXdsStream } from './raw-stream';
+import { CliProcess } from '../helpers/cli-process';
+import { httpGet } from '../helpers/admin-scrape';
+import { RawXdsStream } from '../helpers/raw-stream';
 import { meshYaml, PRIVATE_KEY, writeConfig } from './operator-config';
 
 /** Liveness bounds for a loaded shared machine, not speed claims. */

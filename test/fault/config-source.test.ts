@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CliProcess } from './cli-process';
-import { metricValue, scrape } from './admin-scrape';
+import { CliProcess } from '../helpers/cli-process';
+import { metricValue, scrape } from '../helpers/admin-scrape';
 import { EnvoyLikeClient } from '../helpers/short-form-client';
 import { clustersConfig } from '../helpers/watched-config';
 

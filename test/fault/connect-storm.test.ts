@@ -15,8 +15,8 @@ import type { Variant } from '../helpers/ads-client';
 import { hasClusterTimeout } from '../helpers/inspect';
 import { cluster, delay } from '../helpers/server';
 import { T } from '../helpers/service-paths';
-import { metricValue, parseMetrics } from './admin-scrape';
-import { NODE_CHANNEL_OPTIONS } from './raw-stream';
+import { metricValue, parseMetrics } from '../helpers/admin-scrape';
+import { NODE_CHANNEL_OPTIONS } from '../helpers/raw-stream';
 
 const STORM_NODES = 300;
 const ADMISSION_PER_SECOND = 100;

@@ -16,13 +16,13 @@ import * as net from 'node:net';
 import { createXdsServer } from '../../src/index';
 import { startAdminServer } from '../../src/admin/admin-server';
 import { silentLogger } from '../../src/observe/logger';
-import { makeTestPki } from './certs';
+import { makeTestPki } from '../helpers/certs';
 import { AdsClient } from '../helpers/ads-client';
 import { cluster, waitFor } from '../helpers/server';
 import { T } from '../helpers/service-paths';
-import { httpGet, metricValue, parseMetrics } from './admin-scrape';
-import { CliProcess } from './cli-process';
-import { NODE_CHANNEL_OPTIONS } from './raw-stream';
+import { httpGet, metricValue, parseMetrics } from '../helpers/admin-scrape';
+import { CliProcess } from '../helpers/cli-process';
+import { NODE_CHANNEL_OPTIONS } from '../helpers/raw-stream';
 
 const OPEN_FILE_LIMIT = 256;
 const IDLE_SESSIONS = 300;

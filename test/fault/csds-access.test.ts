@@ -18,9 +18,9 @@ import type { ResourceJson } from '../../src/api-types';
 import { T } from '../helpers/service-paths';
 import { CsdsClient, csdsError, nodeIds } from '../helpers/csds-client';
 import type { CsdsAnswer } from '../helpers/csds-client';
-import { makeTestPki, SPIFFE_PREFIX } from './certs';
-import type { KeyPair, TestPki } from './certs';
-import { RawXdsStream } from './raw-stream';
+import { makeTestPki, SPIFFE_PREFIX } from '../helpers/certs';
+import type { KeyPair, TestPki } from '../helpers/certs';
+import { RawXdsStream } from '../helpers/raw-stream';
 
 const DEADLINE_MS = 8_000;
 const IDENTITY_PATTERN = `^${SPIFFE_PREFIX.replace(/[.]/g, '\\.')}(.+)$`;

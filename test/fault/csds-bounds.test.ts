@@ -19,7 +19,7 @@ import { cluster, startServer, waitFor } from '../helpers/server';
 import type { TestServer } from '../helpers/server';
 import { T } from '../helpers/service-paths';
 import type { ResourceJson } from '../../src/api-types';
-import { metricValue, parseMetrics } from './admin-scrape';
+import { metricValue, parseMetrics } from '../helpers/admin-scrape';
 
 const MIB = 1024 * 1024;
 /** Above this the loop counts as stalled. Before slicing, the answer below blocked it for over a second. */

@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { T } from '../helpers/service-paths';
-import { CliProcess } from './cli-process';
-import { RawXdsStream } from './raw-stream';
+import { CliProcess } from '../helpers/cli-process';
+import { RawXdsStream } from '../helpers/raw-stream';
 
 const DRAIN_TIMEOUT_MS = 2_000;
 /** Process exit, admin close and scheduling on a loaded CI machine; not a speed claim. */

@@ -20,9 +20,9 @@ import { TestEtcd, etcdTxn } from '../helpers/etcd';
 import { cluster } from '../helpers/resources';
 import { timeoutOf } from '../helpers/inspect';
 import { T } from '../helpers/service-paths';
-import { CliProcess } from './cli-process';
-import { httpGet, metricValue, parseMetrics } from './admin-scrape';
-import { makeTestPki } from './certs';
+import { CliProcess } from '../helpers/cli-process';
+import { httpGet, metricValue, parseMetrics } from '../helpers/admin-scrape';
+import { makeTestPki } from '../helpers/certs';
 
 const PREFIX = '/mesh-a/';
 const layout = etcdLayout(PREFIX);

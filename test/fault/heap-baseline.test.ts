@@ -13,9 +13,9 @@ import { AdsClient } from '../helpers/ads-client';
 import type { Variant } from '../helpers/ads-client';
 import { cla, cluster, delay } from '../helpers/server';
 import { T } from '../helpers/service-paths';
-import { ChildServer, mib, retainedBytes } from './child-server';
-import type { Memory } from './child-server';
-import { NODE_CHANNEL_OPTIONS } from './raw-stream';
+import { ChildServer, mib, retainedBytes } from '../helpers/child-server';
+import type { Memory } from '../helpers/child-server';
+import { NODE_CHANNEL_OPTIONS } from '../helpers/raw-stream';
 
 const NODES = 400;
 const CLUSTERS = 100;

@@ -13,8 +13,8 @@ import { AdsClient } from '../helpers/ads-client';
 import type { Variant } from '../helpers/ads-client';
 import { cluster, delay } from '../helpers/server';
 import { T } from '../helpers/service-paths';
-import { ChildServer, mib, retainedBytes } from './child-server';
-import { NODE_CHANNEL_OPTIONS } from './raw-stream';
+import { ChildServer, mib, retainedBytes } from '../helpers/child-server';
+import { NODE_CHANNEL_OPTIONS } from '../helpers/raw-stream';
 
 const MIB = 1024 * 1024;
 /** Streams per variant; each sends three distinct 1 MiB strings (two type URLs, one name list). */

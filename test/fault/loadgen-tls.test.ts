@@ -13,8 +13,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { exampleResources, startServer } from '../helpers/server';
 import type { TestServer } from '../helpers/server';
-import { makeTestPki } from './certs';
-import type { TestPki } from './certs';
+import { makeTestPki } from '../helpers/certs';
+import type { TestPki } from '../helpers/certs';
 
 const LOADGEN_JS = path.join(__dirname, '..', '..', 'loadgen', 'index.js');
 const NODES = 3;

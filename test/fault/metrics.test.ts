@@ -12,8 +12,8 @@ import { silentLogger } from '../../src/observe/logger';
 import { AdsClient } from '../helpers/ads-client';
 import { cluster, waitFor } from '../helpers/server';
 import { T } from '../helpers/service-paths';
-import { httpGet, metricValue, scrape } from './admin-scrape';
-import type { Sample } from './admin-scrape';
+import { httpGet, metricValue, scrape } from '../helpers/admin-scrape';
+import type { Sample } from '../helpers/admin-scrape';
 
 const DEADLINE_MS = 5_000;
 

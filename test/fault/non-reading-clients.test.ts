@@ -14,10 +14,10 @@ import { AdsClient } from '../helpers/ads-client';
 import { hasClusterTimeout } from '../helpers/inspect';
 import { cluster, listener, waitFor } from '../helpers/server';
 import { T } from '../helpers/service-paths';
-import { metricValue, parseMetrics } from './admin-scrape';
-import { ChildServer, mib, retainedBytes } from './child-server';
-import { NODE_CHANNEL_OPTIONS } from './raw-stream';
-import { StallingClient } from './stalling-client';
+import { metricValue, parseMetrics } from '../helpers/admin-scrape';
+import { ChildServer, mib, retainedBytes } from '../helpers/child-server';
+import { NODE_CHANNEL_OPTIONS } from '../helpers/raw-stream';
+import { StallingClient } from '../helpers/stalling-client';
 
 const MIB = 1024 * 1024;
 const DEADLINE_MS = 30_000;

@@ -13,8 +13,8 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { T } from '../helpers/service-paths';
 import { runFanout } from '../helpers/fanout-cli';
-import { CliProcess } from './cli-process';
-import { RawXdsStream } from './raw-stream';
+import { CliProcess } from '../helpers/cli-process';
+import { RawXdsStream } from '../helpers/raw-stream';
 import { runMain } from './main-run';
 import { meshYaml, writeConfig } from './operator-config';
 

@@ -10,10 +10,10 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { T } from '../helpers/service-paths';
-import { CliProcess } from './cli-process';
-import type { LogLine } from './cli-process';
-import { RawXdsStream } from './raw-stream';
-import { httpGet, metricValue, scrape } from './admin-scrape';
+import { CliProcess } from '../helpers/cli-process';
+import type { LogLine } from '../helpers/cli-process';
+import { RawXdsStream } from '../helpers/raw-stream';
+import { httpGet, metricValue, scrape } from '../helpers/admin-scrape';
 
 const NODES = 20;
 /** Two processes starting at once on a shared, loaded CI machine. */

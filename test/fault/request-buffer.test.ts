@@ -20,13 +20,13 @@ import { AdsClient } from '../helpers/ads-client';
 import { cla, cluster } from '../helpers/server';
 import { T, adsPath } from '../helpers/service-paths';
 import { encodeSotwRequest } from '../helpers/xds-codec';
-import { metricValue, parseMetrics } from './admin-scrape';
-import { ChildServer, mib, retainedBytes } from './child-server';
-import type { Memory } from './child-server';
-import { PartialRequestConnection } from './partial-requests';
-import type { PartialStreamEnd } from './partial-requests';
-import { NODE_CHANNEL_OPTIONS } from './raw-stream';
-import { StallingClient } from './stalling-client';
+import { metricValue, parseMetrics } from '../helpers/admin-scrape';
+import { ChildServer, mib, retainedBytes } from '../helpers/child-server';
+import type { Memory } from '../helpers/child-server';
+import { PartialRequestConnection } from '../helpers/partial-requests';
+import type { PartialStreamEnd } from '../helpers/partial-requests';
+import { NODE_CHANNEL_OPTIONS } from '../helpers/raw-stream';
+import { StallingClient } from '../helpers/stalling-client';
 
 const MIB = 1024 * 1024;
 /** Allowance over a limit for what else a connection costs (read buffers in flight, HTTP/2 and grpc-js state). */

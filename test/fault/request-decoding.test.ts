@@ -17,9 +17,9 @@ import { AdsClient } from '../helpers/ads-client';
 import type { Variant } from '../helpers/ads-client';
 import { cla, cluster, delay } from '../helpers/server';
 import { T } from '../helpers/service-paths';
-import { metricValue, scrape } from './admin-scrape';
-import { ChildServer } from './child-server';
-import { NODE_CHANNEL_OPTIONS } from './raw-stream';
+import { metricValue, scrape } from '../helpers/admin-scrape';
+import { ChildServer } from '../helpers/child-server';
+import { NODE_CHANNEL_OPTIONS } from '../helpers/raw-stream';
 
 const DEADLINE_MS = 10_000;
 

@@ -21,9 +21,9 @@ import type { Received, Variant } from '../helpers/ads-client';
 import { endpointPort } from '../helpers/inspect';
 import { cla, cluster, delay } from '../helpers/server';
 import { T } from '../helpers/service-paths';
-import { httpGet } from './admin-scrape';
-import { CliProcess } from './cli-process';
-import { NODE_CHANNEL_OPTIONS } from './raw-stream';
+import { httpGet } from '../helpers/admin-scrape';
+import { CliProcess } from '../helpers/cli-process';
+import { NODE_CHANNEL_OPTIONS } from '../helpers/raw-stream';
 
 const NODES_PER_VARIANT = 10;
 const CLUSTERS = 40;

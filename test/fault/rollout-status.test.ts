@@ -18,7 +18,7 @@ import { CLI_ENTRY, runFanout } from '../helpers/fanout-cli';
 import type { CliRun } from '../helpers/fanout-cli';
 import { cluster } from '../helpers/resources';
 import { T } from '../helpers/service-paths';
-import { CliProcess } from './cli-process';
+import { CliProcess } from '../helpers/cli-process';
 import { spawn } from 'node:child_process';
 
 let etcd: TestEtcd;

@@ -13,10 +13,10 @@ import { AdsClient } from '../helpers/ads-client';
 import { hasClusterTimeout } from '../helpers/inspect';
 import { cluster } from '../helpers/server';
 import { T } from '../helpers/service-paths';
-import { ChildServer, mib, retainedBytes } from './child-server';
-import type { Memory } from './child-server';
-import { NODE_CHANNEL_OPTIONS } from './raw-stream';
-import { StallingClient } from './stalling-client';
+import { ChildServer, mib, retainedBytes } from '../helpers/child-server';
+import type { Memory } from '../helpers/child-server';
+import { NODE_CHANNEL_OPTIONS } from '../helpers/raw-stream';
+import { StallingClient } from '../helpers/stalling-client';
 
 const CLUSTERS = 2_000;
 const ENDPOINTS_PER_CLUSTER = 10;

@@ -12,7 +12,7 @@ import { AdsClient } from '../helpers/ads-client';
 import { hasClusterTimeout } from '../helpers/inspect';
 import { cluster, startServer } from '../helpers/server';
 import { T } from '../helpers/service-paths';
-import { NODE_CHANNEL_OPTIONS } from './raw-stream';
+import { NODE_CHANNEL_OPTIONS } from '../helpers/raw-stream';
 
 const DEADLINE_MS = 5_000;
 

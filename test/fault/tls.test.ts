@@ -10,9 +10,9 @@ import * as grpc from '@grpc/grpc-js';
 import { cluster, startServer } from '../helpers/server';
 import type { TestServer } from '../helpers/server';
 import { T } from '../helpers/service-paths';
-import { makeTestPki, SPIFFE_PREFIX } from './certs';
-import type { KeyPair, TestPki } from './certs';
-import { RawXdsStream } from './raw-stream';
+import { makeTestPki, SPIFFE_PREFIX } from '../helpers/certs';
+import type { KeyPair, TestPki } from '../helpers/certs';
+import { RawXdsStream } from '../helpers/raw-stream';
 import type { Variant } from '../helpers/xds-codec';
 
 const DEADLINE_MS = 8_000;

@@ -4,7 +4,9 @@
  * on free loopback ports with a throwaway data directory, limits raised so
  * one transaction can carry a whole configuration, stopped and cleaned up
  * afterwards. `stop()` / `start()` keep the data directory and ports, so a
- * test can take etcd away and bring the same cluster back.
+ * test can take etcd away and bring the same cluster back. Transaction
+ * limits are etcd flags: raised by default, or etcd's own defaults (128
+ * operations, 1.5 MiB) for a test of what happens at those limits.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -15,7 +17,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Etcd3, IRequestOp } from 'etcd3';
 
-const ETCD_BINARY = process.env['ETCD_BINARY'] ?? '/usr/bin/etcd';
+/** Where Debian's etcd-server installs the binary; ETCD_BIN overrides. */
+const ETCD_BIN = process.env['ETCD_BIN'] ?? '/usr/bin/etcd';
 const HEALTHY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -41,20 +44,39 @@ export interface TestEtcdTls {
   readonly client: { readonly cert: Buffer; readonly key: Buffer };
 }
 
+/** etcd's `--max-txn-ops` and `--max-request-bytes`. */
+export interface EtcdLimits {
+  readonly maxTxnOps: number;
+  readonly maxRequestBytes: number;
+}
+
+/** Enough for one transaction to carry a whole `apply` of a large config. */
+const RAISED_LIMITS: EtcdLimits = { maxTxnOps: 10_000, maxRequestBytes: 33_554_432 };
+
+/** How to start a test etcd. */
+export interface TestEtcdOptions {
+  readonly tls?: TestEtcdTls;
+  /** Transaction limits; `'etcd-defaults'` passes no flag (128 operations, 1.5 MiB). Default: raised. */
+  readonly limits?: EtcdLimits | 'etcd-defaults';
+}
+
 /** A running (or stopped) single-member etcd. */
 export class TestEtcd {
   readonly clientPort: number;
   readonly peerPort: number;
   readonly dataDir: string;
   readonly #tls: TestEtcdTls | undefined;
+  readonly #limits: EtcdLimits | undefined;
   #child: ChildProcess | undefined;
   #log = '';
 
-  private constructor(clientPort: number, peerPort: number, dataDir: string, tls: TestEtcdTls | undefined) {
+  private constructor(clientPort: number, peerPort: number, dataDir: string, options: TestEtcdOptions) {
+    const tls = options.tls;
     this.clientPort = clientPort;
     this.peerPort = peerPort;
     this.dataDir = dataDir;
     this.#tls = tls;
+    this.#limits = options.limits === 'etcd-defaults' ? undefined : (options.limits ?? RAISED_LIMITS);
     if (tls) {
       fs.writeFileSync(path.join(dataDir, 'ca.crt'), tls.ca);
       fs.writeFileSync(path.join(dataDir, 'server.crt'), tls.server.cert);
@@ -75,12 +97,12 @@ export class TestEtcd {
   }
 
   /** Start a fresh etcd. Fails with an install hint when the binary is missing: nothing is skipped silently. */
-  static async start(options: { tls?: TestEtcdTls } = {}): Promise<TestEtcd> {
-    if (!fs.existsSync(ETCD_BINARY)) {
-      throw new Error(`etcd not found at ${ETCD_BINARY}: install Debian's etcd-server (apt-get install etcd-server), or set ETCD_BINARY`);
+  static async start(options: TestEtcdOptions = {}): Promise<TestEtcd> {
+    if (!fs.existsSync(ETCD_BIN)) {
+      throw new Error(`etcd not found at ${ETCD_BIN}: install Debian's etcd-server (apt-get install etcd-server), or set ETCD_BIN`);
     }
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-xds-etcd-'));
-    const etcd = new TestEtcd(await freePort(), await freePort(), dataDir, options.tls);
+    const etcd = new TestEtcd(await freePort(), await freePort(), dataDir, options);
     try {
       await etcd.resume();
     } catch (err) {
@@ -102,12 +124,10 @@ export class TestEtcd {
       '--listen-peer-urls', peer,
       '--initial-advertise-peer-urls', peer,
       '--initial-cluster', `test=${peer}`,
-      // One transaction carries a whole `apply`: etcd's defaults are 128 operations and 1.5 MiB.
-      '--max-txn-ops', '10000',
-      '--max-request-bytes', '33554432',
       '--logger', 'zap',
       '--log-level', 'error',
     ];
+    if (this.#limits) args.push('--max-txn-ops', String(this.#limits.maxTxnOps), '--max-request-bytes', String(this.#limits.maxRequestBytes));
     if (this.#tls) {
       const f = (name: string): string => path.join(this.dataDir, name);
       args.push('--cert-file', f('server.crt'), '--key-file', f('server.key'), '--trusted-ca-file', f('ca.crt'), '--client-cert-auth');
@@ -115,7 +135,7 @@ export class TestEtcd {
     this.#log = '';
     // etcd reads ETCD_* variables as flags: pass none of ours.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCD_')));
-    const child = spawn(ETCD_BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+    const child = spawn(ETCD_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       if (this.#log.length < 64 * 1024) this.#log += chunk;

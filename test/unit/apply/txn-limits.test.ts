@@ -5,17 +5,16 @@ import { ETCD_DEFAULT_MAX_REQUEST_BYTES, ETCD_DEFAULT_MAX_TXN_OPS, fits, isEtcdT
 import type { TxnOp } from '../../../src/apply/txn-limits';
 import { etcdLayout } from '../../../src/source/etcd-keys';
 import { EtcdTxnLimitError } from '../../../src/errors';
-import { startEtcd } from '../../helpers/etcd-server';
-import type { EtcdServer } from '../../helpers/etcd-server';
+import { TestEtcd } from '../../helpers/etcd';
 
 const DEFAULTS = { maxTxnOps: ETCD_DEFAULT_MAX_TXN_OPS, maxRequestBytes: ETCD_DEFAULT_MAX_REQUEST_BYTES };
-let etcd: EtcdServer;
+let etcd: TestEtcd;
 
 before(async () => {
-  etcd = await startEtcd();
+  etcd = await TestEtcd.start({ limits: 'etcd-defaults' });
 });
 after(async () => {
-  await etcd.stop();
+  await etcd.destroy();
 });
 
 test('etcd counts the larger of compares and operations; each put costs its key, value and framing', () => {

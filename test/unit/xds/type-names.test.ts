@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { displayTypeName, typeUrlFromName } from '../../../src/xds/type-names';
+import { typeUrlFromName } from '../../../src/xds/type-names';
+import { typeLabel } from '../../../src/xds/resource-types';
 import { CLUSTER, ENDPOINT, LISTENER, ROUTE, SECRET } from '../../../src/xds/type-urls';
 
 test('type names people type resolve to type URLs: xDS short names, message names in any case, habitual words, plurals, full names', () => {
@@ -11,5 +12,5 @@ test('type names people type resolve to type URLs: xDS short names, message name
   assert.equal(typeUrlFromName('RouteConfiguration'), ROUTE);
   assert.equal(typeUrlFromName('sds'), SECRET);
   assert.equal(typeUrlFromName('gadget'), undefined);
-  assert.equal(displayTypeName(ENDPOINT), 'ClusterLoadAssignment');
+  assert.equal(typeLabel(ENDPOINT), 'ClusterLoadAssignment');
 });

@@ -1,5 +1,5 @@
 /**
- * @module test/fault/server-child
+ * @module test/helpers/server-child
  * Entry point of a server child process for memory measurements, which must
  * not share a heap with the hundreds of test clients. The parent forks it
  * with `--expose-gc` and drives it over IPC (see ./child-server): start,

@@ -1,5 +1,5 @@
 /**
- * @module test/fault/cli-process
+ * @module test/helpers/cli-process
  * The real CLI (`node build/src/main.js`) as a child process: what an
  * operator runs, with its signal handling and process exit. Reads the pino
  * JSON log lines from stdout, waits for the machine-readable `ready` line

@@ -1,5 +1,5 @@
 /**
- * @module test/fault/partial-requests
+ * @module test/helpers/partial-requests
  * A hostile client for request-buffer tests: one HTTP/2 connection
  * (`node:http2`, gRPC framing by hand) whose streams each announce a large
  * request message in the 5-byte gRPC header and then send only part of it,
@@ -7,7 +7,7 @@
  * status or the RST_STREAM code it ended with.
  */
 import * as http2 from 'node:http2';
-import { adsPath } from '../helpers/service-paths';
+import { adsPath } from './service-paths';
 
 const GRPC_HEADER_BYTES = 5;
 const CHUNK_BYTES = 1024 * 1024;

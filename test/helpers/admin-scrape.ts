@@ -1,5 +1,5 @@
 /**
- * @module test/fault/admin-scrape
+ * @module test/helpers/admin-scrape
  * Reads the admin HTTP port the way an operator's tools do: plain GETs, and
  * a small parser for the Prometheus text exposition format so tests can
  * compare counters before and after an event.

@@ -1,5 +1,5 @@
 /**
- * @module test/fault/stalling-client
+ * @module test/helpers/stalling-client
  * An xDS client that can stop reading at the HTTP/2 level, for slow-consumer
  * tests. A paused @grpc/grpc-js stream still pulls up to 16 messages into
  * its own buffer (its Readable high-water mark), so the server would never
@@ -9,9 +9,9 @@
  * server's buffers, as they would for an Envoy that stopped reading.
  */
 import * as http2 from 'node:http2';
-import { adsPath } from '../helpers/service-paths';
-import { decodeResponse, encodeDeltaRequest, encodeSotwRequest } from '../helpers/xds-codec';
-import type { NodeSpec, Received, Variant } from '../helpers/xds-codec';
+import { adsPath } from './service-paths';
+import { decodeResponse, encodeDeltaRequest, encodeSotwRequest } from './xds-codec';
+import type { NodeSpec, Received, Variant } from './xds-codec';
 
 const GRPC_FRAME_HEADER_BYTES = 5;
 

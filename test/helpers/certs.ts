@@ -1,5 +1,5 @@
 /**
- * @module test/fault/certs
+ * @module test/helpers/certs
  * Test PKI made at test time with the `openssl` binary, in a temporary
  * directory, so no private key is ever committed: two independent CAs, a
  * server certificate for 127.0.0.1, and client certificates whose SAN is a

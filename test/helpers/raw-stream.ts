@@ -1,5 +1,5 @@
 /**
- * @module test/fault/raw-stream
+ * @module test/helpers/raw-stream
  * A bare xDS stream over @grpc/grpc-js for fault tests, where the shared
  * test client (../helpers/ads-client) is too polite: it can use any channel
  * credentials (TLS, mTLS, a wrong CA), and it does not wait for the channel
@@ -9,9 +9,9 @@
  * which still buffers 16 messages: see ./stalling-client.)
  */
 import * as grpc from '@grpc/grpc-js';
-import { adsPath } from '../helpers/service-paths';
-import { decodeResponse, encodeDeltaRequest, encodeSotwRequest } from '../helpers/xds-codec';
-import type { DeltaRequest, NodeSpec, Received, SotwRequest, Variant } from '../helpers/xds-codec';
+import { adsPath } from './service-paths';
+import { decodeResponse, encodeDeltaRequest, encodeSotwRequest } from './xds-codec';
+import type { DeltaRequest, NodeSpec, Received, SotwRequest, Variant } from './xds-codec';
 
 /** How to open a raw stream. */
 export interface RawStreamOptions {

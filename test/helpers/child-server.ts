@@ -1,5 +1,5 @@
 /**
- * @module test/fault/child-server
+ * @module test/helpers/child-server
  * Parent side of ./server-child: forks the server into its own process with
  * `--expose-gc` so its memory can be measured cleanly (forced full GC, then
  * `process.memoryUsage()`), away from the test's clients.

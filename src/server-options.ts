@@ -1,0 +1,24 @@
+/**
+ * @module server-options
+ * Checks of XdsServerOptions that need no resource: run before the server
+ * starts anything (worker threads, sockets, etcd clients), so a bad option
+ * is a thrown XdsServerError that leaves nothing behind.
+ */
+import { csdsOptionsProblem } from './transport';
+import { XdsServerError } from './errors';
+import type { XdsServerOptions } from './api-types';
+
+/** Throws XDS_ERR_OPTIONS naming the first option that cannot work, with what to do. */
+export function validateServerOptions(options: XdsServerOptions): void {
+  const csdsProblem = csdsOptionsProblem(options.csds, options.tls?.clientCa !== undefined);
+  if (csdsProblem) throw new XdsServerError('XDS_ERR_OPTIONS', csdsProblem);
+  if (options.etcd !== undefined && options.configPath !== undefined) {
+    throw new XdsServerError('XDS_ERR_OPTIONS', 'configPath (--config) and etcd (--etcd-endpoints) are exclusive: the configuration comes from one source');
+  }
+  if (options.nodeIdSanPattern !== undefined && !options.tls?.clientCa) {
+    throw new XdsServerError('XDS_ERR_OPTIONS', 'nodeIdSanPattern (--node-id-san-regex) needs mTLS: give tls.clientCa (--client-ca) too');
+  }
+  if (options.replicaStatus !== undefined && options.etcd === undefined) {
+    throw new XdsServerError('XDS_ERR_OPTIONS', 'replicaStatus (--replica-name, --status-lease-ttl) needs etcd (--etcd-endpoints): the status is published there');
+  }
+}

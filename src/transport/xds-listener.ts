@@ -1,0 +1,77 @@
+/**
+ * @module transport/xds-listener
+ * The listening socket of the gRPC server. We own it and hand connections
+ * to grpc-js, because grpc-js listens with Node's default backlog of 511: a
+ * fleet reconnecting at 1000+/s while the server is busy with initial syncs
+ * overflows it and gets ECONNRESET. Sessions, keepalive, max age and GOAWAY
+ * stay grpc-js's. Also how a drain ends open streams: spread over the
+ * window, so clients do not all reconnect elsewhere at once.
+ */
+import * as net from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { ConnectionGuard } from './connection-guard';
+import { listenOn } from './listen-address';
+import type { AnyStream } from './ads-service';
+
+/** Pending-connection queue of the gRPC listener (the kernel caps it at net.core.somaxconn). */
+export const LISTEN_BACKLOG = 4096;
+/** At most one log line about failing accepts per this interval. */
+const ACCEPT_ERROR_LOG_INTERVAL_MS = 10_000;
+/** Share of a drain window over which stream ends are spread; the rest lets the last ones finish. */
+const DRAIN_SPREAD_SHARE = 0.8;
+
+/** What the listener needs. */
+export interface XdsListenerOptions {
+  readonly grpcServer: grpc.Server;
+  readonly credentials: grpc.ServerCredentials;
+  readonly connections: ConnectionGuard;
+  readonly port: number;
+  /** Undefined: `::` dual-stack, `0.0.0.0` where there is no IPv6 (./listen-address.ts). */
+  readonly host: string | undefined;
+  readonly log: Logger;
+}
+
+/** A bound listener: where it listens and how to stop accepting. */
+export interface XdsListener {
+  readonly port: number;
+  readonly host: string;
+  close(): void;
+}
+
+/** Bind and start handing admitted connections to grpc-js; rejects when the address cannot be bound. */
+export async function startListener(options: XdsListenerOptions): Promise<XdsListener> {
+  const { connections, log } = options;
+  const injector = options.grpcServer.createConnectionInjector(options.credentials);
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    if (connections.admit(socket)) injector.injectConnection(socket);
+  });
+  const { port, host } = await listenOn(server, { port: options.port, host: options.host, backlog: LISTEN_BACKLOG, log });
+  // After bind, accept errors (EMFILE when descriptors run out anyway) must be logged, not thrown: an unhandled 'error' would end the process.
+  let lastAcceptErrorLog = 0;
+  server.on('error', (err) => {
+    if (Date.now() - lastAcceptErrorLog < ACCEPT_ERROR_LOG_INTERVAL_MS) return;
+    lastAcceptErrorLog = Date.now();
+    log.error({ err, open: connections.open }, 'cannot accept connections; if this says EMFILE, lower --max-connections or raise the open-file limit (ulimit -n)');
+  });
+  return { port, host, close: () => void server.close() };
+}
+
+/** End `streams` with UNAVAILABLE, spread over most of `timeoutMs`; resolves once all are ended. */
+export async function endStreamsSpread(streams: readonly AnyStream[], timeoutMs: number): Promise<void> {
+  const spreadMs = Math.max(0, timeoutMs * DRAIN_SPREAD_SHARE);
+  await Promise.all(
+    streams.map(
+      (s, i) =>
+        new Promise<void>((resolve) => {
+          setTimeout(
+            () => {
+              s.end(grpc.status.UNAVAILABLE, 'server is draining; reconnect to another replica');
+              resolve();
+            },
+            streams.length > 1 ? (spreadMs * i) / (streams.length - 1) : 0,
+          );
+        }),
+    ),
+  );
+}
