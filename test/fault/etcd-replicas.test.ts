@@ -45,6 +45,8 @@ const CONVERGE_MS = 10_000;
 const QUIET_MS = 1_500;
 /** The issue's bound: a change written once etcd is back reaches every node within about 5 s. */
 const CATCH_UP_MS = 5_000;
+/** Start-up of a replica (etcd3's protos, an encode worker) on a machine shared with other jobs. */
+const READY_TIMEOUT_MS = 60_000;
 /** A hung step fails its test instead of the whole run (each test takes seconds on an idle machine). */
 const TEST_TIMEOUT_MS = 180_000;
 const TYPES = [T.CLUSTER, T.ENDPOINT, T.LISTENER, T.ROUTE] as const;
@@ -99,7 +101,7 @@ async function apply(etcd: TestEtcd, dir: string, m: Mesh): Promise<number> {
 
 /** A replica: the server CLI on etcd (through `endpoint` when it must not be etcd's own). */
 function startReplica(endpoint: string): Promise<CliProcess> {
-  return CliProcess.start(['--etcd-endpoints', endpoint, '--etcd-prefix', PREFIX, '--port', '0', '--host', '127.0.0.1', '--admin-port', '0', '--workers', '1']);
+  return CliProcess.start(['--etcd-endpoints', endpoint, '--etcd-prefix', PREFIX, '--port', '0', '--host', '127.0.0.1', '--admin-port', '0', '--workers', '1'], { readyTimeoutMs: READY_TIMEOUT_MS });
 }
 
 async function metrics(replica: CliProcess): Promise<ReturnType<typeof parseMetrics>> {
@@ -296,7 +298,7 @@ test('two replicas on one etcd serve their nodes one apply, with the same bytes 
   const [onA, onB] = [nodesFor('a'), nodesFor('b')];
   try {
     await apply(etcd, dir, { gen: 0 });
-    replicas.push(await startReplica(etcd.endpoint), await startReplica(etcd.endpoint));
+    replicas.push(...(await Promise.all([startReplica(etcd.endpoint), startReplica(etcd.endpoint)])));
     const [a, b] = replicas as [CliProcess, CliProcess];
     for (const n of onA) await n.connect(a.grpcPort, 'fresh');
     for (const n of onB) await n.connect(b.grpcPort, 'fresh');
@@ -327,7 +329,7 @@ test('nodes of a killed replica move to the other with their versions and are re
   const moving = nodesFor('a');
   try {
     await apply(etcd, dir, { gen: 0 });
-    replicas.push(await startReplica(etcd.endpoint), await startReplica(etcd.endpoint));
+    replicas.push(...(await Promise.all([startReplica(etcd.endpoint), startReplica(etcd.endpoint)])));
     const [a, b] = replicas as [CliProcess, CliProcess];
     for (const n of moving) await n.connect(a.grpcPort, 'fresh');
     for (const n of moving) await n.converge({ gen: 0 });
@@ -385,7 +387,7 @@ test('a bad revision written with etcdctl is rejected by both replicas, naming k
   const [onA, onB] = [nodesFor('a').slice(0, 2), nodesFor('b').slice(0, 2)];
   try {
     const good = await apply(etcd, dir, { gen: 0 });
-    replicas.push(await startReplica(etcd.endpoint), await startReplica(etcd.endpoint));
+    replicas.push(...(await Promise.all([startReplica(etcd.endpoint), startReplica(etcd.endpoint)])));
     for (const n of onA) await n.connect(replicas[0]?.grpcPort ?? 0, 'fresh');
     for (const n of onB) await n.connect(replicas[1]?.grpcPort ?? 0, 'fresh');
     for (const n of [...onA, ...onB]) await n.converge({ gen: 0 });
@@ -425,7 +427,7 @@ test('etcd stopped and restarted under connected nodes: both replicas keep servi
   const late = new Node('late-delta', 'delta');
   try {
     await apply(etcd, dir, { gen: 0 });
-    replicas.push(await startReplica(etcd.endpoint), await startReplica(etcd.endpoint));
+    replicas.push(...(await Promise.all([startReplica(etcd.endpoint), startReplica(etcd.endpoint)])));
     const [a, b] = replicas as [CliProcess, CliProcess];
     for (const n of onA) await n.connect(a.grpcPort, 'fresh');
     for (const n of onB) await n.connect(b.grpcPort, 'fresh');
@@ -482,7 +484,7 @@ test('a replica cut off from etcd while etcd compacts past its revision re-reads
     t.after(() => relay.close());
     await apply(etcd, dir, { gen: 0 });
     // Replica B reaches etcd only through the relay: cutting it is a partition between B and etcd alone.
-    replicas.push(await startReplica(etcd.endpoint), await startReplica(`http://127.0.0.1:${relay.port}`));
+    replicas.push(...(await Promise.all([startReplica(etcd.endpoint), startReplica(`http://127.0.0.1:${relay.port}`)])));
     const [a, b] = replicas as [CliProcess, CliProcess];
     for (const n of onA) await n.connect(a.grpcPort, 'fresh');
     for (const n of onB) await n.connect(b.grpcPort, 'fresh');
