@@ -104,6 +104,18 @@ function startReplica(endpoint: string): Promise<CliProcess> {
   return CliProcess.start(['--etcd-endpoints', endpoint, '--etcd-prefix', PREFIX, '--port', '0', '--host', '127.0.0.1', '--admin-port', '0', '--workers', '1'], { readyTimeoutMs: READY_TIMEOUT_MS });
 }
 
+/** Start replicas side by side; if one fails to start, the others are killed before the error is thrown. */
+async function startReplicas(...endpoints: string[]): Promise<CliProcess[]> {
+  const started = await Promise.allSettled(endpoints.map(startReplica));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  const replicas = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  if (failed) {
+    for (const r of replicas) await r.kill();
+    throw failed.reason;
+  }
+  return replicas;
+}
+
 async function metrics(replica: CliProcess): Promise<ReturnType<typeof parseMetrics>> {
   return parseMetrics((await httpGet(replica.adminPort ?? 0, '/metrics')).body);
 }
@@ -298,7 +310,7 @@ test('two replicas on one etcd serve their nodes one apply, with the same bytes 
   const [onA, onB] = [nodesFor('a'), nodesFor('b')];
   try {
     await apply(etcd, dir, { gen: 0 });
-    replicas.push(...(await Promise.all([startReplica(etcd.endpoint), startReplica(etcd.endpoint)])));
+    replicas.push(...(await startReplicas(etcd.endpoint, etcd.endpoint)));
     const [a, b] = replicas as [CliProcess, CliProcess];
     for (const n of onA) await n.connect(a.grpcPort, 'fresh');
     for (const n of onB) await n.connect(b.grpcPort, 'fresh');
@@ -329,7 +341,7 @@ test('nodes of a killed replica move to the other with their versions and are re
   const moving = nodesFor('a');
   try {
     await apply(etcd, dir, { gen: 0 });
-    replicas.push(...(await Promise.all([startReplica(etcd.endpoint), startReplica(etcd.endpoint)])));
+    replicas.push(...(await startReplicas(etcd.endpoint, etcd.endpoint)));
     const [a, b] = replicas as [CliProcess, CliProcess];
     for (const n of moving) await n.connect(a.grpcPort, 'fresh');
     for (const n of moving) await n.converge({ gen: 0 });
@@ -387,7 +399,7 @@ test('a bad revision written with etcdctl is rejected by both replicas, naming k
   const [onA, onB] = [nodesFor('a').slice(0, 2), nodesFor('b').slice(0, 2)];
   try {
     const good = await apply(etcd, dir, { gen: 0 });
-    replicas.push(...(await Promise.all([startReplica(etcd.endpoint), startReplica(etcd.endpoint)])));
+    replicas.push(...(await startReplicas(etcd.endpoint, etcd.endpoint)));
     for (const n of onA) await n.connect(replicas[0]?.grpcPort ?? 0, 'fresh');
     for (const n of onB) await n.connect(replicas[1]?.grpcPort ?? 0, 'fresh');
     for (const n of [...onA, ...onB]) await n.converge({ gen: 0 });
@@ -427,7 +439,7 @@ test('etcd stopped and restarted under connected nodes: both replicas keep servi
   const late = new Node('late-delta', 'delta');
   try {
     await apply(etcd, dir, { gen: 0 });
-    replicas.push(...(await Promise.all([startReplica(etcd.endpoint), startReplica(etcd.endpoint)])));
+    replicas.push(...(await startReplicas(etcd.endpoint, etcd.endpoint)));
     const [a, b] = replicas as [CliProcess, CliProcess];
     for (const n of onA) await n.connect(a.grpcPort, 'fresh');
     for (const n of onB) await n.connect(b.grpcPort, 'fresh');
@@ -484,7 +496,7 @@ test('a replica cut off from etcd while etcd compacts past its revision re-reads
     t.after(() => relay.close());
     await apply(etcd, dir, { gen: 0 });
     // Replica B reaches etcd only through the relay: cutting it is a partition between B and etcd alone.
-    replicas.push(...(await Promise.all([startReplica(etcd.endpoint), startReplica(`http://127.0.0.1:${relay.port}`)])));
+    replicas.push(...(await startReplicas(etcd.endpoint, `http://127.0.0.1:${relay.port}`)));
     const [a, b] = replicas as [CliProcess, CliProcess];
     for (const n of onA) await n.connect(a.grpcPort, 'fresh');
     for (const n of onB) await n.connect(b.grpcPort, 'fresh');
