@@ -63,6 +63,13 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   readonly openedAt = Date.now();
   #node: NodeInfo | undefined;
   #group = '';
+  /**
+   * The stream opened before the first configuration was loaded, when no
+   * group rules existed yet: its group is chosen again at its first flush
+   * (the store is ready then). Otherwise a node that reached a replica still
+   * loading from etcd would be served the default group until it reconnects.
+   */
+  #groupUnsettled = false;
   #cancel: CancelWatch | undefined;
   #blocked = false;
   #closed = false;
@@ -179,12 +186,25 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     if (this.#node || this.#closed) return;
     this.#node = node ?? ANONYMOUS_NODE;
     this.#group = this.ctx.store.groupOf(this.#node);
+    this.#groupUnsettled = !this.ctx.isReady();
     // The node id is bound to every later line of this stream: bound it once here.
     this.log = this.log.child({ node: clientString(this.#node.id), variant: this.variant });
     if (!node) this.log.warn('first request carried no node; serving the default configuration to an anonymous node');
     this.#cancel = this.ctx.scheduler.register(this);
     this.log.info({ peer: this.peer, cluster: clientString(this.#node.cluster), group: this.#group || undefined }, 'stream opened');
     this.ctx.events.onStreamOpen?.(this.variant, this.#node, this.peer);
+  }
+
+  /** Choose the group with the configuration now loaded; follow that group's changes from here on. */
+  #settleGroup(node: NodeInfo): void {
+    this.#groupUnsettled = false;
+    const group = this.ctx.store.groupOf(node);
+    if (group === this.#group) return;
+    // Cancel first: the registration is keyed by the group it was made under.
+    this.#cancel?.();
+    this.#group = group;
+    this.#cancel = this.ctx.scheduler.register(this);
+    this.log.info({ group: group || undefined }, 'node group chosen once the first configuration loaded');
   }
 
   /** Whether a type URL is one we can serve; unknown types get no response (rule F34). */
@@ -270,6 +290,7 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
 
   #flush(): void {
     if (this.#closed || this.#blocked || !this.#node || !this.ctx.isReady()) return;
+    if (this.#groupUnsettled) this.#settleGroup(this.#node);
     const due = [...this.types].filter(([, s]) => !s.awaitingAck && this.hasPending(s));
     let held = false;
     this.#endpointWaitLeftMs = undefined;
