@@ -32,10 +32,10 @@ import { runFanout } from '../helpers/fanout-cli';
 import { endpointPort } from '../helpers/inspect';
 import { cla, cluster, listener, route } from '../helpers/resources';
 import { T } from '../helpers/service-paths';
-import { httpGet, metricValue, parseMetrics } from './admin-scrape';
-import { CliProcess } from './cli-process';
-import { NODE_CHANNEL_OPTIONS } from './raw-stream';
-import { TcpRelay } from './tcp-relay';
+import { httpGet, metricValue, parseMetrics } from '../helpers/admin-scrape';
+import { CliProcess } from '../helpers/cli-process';
+import { NODE_CHANNEL_OPTIONS } from '../helpers/raw-stream';
+import { TcpRelay } from '../helpers/tcp-relay';
 
 const PREFIX = '/replicas/';
 const layout = etcdLayout(PREFIX);
