@@ -10,6 +10,7 @@ import * as client from 'prom-client';
 export interface EtcdMetricsSource {
   readonly connected: boolean;
   readonly appliedRevision: number;
+  readonly configRevision: number;
   readonly rejectedRevisions: number;
   readonly watchRestarts: { readonly reconnect: number; readonly resync: number };
 }
@@ -29,12 +30,22 @@ export function registerEtcdMetrics(registry: client.Registry, status: () => Etc
   });
   new client.Gauge({
     name: 'xds_etcd_applied_revision',
-    help: 'etcd revision whose configuration is served (0 before the first snapshot is applied)',
+    help: 'latest etcd revision this replica has caught up with, status-key writes included (0 before the first snapshot is applied)',
     registers,
     // --processes N: the revision every serving process has applied.
     aggregator: 'min',
     collect() {
       this.set(status().appliedRevision);
+    },
+  });
+  new client.Gauge({
+    name: 'xds_etcd_config_revision',
+    help: 'etcd revision of the configuration being served: the last revision that changed configuration keys and validated',
+    registers,
+    // --processes N: the configuration every serving process serves.
+    aggregator: 'min',
+    collect() {
+      this.set(status().configRevision);
     },
   });
   new client.Counter({
