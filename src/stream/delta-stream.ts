@@ -10,7 +10,7 @@ import { resourceTypeOf } from '../xds/resource-types';
 import type { TypeChange } from '../store';
 import { StreamBase, freshTypeState } from './stream-base';
 import type { TypeStateBase } from './stream-base';
-import { Subscription } from './subscription';
+import type { TypeSnapshot } from './snapshot';
 import type { DeltaRequest } from './requests';
 import type { DeltaEntry, DeltaPlan } from './sink';
 import { aliasedEntry, resolveAlias, unresolvedAliasEntry } from './vhds-alias';
@@ -25,7 +25,6 @@ const SHARE_LIMIT_NAMES = 64;
 
 /** Per-type delta state. */
 export interface DeltaTypeState extends TypeStateBase {
-  readonly sub: Subscription;
   readonly wildcardCapable: boolean;
   /** name → version the client holds (MISSING: told it does not exist). */
   readonly known: KnownVersions;
@@ -52,7 +51,6 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     if (!state) {
       state = {
         ...freshTypeState(),
-        sub: new Subscription(),
         wildcardCapable: resourceTypeOf(typeUrl).wildcardCapable,
         known: new KnownVersions(req.initialVersions),
         pendingAll: false,
@@ -146,6 +144,11 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
 
   protected hasPending(state: DeltaTypeState): boolean {
     return state.pendingAll || state.pendingNames.size > 0 || state.mustRespond;
+  }
+
+  protected describeWork(state: DeltaTypeState): Pick<TypeSnapshot, 'pending' | 'sentCurrent'> {
+    const known = state.known.copy();
+    return { pending: state.pendingAll ? 'all' : state.pendingNames.size, sentCurrent: (name, version) => known.get(name) === version };
   }
 
   protected clustersWarming(): boolean {

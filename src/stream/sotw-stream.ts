@@ -13,7 +13,8 @@ import type { EncodedResource } from '../encode';
 import type { TypeChange } from '../store';
 import { StreamBase, freshTypeState } from './stream-base';
 import type { TypeStateBase } from './stream-base';
-import { Subscription, UNCHANGED } from './subscription';
+import type { TypeSnapshot } from './snapshot';
+import { UNCHANGED } from './subscription';
 import type { SubscriptionDelta } from './subscription';
 import type { SotwRequest } from './requests';
 import type { SotwPlan } from './sink';
@@ -25,7 +26,6 @@ import { clustersOutside, warmedHere } from './warming';
 
 /** Per-type SotW state. */
 export interface SotwTypeState extends TypeStateBase {
-  readonly sub: Subscription;
   readonly fullState: boolean;
   readonly wildcardCapable: boolean;
   /** Send every subscribed resource next (initial response, subscription grew, full-state change). */
@@ -56,7 +56,6 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
       const rtype = resourceTypeOf(typeUrl);
       state = {
         ...freshTypeState(),
-        sub: new Subscription(),
         fullState: rtype.fullStateInSotw,
         wildcardCapable: rtype.wildcardCapable,
         pendingAll: false,
@@ -144,6 +143,14 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
 
   protected hasPending(state: SotwTypeState): boolean {
     return state.pendingAll || state.pendingNames.size > 0 || state.mustRespond;
+  }
+
+  protected describeWork(state: SotwTypeState): Pick<TypeSnapshot, 'pending' | 'sentCurrent'> {
+    // SotW never learns what a client holds: a name counts as sent once a response went out and nothing is pending for it.
+    const all = state.pendingAll;
+    const names = all ? undefined : new Set(state.pendingNames);
+    const sentAny = state.sentVersion !== '';
+    return { pending: all ? 'all' : state.pendingNames.size, sentCurrent: (name) => sentAny && !all && !names?.has(name) };
   }
 
   protected clustersWarming(): boolean {

@@ -21,9 +21,13 @@ import type { ResponseSink } from './sink';
 import { INTERNAL, INVALID_ARGUMENT, StreamRequestError } from './stream-context';
 import type { StreamContext, Variant } from './stream-context';
 import type { SyncState, TypeNack } from './sync-state';
+import type { NackRecord, StreamSnapshot, TypeSnapshot } from './snapshot';
+import { Subscription } from './subscription';
 
 /** Per-type state every variant keeps. */
 export interface TypeStateBase {
+  /** Which names of the type the client wants. */
+  readonly sub: Subscription;
   /** Nonce of the last response sent for this type, if any. */
   lastNonce: string | undefined;
   /** A response is out and neither ACKed nor NACKed: hold further ones (they coalesce). */
@@ -31,7 +35,7 @@ export interface TypeStateBase {
   /** Version info of the last response sent / ACKed, and the last NACK, for status pages. */
   sentVersion: string;
   ackedVersion: string;
-  lastNack: { version: string; message: string; at: number } | undefined;
+  lastNack: NackRecord | undefined;
   /** The latest reply for this type was a NACK (cleared by the next ACK). */
   rejected: boolean;
   /** Kind of pending work, for make-before-break ordering (push-order.ts). */
@@ -48,7 +52,7 @@ interface SentPlan {
 
 /** The per-type fields every variant starts with. */
 export function freshTypeState(): TypeStateBase {
-  return { lastNonce: undefined, awaitingAck: false, sentVersion: '', ackedVersion: '', lastNack: undefined, rejected: false, pendingKind: 'none', sentFirstName: '', sentCount: 0 };
+  return { sub: new Subscription(), lastNonce: undefined, awaitingAck: false, sentVersion: '', ackedVersion: '', lastNack: undefined, rejected: false, pendingKind: 'none', sentFirstName: '', sentCount: 0 };
 }
 
 /** Common skeleton of one ADS or per-type stream. */
@@ -115,6 +119,31 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   typeStates(): ReadonlyMap<string, S> {
     return this.types;
   }
+
+  /** A read-only copy of this stream's state for status pages (CSDS, /nodes); allocates, so not for hot paths. */
+  describe(): StreamSnapshot {
+    const types: TypeSnapshot[] = [];
+    for (const [typeUrl, s] of this.types) {
+      const sub = s.sub;
+      types.push({
+        typeUrl,
+        wildcard: sub.wildcard,
+        // A pooled set never changes; a stream's own set may, so it is copied.
+        names: sub.namesFrozen ? sub.names : new Set(sub.names),
+        sentVersion: s.sentVersion,
+        ackedVersion: s.ackedVersion,
+        nonce: s.lastNonce,
+        awaitingAck: s.awaitingAck,
+        rejected: s.rejected,
+        lastNack: s.lastNack,
+        ...this.describeWork(s),
+      });
+    }
+    return { node: this.#node, group: this.#group, variant: this.variant, peer: this.peer, blocked: this.#blocked, unflushedBytes: this.sink.unflushedBytes, types };
+  }
+
+  /** The variant's part of a type snapshot: pending work and what the client was sent, copied. */
+  protected abstract describeWork(state: S): Pick<TypeSnapshot, 'pending' | 'sentCurrent'>;
 
   /** Where this node stands against what is served now (./sync-state); O(types), no allocation. */
   syncState(): SyncState {
