@@ -10,9 +10,9 @@ import { compareSendOrder } from '../xds/resource-types';
 import { clientString } from '../observe/client-string';
 import { CLUSTER, ENDPOINT } from '../xds/type-urls';
 import { ROUTE_HOLD_MAX_MS, mayPushNow } from './push-order';
-import { EndpointRequestWait } from './warming';
-import type { PendingKind } from './push-order';
-import type { TypeChange } from '../store';
+import { EndpointRequestWait, clustersOutside, warmedHere } from './warming';
+import { PendingWork } from './pending-work';
+import type { TypeChange, TypeView } from '../store';
 import type { Watch, CancelWatch } from '../push';
 import { ANONYMOUS_NODE } from './requests';
 import type { NodeInfo } from './requests';
@@ -38,12 +38,15 @@ export interface TypeStateBase {
   lastNack: NackRecord | undefined;
   /** The latest reply for this type was a NACK (cleared by the next ACK). */
   rejected: boolean;
-  /** Kind of pending work, for make-before-break ordering (push-order.ts). */
-  pendingKind: PendingKind;
+  /** What the client is still owed; carries it across the flush boundary. */
+  readonly pending: PendingWork;
   /** The first resource of the last response sent and how many it carried: what a NACK of it rejected (rollout status). */
   sentFirstName: string;
   sentCount: number;
 }
+
+/** clustersHeld(): the client holds exactly the store's view of the type. */
+export const WHOLE_VIEW = Symbol('whole view');
 
 /** What stream state learns of a plan it wrote: the resources it carried. */
 interface SentPlan {
@@ -52,7 +55,7 @@ interface SentPlan {
 
 /** The per-type fields every variant starts with. */
 export function freshTypeState(): TypeStateBase {
-  return { sub: new Subscription(), lastNonce: undefined, awaitingAck: false, sentVersion: '', ackedVersion: '', lastNack: undefined, rejected: false, pendingKind: 'none', sentFirstName: '', sentCount: 0 };
+  return { sub: new Subscription(), lastNonce: undefined, awaitingAck: false, sentVersion: '', ackedVersion: '', lastNack: undefined, rejected: false, pending: new PendingWork(), sentFirstName: '', sentCount: 0 };
 }
 
 /** Common skeleton of one ADS or per-type stream. */
@@ -150,7 +153,7 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     if (!this.#node || this.#closed) return 'syncing';
     let state: SyncState = this.ctx.isReady() ? 'synced' : 'syncing';
     for (const s of this.types.values()) {
-      const moving = s.awaitingAck || this.hasPending(s);
+      const moving = s.awaitingAck || s.pending.hasAny();
       if (s.rejected && !moving) return 'nacked';
       if (moving) state = 'syncing';
     }
@@ -160,7 +163,7 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   /** The NACKs that make syncState() `nacked`, one per type. */
   *nacks(): Iterable<TypeNack> {
     for (const [typeUrl, s] of this.types) {
-      if (!s.rejected || s.awaitingAck || this.hasPending(s) || !s.lastNack) continue;
+      if (!s.rejected || s.awaitingAck || s.pending.hasAny() || !s.lastNack) continue;
       yield { typeUrl, version: s.lastNack.version, message: s.lastNack.message, at: s.lastNack.at, firstResource: s.sentFirstName, resourceCount: s.sentCount };
     }
   }
@@ -245,11 +248,25 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     return (name) => view.get(name)?.name ?? name;
   }
 
+  /** Whether this variant compares the versions a client holds (delta), so a resend must be forced. */
+  protected abstract readonly tracksHeldVersions: boolean;
+
+  /** Whether the client holds `name` of the type (SotW cannot know: it counts every subscribed name). */
+  protected abstract clientHolds(state: S, name: string): boolean;
+
+  /**
+   * Names of the clusters the client holds, or WHOLE_VIEW when it holds
+   * exactly the store's view (the cheap, memoised case).
+   */
+  protected abstract clustersHeld(cds: S, view: TypeView): Iterable<string> | typeof WHOLE_VIEW;
+
   /** Record a committed batch (Watch); the time feeds the push-latency metric. */
   noteChanges(changes: ReadonlyMap<string, TypeChange>, publishedAt: number): void {
     this.#dirtySince ??= publishedAt;
     try {
       this.markChanges(changes);
+      const clusters = changes.get(CLUSTER);
+      if (clusters) this.#resendEndpointsOf(clusters.updated);
     } catch (err) {
       this.log.error({ err }, 'internal error while recording changes; ending this stream');
       this.end(INTERNAL, `internal error: ${(err as Error).message}`);
@@ -259,11 +276,41 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   /** Mark what a committed batch changed; implemented per variant. */
   protected abstract markChanges(changes: ReadonlyMap<string, TypeChange>): void;
 
-  /** Build the next response for one type, or undefined if nothing is due. Clears what it consumes. */
-  protected abstract nextPlan(typeUrl: string, state: S): P | undefined;
+  /** Rule D27: a changed EDS cluster needs its ClusterLoadAssignment again, even unchanged. */
+  #resendEndpointsOf(clusters: readonly string[]): void {
+    const eds = this.types.get(ENDPOINT);
+    if (!eds || clusters.length === 0) return;
+    const view = this.ctx.store.view(this.#group, CLUSTER);
+    for (const name of clusters) {
+      for (const ref of view.get(name)?.refs ?? []) {
+        if (ref.typeUrl === ENDPOINT && eds.sub.covers(ref.name) && this.clientHolds(eds, ref.name)) eds.pending.add(ref.name, 'updates', this.tracksHeldVersions);
+      }
+    }
+  }
 
-  /** Whether the type has anything pending. */
-  protected abstract hasPending(state: S): boolean;
+  /** Whether an EDS cluster the client holds still lacks an endpoints subscription (Envoy is warming it). */
+  protected clustersWarming(): boolean {
+    const cds = this.types.get(CLUSTER);
+    if (!cds) return false;
+    const eds = this.types.get(ENDPOINT);
+    const view = this.ctx.store.view(this.#group, CLUSTER);
+    let held = this.clustersHeld(cds, view);
+    if (held === WHOLE_VIEW) {
+      // A CLA subscribed but not yet sent is EDS pending work, which holds routes already (push-order.ts);
+      // here only "held cluster without an endpoints subscription" counts.
+      if (eds && !eds.sub.wildcard && eds.sub.namesFrozen) return clustersOutside(view, eds.sub.names);
+      held = view.keys();
+    }
+    for (const name of held) {
+      for (const ref of view.get(name)?.refs ?? []) {
+        if (warmedHere(ref) && !eds?.sub.covers(ref.name)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Build the next response for one type, or undefined if nothing is due. Empties its pending work (take()). */
+  protected abstract nextPlan(typeUrl: string, state: S): P | undefined;
 
   /**
    * Flush after the current burst of requests: a client often sends an ACK
@@ -282,9 +329,6 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     });
   }
 
-  /** Whether an EDS cluster the client holds still lacks an endpoints subscription (Envoy is warming it). */
-  protected abstract clustersWarming(): boolean;
-
   /** Send pending responses, CDS → EDS → LDS → RDS …, until the buffer is full. */
   flush(): void {
     // Flushes run from timers and scheduler turns, outside any request handler:
@@ -299,7 +343,7 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
 
   #flush(): void {
     if (this.#closed || this.#blocked || !this.#node || !this.ctx.isReady()) return;
-    const due = [...this.types].filter(([, s]) => !s.awaitingAck && this.hasPending(s));
+    const due = [...this.types].filter(([, s]) => !s.awaitingAck && s.pending.hasAny());
     let held = false;
     this.#endpointWaitLeftMs = undefined;
     if (due.length > 0) {
@@ -317,7 +361,6 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
           return;
         }
         const plan = this.nextPlan(typeUrl, state);
-        state.pendingKind = 'none';
         if (!plan) continue;
         state.awaitingAck = true;
         const { nonce, more } = this.sink.write(plan, this.#nextNonce);
@@ -336,7 +379,7 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   }
 
   #anyPending(): boolean {
-    for (const s of this.types.values()) if (this.hasPending(s)) return true;
+    for (const s of this.types.values()) if (s.pending.hasAny()) return true;
     return false;
   }
 
