@@ -47,7 +47,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
       this.types.set(typeUrl, state);
     }
     // Rule C18: the nonce decides ACK/NACK; subscription changes apply even with a stale nonce.
-    if (req.responseNonce !== '' && req.responseNonce === state.lastNonce) this.settle(typeUrl, state, req.errorDetail, '');
+    if (req.responseNonce !== '' && state.ack.answers(req.responseNonce)) this.settle(typeUrl, state, req.errorDetail, '');
     if (!first && req.subscribe.length === 0 && req.unsubscribe.length === 0) {
       // An ACK or NACK that changes no subscription (what Envoy sends after each response): nothing to apply.
       this.requestFlush();
@@ -92,6 +92,12 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
       for (const n of change.updated) if (state.sub.covers(n)) state.pending.add(n, 'updates');
       for (const n of change.removed) if (state.known.has(n)) state.pending.add(n, 'removals');
     }
+  }
+
+  protected versionOf(): string {
+    // Kept for status pages only; system_version_info is debug-only in the protocol, so the body leaves it
+    // out and stays identical for every stream that needs the same change.
+    return String(this.ctx.store.revision);
   }
 
   protected readonly tracksHeldVersions = true;
@@ -170,9 +176,6 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     let shareKey: unknown;
     if (everything) shareKey = wholeView(view, 'delta', typeUrl);
     else if (!aliasEntries && resources.length + removed.length <= SHARE_LIMIT_NAMES) shareKey = sharedKeyFor('delta', typeUrl, resources, removed);
-    // Kept for status pages only; system_version_info is debug-only in the protocol, so the body leaves it
-    // out and stays identical for every stream that needs the same change.
-    state.sentVersion = String(this.ctx.store.revision);
     return { typeUrl, systemVersionInfo: '', resources, removed, shareKey };
   }
 }

@@ -24,7 +24,7 @@ const ROUTE_SIDE = new Set<string>([LISTENER, ROUTE, SCOPED_ROUTE, VIRTUAL_HOST]
 
 /** The part of per-type state ordering looks at. */
 export interface OrderedTypeState {
-  readonly awaitingAck: boolean;
+  readonly ack: { readonly awaitingAck: boolean };
   readonly pending: { readonly kind: PendingKind };
 }
 
@@ -38,14 +38,14 @@ export function mayPushNow(
   if (ROUTE_SIDE.has(typeUrl)) {
     for (const t of CLUSTER_SIDE) {
       const s = types.get(t);
-      if (s && (s.awaitingAck || s.pending.kind === 'updates')) return false;
+      if (s && (s.ack.awaitingAck || s.pending.kind === 'updates')) return false;
     }
     return !clustersWarming();
   }
   if (CLUSTER_SIDE.has(typeUrl) && state.pending.kind === 'removals') {
     for (const t of ROUTE_SIDE) {
       const s = types.get(t);
-      if (s && (s.awaitingAck || s.pending.kind !== 'none')) return false;
+      if (s && (s.ack.awaitingAck || s.pending.kind !== 'none')) return false;
     }
   }
   return true;

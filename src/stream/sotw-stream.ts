@@ -55,9 +55,9 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
       };
       this.types.set(typeUrl, state);
     }
-    if (state.lastNonce !== undefined) {
+    if (state.ack.nonce !== undefined) {
       // Rule B10: a stale nonce is neither ACK nor NACK and triggers nothing.
-      if (req.responseNonce !== state.lastNonce) return;
+      if (!state.ack.answers(req.responseNonce)) return;
       this.settle(typeUrl, state, req.errorDetail, req.versionInfo);
     }
     // The interned names bytes say "same list as last time" without decoding a name.
@@ -102,6 +102,10 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     }
   }
 
+  protected versionOf(plan: SotwPlan): string {
+    return plan.versionInfo;
+  }
+
   protected readonly tracksHeldVersions = false;
 
   protected clientHolds(): boolean {
@@ -112,12 +116,12 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     // SotW never learns what a client holds: a name counts as sent once a response went out and nothing is pending for it.
     const all = state.pending.all;
     const names = all ? undefined : new Set(state.pending.names);
-    const sentAny = state.sentVersion !== '';
+    const sentAny = state.ack.sentVersion !== '';
     return { pending: all ? 'all' : state.pending.names.size, sentCurrent: (name) => sentAny && !all && !names?.has(name) };
   }
 
   protected clustersHeld(cds: SotwTypeState): Iterable<string> | typeof WHOLE_VIEW {
-    if (cds.sentVersion === '') return NONE;
+    if (cds.ack.sentVersion === '') return NONE;
     return cds.sub.wildcard ? WHOLE_VIEW : cds.sub.names;
   }
 
@@ -135,7 +139,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
       // resources a client holds, so "what it lacks" cannot be known and the whole set is the fallback.
       // Names added since that exist would have changed the version, so nothing is left pending.
       pending.take();
-      state.sentVersion = state.ackedVersion = versionInfo;
+      state.ack.resumed(versionInfo);
       return undefined;
     }
     let resources: readonly EncodedResource[];
@@ -158,7 +162,6 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     }
     const mustRespond = pending.take();
     if (resources.length === 0 && !mustRespond) return undefined;
-    state.sentVersion = versionInfo;
     return { typeUrl, versionInfo, resources, shareKey };
   }
 

@@ -12,6 +12,7 @@ import { CLUSTER, ENDPOINT } from '../xds/type-urls';
 import { ROUTE_HOLD_MAX_MS, mayPushNow } from './push-order';
 import { EndpointRequestWait, clustersOutside, warmedHere } from './warming';
 import { PendingWork } from './pending-work';
+import { AckGate } from './ack-gate';
 import type { TypeChange, TypeView } from '../store';
 import type { Watch, CancelWatch } from '../push';
 import { ANONYMOUS_NODE } from './requests';
@@ -21,28 +22,17 @@ import type { ResponseSink } from './sink';
 import { INTERNAL, INVALID_ARGUMENT, StreamRequestError } from './stream-context';
 import type { StreamContext, Variant } from './stream-context';
 import type { SyncState, TypeNack } from './sync-state';
-import type { NackRecord, StreamSnapshot, TypeSnapshot } from './snapshot';
+import type { StreamSnapshot, TypeSnapshot } from './snapshot';
 import { Subscription } from './subscription';
 
 /** Per-type state every variant keeps. */
 export interface TypeStateBase {
   /** Which names of the type the client wants. */
   readonly sub: Subscription;
-  /** Nonce of the last response sent for this type, if any. */
-  lastNonce: string | undefined;
-  /** A response is out and neither ACKed nor NACKed: hold further ones (they coalesce). */
-  awaitingAck: boolean;
-  /** Version info of the last response sent / ACKed, and the last NACK, for status pages. */
-  sentVersion: string;
-  ackedVersion: string;
-  lastNack: NackRecord | undefined;
-  /** The latest reply for this type was a NACK (cleared by the next ACK). */
-  rejected: boolean;
+  /** The ACK gate, and the versions and NACK it remembers for status pages. */
+  readonly ack: AckGate;
   /** What the client is still owed; carries it across the flush boundary. */
   readonly pending: PendingWork;
-  /** The first resource of the last response sent and how many it carried: what a NACK of it rejected (rollout status). */
-  sentFirstName: string;
-  sentCount: number;
 }
 
 /** clustersHeld(): the client holds exactly the store's view of the type. */
@@ -55,7 +45,7 @@ interface SentPlan {
 
 /** The per-type fields every variant starts with. */
 export function freshTypeState(): TypeStateBase {
-  return { sub: new Subscription(), lastNonce: undefined, awaitingAck: false, sentVersion: '', ackedVersion: '', lastNack: undefined, rejected: false, pending: new PendingWork(), sentFirstName: '', sentCount: 0 };
+  return { sub: new Subscription(), ack: new AckGate(), pending: new PendingWork() };
 }
 
 /** Common skeleton of one ADS or per-type stream. */
@@ -133,12 +123,12 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
         wildcard: sub.wildcard,
         // A pooled set never changes; a stream's own set may, so it is copied.
         names: sub.namesFrozen ? sub.names : new Set(sub.names),
-        sentVersion: s.sentVersion,
-        ackedVersion: s.ackedVersion,
-        nonce: s.lastNonce,
-        awaitingAck: s.awaitingAck,
-        rejected: s.rejected,
-        lastNack: s.lastNack,
+        sentVersion: s.ack.sentVersion,
+        ackedVersion: s.ack.ackedVersion,
+        nonce: s.ack.nonce,
+        awaitingAck: s.ack.awaitingAck,
+        rejected: s.ack.rejected,
+        lastNack: s.ack.lastNack,
         ...this.describeWork(s),
       });
     }
@@ -153,8 +143,8 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     if (!this.#node || this.#closed) return 'syncing';
     let state: SyncState = this.ctx.isReady() ? 'synced' : 'syncing';
     for (const s of this.types.values()) {
-      const moving = s.awaitingAck || s.pending.hasAny();
-      if (s.rejected && !moving) return 'nacked';
+      const moving = s.ack.awaitingAck || s.pending.hasAny();
+      if (s.ack.rejected && !moving) return 'nacked';
       if (moving) state = 'syncing';
     }
     return state;
@@ -163,8 +153,9 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   /** The NACKs that make syncState() `nacked`, one per type. */
   *nacks(): Iterable<TypeNack> {
     for (const [typeUrl, s] of this.types) {
-      if (!s.rejected || s.awaitingAck || s.pending.hasAny() || !s.lastNack) continue;
-      yield { typeUrl, version: s.lastNack.version, message: s.lastNack.message, at: s.lastNack.at, firstResource: s.sentFirstName, resourceCount: s.sentCount };
+      const nack = s.ack.lastNack;
+      if (!s.ack.rejected || s.ack.awaitingAck || s.pending.hasAny() || !nack) continue;
+      yield { typeUrl, version: nack.version, message: nack.message, at: nack.at, firstResource: s.ack.sentFirstName, resourceCount: s.ack.sentCount };
     }
   }
 
@@ -228,16 +219,15 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
 
   /** Record ACK/NACK for a request carrying the type's latest nonce. */
   protected settle(typeUrl: string, state: S, errorDetail: { code: number; message: string } | undefined, versionInfo: string): void {
-    state.awaitingAck = false;
-    state.rejected = errorDetail !== undefined;
+    const gate = state.ack;
     if (errorDetail) {
       // Kept per type for status pages: keep a bounded copy, not the client's whole message.
       const message = clientString(errorDetail.message);
-      state.lastNack = { version: state.sentVersion, message, at: Date.now() };
-      this.log.warn({ typeUrl, version: state.sentVersion, clientVersion: clientString(versionInfo), code: errorDetail.code, error: message }, 'NACK');
-      this.ctx.events.onNack?.(this.variant, typeUrl, this.#node ?? ANONYMOUS_NODE, errorDetail, state.sentVersion);
+      gate.nack(message, Date.now());
+      this.log.warn({ typeUrl, version: gate.sentVersion, clientVersion: clientString(versionInfo), code: errorDetail.code, error: message }, 'NACK');
+      this.ctx.events.onNack?.(this.variant, typeUrl, this.#node ?? ANONYMOUS_NODE, errorDetail, gate.sentVersion);
     } else {
-      state.ackedVersion = state.sentVersion;
+      gate.ack();
     }
     if (typeUrl === CLUSTER) this.#endpointWait.open(performance.now(), this.types.has(ENDPOINT));
   }
@@ -247,6 +237,9 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     const view = this.ctx.store.view(this.#group, typeUrl);
     return (name) => view.get(name)?.name ?? name;
   }
+
+  /** The version a written plan is recorded as sent at (status pages, ACKed version). */
+  protected abstract versionOf(plan: P): string;
 
   /** Whether this variant compares the versions a client holds (delta), so a resend must be forced. */
   protected abstract readonly tracksHeldVersions: boolean;
@@ -343,7 +336,7 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
 
   #flush(): void {
     if (this.#closed || this.#blocked || !this.#node || !this.ctx.isReady()) return;
-    const due = [...this.types].filter(([, s]) => !s.awaitingAck && s.pending.hasAny());
+    const due = [...this.types].filter(([, s]) => !s.ack.awaitingAck && s.pending.hasAny());
     let held = false;
     this.#endpointWaitLeftMs = undefined;
     if (due.length > 0) {
@@ -362,11 +355,8 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
         }
         const plan = this.nextPlan(typeUrl, state);
         if (!plan) continue;
-        state.awaitingAck = true;
         const { nonce, more } = this.sink.write(plan, this.#nextNonce);
-        state.lastNonce = nonce;
-        state.sentFirstName = plan.resources[0]?.name ?? '';
-        state.sentCount = plan.resources.length;
+        state.ack.sent(nonce, this.versionOf(plan), plan.resources[0]?.name ?? '', plan.resources.length);
         if (this.#dirtySince !== undefined) this.ctx.events.onPushLatency?.(this.variant, performance.now() - this.#dirtySince);
         if (!more) {
           this.#blocked = true;
