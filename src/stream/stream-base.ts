@@ -108,8 +108,8 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     return this.#group;
   }
 
-  /** Per-type state, read-only, for status pages. */
-  typeStates(): ReadonlyMap<string, S> {
+  /** The types this stream has requested (keys only: the per-type state is the stream's own; read it through describe()). */
+  typeStates(): ReadonlyMap<string, unknown> {
     return this.types;
   }
 
