@@ -16,19 +16,21 @@ export function nodesAnswer(streams: ReadonlySet<AnyStream>, params: URLSearchPa
   if (unknown) return unknown;
   const id = params.get('id');
   const out = [];
-  for (const s of streams) {
+  for (const stream of streams) {
+    if (!stream.node || (id !== null && stream.node.id !== id)) continue;
+    const s = stream.describe();
     const node = s.node;
-    if (!node || (id !== null && node.id !== id)) continue;
+    if (!node) continue;
     const types: Record<string, unknown> = {};
-    for (const [typeUrl, st] of s.typeStates()) {
-      types[typeUrl] = {
-        wildcard: st.sub.wildcard,
-        subscribed: st.sub.names.size,
+    for (const st of s.types) {
+      types[st.typeUrl] = {
+        wildcard: st.wildcard,
+        subscribed: st.names.size,
         sentVersion: st.sentVersion,
         ackedVersion: st.ackedVersion,
-        nonce: st.lastNonce,
+        nonce: st.nonce,
         awaitingAck: st.awaitingAck,
-        pending: st.pendingAll ? 'all' : st.pendingNames.size,
+        pending: st.pending,
         lastNack: st.lastNack,
       };
     }

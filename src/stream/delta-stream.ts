@@ -5,19 +5,17 @@
  * holds, so each push sends only additions and changes and reports
  * deletions and names that do not exist in `removed_resources`.
  */
-import { CLUSTER, ENDPOINT, VIRTUAL_HOST } from '../xds/type-urls';
+import { VIRTUAL_HOST } from '../xds/type-urls';
 import { resourceTypeOf } from '../xds/resource-types';
-import type { TypeChange } from '../store';
-import { StreamBase, freshTypeState } from './stream-base';
+import type { TypeChange, TypeView } from '../store';
+import { StreamBase, WHOLE_VIEW, freshTypeState } from './stream-base';
 import type { TypeStateBase } from './stream-base';
-import { Subscription } from './subscription';
+import type { TypeSnapshot } from './snapshot';
 import type { DeltaRequest } from './requests';
 import type { DeltaEntry, DeltaPlan } from './sink';
 import { aliasedEntry, resolveAlias, unresolvedAliasEntry } from './vhds-alias';
 import { sharedKeyFor, wholeView } from './share-keys';
 import { KnownVersions } from './known-versions';
-import { clustersOutside, warmedHere } from './warming';
-import { addPending } from './push-order';
 
 /** Marks a name the client was told does not exist (so it is told once). */
 const MISSING = '';
@@ -25,18 +23,9 @@ const SHARE_LIMIT_NAMES = 64;
 
 /** Per-type delta state. */
 export interface DeltaTypeState extends TypeStateBase {
-  readonly sub: Subscription;
   readonly wildcardCapable: boolean;
   /** name → version the client holds (MISSING: told it does not exist). */
   readonly known: KnownVersions;
-  /** Reconsider every covered and held name next. */
-  pendingAll: boolean;
-  /** Names to reconsider next. */
-  readonly pendingNames: Set<string>;
-  /** Names to send even if the client holds the same version (re-subscribe C19, wildcard unsubscribe C20, changed EDS cluster D27). */
-  readonly force: Set<string>;
-  /** Respond even if empty (initial wildcard). */
-  mustRespond: boolean;
 }
 
 /** One delta stream (ADS or per-type). */
@@ -52,18 +41,13 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     if (!state) {
       state = {
         ...freshTypeState(),
-        sub: new Subscription(),
         wildcardCapable: resourceTypeOf(typeUrl).wildcardCapable,
         known: new KnownVersions(req.initialVersions),
-        pendingAll: false,
-        pendingNames: new Set(),
-        force: new Set(),
-        mustRespond: false,
       };
       this.types.set(typeUrl, state);
     }
     // Rule C18: the nonce decides ACK/NACK; subscription changes apply even with a stale nonce.
-    if (req.responseNonce !== '' && req.responseNonce === state.lastNonce) this.settle(typeUrl, state, req.errorDetail, '');
+    if (req.responseNonce !== '' && state.ack.answers(req.responseNonce)) this.settle(typeUrl, state, req.errorDetail, '');
     if (!first && req.subscribe.length === 0 && req.unsubscribe.length === 0) {
       // An ACK or NACK that changes no subscription (what Envoy sends after each response): nothing to apply.
       this.requestFlush();
@@ -73,30 +57,21 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     const change = state.sub.applyDelta(req.subscribe, req.unsubscribe, first, state.wildcardCapable, this.canonicalFor(typeUrl));
     if (first) {
       // Rule C22: compare against initial_resource_versions; names held but no longer covered are removed.
-      state.pendingAll = true;
-      state.mustRespond = state.sub.wildcard;
-      addPending(state, 'updates');
+      state.pending.addAll('updates', state.sub.wildcard);
     } else {
       for (const n of change.added) {
         // Rule C19: re-subscribing a held name resends it.
-        state.force.add(n);
-        state.pendingNames.add(n);
-        addPending(state, 'updates');
+        state.pending.add(n, 'updates', true);
       }
-      if (change.wildcardAdded) {
-        state.pendingAll = true;
-        addPending(state, 'updates');
-      }
+      if (change.wildcardAdded) state.pending.addAll('updates', false);
       for (const n of change.removed) {
         if (state.sub.wildcard) {
           // Rule C20: the client drops it, but the wildcard still wants it: resent if it exists,
           // else reported in removed_resources (nextPlan decides).
-          state.force.add(n);
-          state.pendingNames.add(n);
-          addPending(state, 'updates');
+          state.pending.add(n, 'updates', true);
         } else {
           state.known.delete(n);
-          state.pendingNames.delete(n);
+          state.pending.drop(n);
         }
       }
       if (change.wildcardRemoved) {
@@ -110,64 +85,39 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     for (const [typeUrl, change] of changes) {
       const state = this.types.get(typeUrl);
       if (!state) continue;
-      if (state.pendingAll) {
-        addPending(state, 'updates');
+      if (state.pending.all) {
+        state.pending.mark('updates');
         continue;
       }
-      for (const n of change.updated) {
-        if (state.sub.covers(n)) {
-          state.pendingNames.add(n);
-          addPending(state, 'updates');
-        }
-      }
-      for (const n of change.removed) {
-        if (state.known.has(n)) {
-          state.pendingNames.add(n);
-          addPending(state, 'removals');
-        }
-      }
-    }
-    // Rule D27: a changed EDS cluster needs its ClusterLoadAssignment again, even unchanged.
-    const clusters = changes.get(CLUSTER);
-    const eds = this.types.get(ENDPOINT);
-    if (clusters && eds) {
-      const view = this.ctx.store.view(this.group, CLUSTER);
-      for (const name of clusters.updated) {
-        for (const ref of view.get(name)?.refs ?? []) {
-          if (ref.typeUrl === ENDPOINT && eds.sub.covers(ref.name) && eds.known.has(ref.name)) {
-            eds.force.add(ref.name);
-            eds.pendingNames.add(ref.name);
-            addPending(eds, 'updates');
-          }
-        }
-      }
+      for (const n of change.updated) if (state.sub.covers(n)) state.pending.add(n, 'updates');
+      for (const n of change.removed) if (state.known.has(n)) state.pending.add(n, 'removals');
     }
   }
 
-  protected hasPending(state: DeltaTypeState): boolean {
-    return state.pendingAll || state.pendingNames.size > 0 || state.mustRespond;
+  protected versionOf(): string {
+    // Kept for status pages only; system_version_info is debug-only in the protocol, so the body leaves it
+    // out and stays identical for every stream that needs the same change.
+    return String(this.ctx.store.revision);
   }
 
-  protected clustersWarming(): boolean {
-    const cds = this.types.get(CLUSTER);
-    if (!cds) return false;
-    const eds = this.types.get(ENDPOINT);
-    const view = this.ctx.store.view(this.group, CLUSTER);
-    // A CLA subscribed but not yet sent is EDS pending work, which holds routes already (push-order.ts);
-    // here only "held cluster without an endpoints subscription" counts.
-    if (eds && !eds.sub.wildcard && eds.sub.namesFrozen && cds.known.isExactly(view)) {
-      return clustersOutside(view, eds.sub.names);
-    }
-    for (const name of cds.known.keys()) {
-      for (const ref of view.get(name)?.refs ?? []) {
-        if (warmedHere(ref) && !eds?.sub.covers(ref.name)) return true;
-      }
-    }
-    return false;
+  protected readonly tracksHeldVersions = true;
+
+  protected clientHolds(state: DeltaTypeState, name: string): boolean {
+    return state.known.has(name);
+  }
+
+  protected describeWork(state: DeltaTypeState): Pick<TypeSnapshot, 'pending' | 'sentCurrent'> {
+    const known = state.known.copy();
+    return { pending: state.pending.all ? 'all' : state.pending.names.size, sentCurrent: (name, version) => known.get(name) === version };
+  }
+
+  protected clustersHeld(cds: DeltaTypeState, view: TypeView): Iterable<string> | typeof WHOLE_VIEW {
+    return cds.known.isExactly(view) ? WHOLE_VIEW : cds.known.keys();
   }
 
   protected nextPlan(typeUrl: string, state: DeltaTypeState): DeltaPlan | undefined {
     const view = this.ctx.store.view(this.group, typeUrl);
+    const pending = state.pending;
     const resources: DeltaEntry[] = [];
     const removed: string[] = [];
     // Alias entries are built for this stream, not stored: such a response is never "the whole view".
@@ -177,7 +127,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
       const r = covered ? view.get(name) : undefined;
       const held = state.known.get(name);
       if (r) {
-        if (held !== r.version || state.force.has(name)) {
+        if (held !== r.version || pending.forced(name)) {
           resources.push(r);
           state.known.set(name, r.version);
         }
@@ -186,10 +136,10 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
         const target = resolveAlias(view, name);
         aliasEntries = true;
         if (target) {
-          if (held !== target.version || state.force.has(name)) resources.push(aliasedEntry(target, name));
+          if (held !== target.version || pending.forced(name)) resources.push(aliasedEntry(target, name));
           state.known.set(name, target.version);
         } else {
-          if (held !== MISSING || state.force.has(name)) resources.push(unresolvedAliasEntry(name));
+          if (held !== MISSING || pending.forced(name)) resources.push(unresolvedAliasEntry(name));
           state.known.set(name, MISSING);
         }
       } else if (covered && state.sub.names.has(name)) {
@@ -204,7 +154,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
       }
     };
     let everything = false;
-    if (state.pendingAll) {
+    if (pending.all) {
       const seen = new Set<string>();
       const visit = (n: string): void => {
         if (!seen.has(n)) {
@@ -218,21 +168,14 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
       // Whole view sent (initial sync, wildcard or every name listed): one body for every such stream.
       everything = !aliasEntries && resources.length === view.size && removed.length === 0;
     } else {
-      for (const n of state.pendingNames) consider(n);
+      for (const n of pending.names) consider(n);
     }
     state.known.maybeRebase(view);
-    const mustRespond = state.mustRespond;
-    state.pendingAll = false;
-    state.pendingNames.clear();
-    state.force.clear();
-    state.mustRespond = false;
+    const mustRespond = pending.take();
     if (resources.length === 0 && removed.length === 0 && !mustRespond) return undefined;
     let shareKey: unknown;
     if (everything) shareKey = wholeView(view, 'delta', typeUrl);
     else if (!aliasEntries && resources.length + removed.length <= SHARE_LIMIT_NAMES) shareKey = sharedKeyFor('delta', typeUrl, resources, removed);
-    // Kept for status pages only; system_version_info is debug-only in the protocol, so the body leaves it
-    // out and stays identical for every stream that needs the same change.
-    state.sentVersion = String(this.ctx.store.revision);
     return { typeUrl, systemVersionInfo: '', resources, removed, shareKey };
   }
 }

@@ -3,10 +3,8 @@
  * Box ⑤: per-stream protocol state (SotW and delta).
  */
 export { SotwStream } from './sotw-stream';
-export type { SotwTypeState } from './sotw-stream';
 export { DeltaStream } from './delta-stream';
-export type { DeltaTypeState } from './delta-stream';
-export type { StreamBase, TypeStateBase } from './stream-base';
+export type { StreamBase } from './stream-base';
 export { StreamRequestError } from './stream-context';
 export type { StreamContext, StreamEvents, Variant } from './stream-context';
 export type { SotwRequest, DeltaRequest, NodeInfo, ErrorDetail } from './requests';

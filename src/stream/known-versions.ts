@@ -55,6 +55,14 @@ export class KnownVersions {
     return out;
   }
 
+  /** An independent copy: the base is an immutable view, so only the overlay is copied. */
+  copy(): KnownVersions {
+    const out = new KnownVersions();
+    out.#base = this.#base;
+    for (const [n, v] of this.#overlay) out.#overlay.set(n, v);
+    return out;
+  }
+
   /** Whether the client holds exactly `view` (shared base, no private entries). */
   isExactly(view: BaseView): boolean {
     return this.#base === view && this.#overlay.size === 0;

@@ -14,6 +14,7 @@
  *   still gets its config.
  */
 import { typesOnSide } from '../xds/resource-types';
+import type { PendingKind } from './pending-work';
 
 /** Longest a response is held for ordering before it is sent anyway. */
 export const ROUTE_HOLD_MAX_MS = 2_000;
@@ -21,18 +22,10 @@ export const ROUTE_HOLD_MAX_MS = 2_000;
 const CLUSTER_SIDE = new Set<string>(typesOnSide('cluster'));
 const ROUTE_SIDE = new Set<string>(typesOnSide('route'));
 
-/** What pending work a type has: decides which ordering rule applies. */
-export type PendingKind = 'none' | 'updates' | 'removals';
-
 /** The part of per-type state ordering looks at. */
 export interface OrderedTypeState {
-  awaitingAck: boolean;
-  pendingKind: PendingKind;
-}
-
-/** Add pending work of `kind` to a state (updates dominate removals). */
-export function addPending(state: OrderedTypeState, kind: 'updates' | 'removals'): void {
-  if (kind === 'updates' || state.pendingKind === 'none') state.pendingKind = kind;
+  readonly ack: { readonly awaitingAck: boolean };
+  readonly pending: { readonly kind: PendingKind };
 }
 
 /** Whether the type may be sent now, given every type's state on the stream. */
@@ -45,14 +38,14 @@ export function mayPushNow(
   if (ROUTE_SIDE.has(typeUrl)) {
     for (const t of CLUSTER_SIDE) {
       const s = types.get(t);
-      if (s && (s.awaitingAck || s.pendingKind === 'updates')) return false;
+      if (s && (s.ack.awaitingAck || s.pending.kind === 'updates')) return false;
     }
     return !clustersWarming();
   }
-  if (CLUSTER_SIDE.has(typeUrl) && state.pendingKind === 'removals') {
+  if (CLUSTER_SIDE.has(typeUrl) && state.pending.kind === 'removals') {
     for (const t of ROUTE_SIDE) {
       const s = types.get(t);
-      if (s && (s.awaitingAck || s.pendingKind !== 'none')) return false;
+      if (s && (s.ack.awaitingAck || s.pending.kind !== 'none')) return false;
     }
   }
   return true;

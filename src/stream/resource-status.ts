@@ -2,14 +2,12 @@
  * @module stream/resource-status
  * What one stream's client holds, per resource: the answer CSDS and /nodes
  * give to "which config does this node actually have?". Derived from the
- * per-type state (subscription, pending work, ACK/NACK) and, for delta, the
- * per-resource versions the client holds.
+ * stream's snapshot (subscription, pending work, ACK/NACK and, for delta,
+ * the per-resource versions the client holds).
  */
 import type { EncodedResource } from '../encode';
 import type { ResourceStore } from '../store';
-import { DeltaStream } from './delta-stream';
-import type { DeltaTypeState } from './delta-stream';
-import type { SotwStream, SotwTypeState } from './sotw-stream';
+import type { StreamSnapshot } from './snapshot';
 
 /** `envoy.admin.v3.ClientResourceStatus`. */
 export enum ClientResourceStatus {
@@ -42,23 +40,18 @@ export interface ResourceStatus {
 }
 
 /** Per-resource status of every resource a stream subscribes to. */
-export function* resourceStatuses(stream: SotwStream | DeltaStream, store: ResourceStore): Iterable<ResourceStatus> {
-  for (const [typeUrl, state] of stream.typeStates()) {
+export function* resourceStatuses(stream: StreamSnapshot, store: ResourceStore): Iterable<ResourceStatus> {
+  for (const state of stream.types) {
+    const typeUrl = state.typeUrl;
     const view = store.view(stream.group, typeUrl);
-    const names = state.sub.wildcard ? new Set([...view.keys(), ...state.sub.names]) : state.sub.names;
+    const names = state.wildcard ? new Set([...view.keys(), ...state.names]) : state.names;
     for (const name of names) {
       const resource = view.get(name);
       if (!resource) {
         yield { typeUrl, name, version: '', resource, clientStatus: ClientResourceStatus.DOES_NOT_EXIST, configStatus: ConfigStatus.SYNCED };
         continue;
       }
-      let sentCurrent: boolean;
-      if (stream instanceof DeltaStream) {
-        sentCurrent = (state as DeltaTypeState).known.get(name) === resource.version;
-      } else {
-        const s = state as SotwTypeState;
-        sentCurrent = !s.pendingAll && !s.pendingNames.has(name) && state.sentVersion !== '';
-      }
+      const sentCurrent = state.sentCurrent(name, resource.version);
       let clientStatus: ClientResourceStatus;
       let configStatus: ConfigStatus;
       if (!sentCurrent) {

@@ -7,33 +7,24 @@
  * whole subscribed state the client then holds (state-version.ts), so a
  * client reconnecting at that version is sent nothing (rule B15).
  */
-import { CLUSTER, ENDPOINT } from '../xds/type-urls';
 import { resourceTypeOf } from '../xds/resource-types';
 import type { EncodedResource } from '../encode';
 import type { TypeChange } from '../store';
-import { StreamBase, freshTypeState } from './stream-base';
+import { StreamBase, WHOLE_VIEW, freshTypeState } from './stream-base';
 import type { TypeStateBase } from './stream-base';
-import { Subscription, UNCHANGED } from './subscription';
+import type { TypeSnapshot } from './snapshot';
+import { UNCHANGED } from './subscription';
 import type { SubscriptionDelta } from './subscription';
 import type { SotwRequest } from './requests';
 import type { SotwPlan } from './sink';
 import { sotwPartialKey, wholeView } from './share-keys';
 import { allOf, stateVersion } from './state-version';
-import { addPending } from './push-order';
 import { findTransition, recordTransition } from './sotw-transitions';
-import { clustersOutside, warmedHere } from './warming';
 
 /** Per-type SotW state. */
 export interface SotwTypeState extends TypeStateBase {
-  readonly sub: Subscription;
   readonly fullState: boolean;
   readonly wildcardCapable: boolean;
-  /** Send every subscribed resource next (initial response, subscription grew, full-state change). */
-  pendingAll: boolean;
-  /** Names to send next (partial types). */
-  readonly pendingNames: Set<string>;
-  /** Respond even if the response would be empty (initial wildcard, full-state change). */
-  mustRespond: boolean;
   /** Interned bytes of the last resource_names list (shared by streams with equal lists). */
   namesKey: Buffer | undefined;
   /** The version_info of the type's first request on this stream (a reconnect, rule B15), until the first plan checks it. */
@@ -41,6 +32,7 @@ export interface SotwTypeState extends TypeStateBase {
 }
 
 const SHARE_LIMIT_NAMES = 64;
+const NONE: readonly string[] = [];
 
 /** One SotW stream (ADS or per-type). */
 export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
@@ -56,20 +48,16 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
       const rtype = resourceTypeOf(typeUrl);
       state = {
         ...freshTypeState(),
-        sub: new Subscription(),
         fullState: rtype.fullStateInSotw,
         wildcardCapable: rtype.wildcardCapable,
-        pendingAll: false,
-        pendingNames: new Set(),
-        mustRespond: false,
         namesKey: undefined,
         resumeVersion: undefined,
       };
       this.types.set(typeUrl, state);
     }
-    if (state.lastNonce !== undefined) {
+    if (state.ack.nonce !== undefined) {
       // Rule B10: a stale nonce is neither ACK nor NACK and triggers nothing.
-      if (req.responseNonce !== state.lastNonce) return;
+      if (!state.ack.answers(req.responseNonce)) return;
       this.settle(typeUrl, state, req.errorDetail, req.versionInfo);
     }
     // The interned names bytes say "same list as last time" without decoding a name.
@@ -86,21 +74,14 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     }
     state.namesKey = req.namesKey;
     if (first) {
-      state.pendingAll = true;
-      state.mustRespond = state.sub.wildcard || state.fullState;
-      addPending(state, 'updates');
+      state.pending.addAll('updates', state.sub.wildcard || state.fullState);
       // Rule B15: checked when the response is planned, against the view then current (a restarted
       // server may not have loaded its config yet when the first requests arrive).
       if (req.versionInfo !== '') state.resumeVersion = req.versionInfo;
     } else if (change.wildcardAdded || change.added.length > 0) {
       // Rule B11: newly requested names are sent even if unchanged.
-      if (state.fullState || change.wildcardAdded) {
-        state.pendingAll = true;
-        state.mustRespond = true;
-      } else {
-        for (const n of change.added) state.pendingNames.add(n);
-      }
-      addPending(state, 'updates');
+      if (state.fullState || change.wildcardAdded) state.pending.addAll('updates', true);
+      else for (const n of change.added) state.pending.add(n, 'updates');
     }
     this.requestFlush();
   }
@@ -112,50 +93,37 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
       if (state.fullState) {
         const updated = state.sub.wildcard ? change.updated.length > 0 : change.updated.some((n) => state.sub.names.has(n));
         const removed = state.sub.wildcard ? change.removed.length > 0 : change.removed.some((n) => state.sub.names.has(n));
-        if (updated || removed) {
-          state.pendingAll = true;
-          state.mustRespond = true;
-          addPending(state, updated ? 'updates' : 'removals');
-        }
+        if (updated || removed) state.pending.addAll(updated ? 'updates' : 'removals', true);
       } else {
         for (const n of change.updated) {
-          if (state.sub.covers(n)) {
-            if (!state.pendingAll) state.pendingNames.add(n);
-            addPending(state, 'updates');
-          }
-        }
-      }
-    }
-    // Rule D27: a changed EDS cluster needs its ClusterLoadAssignment again.
-    const clusters = changes.get(CLUSTER);
-    const eds = this.types.get(ENDPOINT);
-    if (clusters && eds && !eds.pendingAll) {
-      const view = this.ctx.store.view(this.group, CLUSTER);
-      for (const name of clusters.updated) {
-        for (const ref of view.get(name)?.refs ?? []) {
-          if (ref.typeUrl === ENDPOINT && eds.sub.covers(ref.name)) {
-            eds.pendingNames.add(ref.name);
-            addPending(eds, 'updates');
-          }
+          if (state.sub.covers(n)) state.pending.add(n, 'updates');
         }
       }
     }
   }
 
-  protected hasPending(state: SotwTypeState): boolean {
-    return state.pendingAll || state.pendingNames.size > 0 || state.mustRespond;
+  protected versionOf(plan: SotwPlan): string {
+    return plan.versionInfo;
   }
 
-  protected clustersWarming(): boolean {
-    const cds = this.types.get(CLUSTER);
-    if (!cds || cds.sentVersion === '') return false;
-    const eds = this.types.get(ENDPOINT);
-    if (cds.sub.wildcard && eds && !eds.sub.wildcard && eds.sub.namesFrozen) {
-      return clustersOutside(this.ctx.store.view(this.group, CLUSTER), eds.sub.names);
-    }
-    return this.#selectAll(CLUSTER, cds).some((c) => c.refs.some((r) => warmedHere(r) && !eds?.sub.covers(r.name)));
+  protected readonly tracksHeldVersions = false;
+
+  protected clientHolds(): boolean {
+    return true;
   }
 
+  protected describeWork(state: SotwTypeState): Pick<TypeSnapshot, 'pending' | 'sentCurrent'> {
+    // SotW never learns what a client holds: a name counts as sent once a response went out and nothing is pending for it.
+    const all = state.pending.all;
+    const names = all ? undefined : new Set(state.pending.names);
+    const sentAny = state.ack.sentVersion !== '';
+    return { pending: all ? 'all' : state.pending.names.size, sentCurrent: (name) => sentAny && !all && !names?.has(name) };
+  }
+
+  protected clustersHeld(cds: SotwTypeState): Iterable<string> | typeof WHOLE_VIEW {
+    if (cds.ack.sentVersion === '') return NONE;
+    return cds.sub.wildcard ? WHOLE_VIEW : cds.sub.names;
+  }
 
   protected nextPlan(typeUrl: string, state: SotwTypeState): SotwPlan | undefined {
     const view = this.ctx.store.view(this.group, typeUrl);
@@ -163,21 +131,20 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     const versionInfo = stateVersion(view, state.sub);
     const resumed = state.resumeVersion;
     state.resumeVersion = undefined;
-    if (resumed === versionInfo && state.pendingAll) {
+    const pending = state.pending;
+    if (resumed === versionInfo && pending.all) {
       // Rule B15: a reconnecting client that already holds exactly this state (from this server, a
       // replica or our previous life: the version is content-derived) needs nothing; it is ACKed there.
       // With any other version it gets every subscribed resource below: SotW never says which
       // resources a client holds, so "what it lacks" cannot be known and the whole set is the fallback.
       // Names added since that exist would have changed the version, so nothing is left pending.
-      state.pendingAll = false;
-      state.pendingNames.clear();
-      state.mustRespond = false;
-      state.sentVersion = state.ackedVersion = versionInfo;
+      pending.take();
+      state.ack.resumed(versionInfo);
       return undefined;
     }
     let resources: readonly EncodedResource[];
     let shareKey: unknown;
-    if (state.pendingAll || state.fullState) {
+    if (pending.all || state.fullState) {
       resources = this.#selectAll(typeUrl, state);
       if (resources.length === view.size) {
         // Same set as the whole view: use the view's cached array, and share one body among all such streams.
@@ -186,19 +153,15 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
       }
     } else {
       const picked: EncodedResource[] = [];
-      for (const n of state.pendingNames) {
+      for (const n of pending.names) {
         const r = view.get(n);
         if (r) picked.push(r);
       }
       resources = picked;
       shareKey = picked.length <= SHARE_LIMIT_NAMES ? sotwPartialKey(typeUrl, picked, versionInfo) : undefined;
     }
-    const mustRespond = state.mustRespond;
-    state.pendingAll = false;
-    state.pendingNames.clear();
-    state.mustRespond = false;
+    const mustRespond = pending.take();
     if (resources.length === 0 && !mustRespond) return undefined;
-    state.sentVersion = versionInfo;
     return { typeUrl, versionInfo, resources, shareKey };
   }
 

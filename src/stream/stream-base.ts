@@ -10,9 +10,10 @@ import { compareSendOrder } from '../xds/resource-types';
 import { clientString } from '../observe/client-string';
 import { CLUSTER, ENDPOINT } from '../xds/type-urls';
 import { ROUTE_HOLD_MAX_MS, mayPushNow } from './push-order';
-import { EndpointRequestWait } from './warming';
-import type { PendingKind } from './push-order';
-import type { TypeChange } from '../store';
+import { EndpointRequestWait, clustersOutside, warmedHere } from './warming';
+import { PendingWork } from './pending-work';
+import { AckGate } from './ack-gate';
+import type { TypeChange, TypeView } from '../store';
 import type { Watch, CancelWatch } from '../push';
 import { ANONYMOUS_NODE } from './requests';
 import type { NodeInfo } from './requests';
@@ -21,25 +22,21 @@ import type { ResponseSink } from './sink';
 import { INTERNAL, INVALID_ARGUMENT, StreamRequestError } from './stream-context';
 import type { StreamContext, Variant } from './stream-context';
 import type { SyncState, TypeNack } from './sync-state';
+import type { StreamSnapshot, TypeSnapshot } from './snapshot';
+import { Subscription } from './subscription';
 
 /** Per-type state every variant keeps. */
 export interface TypeStateBase {
-  /** Nonce of the last response sent for this type, if any. */
-  lastNonce: string | undefined;
-  /** A response is out and neither ACKed nor NACKed: hold further ones (they coalesce). */
-  awaitingAck: boolean;
-  /** Version info of the last response sent / ACKed, and the last NACK, for status pages. */
-  sentVersion: string;
-  ackedVersion: string;
-  lastNack: { version: string; message: string; at: number } | undefined;
-  /** The latest reply for this type was a NACK (cleared by the next ACK). */
-  rejected: boolean;
-  /** Kind of pending work, for make-before-break ordering (push-order.ts). */
-  pendingKind: PendingKind;
-  /** The first resource of the last response sent and how many it carried: what a NACK of it rejected (rollout status). */
-  sentFirstName: string;
-  sentCount: number;
+  /** Which names of the type the client wants. */
+  readonly sub: Subscription;
+  /** The ACK gate, and the versions and NACK it remembers for status pages. */
+  readonly ack: AckGate;
+  /** What the client is still owed; carries it across the flush boundary. */
+  readonly pending: PendingWork;
 }
+
+/** clustersHeld(): the client holds exactly the store's view of the type. */
+export const WHOLE_VIEW = Symbol('whole view');
 
 /** What stream state learns of a plan it wrote: the resources it carried. */
 interface SentPlan {
@@ -48,7 +45,7 @@ interface SentPlan {
 
 /** The per-type fields every variant starts with. */
 export function freshTypeState(): TypeStateBase {
-  return { lastNonce: undefined, awaitingAck: false, sentVersion: '', ackedVersion: '', lastNack: undefined, rejected: false, pendingKind: 'none', sentFirstName: '', sentCount: 0 };
+  return { sub: new Subscription(), ack: new AckGate(), pending: new PendingWork() };
 }
 
 /** Common skeleton of one ADS or per-type stream. */
@@ -118,18 +115,43 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     return this.#group;
   }
 
-  /** Per-type state, read-only, for status pages. */
-  typeStates(): ReadonlyMap<string, S> {
+  /** The types this stream has requested (keys only: the per-type state is the stream's own; read it through describe()). */
+  typeStates(): ReadonlyMap<string, unknown> {
     return this.types;
   }
+
+  /** A read-only copy of this stream's state for status pages (CSDS, /nodes); allocates, so not for hot paths. */
+  describe(): StreamSnapshot {
+    const types: TypeSnapshot[] = [];
+    for (const [typeUrl, s] of this.types) {
+      const sub = s.sub;
+      types.push({
+        typeUrl,
+        wildcard: sub.wildcard,
+        // A pooled set never changes; a stream's own set may, so it is copied.
+        names: sub.namesFrozen ? sub.names : new Set(sub.names),
+        sentVersion: s.ack.sentVersion,
+        ackedVersion: s.ack.ackedVersion,
+        nonce: s.ack.nonce,
+        awaitingAck: s.ack.awaitingAck,
+        rejected: s.ack.rejected,
+        lastNack: s.ack.lastNack,
+        ...this.describeWork(s),
+      });
+    }
+    return { node: this.#node, group: this.#group, variant: this.variant, peer: this.peer, blocked: this.#blocked, unflushedBytes: this.sink.unflushedBytes, types };
+  }
+
+  /** The variant's part of a type snapshot: pending work and what the client was sent, copied. */
+  protected abstract describeWork(state: S): Pick<TypeSnapshot, 'pending' | 'sentCurrent'>;
 
   /** Where this node stands against what is served now (./sync-state); O(types), no allocation. */
   syncState(): SyncState {
     if (!this.#node || this.#closed) return 'syncing';
     let state: SyncState = this.ctx.isReady() ? 'synced' : 'syncing';
     for (const s of this.types.values()) {
-      const moving = s.awaitingAck || this.hasPending(s);
-      if (s.rejected && !moving) return 'nacked';
+      const moving = s.ack.awaitingAck || s.pending.hasAny();
+      if (s.ack.rejected && !moving) return 'nacked';
       if (moving) state = 'syncing';
     }
     return state;
@@ -138,8 +160,9 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   /** The NACKs that make syncState() `nacked`, one per type. */
   *nacks(): Iterable<TypeNack> {
     for (const [typeUrl, s] of this.types) {
-      if (!s.rejected || s.awaitingAck || this.hasPending(s) || !s.lastNack) continue;
-      yield { typeUrl, version: s.lastNack.version, message: s.lastNack.message, at: s.lastNack.at, firstResource: s.sentFirstName, resourceCount: s.sentCount };
+      const nack = s.ack.lastNack;
+      if (!s.ack.rejected || s.ack.awaitingAck || s.pending.hasAny() || !nack) continue;
+      yield { typeUrl, version: nack.version, message: nack.message, at: nack.at, firstResource: s.ack.sentFirstName, resourceCount: s.ack.sentCount };
     }
   }
 
@@ -216,16 +239,15 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
 
   /** Record ACK/NACK for a request carrying the type's latest nonce. */
   protected settle(typeUrl: string, state: S, errorDetail: { code: number; message: string } | undefined, versionInfo: string): void {
-    state.awaitingAck = false;
-    state.rejected = errorDetail !== undefined;
+    const gate = state.ack;
     if (errorDetail) {
       // Kept per type for status pages: keep a bounded copy, not the client's whole message.
       const message = clientString(errorDetail.message);
-      state.lastNack = { version: state.sentVersion, message, at: Date.now() };
-      this.log.warn({ typeUrl, version: state.sentVersion, clientVersion: clientString(versionInfo), code: errorDetail.code, error: message }, 'NACK');
-      this.ctx.events.onNack?.(this.variant, typeUrl, this.#node ?? ANONYMOUS_NODE, errorDetail, state.sentVersion);
+      gate.nack(message, Date.now());
+      this.log.warn({ typeUrl, version: gate.sentVersion, clientVersion: clientString(versionInfo), code: errorDetail.code, error: message }, 'NACK');
+      this.ctx.events.onNack?.(this.variant, typeUrl, this.#node ?? ANONYMOUS_NODE, errorDetail, gate.sentVersion);
     } else {
-      state.ackedVersion = state.sentVersion;
+      gate.ack();
     }
     if (typeUrl === CLUSTER) this.#endpointWait.open(performance.now(), this.types.has(ENDPOINT));
   }
@@ -236,11 +258,28 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     return (name) => view.get(name)?.name ?? name;
   }
 
+  /** The version a written plan is recorded as sent at (status pages, ACKed version). */
+  protected abstract versionOf(plan: P): string;
+
+  /** Whether this variant compares the versions a client holds (delta), so a resend must be forced. */
+  protected abstract readonly tracksHeldVersions: boolean;
+
+  /** Whether the client holds `name` of the type (SotW cannot know: it counts every subscribed name). */
+  protected abstract clientHolds(state: S, name: string): boolean;
+
+  /**
+   * Names of the clusters the client holds, or WHOLE_VIEW when it holds
+   * exactly the store's view (the cheap, memoised case).
+   */
+  protected abstract clustersHeld(cds: S, view: TypeView): Iterable<string> | typeof WHOLE_VIEW;
+
   /** Record a committed batch (Watch); the time feeds the push-latency metric. */
   noteChanges(changes: ReadonlyMap<string, TypeChange>, publishedAt: number): void {
     this.#dirtySince ??= publishedAt;
     try {
       this.markChanges(changes);
+      const clusters = changes.get(CLUSTER);
+      if (clusters) this.#resendEndpointsOf(clusters.updated);
     } catch (err) {
       this.log.error({ err }, 'internal error while recording changes; ending this stream');
       this.end(INTERNAL, `internal error: ${(err as Error).message}`);
@@ -250,11 +289,41 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   /** Mark what a committed batch changed; implemented per variant. */
   protected abstract markChanges(changes: ReadonlyMap<string, TypeChange>): void;
 
-  /** Build the next response for one type, or undefined if nothing is due. Clears what it consumes. */
-  protected abstract nextPlan(typeUrl: string, state: S): P | undefined;
+  /** Rule D27: a changed EDS cluster needs its ClusterLoadAssignment again, even unchanged. */
+  #resendEndpointsOf(clusters: readonly string[]): void {
+    const eds = this.types.get(ENDPOINT);
+    if (!eds || clusters.length === 0) return;
+    const view = this.ctx.store.view(this.#group, CLUSTER);
+    for (const name of clusters) {
+      for (const ref of view.get(name)?.refs ?? []) {
+        if (ref.typeUrl === ENDPOINT && eds.sub.covers(ref.name) && this.clientHolds(eds, ref.name)) eds.pending.add(ref.name, 'updates', this.tracksHeldVersions);
+      }
+    }
+  }
 
-  /** Whether the type has anything pending. */
-  protected abstract hasPending(state: S): boolean;
+  /** Whether an EDS cluster the client holds still lacks an endpoints subscription (Envoy is warming it). */
+  protected clustersWarming(): boolean {
+    const cds = this.types.get(CLUSTER);
+    if (!cds) return false;
+    const eds = this.types.get(ENDPOINT);
+    const view = this.ctx.store.view(this.#group, CLUSTER);
+    let held = this.clustersHeld(cds, view);
+    if (held === WHOLE_VIEW) {
+      // A CLA subscribed but not yet sent is EDS pending work, which holds routes already (push-order.ts);
+      // here only "held cluster without an endpoints subscription" counts.
+      if (eds && !eds.sub.wildcard && eds.sub.namesFrozen) return clustersOutside(view, eds.sub.names);
+      held = view.keys();
+    }
+    for (const name of held) {
+      for (const ref of view.get(name)?.refs ?? []) {
+        if (warmedHere(ref) && !eds?.sub.covers(ref.name)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Build the next response for one type, or undefined if nothing is due. Empties its pending work (take()). */
+  protected abstract nextPlan(typeUrl: string, state: S): P | undefined;
 
   /**
    * Flush after the current burst of requests: a client often sends an ACK
@@ -273,9 +342,6 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     });
   }
 
-  /** Whether an EDS cluster the client holds still lacks an endpoints subscription (Envoy is warming it). */
-  protected abstract clustersWarming(): boolean;
-
   /** Send pending responses, CDS → EDS → LDS → RDS …, until the buffer is full. */
   flush(): void {
     // Flushes run from timers and scheduler turns, outside any request handler:
@@ -291,7 +357,7 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   #flush(): void {
     if (this.#closed || this.#blocked || !this.#node || !this.ctx.isReady()) return;
     if (this.#groupUnsettled) this.#settleGroup(this.#node);
-    const due = [...this.types].filter(([, s]) => !s.awaitingAck && this.hasPending(s));
+    const due = [...this.types].filter(([, s]) => !s.ack.awaitingAck && s.pending.hasAny());
     let held = false;
     this.#endpointWaitLeftMs = undefined;
     if (due.length > 0) {
@@ -309,13 +375,9 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
           return;
         }
         const plan = this.nextPlan(typeUrl, state);
-        state.pendingKind = 'none';
         if (!plan) continue;
-        state.awaitingAck = true;
         const { nonce, more } = this.sink.write(plan, this.#nextNonce);
-        state.lastNonce = nonce;
-        state.sentFirstName = plan.resources[0]?.name ?? '';
-        state.sentCount = plan.resources.length;
+        state.ack.sent(nonce, this.versionOf(plan), plan.resources[0]?.name ?? '', plan.resources.length);
         if (this.#dirtySince !== undefined) this.ctx.events.onPushLatency?.(this.variant, performance.now() - this.#dirtySince);
         if (!more) {
           this.#blocked = true;
@@ -328,7 +390,7 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   }
 
   #anyPending(): boolean {
-    for (const s of this.types.values()) if (this.hasPending(s)) return true;
+    for (const s of this.types.values()) if (s.pending.hasAny()) return true;
     return false;
   }
 

@@ -120,11 +120,14 @@ export async function buildClientStatusResponse(sources: ClientStatusSources, qu
   };
   // A snapshot: streams that open while we yield are not waited for; ones that close keep their last state.
   for (const stream of [...sources.streams]) {
-    const node = stream.node;
+    if (!stream.node) continue;
+    // Taken whole now: entries are built across yields, while the stream keeps changing.
+    const snapshot = stream.describe();
+    const node = snapshot.node;
     if (!node || (query.nodeId !== undefined && node.id !== query.nodeId) || !query.matches(node)) continue;
     const parts: Buffer[] = [nodeField(node)];
     let length = parts[0]?.length ?? 0;
-    for (const s of resourceStatuses(stream, sources.store)) {
+    for (const s of resourceStatuses(snapshot, sources.store)) {
       const entry = entryOf(s);
       parts.push(entry);
       length += entry.length;

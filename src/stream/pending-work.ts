@@ -1,0 +1,72 @@
+/**
+ * @module stream/pending-work
+ * What one type on one stream still owes its client: the only state that
+ * carries an update from the moment a change or request is seen to the
+ * flush that plans the response. Every writer goes through add/addAll and
+ * the planner empties it with take(), for both variants.
+ */
+
+/** What pending work a type has: decides which ordering rule applies (push-order.ts). */
+export type PendingKind = 'none' | 'updates' | 'removals';
+
+/** Pending work of one type on one stream. */
+export class PendingWork {
+  /** Reconsider every subscribed (delta: and held) name. */
+  all = false;
+  /** Names to reconsider; unused while `all` is set. */
+  readonly names = new Set<string>();
+  /** Respond even if the response would carry nothing (initial wildcard, full-state change). */
+  mustRespond = false;
+  /** Updates dominate removals. */
+  kind: PendingKind = 'none';
+  /** Delta only: names to send even if the client holds the same version. Allocated on first use. */
+  #forced: Set<string> | undefined;
+
+  /** Owe the client `name`; `force` resends it even if the client holds its version. */
+  add(name: string, kind: 'updates' | 'removals', force = false): void {
+    if (!this.all) this.names.add(name);
+    if (force) (this.#forced ??= new Set()).add(name);
+    this.mark(kind);
+  }
+
+  /** Owe the client everything it subscribes to. */
+  addAll(kind: 'updates' | 'removals', mustRespond: boolean): void {
+    this.all = true;
+    if (mustRespond) this.mustRespond = true;
+    this.mark(kind);
+  }
+
+  /** Raise the kind of work owed without naming what (the planner reconsiders everything anyway). */
+  mark(kind: 'updates' | 'removals'): void {
+    if (kind === 'updates' || this.kind === 'none') this.kind = kind;
+  }
+
+  /** No longer owe `name` (the client unsubscribed from it). */
+  drop(name: string): void {
+    this.names.delete(name);
+  }
+
+  /** Whether `name` must be sent even at the version the client holds. */
+  forced(name: string): boolean {
+    return this.#forced !== undefined && this.#forced.has(name);
+  }
+
+  hasAny(): boolean {
+    return this.all || this.names.size > 0 || this.mustRespond;
+  }
+
+  /**
+   * The planner has read `all`, `names` and `forced()`: empty the work and
+   * say whether a response was owed even if empty. Allocates nothing, so the
+   * flush loop stays as cheap as before.
+   */
+  take(): boolean {
+    const mustRespond = this.mustRespond;
+    this.all = false;
+    this.names.clear();
+    this.#forced?.clear();
+    this.mustRespond = false;
+    this.kind = 'none';
+    return mustRespond;
+  }
+}
