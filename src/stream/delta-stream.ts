@@ -42,7 +42,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
       state = {
         ...freshTypeState(),
         wildcardCapable: resourceTypeOf(typeUrl).wildcardCapable,
-        known: new KnownVersions(req.initialVersions),
+        known: KnownVersions.fromInitial(req.initialVersions, this.ctx.store.view(this.group, typeUrl)),
       };
       this.types.set(typeUrl, state);
     }
@@ -155,16 +155,17 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     };
     let everything = false;
     if (pending.all) {
-      const seen = new Set<string>();
-      const visit = (n: string): void => {
-        if (!seen.has(n)) {
-          seen.add(n);
-          consider(n);
-        }
-      };
-      if (state.sub.wildcard) for (const n of view.keys()) visit(n);
-      for (const n of state.sub.names) visit(n);
-      for (const n of state.known.keys()) visit(n);
+      // Every name once: the view's (wildcard), then subscribed names outside it, then held names
+      // outside both. Membership tests instead of a `seen` set: this runs for thousands of names per
+      // stream on every initial sync and reconnect.
+      const sub = state.sub;
+      const wildcard = sub.wildcard;
+      if (wildcard) for (const n of view.keys()) consider(n);
+      for (const n of sub.names) if (!wildcard || !view.has(n)) consider(n);
+      // Held names are all view names when the client holds exactly the view, visited above if wildcard.
+      if (!(wildcard && state.known.isExactly(view))) {
+        for (const n of state.known.keys()) if (!(wildcard && view.has(n)) && !sub.names.has(n)) consider(n);
+      }
       // Whole view sent (initial sync, wildcard or every name listed): one body for every such stream.
       everything = !aliasEntries && resources.length === view.size && removed.length === 0;
     } else {

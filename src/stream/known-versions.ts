@@ -26,6 +26,30 @@ export class KnownVersions {
     if (initial) for (const [n, v] of initial) this.#overlay.set(n, v);
   }
 
+  /**
+   * The versions a reconnecting client reports (`initial_resource_versions`),
+   * laid over `view` when it holds most of it: a client that moves from
+   * another server usually holds exactly the current view, and then shares
+   * it (empty overlay) instead of copying its thousands of entries, and the
+   * first plan finds nothing to send without a private map to consult.
+   */
+  static fromInitial(initial: ReadonlyMap<string, string>, view: BaseView): KnownVersions {
+    const out = new KnownVersions();
+    if (initial.size === 0) return out;
+    const differing: [string, string][] = [];
+    for (const [n, v] of initial) if (view.get(n)?.version !== v) differing.push([n, v]);
+    const matching = initial.size - differing.length;
+    // Sharing pays only if the view is mostly held: each view name the client lacks costs an overlay entry.
+    if (matching * 2 < view.size) {
+      for (const [n, v] of initial) out.#overlay.set(n, v);
+      return out;
+    }
+    out.#base = view;
+    if (matching < view.size) for (const n of view.keys()) if (!initial.has(n)) out.#overlay.set(n, GONE);
+    for (const [n, v] of differing) out.#overlay.set(n, v);
+    return out;
+  }
+
   /** The version held, or undefined. */
   get(name: string): string | undefined {
     const o = this.#overlay.get(name);

@@ -267,11 +267,28 @@ function prefixed(err: unknown, field: string): unknown {
   return err;
 }
 
+/** Map entry key (field 1) and value (field 2) tags, both length-delimited. */
+const ENTRY_KEY_TAG = (1 << 3) | LENGTH_DELIMITED;
+const ENTRY_VALUE_TAG = (2 << 3) | LENGTH_DELIMITED;
+
 /** One `initial_resource_versions` map entry {1: name, 2: version}; the last entry for a name wins. */
 function readVersionEntry(r: WireReader, into: Map<string, string>): void {
   const length = r.length(5);
-  const entry = new WireReader(r.buf, r.pos, r.pos + length);
-  r.pos += length;
+  const start = r.pos;
+  const end = start + length;
+  r.pos = end;
+  const buf = r.buf;
+  // The shape every client writes for names and versions under 128 bytes: key tag, 1-byte length, key,
+  // value tag, 1-byte length, value, filling the entry exactly. A reconnecting client sends thousands;
+  // read them without a reader per entry. Anything else takes the general path below.
+  if (length >= 4 && buf[start] === ENTRY_KEY_TAG) {
+    const valueTag = start + 2 + (buf[start + 1] as number);
+    if (valueTag + 2 <= end && buf[valueTag] === ENTRY_VALUE_TAG && valueTag + 2 + (buf[valueTag + 1] as number) === end && (buf[start + 1] as number) < 0x80 && (buf[valueTag + 1] as number) < 0x80) {
+      into.set(buf.toString('utf8', start + 2, valueTag), buf.toString('utf8', valueTag + 2, end));
+      return;
+    }
+  }
+  const entry = new WireReader(buf, start, end);
   let name = '';
   let version = '';
   while (!entry.done) {

@@ -41,3 +41,33 @@ test('maybeRebase shares a newer view once the client holds exactly it', () => {
   k2.maybeRebase(newer);
   assert.equal(k2.overlaySize, 39, 'a client missing one name keeps its overlay');
 });
+
+test('fromInitial shares the view when the client holds exactly it', () => {
+  const base = view([['a', '1'], ['b', '1']]);
+  const k = KnownVersions.fromInitial(new Map([['a', '1'], ['b', '1']]), base);
+  assert.equal(k.isExactly(base), true);
+  assert.equal(k.overlaySize, 0);
+  assert.deepEqual(k.keys().sort(), ['a', 'b']);
+});
+
+test('fromInitial over a mostly held view reads back exactly what the client reported', () => {
+  const names = Array.from({ length: 10 }, (_, i) => `n${i}`);
+  const base = view(names.map((n) => [n, '1']));
+  // n0 at another version, n1 not held, `extra` not in the view, the rest held as in the view.
+  const initial = new Map<string, string>([['n0', 'old'], ['extra', '7'], ...names.slice(2).map((n): [string, string] => [n, '1'])]);
+  const k = KnownVersions.fromInitial(initial, base);
+  assert.equal(k.isExactly(base), false);
+  assert.deepEqual(k.keys().sort(), [...initial.keys()].sort());
+  for (const [n, v] of initial) assert.equal(k.get(n), v, n);
+  assert.equal(k.has('n1'), false);
+  assert.equal(k.overlaySize, 3, 'only the differences are private');
+});
+
+test('fromInitial keeps a private map when the client holds little of the view', () => {
+  const base = view(Array.from({ length: 10 }, (_, i): [string, string] => [`n${i}`, '1']));
+  const k = KnownVersions.fromInitial(new Map([['n0', '1'], ['other', '2']]), base);
+  assert.deepEqual(k.keys().sort(), ['n0', 'other']);
+  assert.equal(k.has('n5'), false);
+  assert.equal(k.overlaySize, 2);
+  assert.equal(KnownVersions.fromInitial(new Map(), base).keys().length, 0);
+});

@@ -70,6 +70,33 @@ test('an initial_resource_versions entry may come value first, lack its key, or 
   assert.deepEqual([...codec.decodeDelta(bytes).initialVersions], [['a', 'v2'], ['', 'v0'], ['b', 'new']]);
 });
 
+test('initial_resource_versions entries read the same whatever their lengths, characters or extra fields', () => {
+  const entry = (...parts: Buffer[]): Buffer => field(5, Buffer.concat(parts));
+  const long = 'x'.repeat(200);
+  const bytes = Buffer.concat([
+    field(2, EDS),
+    entry(field(1, 'plain'), field(2, 'v1')),
+    entry(field(1, long), field(2, 'v2')),
+    entry(field(1, 'k'), field(2, long)),
+    entry(field(1, 'caf\u00e9-\u6771'), field(2, '\u00e9')),
+    entry(field(1, 'extra'), field(2, 'v3'), field(3, 'ignored')),
+    entry(field(1, 'empty-version')),
+    entry(field(1, ''), field(2, '')),
+  ]);
+  assert.deepEqual(
+    [...codec.decodeDelta(bytes).initialVersions],
+    [
+      ['plain', 'v1'],
+      [long, 'v2'],
+      ['k', long],
+      ['caf\u00e9-\u6771', '\u00e9'],
+      ['extra', 'v3'],
+      ['empty-version', ''],
+      ['', ''],
+    ],
+  );
+});
+
 test('the delta request from the issue (type_url claims 100 bytes, has 3) is refused, not read as "abc"', () => {
   assert.throws(() => codec.decodeDelta(hex('12 64 616263')), malformed(/not a valid DeltaDiscoveryRequest: field 2 at byte 1 claims 100 bytes but only 3 are left/));
 });
