@@ -203,13 +203,16 @@ export default tseslint.config(
       'no-empty': ['error', { allowEmptyCatch: true }],
       // Would a stale relative import slip past the zones? tsc already refuses it; this names it in lint.
       'import-x/no-unresolved': ['error', { ignore: ['^node:'] }],
-      '@typescript-eslint/no-unused-vars': ['error', {
-        args: 'after-used',
-        argsIgnorePattern: '^_',
-        varsIgnorePattern: '^_',
-        caughtErrors: 'none',
-        ignoreRestSiblings: true,
-      }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          args: 'after-used',
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrors: 'none',
+          ignoreRestSiblings: true,
+        },
+      ],
     },
   },
   {
@@ -217,18 +220,25 @@ export default tseslint.config(
     rules: {
       // Tests poke at decoded protobuf JSON; `Record<string, any>` there is fine.
       '@typescript-eslint/no-explicit-any': 'off',
-      'no-restricted-properties': ['error',
+      'no-restricted-properties': [
+        'error',
         ...['test', 'it', 'describe', 'suite', 't'].map((object) => ({
-          object, property: 'only', message: '.only skips the rest of the suite; remove it before committing.',
+          object,
+          property: 'only',
+          message: '.only skips the rest of the suite; remove it before committing.',
         })),
       ],
-      'no-restricted-syntax': ['error', {
-        selector: `CallExpression[callee.name=${TEST_CALLEES}] > ObjectExpression > Property[key.name='only']`,
-        message: '{ only: true } skips the rest of the suite; remove it before committing.',
-      }, {
-        selector: `CallExpression[callee.property.name='test'] > ObjectExpression > Property[key.name='only']`,
-        message: '{ only: true } skips the rest of the suite; remove it before committing.',
-      }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: `CallExpression[callee.name=${TEST_CALLEES}] > ObjectExpression > Property[key.name='only']`,
+          message: '{ only: true } skips the rest of the suite; remove it before committing.',
+        },
+        {
+          selector: `CallExpression[callee.property.name='test'] > ObjectExpression > Property[key.name='only']`,
+          message: '{ only: true } skips the rest of the suite; remove it before committing.',
+        },
+      ],
     },
   },
 );

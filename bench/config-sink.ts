@@ -55,10 +55,7 @@ export function fileSink(configFile: string, removeOnClose: boolean): ConfigSink
 /** A fresh etcd under `workDir`, the mesh under `prefix`. */
 export async function etcdSink(workDir: string, prefix: string): Promise<ConfigSink> {
   const etcd: BenchEtcd = await startBenchEtcd(workDir);
-  const writer = new EtcdWriter(
-    { endpoints: [etcd.endpoint], prefix, maxTxnOps: BENCH_ETCD_MAX_TXN_OPS, maxRequestBytes: BENCH_ETCD_MAX_REQUEST_BYTES },
-    { workers: 1 },
-  );
+  const writer = new EtcdWriter({ endpoints: [etcd.endpoint], prefix, maxTxnOps: BENCH_ETCD_MAX_TXN_OPS, maxRequestBytes: BENCH_ETCD_MAX_REQUEST_BYTES }, { workers: 1 });
   return {
     kind: 'etcd',
     serverArgs: ['--etcd-endpoints', etcd.endpoint, '--etcd-prefix', prefix],

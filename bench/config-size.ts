@@ -123,7 +123,9 @@ async function main(): Promise<void> {
   const formats: Format[] = opt('format') ? [opt('format') as Format] : ['json', 'yaml'];
   const sizes = (opt('mib') ?? '8,16,32,63,65').split(',').map(Number);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-config-size-'));
-  console.log(`setup: node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 1024 ** 3)} GiB RAM, load average ${os.loadavg()[0]?.toFixed(1)}; --workers 1 ${flags.join(' ')}`);
+  console.log(
+    `setup: node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 1024 ** 3)} GiB RAM, load average ${os.loadavg()[0]?.toFixed(1)}; --workers 1 ${flags.join(' ')}`,
+  );
   console.log('| format | file | clusters (+ CLAs of 10 endpoints) | outcome | time to ready | peak RSS |');
   console.log('|---|---|---|---|---|---|');
   try {

@@ -46,13 +46,32 @@ export async function startBenchEtcd(workDir: string): Promise<BenchEtcd> {
   const dataDir = fs.mkdtempSync(path.join(workDir, 'etcd-'));
   const endpoint = `http://127.0.0.1:${await freePort()}`;
   const peer = `http://127.0.0.1:${await freePort()}`;
-  const child = spawn(ETCD_BIN, [
-    '--name', 'bench', '--data-dir', dataDir,
-    '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
-    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `bench=${peer}`,
-    '--max-txn-ops', String(BENCH_ETCD_MAX_TXN_OPS), '--max-request-bytes', String(BENCH_ETCD_MAX_REQUEST_BYTES),
-    '--log-level', 'error',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    ETCD_BIN,
+    [
+      '--name',
+      'bench',
+      '--data-dir',
+      dataDir,
+      '--listen-client-urls',
+      endpoint,
+      '--advertise-client-urls',
+      endpoint,
+      '--listen-peer-urls',
+      peer,
+      '--initial-advertise-peer-urls',
+      peer,
+      '--initial-cluster',
+      `bench=${peer}`,
+      '--max-txn-ops',
+      String(BENCH_ETCD_MAX_TXN_OPS),
+      '--max-request-bytes',
+      String(BENCH_ETCD_MAX_REQUEST_BYTES),
+      '--log-level',
+      'error',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {

@@ -93,8 +93,10 @@ export async function runFailover(ctx: RoundsContext): Promise<FailoverResult> {
     inSyncAfter: after.nodes.inSync,
     probe: { expected: probe.expected, received: probe.received, convergenceMs: probe.convergenceMs, p99Ms: probe.latency.p99 },
   };
-  ctx.note(`failover: ${result.movedSeen}/${movedNodes} nodes moved; all ${streams} streams on the survivors ${(result.backInSyncMs / 1000).toFixed(2)} s after the kill; ` +
-    `${result.rxBytesPerMovedNode.toFixed(0)} B and ${result.rxMessagesPerMovedNode.toFixed(2)} messages received per moved node; ` +
-    `probe reached ${probe.received}/${probe.expected} nodes`);
+  ctx.note(
+    `failover: ${result.movedSeen}/${movedNodes} nodes moved; all ${streams} streams on the survivors ${(result.backInSyncMs / 1000).toFixed(2)} s after the kill; ` +
+      `${result.rxBytesPerMovedNode.toFixed(0)} B and ${result.rxMessagesPerMovedNode.toFixed(2)} messages received per moved node; ` +
+      `probe reached ${probe.received}/${probe.expected} nodes`,
+  );
   return result;
 }

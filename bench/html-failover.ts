@@ -22,8 +22,10 @@ export function failoverSection(result: BenchResult): string {
     const v = result.variants[variant];
     const f = v?.failover;
     if (!v || !f) continue;
-    rows.push(`<tr><td>${variant}</td><td>${f.movedSeen} / ${f.movedNodes}</td><td>${kib(f.rxBytesPerMovedNode)}</td><td>${kib(v.initialSync.rxBytesPerNode)}</td>` +
-      `<td>${f.rxMessagesPerMovedNode.toFixed(2)}</td><td>${seconds(f.backInSyncMs)}</td><td>${f.probe.received} / ${f.probe.expected}</td></tr>`);
+    rows.push(
+      `<tr><td>${variant}</td><td>${f.movedSeen} / ${f.movedNodes}</td><td>${kib(f.rxBytesPerMovedNode)}</td><td>${kib(v.initialSync.rxBytesPerNode)}</td>` +
+        `<td>${f.rxMessagesPerMovedNode.toFixed(2)}</td><td>${seconds(f.backInSyncMs)}</td><td>${f.probe.received} / ${f.probe.expected}</td></tr>`,
+    );
   }
   if (rows.length === 0) return '';
   return `<h2>Failover: one of ${result.setup.replicas} replicas killed</h2>

@@ -45,29 +45,36 @@ function setupTable(s: BenchSetup, label = ''): string {
     ['command', s.commandLine],
     ['machine', `${s.hostname ? `${s.hostname}: ` : ''}${s.cores} cores (${s.cpuModel}), ${(s.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${s.platform}, node ${s.node}`],
     ['load average at start', s.loadAverage === undefined ? undefined : String(s.loadAverage)],
-    ['versions', Object.entries(s.versions).map(([k, v]) => `${k} ${v}`).join(', ')],
+    [
+      'versions',
+      Object.entries(s.versions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ],
     ['server', s.server],
     ['started', s.startedAt],
   ];
-  return `<table class="setup">${label ? `<caption>${esc(label)}</caption>` : ''}` +
-    rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v ?? 'not recorded (saved by an older bench)')}</td></tr>`).join('') + '</table>';
+  return (
+    `<table class="setup">${label ? `<caption>${esc(label)}</caption>` : ''}` +
+    rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v ?? 'not recorded (saved by an older bench)')}</td></tr>`).join('') +
+    '</table>'
+  );
 }
 
 function scenarioLine(s: BenchSetup): string {
-  return `${s.nodes} nodes, ${s.mesh.clusters} clusters × ${s.mesh.endpoints} endpoints, churn <b>${esc(s.churn)}</b> × ${s.rounds} rounds` +
-    `${s.scenario === 'restart' ? ', then a server restart' : ''}.`;
+  return (
+    `${s.nodes} nodes, ${s.mesh.clusters} clusters × ${s.mesh.endpoints} endpoints, churn <b>${esc(s.churn)}</b> × ${s.rounds} rounds` + `${s.scenario === 'restart' ? ', then a server restart' : ''}.`
+  );
 }
 
 function thresholdList(result: BenchResult): string {
   if (!result.thresholds.length) return '';
-  return '<h2>Thresholds</h2><ul class="thresholds">' +
-    result.thresholds.map((t) => `<li class="${t.pass ? 'pass' : 'fail'}">${esc(describeThreshold(t))}</li>`).join('') + '</ul>';
+  return '<h2>Thresholds</h2><ul class="thresholds">' + result.thresholds.map((t) => `<li class="${t.pass ? 'pass' : 'fail'}">${esc(describeThreshold(t))}</li>`).join('') + '</ul>';
 }
 
 function chartSection(runs: readonly Run[]): string {
   const { svgs, missing } = reportCharts(runs);
-  return `<h2>Charts</h2><div class="charts">${svgs.join('\n')}</div>` +
-    (missing.length ? `<p class="note">Not measured in this run, so not drawn: ${missing.map(esc).join('; ')}.</p>` : '');
+  return `<h2>Charts</h2><div class="charts">${svgs.join('\n')}</div>` + (missing.length ? `<p class="note">Not measured in this run, so not drawn: ${missing.map(esc).join('; ')}.</p>` : '');
 }
 
 function page(title: string, body: string): string {
@@ -93,9 +100,14 @@ function runsOf(result: BenchResult): Run[] {
 /** The report page of one run. */
 export function renderHtml(result: BenchResult): string {
   const s = result.setup;
-  const failed = Object.values(result.variants).filter((v) => v && !v.ok).map((v) => `<p class="err">${esc(v?.variant ?? '')}: ${esc(v?.error ?? 'failed')}</p>`).join('');
+  const failed = Object.values(result.variants)
+    .filter((v) => v && !v.ok)
+    .map((v) => `<p class="err">${esc(v?.variant ?? '')}: ${esc(v?.error ?? 'failed')}</p>`)
+    .join('');
   const floorNote = s.floor ? `<p>With the floor server: ${esc(s.floor)}. The table's <b>ours/floor</b> columns divide our figure by the floor's.</p>` : '';
-  return page(`fanout-xds bench ${s.startedAt}`, `<h1>fanout-xds bench: SotW vs delta${result.floor ? ', with the floor' : ''}</h1>
+  return page(
+    `fanout-xds bench ${s.startedAt}`,
+    `<h1>fanout-xds bench: SotW vs delta${result.floor ? ', with the floor' : ''}</h1>
 <p>${scenarioLine(s)}</p>
 ${setupTable(s)}
 ${floorNote}${failed}
@@ -105,7 +117,8 @@ ${failoverSection(result)}
 <h2>Table</h2>
 <pre>${esc(formatReport(result))}</pre>
 <h2>Raw result</h2>
-<details class="raw"><summary>JSON</summary><pre>${esc(JSON.stringify(result, null, 2))}</pre></details>`);
+<details class="raw"><summary>JSON</summary><pre>${esc(JSON.stringify(result, null, 2))}</pre></details>`,
+  );
 }
 
 /** The page for `--compare`: `a` (the baseline) and `b` side by side; `table` is the text comparison. */
@@ -118,11 +131,14 @@ export function renderCompareHtml(a: BenchResult, b: BenchResult, names: readonl
     if (va) runs.push({ name: `A ${variant}`, color: light, v: va });
     if (vb) runs.push({ name: `B ${variant}`, color: dark, v: vb });
   }
-  return page(`fanout-xds bench: ${names[0]} vs ${names[1]}`, `<h1>fanout-xds bench compared: A = ${esc(names[0])}, B = ${esc(names[1])}</h1>
+  return page(
+    `fanout-xds bench: ${names[0]} vs ${names[1]}`,
+    `<h1>fanout-xds bench compared: A = ${esc(names[0])}, B = ${esc(names[1])}</h1>
 <p>Ratios are B / A: below 1× B is smaller (for times and bytes: better).</p>
 <h2>A: ${esc(names[0])}</h2><p>${scenarioLine(a.setup)}</p>${setupTable(a.setup)}
 <h2>B: ${esc(names[1])}</h2><p>${scenarioLine(b.setup)}</p>${setupTable(b.setup)}
 ${chartSection(runs)}
 <h2>Table</h2>
-<pre>${esc(table)}</pre>`);
+<pre>${esc(table)}</pre>`,
+  );
 }

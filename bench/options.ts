@@ -145,7 +145,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   args.rejectUnknown();
   if (!Number.isInteger(options.replicas)) throw new UsageError(`--replicas must be a whole number, got ${options.replicas}`);
   if (target && (options.source !== 'file' || options.replicas > 1)) throw new UsageError('--source etcd and --replicas start our servers: they cannot be used with --target');
-  if (options.withFloor && (options.source !== 'file' || options.replicas > 1)) throw new UsageError('--with-floor compares one server on a file with the floor: leave out --source etcd and --replicas');
+  if (options.withFloor && (options.source !== 'file' || options.replicas > 1))
+    throw new UsageError('--with-floor compares one server on a file with the floor: leave out --source etcd and --replicas');
   if (options.scenario === 'failover' && options.replicas < 2) throw new UsageError('--scenario failover kills one replica and moves its nodes to the others: it needs --replicas 2 or more');
   if (options.scenario === 'restart' && options.replicas > 1) throw new UsageError('--scenario restart restarts the one server; with --replicas use --scenario failover');
   if (options.scenario === 'restart' && target) throw new UsageError('--scenario restart kills and restarts our server: it cannot be used with --target');

@@ -48,7 +48,8 @@ function boxOf(l: LatencySummary | undefined): Box | undefined {
 
 function timelineChart(runs: readonly Run[], text: Omit<ChartText, 'subtitle' | 'xLabel'>, pick: (t: Timeline) => readonly number[], scale = 1): { svg?: string; title: string } {
   const series: Series[] = runs.map(({ name, color, v }) => ({
-    name, color,
+    name,
+    color,
     points: v.timeline ? v.timeline.atMs.map((at, i) => [at / 1000, (pick(v.timeline as Timeline)[i] ?? NaN) / scale] as const) : [],
   }));
   const counts = runs.map((r) => (r.v.timeline ? finiteCount(pick(r.v.timeline)) : 0));
@@ -68,58 +69,116 @@ export function reportCharts(runs: readonly Run[]): ChartSet {
   const withRounds = runs.filter((r) => r.v.rounds.length > 0);
 
   const latencyTitle = 'Update latency by percentile (commit → node receipt)';
-  add(withRounds.some((r) => r.v.latency.count > 0) ? {
-    title: latencyTitle,
-    svg: lineChart({
-      title: latencyTitle,
-      subtitle: `n = ${perRun(withRounds, (r) => r.v.latency.count)} receipts over all rounds; the right edge is the maximum`,
-      xLabel: 'percentile (log scale: each further nine is as wide)', yLabel: 'latency (ms)',
-    }, hdrSeries(withRounds, (v) => v.latencyDistribution), { xMax: 5, xTicks: PERCENTILE_TICKS }),
-  } : { title: latencyTitle });
+  add(
+    withRounds.some((r) => r.v.latency.count > 0)
+      ? {
+          title: latencyTitle,
+          svg: lineChart(
+            {
+              title: latencyTitle,
+              subtitle: `n = ${perRun(withRounds, (r) => r.v.latency.count)} receipts over all rounds; the right edge is the maximum`,
+              xLabel: 'percentile (log scale: each further nine is as wide)',
+              yLabel: 'latency (ms)',
+            },
+            hdrSeries(withRounds, (v) => v.latencyDistribution),
+            { xMax: 5, xTicks: PERCENTILE_TICKS },
+          ),
+        }
+      : { title: latencyTitle },
+  );
 
   const roundCount = Math.max(0, ...withRounds.map((r) => r.v.rounds.length));
   const roundLabels = Array.from({ length: roundCount }, (_, i) => `#${i + 1}`);
   const perRound = 'Update latency per round';
-  add(withRounds.length ? {
-    title: perRound,
-    svg: boxChart({
-      title: perRound,
-      subtitle: `n = ${perRun(withRounds, (r) => Math.max(0, ...r.v.rounds.map((x) => x.latency.count)))} receipts per round; box p25–p75, bar p50, whiskers min–p99, dot max`,
-      xLabel: 'update round', yLabel: 'latency from commit (ms)',
-    }, roundLabels, withRounds.map(({ name, color, v }) => ({ name, color, boxes: roundLabels.map((_, i) => boxOf(v.rounds[i]?.latency)) }))),
-  } : { title: perRound });
+  add(
+    withRounds.length
+      ? {
+          title: perRound,
+          svg: boxChart(
+            {
+              title: perRound,
+              subtitle: `n = ${perRun(withRounds, (r) => Math.max(0, ...r.v.rounds.map((x) => x.latency.count)))} receipts per round; box p25–p75, bar p50, whiskers min–p99, dot max`,
+              xLabel: 'update round',
+              yLabel: 'latency from commit (ms)',
+            },
+            roundLabels,
+            withRounds.map(({ name, color, v }) => ({ name, color, boxes: roundLabels.map((_, i) => boxOf(v.rounds[i]?.latency)) })),
+          ),
+        }
+      : { title: perRound },
+  );
 
   const conv = 'Convergence per round (commit → last node)';
-  add(withRounds.length ? {
-    title: conv,
-    svg: barChart({ title: conv, subtitle: `n = ${perRun(withRounds, (r) => r.v.rounds.length)} rounds, one value each`, xLabel: 'update round', yLabel: 'convergence (ms)' },
-      roundLabels, withRounds.map(({ name, color, v }) => ({ name, color, points: roundLabels.map((_, i) => [i, v.rounds[i]?.convergenceMs ?? NaN] as const) }))),
-  } : { title: conv });
+  add(
+    withRounds.length
+      ? {
+          title: conv,
+          svg: barChart(
+            { title: conv, subtitle: `n = ${perRun(withRounds, (r) => r.v.rounds.length)} rounds, one value each`, xLabel: 'update round', yLabel: 'convergence (ms)' },
+            roundLabels,
+            withRounds.map(({ name, color, v }) => ({ name, color, points: roundLabels.map((_, i) => [i, v.rounds[i]?.convergenceMs ?? NaN] as const) })),
+          ),
+        }
+      : { title: conv },
+  );
 
   const bytes = 'Bytes received per node, per update round';
-  add(withRounds.some((r) => r.v.rounds.some((x) => x.rxBytesPerNode !== null)) ? {
-    title: bytes,
-    svg: barChart({ title: bytes, subtitle: `n = ${perRun(withRounds, (r) => finiteCount(r.v.rounds.map((x) => x.rxBytesPerNode)))} rounds; received during the round ÷ nodes expected`, xLabel: 'update round', yLabel: 'bytes per node (B)' },
-      roundLabels, withRounds.map(({ name, color, v }) => ({ name, color, points: roundLabels.map((_, i) => [i, v.rounds[i]?.rxBytesPerNode ?? NaN] as const) }))),
-  } : { title: bytes });
+  add(
+    withRounds.some((r) => r.v.rounds.some((x) => x.rxBytesPerNode !== null))
+      ? {
+          title: bytes,
+          svg: barChart(
+            {
+              title: bytes,
+              subtitle: `n = ${perRun(withRounds, (r) => finiteCount(r.v.rounds.map((x) => x.rxBytesPerNode)))} rounds; received during the round ÷ nodes expected`,
+              xLabel: 'update round',
+              yLabel: 'bytes per node (B)',
+            },
+            roundLabels,
+            withRounds.map(({ name, color, v }) => ({ name, color, points: roundLabels.map((_, i) => [i, v.rounds[i]?.rxBytesPerNode ?? NaN] as const) })),
+          ),
+        }
+      : { title: bytes },
+  );
 
   const sync = 'Initial sync: bytes received per node, per run';
-  add(runs.length ? {
-    title: sync,
-    svg: barChart({ title: sync, subtitle: `n = ${perRun(runs, (r) => r.v.initialSync.synced)} nodes; all received until every node held a full config ÷ nodes`, xLabel: 'run', yLabel: 'bytes per node (B)' },
-      runs.map((r) => r.name), [{ name: 'bytes per node', color: '#2ca02c', points: runs.map(({ v }, i) => [i, v.initialSync.rxBytesPerNode] as const) }]),
-  } : { title: sync });
+  add(
+    runs.length
+      ? {
+          title: sync,
+          svg: barChart(
+            {
+              title: sync,
+              subtitle: `n = ${perRun(runs, (r) => r.v.initialSync.synced)} nodes; all received until every node held a full config ÷ nodes`,
+              xLabel: 'run',
+              yLabel: 'bytes per node (B)',
+            },
+            runs.map((r) => r.name),
+            [{ name: 'bytes per node', color: '#2ca02c', points: runs.map(({ v }, i) => [i, v.initialSync.rxBytesPerNode] as const) }],
+          ),
+        }
+      : { title: sync },
+  );
 
   const every = 'Every change: receipt after the first node (no marker needed)';
   const tracked = runs.filter((r) => (r.v.versionConvergence?.afterFirstMs.count ?? 0) > 0);
-  add(tracked.length ? {
-    title: every,
-    svg: lineChart({
-      title: every,
-      subtitle: `n = ${perRun(tracked, (r) => r.v.versionConvergence?.afterFirstMs.count ?? 0)} receipts of ${perRun(tracked, (r) => r.v.versionConvergence?.versions ?? 0)} new resource versions`,
-      xLabel: 'percentile (log scale: each further nine is as wide)', yLabel: 'time after the first node (ms)',
-    }, hdrSeries(tracked, (v) => v.versionConvergence?.afterFirstDistribution), { xMax: 5, xTicks: PERCENTILE_TICKS }),
-  } : { title: every });
+  add(
+    tracked.length
+      ? {
+          title: every,
+          svg: lineChart(
+            {
+              title: every,
+              subtitle: `n = ${perRun(tracked, (r) => r.v.versionConvergence?.afterFirstMs.count ?? 0)} receipts of ${perRun(tracked, (r) => r.v.versionConvergence?.versions ?? 0)} new resource versions`,
+              xLabel: 'percentile (log scale: each further nine is as wide)',
+              yLabel: 'time after the first node (ms)',
+            },
+            hdrSeries(tracked, (v) => v.versionConvergence?.afterFirstDistribution),
+            { xMax: 5, xTicks: PERCENTILE_TICKS },
+          ),
+        }
+      : { title: every },
+  );
 
   add(timelineChart(runs, { title: 'Nodes connected over time', yLabel: 'every stream open (nodes)' }, (t) => t.connected));
   add(timelineChart(runs, { title: 'Nodes in sync over time', yLabel: 'connected with full config (nodes)' }, (t) => t.inSync));

@@ -28,12 +28,15 @@ function bytes(v: number): string {
   return `${v.toFixed(0)} B`;
 }
 
-
 /** One-line setup description. */
 export function setupLine(s: BenchSetup): string {
   const m = s.mesh;
-  return `setup: ${s.cores} cores (${s.cpuModel}), ${(s.memoryBytes / 2 ** 30).toFixed(1)} GiB, node ${s.node} ${s.platform}; ` +
-    Object.entries(s.versions).map(([k, v]) => `${k} ${v}`).join(', ') + '\n' +
+  return (
+    `setup: ${s.cores} cores (${s.cpuModel}), ${(s.memoryBytes / 2 ** 30).toFixed(1)} GiB, node ${s.node} ${s.platform}; ` +
+    Object.entries(s.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') +
+    '\n' +
     `       server ${s.server}; ${s.nodes} nodes (${s.ads ? 'ADS' : 'per-type streams'}, ${s.connectRate} connections/s` +
     `${s.nackRate ? `, NACK ${s.nackRate}` : ''}${s.slowFraction ? `, ${s.slowFraction * 100}% slow` : ''}); ` +
     `mesh ${m.clusters} clusters × ${m.endpoints} endpoints, ${m.listeners} listeners, ${m.routes} routes (${m.resources} resources, ${bytes(m.configBytes)} JSON); ` +
@@ -43,7 +46,8 @@ export function setupLine(s: BenchSetup): string {
     `source ${s.source ?? 'file'}${(s.replicas ?? 1) > 1 ? `, ${s.replicas} replicas` : ''}; commit time: ${s.commitTime}` +
     (s.floor ? `\n       floor: ${s.floor}` : '') +
     (s.gitCommit ? `\n       commit ${s.gitCommit}; host ${s.hostname ?? '?'}, load average ${s.loadAverage ?? '?'} at start` : '') +
-    (s.commandLine ? `\n       command: ${s.commandLine}` : '');
+    (s.commandLine ? `\n       command: ${s.commandLine}` : '')
+  );
 }
 
 /** One table row: its label, the figure of a variant, and how to print it. */
@@ -112,7 +116,7 @@ const FAILOVER_ROWS: Row[] = [
   ['  messages received per moved node', (v) => v.failover?.rxMessagesPerMovedNode ?? NaN, (n) => num(n, 2)],
   ['  bytes sent (requests) per moved node', (v) => v.failover?.txBytesPerMovedNode ?? NaN, bytes],
   ['  kill → all streams on survivors', (v) => (v.failover?.backInSyncMs ?? NaN) / 1000, (n) => `${num(n, 2)} s`],
-  ['  survivors\' CPU, kill → quiet', (v) => v.failover?.serverCpuSeconds ?? NaN, (n) => `${num(n, 2)} s`],
+  ["  survivors' CPU, kill → quiet", (v) => v.failover?.serverCpuSeconds ?? NaN, (n) => `${num(n, 2)} s`],
   ['  probe change: nodes reached', (v) => v.failover?.probe.received ?? NaN, (n) => num(n, 0)],
   ['  probe change: convergence', (v) => v.failover?.probe.convergenceMs ?? NaN, (n) => `${num(n)} ms`],
 ];
@@ -160,9 +164,11 @@ function columns(result: BenchResult): Column[] {
 function roundLines(v: VariantResult, title: string): string[] {
   const out = ['', `${title} rounds (latency from commit, ms):`];
   for (const r of v.rounds) {
-    out.push(`  #${r.round} ${pad(r.change, 34)} n=${r.received}/${r.expected} p50 ${num(r.latency.p50)} p99 ${num(r.latency.p99)} max ${num(r.latency.max)}` +
-      ` conv ${num(r.convergenceMs)} | ${bytes(r.rxBytesPerNode ?? NaN)}/node, ${num(r.rxMessagesPerNode ?? NaN, 2)} msgs/node | CPU server ${num(r.serverCpuSeconds ?? NaN, 2)} s, loadgen ${num(r.loadgenCpuSeconds ?? NaN, 2)} s` +
-      `${r.timedOut ? ` | ${r.timedOut} TIMED OUT` : ''}${r.nacked ? ` | ${r.nacked} nacked` : ''}`);
+    out.push(
+      `  #${r.round} ${pad(r.change, 34)} n=${r.received}/${r.expected} p50 ${num(r.latency.p50)} p99 ${num(r.latency.p99)} max ${num(r.latency.max)}` +
+        ` conv ${num(r.convergenceMs)} | ${bytes(r.rxBytesPerNode ?? NaN)}/node, ${num(r.rxMessagesPerNode ?? NaN, 2)} msgs/node | CPU server ${num(r.serverCpuSeconds ?? NaN, 2)} s, loadgen ${num(r.loadgenCpuSeconds ?? NaN, 2)} s` +
+        `${r.timedOut ? ` | ${r.timedOut} TIMED OUT` : ''}${r.nacked ? ` | ${r.nacked} nacked` : ''}`,
+    );
   }
   for (const [reason, n] of Object.entries(v.totals.streamEndReasons)) out.push(`  streams that ended and were reopened: ${n}× ${reason}`);
   if (v.error) out.push(`  ERROR: ${v.error}`);

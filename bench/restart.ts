@@ -113,7 +113,9 @@ export async function runRestart(ctx: RestartContext): Promise<RestartOutcome> {
     serverCpuSeconds: cpuEnd - cpuAtReady,
     inSyncAfter: after.nodes.inSync,
   };
-  ctx.note(`restart: down ${(result.downMs / 1000).toFixed(2)} s, all ${streams} streams back ${(result.reconnectMs / 1000).toFixed(2)} s after ready; ` +
-    `${result.rxBytesPerNode.toFixed(0)} B and ${result.rxMessagesPerNode.toFixed(2)} messages received per node; ${result.inSyncAfter} nodes in sync`);
+  ctx.note(
+    `restart: down ${(result.downMs / 1000).toFixed(2)} s, all ${streams} streams back ${(result.reconnectMs / 1000).toFixed(2)} s after ready; ` +
+      `${result.rxBytesPerNode.toFixed(0)} B and ${result.rxMessagesPerNode.toFixed(2)} messages received per node; ${result.inSyncAfter} nodes in sync`,
+  );
   return { result, server, sampler, killedCpuSeconds, killedPeakRssBytes };
 }

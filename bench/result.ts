@@ -144,7 +144,16 @@ export interface VariantResult {
   readonly restart?: RestartResult;
   /** With `--scenario failover`: what the nodes of the killed replica were sent by the others. */
   readonly failover?: FailoverResult;
-  readonly totals: { readonly rx: Record<string, WireCount>; readonly tx: Record<string, WireCount>; readonly acks: number; readonly nacks: number; readonly streamsOpened: number; readonly streamsEnded: number; readonly decodes: number; readonly streamEndReasons: Record<string, number> };
+  readonly totals: {
+    readonly rx: Record<string, WireCount>;
+    readonly tx: Record<string, WireCount>;
+    readonly acks: number;
+    readonly nacks: number;
+    readonly streamsOpened: number;
+    readonly streamsEnded: number;
+    readonly decodes: number;
+    readonly streamEndReasons: Record<string, number>;
+  };
   readonly server: ServerCost;
   readonly loadgen: { readonly peakRssBytes: number; readonly cpuSeconds: number; readonly workers: number };
   readonly durationMs: number;

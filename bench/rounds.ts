@@ -151,7 +151,9 @@ export async function runRound(ctx: RoundsContext, round: number): Promise<Round
   await sleep(opts.settleMs);
   const cpuAfter = ctx.sampler?.sample()?.cpuSeconds ?? NaN;
   const r = result(ctx, c, expected, { before, after: fleet.snapshot(), cpu: cpuAfter - cpuBefore, selfCpu: selfSample().cpuSeconds - selfBefore });
-  ctx.note(`round ${round} (${c.change}): ${r.received}/${expected} nodes, p99 ${r.latency.p99} ms, converged in ${r.convergenceMs.toFixed(1)} ms, ` +
-    `${((r.rxBytesPerNode ?? NaN) / 1024).toFixed(2)} KiB/node, commit ${c.source}${Number.isFinite(c.applyDelayMs) ? ` (apply ${c.applyDelayMs >= 0 ? '+' : ''}${c.applyDelayMs.toFixed(0)} ms)` : ''}`);
+  ctx.note(
+    `round ${round} (${c.change}): ${r.received}/${expected} nodes, p99 ${r.latency.p99} ms, converged in ${r.convergenceMs.toFixed(1)} ms, ` +
+      `${((r.rxBytesPerNode ?? NaN) / 1024).toFixed(2)} KiB/node, commit ${c.source}${Number.isFinite(c.applyDelayMs) ? ` (apply ${c.applyDelayMs >= 0 ? '+' : ''}${c.applyDelayMs.toFixed(0)} ms)` : ''}`,
+  );
   return r;
 }

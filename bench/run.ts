@@ -55,15 +55,22 @@ function setupOf(opts: BenchOptions): BenchSetup {
     ads: opts.ads,
     nackRate: opts.nackRate,
     slowFraction: opts.slowFraction,
-    server: ownServer ? `ours (${opts.replicas > 1 ? `${opts.replicas} replica child processes` : 'child process'} on ${opts.source === 'etcd' ? 'etcd' : 'a config file'}, ${['--log-level', opts.serverLogLevel, ...opts.serverArgs].join(' ')})` : `external ${opts.target}`,
+    server: ownServer
+      ? `ours (${opts.replicas > 1 ? `${opts.replicas} replica child processes` : 'child process'} on ${opts.source === 'etcd' ? 'etcd' : 'a config file'}, ${['--log-level', opts.serverLogLevel, ...opts.serverArgs].join(' ')})`
+      : `external ${opts.target}`,
     ...provenance(process.argv.slice(2)),
-    commitTime: opts.source === 'etcd'
-      ? 'when the apply\'s etcd transaction returned (the change is in etcd; every replica\'s watch sees it from then on)'
-      : ownServer ? `when ${opts.replicas > 1 ? 'the first replica' : 'the server'} logged "configuration applied" (after its ~200 ms file debounce, parse and encode); file write time where no such line came`
-      : 'config file write time (external server: includes its reload delay)',
+    commitTime:
+      opts.source === 'etcd'
+        ? "when the apply's etcd transaction returned (the change is in etcd; every replica's watch sees it from then on)"
+        : ownServer
+          ? `when ${opts.replicas > 1 ? 'the first replica' : 'the server'} logged "configuration applied" (after its ~200 ms file debounce, parse and encode); file write time where no such line came`
+          : 'config file write time (external server: includes its reload delay)',
     ...(opts.withFloor
-      ? { floor: 'bench/floor child process: grpc-js, same encoded bytes; first request per type gets the pre-built full response, ' +
-          'each change one pre-built message per type written to every stream (no backpressure, no ACK gating); commit = its "configuration applied"' }
+      ? {
+          floor:
+            'bench/floor child process: grpc-js, same encoded bytes; first request per type gets the pre-built full response, ' +
+            'each change one pre-built message per type written to every stream (no backpressure, no ACK gating); commit = its "configuration applied"',
+        }
       : {}),
   };
 }

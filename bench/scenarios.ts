@@ -76,11 +76,13 @@ function routeConfig(name: string, k: number, clusterNames: readonly string[], s
   return {
     '@type': T + 'envoy.config.route.v3.RouteConfiguration',
     name,
-    virtual_hosts: [{
-      name: `vh-${k}`,
-      domains,
-      routes: clusterNames.map((c) => ({ match: { prefix: `/${c}/` }, route: { cluster: c } })),
-    }],
+    virtual_hosts: [
+      {
+        name: `vh-${k}`,
+        domains,
+        routes: clusterNames.map((c) => ({ match: { prefix: `/${c}/` }, route: { cluster: c } })),
+      },
+    ],
   };
 }
 
@@ -89,17 +91,21 @@ function listener(name: string, l: number, routeName: string): Json {
     '@type': T + 'envoy.config.listener.v3.Listener',
     name,
     address: { socket_address: { address: '0.0.0.0', port_value: FIRST_LISTENER_PORT + l } },
-    filter_chains: [{
-      filters: [{
-        name: 'envoy.filters.network.http_connection_manager',
-        typed_config: {
-          '@type': HCM,
-          stat_prefix: name,
-          rds: { route_config_name: routeName, config_source: ADS_SOURCE },
-          http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER } }],
-        },
-      }],
-    }],
+    filter_chains: [
+      {
+        filters: [
+          {
+            name: 'envoy.filters.network.http_connection_manager',
+            typed_config: {
+              '@type': HCM,
+              stat_prefix: name,
+              rds: { route_config_name: routeName, config_source: ADS_SOURCE },
+              http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER } }],
+            },
+          },
+        ],
+      },
+    ],
   };
 }
 
@@ -148,7 +154,7 @@ export class Mesh {
    * Returns a one-line description.
    */
   applyChange(churn: Churn, round: number, atMicros: number): string {
-    const kind: Exclude<Churn, 'mixed'> = churn === 'mixed' ? (['endpoint', 'cluster', 'listener'] as const)[(round - 1) % 3] as Exclude<Churn, 'mixed'> : churn;
+    const kind: Exclude<Churn, 'mixed'> = churn === 'mixed' ? ((['endpoint', 'cluster', 'listener'] as const)[(round - 1) % 3] as Exclude<Churn, 'mixed'>) : churn;
     const stamp = formatStamp(round, atMicros);
     switch (kind) {
       case 'endpoint': {

@@ -124,7 +124,10 @@ export class ServerProcess {
    * given source flags (e.g. `--etcd-endpoints … --etcd-prefix …`), and wait
    * until it serves.
    */
-  static async start(source: string | readonly string[], opts: { logLevel: string; extraArgs?: readonly string[]; nodeArgs?: readonly string[]; script?: string; port?: number }): Promise<ServerProcess> {
+  static async start(
+    source: string | readonly string[],
+    opts: { logLevel: string; extraArgs?: readonly string[]; nodeArgs?: readonly string[]; script?: string; port?: number },
+  ): Promise<ServerProcess> {
     const port = opts.port ?? (await freePort());
     const main = opts.script ?? path.join(__dirname, '..', 'src', 'main.js');
     const sourceArgs = typeof source === 'string' ? ['--config', source] : source;

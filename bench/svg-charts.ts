@@ -76,26 +76,36 @@ function fmtTick(v: number): string {
 }
 
 function frame(text: ChartText, body: string, xTicks: string, yTicks: string, legend: readonly { name: string; color: string }[]): string {
-  const legendItems = legend.map((s, i) =>
-    `<g transform="translate(${M.left + (i % 4) * 140},${46 + Math.floor(i / 4) * 14})"><rect width="11" height="11" fill="${s.color}"/><text x="16" y="10" font-size="11">${esc(s.name)}</text></g>`).join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="sans-serif" role="img" aria-label="${esc(text.title)}" data-title="${esc(text.title)}">` +
+  const legendItems = legend
+    .map(
+      (s, i) =>
+        `<g transform="translate(${M.left + (i % 4) * 140},${46 + Math.floor(i / 4) * 14})"><rect width="11" height="11" fill="${s.color}"/><text x="16" y="10" font-size="11">${esc(s.name)}</text></g>`,
+    )
+    .join('');
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="sans-serif" role="img" aria-label="${esc(text.title)}" data-title="${esc(text.title)}">` +
     `<title>${esc(text.title)}</title>` +
     `<rect x="0" y="0" width="${W}" height="${H}" fill="white"/>` +
     `<text class="chart-title" x="${W / 2}" y="18" font-size="15" font-weight="bold" text-anchor="middle">${esc(text.title)}</text>` +
     `<text class="chart-subtitle" x="${W / 2}" y="35" font-size="${text.subtitle.length > 100 ? 9.5 : 11}" fill="#555" text-anchor="middle">${esc(text.subtitle)}</text>` +
-    yTicks + xTicks + body +
+    yTicks +
+    xTicks +
+    body +
     `<line x1="${M.left}" y1="${H - M.bottom}" x2="${W - M.right}" y2="${H - M.bottom}" stroke="#333"/>` +
     `<line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${H - M.bottom}" stroke="#333"/>` +
     `<text class="x-label" x="${(M.left + W - M.right) / 2}" y="${H - 10}" font-size="12" text-anchor="middle">${esc(text.xLabel)}</text>` +
     `<text class="y-label" transform="translate(16,${(M.top + H - M.bottom) / 2}) rotate(-90)" font-size="12" text-anchor="middle">${esc(text.yLabel)}</text>` +
-    legendItems + '</svg>';
+    legendItems +
+    '</svg>'
+  );
 }
 
 function yAxis(top: number, step: number): string {
   let s = '';
   for (let v = 0; v <= top + step / 2; v += step) {
     const y = H - M.bottom - (v / top) * PH;
-    s += `<line x1="${M.left}" y1="${y.toFixed(1)}" x2="${W - M.right}" y2="${y.toFixed(1)}" stroke="#eee"/>` +
+    s +=
+      `<line x1="${M.left}" y1="${y.toFixed(1)}" x2="${W - M.right}" y2="${y.toFixed(1)}" stroke="#eee"/>` +
       `<text x="${M.left - 6}" y="${(y + 4).toFixed(1)}" font-size="11" text-anchor="end">${fmtTick(v)}</text>`;
   }
   return s;
@@ -118,18 +128,30 @@ export function lineChart(text: ChartText, series: readonly Series[], opts: { xM
   const sy = (v: number): number => H - M.bottom - (v / y.top) * PH;
   const ticks: Tick[] = opts.xTicks ? [...opts.xTicks] : [];
   if (!opts.xTicks) for (let v = 0; v <= x.top + x.step / 2; v += x.step) ticks.push({ at: v, label: fmtTick(v) });
-  const xTicks = ticks.map((t) => `<line x1="${sx(t.at).toFixed(1)}" y1="${M.top}" x2="${sx(t.at).toFixed(1)}" y2="${H - M.bottom}" stroke="#f0f0f0"/>` +
-    `<text x="${sx(t.at).toFixed(1)}" y="${H - M.bottom + 16}" font-size="11" text-anchor="middle">${esc(t.label)}</text>`).join('');
-  const body = series.map((s) => {
-    const runs: string[][] = [[]];
-    for (const [px, py] of s.points) {
-      if (Number.isFinite(px) && Number.isFinite(py)) (runs[runs.length - 1] as string[]).push(`${sx(px).toFixed(1)},${sy(py).toFixed(1)}`);
-      else if ((runs[runs.length - 1] as string[]).length) runs.push([]);
-    }
-    return runs.filter((r) => r.length).map((r) => r.length === 1
-      ? `<circle cx="${(r[0] as string).split(',')[0]}" cy="${(r[0] as string).split(',')[1]}" r="2.5" fill="${s.color}"/>`
-      : `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${r.join(' ')}"/>`).join('');
-  }).join('');
+  const xTicks = ticks
+    .map(
+      (t) =>
+        `<line x1="${sx(t.at).toFixed(1)}" y1="${M.top}" x2="${sx(t.at).toFixed(1)}" y2="${H - M.bottom}" stroke="#f0f0f0"/>` +
+        `<text x="${sx(t.at).toFixed(1)}" y="${H - M.bottom + 16}" font-size="11" text-anchor="middle">${esc(t.label)}</text>`,
+    )
+    .join('');
+  const body = series
+    .map((s) => {
+      const runs: string[][] = [[]];
+      for (const [px, py] of s.points) {
+        if (Number.isFinite(px) && Number.isFinite(py)) (runs[runs.length - 1] as string[]).push(`${sx(px).toFixed(1)},${sy(py).toFixed(1)}`);
+        else if ((runs[runs.length - 1] as string[]).length) runs.push([]);
+      }
+      return runs
+        .filter((r) => r.length)
+        .map((r) =>
+          r.length === 1
+            ? `<circle cx="${(r[0] as string).split(',')[0]}" cy="${(r[0] as string).split(',')[1]}" r="2.5" fill="${s.color}"/>`
+            : `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${r.join(' ')}"/>`,
+        )
+        .join('');
+    })
+    .join('');
   return frame(text, body, xTicks, yAxis(y.top, y.step), series);
 }
 
@@ -177,7 +199,8 @@ export function boxChart(text: ChartText, labels: readonly string[], series: rea
       const w = boxW - 2;
       const mid = left + w / 2;
       const tip = `${s.name} ${label}: min ${b.min}, p25 ${b.p25}, p50 ${b.p50}, p75 ${b.p75}, p99 ${b.p99}, max ${b.max}`;
-      body += `<g><title>${esc(tip)}</title>` +
+      body +=
+        `<g><title>${esc(tip)}</title>` +
         `<line x1="${mid.toFixed(1)}" y1="${sy(b.min).toFixed(1)}" x2="${mid.toFixed(1)}" y2="${sy(b.p99).toFixed(1)}" stroke="${s.color}"/>` +
         `<rect x="${left.toFixed(1)}" y="${sy(b.p75).toFixed(1)}" width="${w.toFixed(1)}" height="${Math.max(1, sy(b.p25) - sy(b.p75)).toFixed(1)}" fill="${s.color}" fill-opacity="0.35" stroke="${s.color}"/>` +
         `<line x1="${left.toFixed(1)}" y1="${sy(b.p50).toFixed(1)}" x2="${(left + w).toFixed(1)}" y2="${sy(b.p50).toFixed(1)}" stroke="${s.color}" stroke-width="2"/>` +

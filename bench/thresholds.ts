@@ -60,11 +60,16 @@ export function parseThreshold(expression: string): Threshold {
 
 function compare(actual: number, op: Op, limit: number): boolean {
   switch (op) {
-    case '<': return actual < limit;
-    case '<=': return actual <= limit;
-    case '>': return actual > limit;
-    case '>=': return actual >= limit;
-    case '==': return actual === limit;
+    case '<':
+      return actual < limit;
+    case '<=':
+      return actual <= limit;
+    case '>':
+      return actual > limit;
+    case '>=':
+      return actual >= limit;
+    case '==':
+      return actual === limit;
   }
 }
 

@@ -64,8 +64,7 @@ export class TimelineSampler {
     const server = this.#src.server();
     const prev = this.#lastServer;
     // A restarted server has its own CPU clock: no rate across the two processes.
-    const serverCpu = server && prev && server.at > prev.at && server.cpuSeconds >= prev.cpuSeconds
-      ? ((server.cpuSeconds - prev.cpuSeconds) / ((server.at - prev.at) / 1000)) * 100 : NaN;
+    const serverCpu = server && prev && server.at > prev.at && server.cpuSeconds >= prev.cpuSeconds ? ((server.cpuSeconds - prev.cpuSeconds) / ((server.at - prev.at) / 1000)) * 100 : NaN;
     if (server && server !== prev) this.#lastServer = server;
     const self = selfSample();
     const selfCpu = ((self.cpuSeconds - this.#lastSelf.cpuSeconds) / Math.max(0.001, (now - this.#lastSelf.at) / 1000)) * 100;
@@ -99,7 +98,12 @@ export function thin(t: Timeline, max: number): Timeline {
   const step = Math.ceil(n / max);
   const keep = (a: number[]): number[] => a.filter((_, i) => i % step === 0 || i === n - 1);
   return {
-    atMs: keep(t.atMs), connected: keep(t.connected), inSync: keep(t.inSync), serverCpuPercent: keep(t.serverCpuPercent),
-    serverRssBytes: keep(t.serverRssBytes), serverLoopDelayMs: keep(t.serverLoopDelayMs), loadgenCpuPercent: keep(t.loadgenCpuPercent),
+    atMs: keep(t.atMs),
+    connected: keep(t.connected),
+    inSync: keep(t.inSync),
+    serverCpuPercent: keep(t.serverCpuPercent),
+    serverRssBytes: keep(t.serverRssBytes),
+    serverLoopDelayMs: keep(t.serverLoopDelayMs),
+    loadgenCpuPercent: keep(t.loadgenCpuPercent),
   };
 }

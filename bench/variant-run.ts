@@ -104,9 +104,7 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
   const external = kind === 'ours' && opts.target !== undefined;
   const label = kind === 'floor' ? `${variant} floor` : variant;
   const configFile = (external ? opts.configFile : undefined) ?? path.join(workDir, `mesh-${kind === 'floor' ? 'floor-' : ''}${variant}.json`);
-  const sink: ConfigSink = kind === 'ours' && !external && opts.source === 'etcd'
-    ? await etcdSink(workDir, `/fanout-bench-${variant}/`)
-    : fileSink(configFile, configFile !== opts.configFile);
+  const sink: ConfigSink = kind === 'ours' && !external && opts.source === 'etcd' ? await etcdSink(workDir, `/fanout-bench-${variant}/`) : fileSink(configFile, configFile !== opts.configFile);
   await sink.write(mesh);
   let servers: ServerProcess[] = [];
   if (kind === 'floor') {
@@ -130,9 +128,17 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
   const selfTimer = setInterval(() => (selfPeak = Math.max(selfPeak, selfSample().rssBytes)), SELF_SAMPLE_MS);
   const fleetStartMs = Date.now();
   const fleet = Fleet.start({
-    target, nodes: opts.nodes, variant, ads: opts.ads, nodeIdPrefix: `${variant}-node-`, cluster: 'bench',
-    nackRate: opts.nackRate, connectRate: opts.connectRate, slowFraction: opts.slowFraction,
-    initialFetchTimeoutMs: 15_000, workers: opts.workers,
+    target,
+    nodes: opts.nodes,
+    variant,
+    ads: opts.ads,
+    nodeIdPrefix: `${variant}-node-`,
+    cluster: 'bench',
+    nackRate: opts.nackRate,
+    connectRate: opts.connectRate,
+    slowFraction: opts.slowFraction,
+    initialFetchTimeoutMs: 15_000,
+    workers: opts.workers,
   });
   const timelineSampler = new TimelineSampler({
     startMs: fleetStartMs,
@@ -144,8 +150,10 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
   const progress = new ProgressLine(() => {
     const n = fleet.snapshot().nodes;
     const rx = totalOf(fleet.snapshot().counters.rx);
-    return `[bench ${label}] ${((Date.now() - fleetStartMs) / 1000).toFixed(1)}s ${phase} | started ${n.started}/${opts.nodes} connected ${n.connected} in sync ${n.inSync}` +
-      `${n.slow ? ` slow ${n.slow}` : ''} | rx ${(rx.bytes / 1048576).toFixed(1)} MiB`;
+    return (
+      `[bench ${label}] ${((Date.now() - fleetStartMs) / 1000).toFixed(1)}s ${phase} | started ${n.started}/${opts.nodes} connected ${n.connected} in sync ${n.inSync}` +
+      `${n.slow ? ` slow ${n.slow}` : ''} | rx ${(rx.bytes / 1048576).toFixed(1)} MiB`
+    );
   }, opts.quiet);
 
   let error: string | undefined;
@@ -167,10 +175,11 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     phase = 'settling';
     await sleep(opts.settleMs);
     const afterSync = fleet.snapshot();
-    initialSync = initialSyncOf(fleet, afterSync, opts.nodes, (serverCpuAtSync - (idle?.cpuSeconds ?? NaN)));
+    initialSync = initialSyncOf(fleet, afterSync, opts.nodes, serverCpuAtSync - (idle?.cpuSeconds ?? NaN));
     syncPeakRss = sampler ? sampler.peakRssSince(fleetStartMs) : NaN;
-    progress.note(`[bench ${label}] initial sync: ${initialSync.synced}/${opts.nodes} nodes in ${(initialSync.allInSyncMs / 1000).toFixed(2)} s` +
-      `, ${(initialSync.rxBytesPerNode / 1024).toFixed(1)} KiB/node`);
+    progress.note(
+      `[bench ${label}] initial sync: ${initialSync.synced}/${opts.nodes} nodes in ${(initialSync.allInSyncMs / 1000).toFixed(2)} s` + `, ${(initialSync.rxBytesPerNode / 1024).toFixed(1)} KiB/node`,
+    );
     if (initialSync.failed > 0) {
       const nacked = afterSync.counters.nacks > 0 ? `; ${afterSync.counters.nacks} NACKs sent` : '';
       error = `${initialSync.failed} nodes had no full config (sync timeout ${opts.syncTimeoutMs / 1000} s, or ${SYNC_STALL_MS / 1000} s without progress${nacked}; last stream error: ${afterSync.counters.lastError || 'none'})`;
@@ -179,21 +188,30 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     const canChange = !external || opts.configFile !== undefined;
     if (opts.rounds > 0 && !canChange) progress.note(`[bench ${label}] no --config-file for the external target: update rounds skipped`);
     const roundsContext = {
-      opts, mesh, sink, fleet, servers, sampler,
+      opts,
+      mesh,
+      sink,
+      fleet,
+      servers,
+      sampler,
       setPhase: (p: string) => (phase = p),
       note: (m: string) => progress.note(`[bench ${label}] ${m}`),
       externalWaitMs: EXTERNAL_RELOAD_WAIT_MS,
     };
     if (opts.rounds > 0 && initialSync.synced === 0) progress.note(`[bench ${label}] no node reached a full config: update rounds skipped`);
     else if (opts.rounds > 0 && canChange) {
-      rounds.push(...await runRounds(roundsContext));
+      rounds.push(...(await runRounds(roundsContext)));
       const bad = rounds.find((r) => r.timedOut > 0);
       if (bad && !error) error = `round ${bad.round}: ${bad.timedOut} nodes never received the change within ${opts.roundTimeoutMs / 1000} s`;
     }
     if (opts.scenario === 'restart' && kind === 'floor') progress.note(`[bench ${label}] the floor server is not restarted (it keeps no versions)`);
     else if (opts.scenario === 'restart' && server && initialSync.synced > 0) {
       const out = await runRestart({
-        opts, sourceArgs: sink.serverArgs, fleet, server, sampler,
+        opts,
+        sourceArgs: sink.serverArgs,
+        fleet,
+        server,
+        sampler,
         setPhase: (p) => (phase = p),
         note: (m) => progress.note(`[bench ${label}] ${m}`),
       });
@@ -255,8 +273,13 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     ...(restart ? { restart } : {}),
     ...(failover ? { failover } : {}),
     totals: {
-      rx: final.counters.rx, tx: final.counters.tx, acks: final.counters.acks, nacks: final.counters.nacks,
-      streamsOpened: final.counters.streamsOpened, streamsEnded: final.counters.streamsEnded, decodes: final.counters.decodes,
+      rx: final.counters.rx,
+      tx: final.counters.tx,
+      acks: final.counters.acks,
+      nacks: final.counters.nacks,
+      streamsOpened: final.counters.streamsOpened,
+      streamsEnded: final.counters.streamsEnded,
+      decodes: final.counters.decodes,
       streamEndReasons: final.counters.endReasons,
     },
     server: serverCost,
@@ -285,4 +308,3 @@ function initialSyncOf(fleet: Fleet, snap: FleetSnapshot, nodes: number, serverC
     serverCpuSeconds,
   };
 }
-

@@ -102,8 +102,16 @@ export class EnvoyNode {
       p.kinds.push(kind);
       const graph = ctx.graphs[kind];
       slots[kind] = {
-        kind, typeUrl: TYPE_URL_OF[kind], graph, port: p, started: false, received: false,
-        state: graph.initial, version: '', nonce: '', wanted: kind === 'cds' || kind === 'lds' ? null : ctx.names.empty,
+        kind,
+        typeUrl: TYPE_URL_OF[kind],
+        graph,
+        port: p,
+        started: false,
+        received: false,
+        state: graph.initial,
+        version: '',
+        nonce: '',
+        wanted: kind === 'cds' || kind === 'lds' ? null : ctx.names.empty,
       };
     }
     this.#slots = slots as Record<Kind, Slot>;

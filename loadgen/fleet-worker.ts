@@ -59,7 +59,12 @@ class FleetWorker {
     const counters = emptyCounters();
     const credentials = channelCredentials(options.tls);
     this.#ctx = {
-      options, graphs, names, counters, credentials, targets: splitTargets(options.target),
+      options,
+      graphs,
+      names,
+      counters,
+      credentials,
+      targets: splitTargets(options.target),
       nodeBytes: (i) => encodeNode(`${options.nodeIdPrefix}${i}`, options.cluster, USER_AGENT, USER_AGENT_VERSION),
       onStamps: (node, stamps, at, nacked) => this.#onStamps(node.index, stamps, at, nacked),
       onVersions: (_node, versions, at) => this.#onVersions(versions, at),

@@ -95,9 +95,12 @@ export function formatBytes(n: number): string {
 export function progressLine(label: string, elapsedMs: number, snap: FleetSnapshot, total: number, extra = ''): string {
   const rx = totalOf(snap.counters.rx);
   const n = snap.nodes;
-  return `[${label}] ${(elapsedMs / 1000).toFixed(1)}s started ${n.started}/${total} connected ${n.connected} in sync ${n.inSync}` +
+  return (
+    `[${label}] ${(elapsedMs / 1000).toFixed(1)}s started ${n.started}/${total} connected ${n.connected} in sync ${n.inSync}` +
     ` | rx ${formatBytes(rx.bytes)} ${rx.messages} msgs | acks ${snap.counters.acks} nacks ${snap.counters.nacks}` +
-    (snap.counters.streamsEnded ? ` | stream ends ${snap.counters.streamsEnded}` : '') + extra;
+    (snap.counters.streamsEnded ? ` | stream ends ${snap.counters.streamsEnded}` : '') +
+    extra
+  );
 }
 
 function fmt(s: LatencySummary): string {
@@ -107,9 +110,11 @@ function fmt(s: LatencySummary): string {
 /** The convergence part of the summary: every new resource version, not only the bench's stamps. */
 function convergenceLines(c: ConvergenceSummary): string {
   if (c.versions === 0) return `  changes: no new resource version reached a node after its first full config${c.untrackedReceipts ? ` (${c.untrackedReceipts} receipts untracked)` : ''}\n`;
-  let text = `  changes: ${c.versions} new resource versions; first → last node per version ${fmt(c.spreadMs)}\n` +
+  let text =
+    `  changes: ${c.versions} new resource versions; first → last node per version ${fmt(c.spreadMs)}\n` +
     `    each node's receipt after the first node's ${fmt(c.afterFirstMs)}` +
-    (c.untrackedReceipts ? `; ${c.untrackedReceipts} receipts untracked (too many versions at once)` : '') + '\n';
+    (c.untrackedReceipts ? `; ${c.untrackedReceipts} receipts untracked (too many versions at once)` : '') +
+    '\n';
   for (const v of c.slowest.slice(0, 5)) text += `    ${v.key}: ${v.nodes} nodes, first → last ${v.spreadMs.toFixed(3)} ms\n`;
   return text;
 }
@@ -139,10 +144,13 @@ async function main(argv: string[]): Promise<number> {
   const t0 = Date.now();
   const fleet = Fleet.start(options);
   const tty = process.stderr.isTTY;
-  const progress = setInterval(() => {
-    const line = progressLine(`loadgen ${options.variant}`, Date.now() - t0, fleet.snapshot(), options.nodes);
-    process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
-  }, tty ? 500 : 2000);
+  const progress = setInterval(
+    () => {
+      const line = progressLine(`loadgen ${options.variant}`, Date.now() - t0, fleet.snapshot(), options.nodes);
+      process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
+    },
+    tty ? 500 : 2000,
+  );
   let stopRequested: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
   const onSignal = (): void => stopRequested();
@@ -159,7 +167,9 @@ async function main(argv: string[]): Promise<number> {
   const syncHist = histogramOf(fleet.syncedAt, fleet.startedAt);
   const lastSync = Math.max(...Array.from(fleet.syncedAt).filter((v) => !Number.isNaN(v)), 0);
   const rounds = fleet.rounds().map((r) => ({
-    round: r.round, received: r.received, nacked: r.nackedCount,
+    round: r.round,
+    received: r.received,
+    nacked: r.nackedCount,
     latencyFromStampMs: histogramOf(r.at, r.stampMicros).summary(),
   }));
   const rx = totalOf(snap.counters.rx);
@@ -173,11 +183,15 @@ async function main(argv: string[]): Promise<number> {
     firstFullConfigMs: syncHist.summary(),
     allInSyncAfterStartMs: snap.nodes.everSynced === options.nodes ? (lastSync - t0 * 1000) / 1000 : null,
     rounds,
-    rx: snap.counters.rx, tx: snap.counters.tx,
-    rxBytesPerNode: rx.bytes / options.nodes, rxMessagesPerNode: rx.messages / options.nodes,
+    rx: snap.counters.rx,
+    tx: snap.counters.tx,
+    rxBytesPerNode: rx.bytes / options.nodes,
+    rxMessagesPerNode: rx.messages / options.nodes,
     txBytesPerNode: tx.bytes / options.nodes,
-    acks: snap.counters.acks, nacks: snap.counters.nacks,
-    streamsOpened: snap.counters.streamsOpened, streamsEnded: snap.counters.streamsEnded,
+    acks: snap.counters.acks,
+    nacks: snap.counters.nacks,
+    streamsOpened: snap.counters.streamsOpened,
+    streamsEnded: snap.counters.streamsEnded,
     lastStreamError: snap.counters.lastError,
     streamEndReasons: snap.counters.endReasons,
     versionConvergence: fleet.convergence.summary(),
@@ -186,7 +200,9 @@ async function main(argv: string[]): Promise<number> {
   out.write(`loadgen ${options.variant} ${options.ads ? 'ADS' : 'per-type'} → ${options.target}, ${options.nodes} nodes, ${snap.workers} workers\n`);
   out.write(`  full config: ${snap.nodes.everSynced}/${options.nodes} nodes; time to first full config ${fmt(summary.firstFullConfigMs)}\n`);
   for (const r of rounds) out.write(`  stamp round ${r.round}: received by ${r.received} (nacked ${r.nacked}); latency from stamp ${fmt(r.latencyFromStampMs)}\n`);
-  out.write(`  rx ${formatBytes(rx.bytes)} in ${rx.messages} msgs (${formatBytes(summary.rxBytesPerNode)}/node), tx ${formatBytes(tx.bytes)} in ${tx.messages} msgs; acks ${snap.counters.acks} nacks ${snap.counters.nacks}; streams opened ${snap.counters.streamsOpened} ended ${snap.counters.streamsEnded}\n`);
+  out.write(
+    `  rx ${formatBytes(rx.bytes)} in ${rx.messages} msgs (${formatBytes(summary.rxBytesPerNode)}/node), tx ${formatBytes(tx.bytes)} in ${tx.messages} msgs; acks ${snap.counters.acks} nacks ${snap.counters.nacks}; streams opened ${snap.counters.streamsOpened} ended ${snap.counters.streamsEnded}\n`,
+  );
   out.write(convergenceLines(summary.versionConvergence));
   for (const [reason, n] of Object.entries(snap.counters.endReasons)) out.write(`  streams ended ${n}× with: ${reason}\n`);
   if (jsonPath) fs.writeFileSync(jsonPath, JSON.stringify(summary, null, 2));

@@ -32,11 +32,9 @@ export type Distribution = [number, number][];
  * Percentiles kept for charts: dense in the body, then evenly spaced on
  * HdrHistogram's log axis (1 / (1 - p)) out to 99.999, then the maximum.
  */
-const CHART_PERCENTILES = [...new Set([
-  ...Array.from({ length: 20 }, (_, i) => i * 5),
-  ...Array.from({ length: 16 }, (_, i) => Math.round((100 - 10 / 10 ** ((i + 1) / 4)) * 10000) / 10000),
-  100,
-])].sort((a, b) => a - b);
+const CHART_PERCENTILES = [
+  ...new Set([...Array.from({ length: 20 }, (_, i) => i * 5), ...Array.from({ length: 16 }, (_, i) => Math.round((100 - 10 / 10 ** ((i + 1) / 4)) * 10000) / 10000), 100]),
+].sort((a, b) => a - b);
 
 /** Latency histogram in microseconds. */
 export class LatencyHistogram {

@@ -38,7 +38,10 @@ export interface FleetOptions {
 
 /** The addresses in a {@link FleetOptions.target} (one, or several comma-separated). */
 export function splitTargets(target: string): string[] {
-  return target.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+  return target
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
 }
 
 /** Counters for one direction of one type (or all types). */
@@ -76,7 +79,10 @@ export const MAX_END_REASONS = 16;
 export function countEndReason(counters: WorkerCounters, reason: string): void {
   counters.lastError = reason;
   // Drop timestamps and the resolver's note so equal causes count together.
-  const clean = reason.replace(/\s*\(\d{4}-\d\d-\d\dT[^)]*\)/g, '').replace(/\.?\s*Resolution note:.*$/s, '').trim();
+  const clean = reason
+    .replace(/\s*\(\d{4}-\d\d-\d\dT[^)]*\)/g, '')
+    .replace(/\.?\s*Resolution note:.*$/s, '')
+    .trim();
   const key = clean.length > 160 ? clean.slice(0, 160) + '…' : clean;
   if (key in counters.endReasons || Object.keys(counters.endReasons).length < MAX_END_REASONS) {
     counters.endReasons[key] = (counters.endReasons[key] ?? 0) + 1;
@@ -86,9 +92,7 @@ export function countEndReason(counters: WorkerCounters, reason: string): void {
 }
 
 /** main → worker */
-export type ToWorker =
-  | { readonly kind: 'init'; readonly options: FleetOptions; readonly workerIndex: number; readonly workerCount: number }
-  | { readonly kind: 'stop' };
+export type ToWorker = { readonly kind: 'init'; readonly options: FleetOptions; readonly workerIndex: number; readonly workerCount: number } | { readonly kind: 'stop' };
 
 /** Node counts a worker reports. */
 export interface WorkerNodeCounts {

@@ -101,9 +101,7 @@ export function initialRequest(slot: Slot, delta: boolean, node: Buffer | undefi
 
 /** ACK: SotW repeats the (just accepted) version and the full names; delta sends only the nonce. */
 export function ackRequest(slot: Slot, delta: boolean, nonce: string): Buffer {
-  return delta
-    ? encodeDeltaRequest({ typeUrl: slot.typeUrl, nonce })
-    : encodeSotwRequest({ typeUrl: slot.typeUrl, versionInfo: slot.version, resourceNames: slot.wanted?.sotwField ?? EMPTY, nonce });
+  return delta ? encodeDeltaRequest({ typeUrl: slot.typeUrl, nonce }) : encodeSotwRequest({ typeUrl: slot.typeUrl, versionInfo: slot.version, resourceNames: slot.wanted?.sotwField ?? EMPTY, nonce });
 }
 
 /** NACK: error_detail with Envoy's code 13; SotW keeps the previous accepted version. */

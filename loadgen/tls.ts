@@ -53,6 +53,5 @@ export function parseTlsOptions(args: Args): TlsOptions | undefined {
 export function channelCredentials(tls: TlsOptions | undefined): grpc.ChannelCredentials {
   if (!tls) return grpc.credentials.createInsecure();
   const buf = (pem: string | undefined): Buffer | null => (pem === undefined ? null : Buffer.from(pem));
-  return grpc.credentials.createSsl(buf(tls.caPem), buf(tls.keyPem), buf(tls.certPem),
-    tls.verifyServer ? {} : { rejectUnauthorized: false, checkServerIdentity: () => undefined });
+  return grpc.credentials.createSsl(buf(tls.caPem), buf(tls.keyPem), buf(tls.certPem), tls.verifyServer ? {} : { rejectUnauthorized: false, checkServerIdentity: () => undefined });
 }

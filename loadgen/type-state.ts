@@ -253,7 +253,15 @@ export class TypeGraph {
     const deps: string[] = [];
     for (const name of names) {
       const e = held.get(name) as HeldEntry;
-      hash.update(name).update('\0').update(e.version).update('\0').update(e.id).update(e.absent ? '\0-' : '\0+').update(e.deps.join('\0')).update('\n');
+      hash
+        .update(name)
+        .update('\0')
+        .update(e.version)
+        .update('\0')
+        .update(e.id)
+        .update(e.absent ? '\0-' : '\0+')
+        .update(e.deps.join('\0'))
+        .update('\n');
       if (!e.absent) for (const d of e.deps) deps.push(d);
     }
     const key = hash.digest('base64');

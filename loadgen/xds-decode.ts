@@ -16,8 +16,7 @@
 import { CLUSTER, DISCOVERY_RESOURCE, LISTENER } from '../src/xds/type-urls';
 import { FieldCursor, MalformedMessageError, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './proto-reader';
 
-const HCM_TYPE_URL =
-  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const HCM_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 /** `Cluster.DiscoveryType.EDS`. */
 const CLUSTER_TYPE_EDS = 3;
 
@@ -90,11 +89,21 @@ export function decodeSotwResponse(buf: Buffer): SotwResponse {
   while (c.next()) {
     if (c.wireType === WIRE_LENGTH_DELIMITED) {
       switch (c.field) {
-        case 1: versionInfo = c.string(); break;
-        case 2: resourceSpans.push(c.start, c.end); spans.push(fieldStart, c.end); break;
-        case 4: typeUrl = c.string(); break;
-        case 5: nonce = c.string(); break;
-        default: break;
+        case 1:
+          versionInfo = c.string();
+          break;
+        case 2:
+          resourceSpans.push(c.start, c.end);
+          spans.push(fieldStart, c.end);
+          break;
+        case 4:
+          typeUrl = c.string();
+          break;
+        case 5:
+          nonce = c.string();
+          break;
+        default:
+          break;
       }
     }
     fieldStart = c.end;
@@ -115,12 +124,25 @@ export function decodeDeltaResponse(buf: Buffer): DeltaResponse {
   while (c.next()) {
     if (c.wireType === WIRE_LENGTH_DELIMITED) {
       switch (c.field) {
-        case 1: systemVersionInfo = c.string(); break;
-        case 2: resourceSpans.push(c.start, c.end); spans.push(fieldStart, c.end); break;
-        case 4: typeUrl = c.string(); break;
-        case 5: nonce = c.string(); break;
-        case 6: removedSpans.push(c.start, c.end); spans.push(fieldStart, c.end); break;
-        default: break;
+        case 1:
+          systemVersionInfo = c.string();
+          break;
+        case 2:
+          resourceSpans.push(c.start, c.end);
+          spans.push(fieldStart, c.end);
+          break;
+        case 4:
+          typeUrl = c.string();
+          break;
+        case 5:
+          nonce = c.string();
+          break;
+        case 6:
+          removedSpans.push(c.start, c.end);
+          spans.push(fieldStart, c.end);
+          break;
+        default:
+          break;
       }
     }
     fieldStart = c.end;

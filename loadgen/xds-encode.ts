@@ -12,12 +12,7 @@ export const NACK_STATUS_CODE = 13;
 
 /** `envoy.config.core.v3.Node` bytes for a simulated node. */
 export function encodeNode(id: string, cluster: string, userAgent: string, userAgentVersion: string): Buffer {
-  return Buffer.concat([
-    stringField(1, id),
-    stringField(2, cluster),
-    stringField(6, userAgent),
-    stringField(7, userAgentVersion),
-  ]);
+  return Buffer.concat([stringField(1, id), stringField(2, cluster), stringField(6, userAgent), stringField(7, userAgentVersion)]);
 }
 
 /** `google.rpc.Status` bytes for a NACK. */

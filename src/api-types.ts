@@ -139,8 +139,7 @@ export interface ResourceKey {
 
 /** Outcome of applying a batch: all or nothing. */
 export type ApplyResult =
-  | { readonly ok: true; readonly revision: number; readonly updated: number; readonly removed: number }
-  | { readonly ok: false; readonly problems: readonly ConfigProblem[]; readonly message: string };
+  { readonly ok: true; readonly revision: number; readonly updated: number; readonly removed: number } | { readonly ok: false; readonly problems: readonly ConfigProblem[]; readonly message: string };
 
 /** A running server. */
 export interface XdsServer {

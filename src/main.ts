@@ -164,7 +164,10 @@ function readEtcd(values: Record<string, string | boolean | undefined>): EtcdSou
   const cert = file('etcd-cert');
   const key = file('etcd-key');
   return {
-    endpoints: endpoints.split(',').map((e) => e.trim()).filter((e) => e !== ''),
+    endpoints: endpoints
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== ''),
     prefix: str('etcd-prefix'),
     tls: ca || cert || key ? { ca, cert, key } : undefined,
     username,

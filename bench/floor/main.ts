@@ -92,11 +92,17 @@ async function main(): Promise<void> {
     log.info({ source: flags.config, revision: next.revision, resources: next.size }, 'configuration applied');
     const started = process.hrtime.bigint();
     const pushed = server.apply(next);
-    log.info({
-      revision: next.revision, streams: server.streams, writes: pushed.writes, bytes: pushed.bytes,
-      changes: pushed.changes.map((c) => ({ typeUrl: c.typeUrl, changed: c.changed, removed: c.removed })),
-      writeMs: Number(process.hrtime.bigint() - started) / 1e6,
-    }, 'changes written');
+    log.info(
+      {
+        revision: next.revision,
+        streams: server.streams,
+        writes: pushed.writes,
+        bytes: pushed.bytes,
+        changes: pushed.changes.map((c) => ({ typeUrl: c.typeUrl, changed: c.changed, removed: c.removed })),
+        writeMs: Number(process.hrtime.bigint() - started) / 1e6,
+      },
+      'changes written',
+    );
   };
   // Editors replace files by renaming, so a single file is watched through its directory.
   const isDir = fs.statSync(flags.config).isDirectory();

@@ -46,7 +46,11 @@ async function encodeBench(): Promise<string[]> {
     const out = await pool.encodeResources(input);
     const seconds = (performance.now() - start) / 1000;
     if (out.problems.length > 0) throw new Error(`encode failed: ${out.problems[0]?.message}`);
-    rows.push(`encode      ${workers} worker(s)   ${Math.round(out.resources.length / seconds).toLocaleString('en-US').padStart(9)} resources/s   (${out.resources.length} resources in ${(seconds * 1000).toFixed(0)} ms)`);
+    rows.push(
+      `encode      ${workers} worker(s)   ${Math.round(out.resources.length / seconds)
+        .toLocaleString('en-US')
+        .padStart(9)} resources/s   (${out.resources.length} resources in ${(seconds * 1000).toFixed(0)} ms)`,
+    );
     await pool.close();
   }
   return rows;
@@ -63,11 +67,21 @@ async function assemblyBench(): Promise<string[]> {
   const smallDelta = { ...deltaPlan, resources: one };
   const smallBody = buildDeltaBody(smallDelta);
   return [
-    `assembly    SotW body, 1000 clusters (${(body.length / 1024).toFixed(0)} KiB)   ${rate(() => buildSotwBody(sotwPlan)).toFixed(0).padStart(7)} builds/s`,
-    `assembly    delta body, 1000 clusters             ${rate(() => buildDeltaBody(deltaPlan)).toFixed(0).padStart(7)} builds/s`,
-    `assembly    shared body + per-stream nonce copy   ${rate(() => withNonce(body, 'abc123')).toFixed(0).padStart(7)} streams/s (1000-cluster body)`,
-    `assembly    delta, 1 changed resource, per node    ${rate(() => withNonce(buildDeltaBody(smallDelta), 'abc123')).toFixed(0).padStart(7)} streams/s (built per stream)`,
-    `assembly    delta, 1 changed resource, shared      ${rate(() => withNonce(smallBody, 'abc123')).toFixed(0).padStart(7)} streams/s (built once)`,
+    `assembly    SotW body, 1000 clusters (${(body.length / 1024).toFixed(0)} KiB)   ${rate(() => buildSotwBody(sotwPlan))
+      .toFixed(0)
+      .padStart(7)} builds/s`,
+    `assembly    delta body, 1000 clusters             ${rate(() => buildDeltaBody(deltaPlan))
+      .toFixed(0)
+      .padStart(7)} builds/s`,
+    `assembly    shared body + per-stream nonce copy   ${rate(() => withNonce(body, 'abc123'))
+      .toFixed(0)
+      .padStart(7)} streams/s (1000-cluster body)`,
+    `assembly    delta, 1 changed resource, per node    ${rate(() => withNonce(buildDeltaBody(smallDelta), 'abc123'))
+      .toFixed(0)
+      .padStart(7)} streams/s (built per stream)`,
+    `assembly    delta, 1 changed resource, shared      ${rate(() => withNonce(smallBody, 'abc123'))
+      .toFixed(0)
+      .padStart(7)} streams/s (built once)`,
   ];
 }
 

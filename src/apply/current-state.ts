@@ -60,7 +60,9 @@ export async function readCurrentState(client: Etcd3, layout: EtcdLayout, endpoi
       keys.set(key, { identity: undefined, change });
     } else {
       // Replicas read every key under the prefix but status/ as configuration, and reject a revision holding a key they do not understand.
-      invalid.set(key, [{ file: key, message: `not a configuration key: expected ${layout.resources}<group>/<message name>/<resource name> or ${layout.groups}<group>; remove it (apply --prune does)` }]);
+      invalid.set(key, [
+        { file: key, message: `not a configuration key: expected ${layout.resources}<group>/<message name>/<resource name> or ${layout.groups}<group>; remove it (apply --prune does)` },
+      ]);
       keys.set(key, { identity: undefined, change: { key, kind: 'other', name: key, group: DEFAULT_GROUP } });
     }
   }
@@ -73,7 +75,8 @@ export async function readCurrentState(client: Etcd3, layout: EtcdLayout, endpoi
     keys.set(r.file, { identity: r.version, change: resourceChange(r.file, r) });
   }
   for (const raw of raws) {
-    if (!keys.has(raw.file)) keys.set(raw.file, { identity: undefined, change: { key: raw.file, kind: 'resource', typeUrl: raw.typeUrl, name: String(raw.body['name'] ?? raw.file), group: raw.group } });
+    if (!keys.has(raw.file))
+      keys.set(raw.file, { identity: undefined, change: { key: raw.file, kind: 'resource', typeUrl: raw.typeUrl, name: String(raw.body['name'] ?? raw.file), group: raw.group } });
   }
   return { snapshot, keys, resources, groups, invalid };
 }

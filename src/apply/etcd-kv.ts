@@ -116,19 +116,9 @@ export function commitSize(layout: EtcdLayout, snapshot: Snapshot, ops: readonly
  * snapshot. Resolves with the new revision; throws EtcdConflictError,
  * EtcdTxnLimitError (etcd's own refusal) or EtcdUnavailableError.
  */
-export async function commit(
-  client: Etcd3,
-  layout: EtcdLayout,
-  snapshot: Snapshot,
-  ops: readonly TxnOp[],
-  lastApplyValue: string,
-  limits: TxnLimits,
-  endpoints: readonly string[],
-): Promise<number> {
+export async function commit(client: Etcd3, layout: EtcdLayout, snapshot: Snapshot, ops: readonly TxnOp[], lastApplyValue: string, limits: TxnLimits, endpoints: readonly string[]): Promise<number> {
   const { compares } = guard(layout, snapshot);
-  const success: IRequestOp[] = ops.map((op) =>
-    'put' in op ? { request_put: { key: Buffer.from(op.key), value: Buffer.from(op.value) } } : { request_delete_range: { key: Buffer.from(op.key) } },
-  );
+  const success: IRequestOp[] = ops.map((op) => ('put' in op ? { request_put: { key: Buffer.from(op.key), value: Buffer.from(op.value) } } : { request_delete_range: { key: Buffer.from(op.key) } }));
   success.push({ request_put: { key: Buffer.from(layout.lastApply), value: Buffer.from(lastApplyValue) } });
   let response;
   try {

@@ -64,9 +64,7 @@ export interface WriteOptions {
 }
 
 /** What to apply: config documents (file name + text, as files are read), or one config object. */
-export type ApplyInput =
-  | { readonly documents: readonly DocumentInput[] }
-  | { readonly config: Readonly<Record<string, unknown>>; readonly label?: string };
+export type ApplyInput = { readonly documents: readonly DocumentInput[] } | { readonly config: Readonly<Record<string, unknown>>; readonly label?: string };
 
 /** Outcome of an apply or delete. Invalid input is a result; etcd trouble and conflicts are thrown XdsServerErrors. */
 export type EtcdWriteResult =
@@ -175,7 +173,15 @@ export class EtcdWriter {
     const resources = [...current.resources.values()].filter((r) => !doomed.has(r.key));
     const groups = [...current.groups.values()].filter((g) => !doomed.has(g.key));
     const kept = [...current.invalid].filter(([key]) => !doomed.has(key));
-    return this.#finish(current, resources, groups, groups.map((g) => g.spec), kept, doomed, options);
+    return this.#finish(
+      current,
+      resources,
+      groups,
+      groups.map((g) => g.spec),
+      kept,
+      doomed,
+      options,
+    );
   }
 
   /** Stop the encode workers and the etcd client. */
@@ -264,11 +270,7 @@ export class EtcdWriter {
 }
 
 /** Apply once and close: the library's one-call write path (see EtcdWriter for repeated use). */
-export async function applyToEtcd(
-  target: EtcdTarget,
-  input: ApplyInput,
-  options: WriteOptions & EtcdWriterOptions & { readonly prune?: boolean } = {},
-): Promise<EtcdWriteResult> {
+export async function applyToEtcd(target: EtcdTarget, input: ApplyInput, options: WriteOptions & EtcdWriterOptions & { readonly prune?: boolean } = {}): Promise<EtcdWriteResult> {
   const writer = new EtcdWriter(target, options);
   try {
     return await writer.apply(input, options);

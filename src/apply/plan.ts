@@ -89,9 +89,5 @@ export function describeChange(mark: '+' | '~' | '-', change: KeyChange): string
 export function describePlan(plan: Pick<Plan, 'added' | 'changed' | 'removed'>): string[] {
   const order = (c: KeyChange): string => `${c.kind === 'group' ? '0' : '1'}${typeLabel(c.typeUrl ?? '')}\u0000${c.group}\u0000${c.name}`;
   const sorted = (list: readonly KeyChange[]): KeyChange[] => [...list].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
-  return [
-    ...sorted(plan.added).map((c) => describeChange('+', c)),
-    ...sorted(plan.changed).map((c) => describeChange('~', c)),
-    ...sorted(plan.removed).map((c) => describeChange('-', c)),
-  ];
+  return [...sorted(plan.added).map((c) => describeChange('+', c)), ...sorted(plan.changed).map((c) => describeChange('~', c)), ...sorted(plan.removed).map((c) => describeChange('-', c))];
 }

@@ -11,7 +11,6 @@ import { UsageError } from './usage';
 /** etcd's own default client URL. */
 export const DEFAULT_ETCD_ENDPOINT = 'http://127.0.0.1:2379';
 
-
 /** parseArgs options for the etcd flags. */
 export const ETCD_OPTIONS = {
   'etcd-endpoints': { type: 'string' },

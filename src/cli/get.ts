@@ -90,7 +90,10 @@ export async function runGet(args: readonly string[]): Promise<number> {
     const inGroup = group ?? DEFAULT_GROUP;
     const found = wanted.find((e) => e.id.name === name && e.id.group === inGroup);
     if (!found) {
-      throw new XdsServerError('XDS_ERR_NOT_FOUND', `${typeLabel(typeUrl)} "${name}" (group ${inGroup === DEFAULT_GROUP ? DEFAULT_GROUP_SEGMENT : inGroup}) is not in etcd under ${writer.layout.prefix}`);
+      throw new XdsServerError(
+        'XDS_ERR_NOT_FOUND',
+        `${typeLabel(typeUrl)} "${name}" (group ${inGroup === DEFAULT_GROUP ? DEFAULT_GROUP_SEGMENT : inGroup}) is not in etcd under ${writer.layout.prefix}`,
+      );
     }
     process.stdout.write(render(show(found), output, header));
     return 0;

@@ -75,11 +75,18 @@ function follow(client: Etcd3, w: RolloutWait, target: number): Promise<number> 
           ...v.nacks.map((n) => describeNack(n.replica, n.nack)),
           ...(v.nacksOmitted > 0 ? [`${v.nacksOmitted} more NACKs not listed (fanout-xds status)`] : []),
         ];
-        finish(EXIT_FAILURE, lines, { outcome: v.rejected.length > 0 ? 'rejected' : 'nacked', rejected: v.rejected, nacks: v.nacks.map((n) => ({ replica: n.replica, ...n.nack })), nacksOmitted: v.nacksOmitted });
+        finish(EXIT_FAILURE, lines, {
+          outcome: v.rejected.length > 0 ? 'rejected' : 'nacked',
+          rejected: v.rejected,
+          nacks: v.nacks.map((n) => ({ replica: n.replica, ...n.nack })),
+          nacksOmitted: v.nacksOmitted,
+        });
       } else if (timedOut) {
         const lines =
           v.replicas === 0
-            ? [`timed out after ${seconds(w.timeoutMs)}: no replica is live (nothing under ${w.layout.replicas}); start replicas with --etcd-endpoints and --etcd-prefix ${w.layout.prefix}, or apply without --wait`]
+            ? [
+                `timed out after ${seconds(w.timeoutMs)}: no replica is live (nothing under ${w.layout.replicas}); start replicas with --etcd-endpoints and --etcd-prefix ${w.layout.prefix}, or apply without --wait`,
+              ]
             : [`timed out after ${seconds(w.timeoutMs)} waiting for revision ${target} (${nodesInSync(fleet)}); not in sync:`, ...v.lagging.map((l) => `  ${describeLagging(l, target)}`)];
         finish(EXIT_FAILURE, lines, { outcome: 'timeout', replicas: v.replicas, lagging: v.lagging });
       } else if (!w.json && Date.now() - lastProgress >= PROGRESS_EVERY_MS) {

@@ -29,11 +29,21 @@ Exit codes: 0 (whatever the fleet's state), 1 etcd unreachable, 2 usage.
 `;
 
 function pad(cells: readonly string[], widths: readonly number[]): string {
-  return cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return cells
+    .map((c, i) => c.padEnd(widths[i] ?? 0))
+    .join('  ')
+    .trimEnd();
 }
 
 function table(replicas: readonly ReplicaStatus[], target: number): string[] {
-  const rows = replicas.map((r) => [r.replica, String(r.revision) + (r.revision < target ? ' (behind)' : '') + (r.rejectedRevision !== undefined ? ` (rejected ${r.rejectedRevision})` : ''), String(r.connected), String(r.inSync), String(r.nacked), r.updatedAt]);
+  const rows = replicas.map((r) => [
+    r.replica,
+    String(r.revision) + (r.revision < target ? ' (behind)' : '') + (r.rejectedRevision !== undefined ? ` (rejected ${r.rejectedRevision})` : ''),
+    String(r.connected),
+    String(r.inSync),
+    String(r.nacked),
+    r.updatedAt,
+  ]);
   const total = (f: (r: ReplicaStatus) => number): string => String(replicas.reduce((n, r) => n + f(r), 0));
   rows.push([`total (${replicas.length} replica${replicas.length === 1 ? '' : 's'})`, '', total((r) => r.connected), total((r) => r.inSync), total((r) => r.nacked), '']);
   const header = ['REPLICA', 'REVISION', 'CONNECTED', 'IN SYNC', 'NACKED', 'UPDATED'];

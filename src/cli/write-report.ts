@@ -40,12 +40,7 @@ export interface WriteCommand {
  * Parse an apply or delete command line; undefined after printing the help
  * for `--help`. `check` runs on the positionals before any etcd client exists.
  */
-export function parseWriteCommand(
-  command: keyof typeof OWN_OPTIONS,
-  args: readonly string[],
-  help: string,
-  check: (positionals: readonly string[]) => void,
-): WriteCommand | undefined {
+export function parseWriteCommand(command: keyof typeof OWN_OPTIONS, args: readonly string[], help: string, check: (positionals: readonly string[]) => void): WriteCommand | undefined {
   const { values, positionals } = parseArgs({
     args: [...args],
     options: {
@@ -119,7 +114,9 @@ export function reportWrite(result: EtcdWriteResult, output: WriteOutput, out: N
   }
   for (const line of describePlan(result)) out.write(`${line}\n`);
   if (result.dryRun) {
-    out.write(`dry run: ${counts(result)}; nothing written (etcd revision ${result.readRevision}; the write would be one transaction of ${result.txn.ops} operations, about ${result.txn.bytes} bytes)\n`);
+    out.write(
+      `dry run: ${counts(result)}; nothing written (etcd revision ${result.readRevision}; the write would be one transaction of ${result.txn.ops} operations, about ${result.txn.bytes} bytes)\n`,
+    );
     if (result.overLimits !== undefined) out.write(`warning: the real apply would be refused: ${result.overLimits}\n`);
   } else if (!result.committed) {
     out.write(`no changes: etcd already holds this configuration (revision ${result.readRevision}; ${result.unchanged} keys unchanged)\n`);

@@ -13,9 +13,7 @@
  */
 
 /** Outcome: the text, or the field that JSON cannot represent. */
-export type CanonicalJsonResult =
-  | { readonly ok: true; readonly text: string }
-  | { readonly ok: false; readonly field: string; readonly message: string };
+export type CanonicalJsonResult = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly field: string; readonly message: string };
 
 class NotJson extends Error {
   constructor(

@@ -26,7 +26,6 @@ export interface EncodeTask {
   readonly withSource?: boolean;
 }
 
-
 /** Metadata of one encoded resource; its bytes are ranges of the task's shared buffer. */
 export type EncodedMeta = Omit<EncodedResource, 'sotwEntry' | 'deltaEntry'> & {
   /** DiscoveryResponse.resources entry (tag, length, Any). */

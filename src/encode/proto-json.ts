@@ -28,9 +28,15 @@ type Plain = Record<string, unknown>;
 const MAX_DEPTH = 64;
 
 const WRAPPERS = new Set([
-  'google.protobuf.DoubleValue', 'google.protobuf.FloatValue', 'google.protobuf.Int64Value',
-  'google.protobuf.UInt64Value', 'google.protobuf.Int32Value', 'google.protobuf.UInt32Value',
-  'google.protobuf.BoolValue', 'google.protobuf.StringValue', 'google.protobuf.BytesValue',
+  'google.protobuf.DoubleValue',
+  'google.protobuf.FloatValue',
+  'google.protobuf.Int64Value',
+  'google.protobuf.UInt64Value',
+  'google.protobuf.Int32Value',
+  'google.protobuf.UInt32Value',
+  'google.protobuf.BoolValue',
+  'google.protobuf.StringValue',
+  'google.protobuf.BytesValue',
 ]);
 
 // protobufjs computes fullName by walking parents on every access; these
@@ -363,7 +369,10 @@ export class ProtoJsonConverter {
       }
       if (typeof value === 'number') {
         const prefix = `(validate.rules).${field.type}.`;
-        const gt = rules[prefix + 'gt'], gte = rules[prefix + 'gte'], lt = rules[prefix + 'lt'], lte = rules[prefix + 'lte'];
+        const gt = rules[prefix + 'gt'],
+          gte = rules[prefix + 'gte'],
+          lt = rules[prefix + 'lt'],
+          lte = rules[prefix + 'lte'];
         if (typeof gt === 'number' && !(value > gt)) this.#fail(at(), `${value} must be greater than ${gt}`);
         if (typeof gte === 'number' && !(value >= gte)) this.#fail(at(), `${value} must be at least ${gte}`);
         if (typeof lt === 'number' && !(value < lt)) this.#fail(at(), `${value} must be less than ${lt}`);

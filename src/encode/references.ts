@@ -40,7 +40,9 @@ export function aliasesOf(typeUrl: string, name: string, body: Obj): string[] {
   const slash = name.indexOf('/');
   if (slash <= 0) return [];
   const prefix = name.slice(0, slash);
-  return list(get(body, 'domains')).filter((d): d is string => typeof d === 'string').map((d) => `${prefix}/${d}`);
+  return list(get(body, 'domains'))
+    .filter((d): d is string => typeof d === 'string')
+    .map((d) => `${prefix}/${d}`);
 }
 
 /** References made by one resource body. */

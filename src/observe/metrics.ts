@@ -239,4 +239,3 @@ export class ServerMetrics {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }
-

@@ -81,7 +81,9 @@ export function createEtcdClient(options: EtcdConnectionOptions): Etcd3 {
       host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: HOST_HALF_OPEN_AFTER_MS, breaker: new ConsecutiveBreaker(3) }),
       global: retry(handleWhen(isRecoverableError), { maxAttempts: 3 }),
       // etcd3 asks this for `.next()` on every reset and reconnect; a factory is what it uses at run time.
-      watchBackoff: new ExponentialBackoff({ initialDelay: WATCH_BACKOFF_INITIAL_MS, maxDelay: WATCH_BACKOFF_MAX_MS }) as unknown as NonNullable<NonNullable<IOptions['faultHandling']>['watchBackoff']>,
+      watchBackoff: new ExponentialBackoff({ initialDelay: WATCH_BACKOFF_INITIAL_MS, maxDelay: WATCH_BACKOFF_MAX_MS }) as unknown as NonNullable<
+        NonNullable<IOptions['faultHandling']>['watchBackoff']
+      >,
     },
   };
   if (hasCredentials) config.credentials = { rootCertificate: tls?.ca as Buffer, privateKey: tls?.key, certChain: tls?.cert };

@@ -85,7 +85,8 @@ export function readGroupValue(key: string, text: string, name: string, problems
     return undefined;
   }
   for (const k of Object.keys(value)) {
-    if (k !== 'match' && k !== 'order') problems.push({ file: key, resource: VALUE_LOCATION, field: k, message: `unknown field "${k}"; a node group has "match" and optionally "order" (its resources are keys of their own)` });
+    if (k !== 'match' && k !== 'order')
+      problems.push({ file: key, resource: VALUE_LOCATION, field: k, message: `unknown field "${k}"; a node group has "match" and optionally "order" (its resources are keys of their own)` });
   }
   const order = value['order'] ?? 0;
   if (typeof order !== 'number' || !Number.isSafeInteger(order)) {

@@ -164,7 +164,10 @@ export class EtcdRevisions {
     } else {
       this.#rejected++;
       this.#rejectedAt = revision;
-      this.#log.warn({ rejectedRevision: revision, servingRevision: this.#appliedRevision || undefined }, 'etcd revision rejected; the last good configuration stays served until a later revision validates');
+      this.#log.warn(
+        { rejectedRevision: revision, servingRevision: this.#appliedRevision || undefined },
+        'etcd revision rejected; the last good configuration stays served until a later revision validates',
+      );
     }
   }
 }

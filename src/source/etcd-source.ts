@@ -158,7 +158,12 @@ export class EtcdSource {
         const waitMs = Math.min(WATCH_BACKOFF_MAX_MS, WATCH_BACKOFF_INITIAL_MS * 2 ** (attempt - 1));
         const line = { err: (err as Error).message, endpoints: this.#endpoints, attempt, retryInMs: waitMs, appliedRevision: this.#revisions.appliedRevision };
         if (attempt === 1 || attempt % WARN_EVERY_ATTEMPTS === 0) {
-          this.#log.warn(line, this.#revisions.appliedRevision === 0 ? 'cannot read a snapshot from etcd; retrying (not ready until one is applied)' : 'cannot read a snapshot from etcd; retrying, still serving the last good configuration');
+          this.#log.warn(
+            line,
+            this.#revisions.appliedRevision === 0
+              ? 'cannot read a snapshot from etcd; retrying (not ready until one is applied)'
+              : 'cannot read a snapshot from etcd; retrying, still serving the last good configuration',
+          );
         } else this.#log.debug(line, 'etcd snapshot retry');
         await this.#sleep(waitMs);
         continue;

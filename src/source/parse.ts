@@ -153,21 +153,13 @@ function readDocument(value: unknown, file: string, docLabel: string | undefined
   readStandardDocument(value, file, docLabel, out.resources, out.groups, out.problems);
 }
 
-function readStandardDocument(
-  doc: Record<string, unknown>,
-  file: string,
-  docLabel: string | undefined,
-  resources: RawResource[],
-  groups: NodeGroupSpec[],
-  problems: ConfigProblem[],
-): void {
+function readStandardDocument(doc: Record<string, unknown>, file: string, docLabel: string | undefined, resources: RawResource[], groups: NodeGroupSpec[], problems: ConfigProblem[]): void {
   const keys = Object.keys(doc);
   const unknown = keys.filter((key) => !STANDARD_KEYS.includes(key));
   // A document with none of our keys is named key by key only when it looks like a typo
   // (`resourcez:`); otherwise it is another file's content behind the path (or `{}`), and
   // each "key" may be a whole line of someone's secret file: one problem, naming none.
-  const looksLikeConfig =
-    unknown.length < keys.length || (unknown.length > 0 && unknown.length <= MAX_UNKNOWN_KEYS_NAMED && unknown.every((k) => PLAIN_KEY.test(k)));
+  const looksLikeConfig = unknown.length < keys.length || (unknown.length > 0 && unknown.length <= MAX_UNKNOWN_KEYS_NAMED && unknown.every((k) => PLAIN_KEY.test(k)));
   if (!looksLikeConfig) {
     const others = unknown.length === 0 ? '' : ` (it has ${unknown.length} other top-level key${unknown.length === 1 ? '' : 's'})`;
     problems.push({
@@ -241,14 +233,7 @@ function regexpReason(err: Error, pattern: string): string {
   return libraryMessage(rest);
 }
 
-function readResourceList(
-  list: unknown,
-  listPath: string,
-  group: string,
-  file: string,
-  resources: RawResource[],
-  problems: ConfigProblem[],
-): void {
+function readResourceList(list: unknown, listPath: string, group: string, file: string, resources: RawResource[], problems: ConfigProblem[]): void {
   if (!Array.isArray(list)) {
     problems.push({ file, field: listPath, message: 'expected a list of resources, each with "@type"' });
     return;

@@ -141,9 +141,7 @@ export class ConfigReader {
     const sizes = st.isDirectory() ? await mapBounded(files, READ_CONCURRENCY, (f) => this.#regularSize(f)) : [st.size];
     const total = sizes.reduce((a, b) => a + b, 0);
     if (total > this.#maxBytes) {
-      throw st.isDirectory()
-        ? tooLarge(configPath, total, this.#maxBytes, `the ${files.length} config files hold`)
-        : tooLarge(configPath, total, this.#maxBytes, 'the file is');
+      throw st.isDirectory() ? tooLarge(configPath, total, this.#maxBytes, `the ${files.length} config files hold`) : tooLarge(configPath, total, this.#maxBytes, 'the file is');
     }
     const what = st.isDirectory() ? `with ${files.length} config files, the configuration is` : 'the file is';
     // A file may grow after stat: it may take what the others leave, no more.
@@ -188,9 +186,7 @@ export class ConfigReader {
       timer = setTimeout(() => {
         this.#stuck.set(file, read);
         void read.catch(() => undefined).finally(() => this.#stuck.delete(file));
-        reject(
-          new ConfigReadError(file, 'read_timeout', `reading took longer than --config-read-timeout-ms (${this.#readTimeoutMs} ms); raise it for a slow filesystem`, { transient: true }),
-        );
+        reject(new ConfigReadError(file, 'read_timeout', `reading took longer than --config-read-timeout-ms (${this.#readTimeoutMs} ms); raise it for a slow filesystem`, { transient: true }));
       }, this.#readTimeoutMs);
     });
     try {

@@ -54,9 +54,7 @@ export interface ShortFormSpec {
 }
 
 /** Outcome of reading a document: the model, or every problem found. */
-export type ShortFormReadResult =
-  | { readonly ok: true; readonly value: ShortFormSpec }
-  | { readonly ok: false; readonly errors: readonly ConfigProblem[] };
+export type ShortFormReadResult = { readonly ok: true; readonly value: ShortFormSpec } | { readonly ok: false; readonly errors: readonly ConfigProblem[] };
 
 type Obj = Record<string, unknown>;
 
@@ -147,12 +145,7 @@ export function readShortForm(doc: Obj, file: string): ShortFormReadResult {
   if ('resources' in doc || 'node_groups' in doc || 'nodeGroups' in doc) {
     r.fail('spec', 'a document is either the short form ("spec:") or the full form ("resources:"), not both; put them in separate documents or files');
   }
-  r.checkKeys(
-    Object.fromEntries(Object.entries(doc).filter(([k]) => k !== 'resources' && k !== 'node_groups' && k !== 'nodeGroups')),
-    TOP_KEYS,
-    '',
-    'a short-form document',
-  );
+  r.checkKeys(Object.fromEntries(Object.entries(doc).filter(([k]) => k !== 'resources' && k !== 'node_groups' && k !== 'nodeGroups')), TOP_KEYS, '', 'a short-form document');
   let name: string | undefined;
   if (doc['name'] !== undefined) name = r.name(doc['name'], 'name', 'expected a string');
   const spec = r.object(doc['spec'], 'spec', '"spec" with "listeners" and/or "clusters"');

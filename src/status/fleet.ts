@@ -61,8 +61,21 @@ async function readEntries(client: Etcd3, layout: EtcdLayout): Promise<{ entries
  */
 export async function configRevision(client: Etcd3, layout: EtcdLayout): Promise<number> {
   const newest = (prefix: string): Promise<IKeyValue[]> =>
-    client.getAll().prefix(prefix).sort('Mod', 'Descend').limit(1).exec().then((r) => r.kvs);
-  const [resources, groups, last] = await Promise.all([newest(layout.resources), newest(layout.groups), client.get(layout.lastApply).exec().then((r) => r.kvs)]);
+    client
+      .getAll()
+      .prefix(prefix)
+      .sort('Mod', 'Descend')
+      .limit(1)
+      .exec()
+      .then((r) => r.kvs);
+  const [resources, groups, last] = await Promise.all([
+    newest(layout.resources),
+    newest(layout.groups),
+    client
+      .get(layout.lastApply)
+      .exec()
+      .then((r) => r.kvs),
+  ]);
   return Math.max(0, ...[...resources, ...groups, ...last].map((kv) => Number(kv.mod_revision)));
 }
 
@@ -83,7 +96,11 @@ export class FleetWatch {
    */
   static async open(client: Etcd3, layout: EtcdLayout, onChange: (fleet: Fleet) => void, onError: (err: Error) => void): Promise<FleetWatch> {
     const { entries, revision } = await readEntries(client, layout);
-    const watcher = client.watch().prefix(layout.replicas).startRevision(String(revision + 1)).watcher();
+    const watcher = client
+      .watch()
+      .prefix(layout.replicas)
+      .startRevision(String(revision + 1))
+      .watcher();
     const watch = new FleetWatch(entries, watcher);
     watcher.on('data', (res: IWatchResponse) => {
       if (res.events.length === 0) return;

@@ -34,8 +34,7 @@ export function takeCensus(streams: Iterable<NodeSyncView>, maxNacks: number = M
     if (state === 'synced') inSync++;
     else if (state === 'syncing') {
       if (syncing.length < MAX_SYNCING_LISTED) syncing.push(clientString(node.id));
-    }
-    else if (state === 'nacked') {
+    } else if (state === 'nacked') {
       nacked++;
       for (const n of s.nacks()) {
         if (nacks.length >= maxNacks) {

@@ -24,9 +24,7 @@ type Layer = Map<string, TypeView>;
 const EMPTY_VIEW: TypeView = new Map();
 
 /** Outcome of a commit. */
-export type CommitResult =
-  | { readonly ok: true; readonly changes: ChangeSet; readonly warnings: readonly ConfigProblem[] }
-  | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
+export type CommitResult = { readonly ok: true; readonly changes: ChangeSet; readonly warnings: readonly ConfigProblem[] } | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
 
 /** Options for a commit. */
 export interface CommitOptions {
@@ -110,7 +108,11 @@ export class ResourceStore {
       if (!byName) layer.set(r.typeUrl, (byName = new Map()));
       const previous = byName.get(r.name);
       if (previous) {
-        problems.push({ file: r.file, resource: `${r.location} (${bareExcerpt(r.name, NAME_MAX_CHARS)})`, message: `duplicate name: ${typeLabel(r.typeUrl)} ${nameExcerpt(r.name)} is also defined at ${previous.file}: ${previous.location}` });
+        problems.push({
+          file: r.file,
+          resource: `${r.location} (${bareExcerpt(r.name, NAME_MAX_CHARS)})`,
+          message: `duplicate name: ${typeLabel(r.typeUrl)} ${nameExcerpt(r.name)} is also defined at ${previous.file}: ${previous.location}`,
+        });
         continue;
       }
       byName.set(r.name, r);
@@ -148,7 +150,11 @@ export class ResourceStore {
       }
       const id = `${touchKey(r.group, r.typeUrl)}\u0000${r.name}`;
       if (seen.has(id)) {
-        problems.push({ file: r.file, resource: `${r.location} (${bareExcerpt(r.name, NAME_MAX_CHARS)})`, message: `duplicate name: ${typeLabel(r.typeUrl)} ${nameExcerpt(r.name)} appears twice in one batch` });
+        problems.push({
+          file: r.file,
+          resource: `${r.location} (${bareExcerpt(r.name, NAME_MAX_CHARS)})`,
+          message: `duplicate name: ${typeLabel(r.typeUrl)} ${nameExcerpt(r.name)} appears twice in one batch`,
+        });
         continue;
       }
       seen.add(id);
@@ -257,4 +263,3 @@ function uniqueGroups(groups: readonly NodeGroupSpec[], problems: ConfigProblem[
   }
   return [...byName.values()];
 }
-

@@ -29,12 +29,7 @@ export interface OrderedTypeState {
 }
 
 /** Whether the type may be sent now, given every type's state on the stream. */
-export function mayPushNow(
-  typeUrl: string,
-  state: OrderedTypeState,
-  types: ReadonlyMap<string, OrderedTypeState>,
-  clustersWarming: () => boolean,
-): boolean {
+export function mayPushNow(typeUrl: string, state: OrderedTypeState, types: ReadonlyMap<string, OrderedTypeState>, clustersWarming: () => boolean): boolean {
   if (ROUTE_SIDE.has(typeUrl)) {
     for (const t of CLUSTER_SIDE) {
       const s = types.get(t);

@@ -176,5 +176,4 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     }
     return out;
   }
-
 }

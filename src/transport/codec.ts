@@ -33,7 +33,18 @@ const STATUS_CODE_TAG = 0x08;
 const STATUS_MESSAGE_TAG = 0x12;
 /** Field names, for messages (docs/protocol.md §Field numbers). */
 const SOTW_FIELDS = ['', 'version_info', 'node', 'resource_names', 'type_url', 'response_nonce', 'error_detail', 'resource_locators'];
-const DELTA_FIELDS = ['', 'node', 'type_url', 'resource_names_subscribe', 'resource_names_unsubscribe', 'initial_resource_versions', 'response_nonce', 'error_detail', 'resource_locators_subscribe', 'resource_locators_unsubscribe'];
+const DELTA_FIELDS = [
+  '',
+  'node',
+  'type_url',
+  'resource_names_subscribe',
+  'resource_names_unsubscribe',
+  'initial_resource_versions',
+  'response_nonce',
+  'error_detail',
+  'resource_locators_subscribe',
+  'resource_locators_unsubscribe',
+];
 
 const NO_NAMES: readonly string[] = Object.freeze([]);
 const NO_VERSIONS: ReadonlyMap<string, string> = new Map();
@@ -300,7 +311,8 @@ function readVersionEntry(r: WireReader, into: Map<string, string>): void {
       entry.skip(wireType, field);
       continue;
     }
-    if (wireType !== LENGTH_DELIMITED) throw new WireFormatError(`initial_resource_versions entry ${field === 1 ? 'key' : 'value'} is length-delimited but came as ${wireTypeName(wireType)} at byte ${at}`);
+    if (wireType !== LENGTH_DELIMITED)
+      throw new WireFormatError(`initial_resource_versions entry ${field === 1 ? 'key' : 'value'} is length-delimited but came as ${wireTypeName(wireType)} at byte ${at}`);
     if (field === 1) name = entry.string(field);
     else version = entry.string(field);
   }

@@ -29,9 +29,7 @@ export interface CsdsAccessOptions {
 }
 
 /** What one caller may see: every node, one node id, or nothing (with the reason). */
-export type CsdsView =
-  | { readonly ok: true; readonly nodeId: string | undefined; readonly who: string }
-  | { readonly ok: false; readonly message: string };
+export type CsdsView = { readonly ok: true; readonly nodeId: string | undefined; readonly who: string } | { readonly ok: false; readonly message: string };
 
 /** A server call as far as access needs it. */
 export type CsdsCaller = CallWithAuth & { getPeer(): string };

@@ -155,7 +155,12 @@ export function addCsdsService(server: grpc.Server, deps: CsdsDeps): void {
       return refuse(grpc.status.RESOURCE_EXHAUSTED, `${maxConcurrent} CSDS requests are already in progress (server-wide); retry later, or raise --csds-max-concurrent`, 'busy');
     }
     try {
-      const built = await buildClientStatusResponse(sources, { nodeId: view.nodeId, matches: matchers.value, excludeResourceContents: request['excludeResourceContents'] === true }, maxBytes, cancelled);
+      const built = await buildClientStatusResponse(
+        sources,
+        { nodeId: view.nodeId, matches: matchers.value, excludeResourceContents: request['excludeResourceContents'] === true },
+        maxBytes,
+        cancelled,
+      );
       if (built.ok) return { answer: { ok: true, bytes: built.bytes }, release };
       release();
       if (built.reason === 'cancelled') return refuse(grpc.status.CANCELLED, 'CSDS request cancelled', 'cancelled');
@@ -195,11 +200,27 @@ export function addCsdsService(server: grpc.Server, deps: CsdsDeps): void {
   };
 
   const definition = {
-    StreamClientStatus: { path: `/${SERVICE}/StreamClientStatus`, requestStream: true, responseStream: true, requestSerialize: passThrough, requestDeserialize: deserialize, responseSerialize: passThrough, responseDeserialize: passThrough },
+    StreamClientStatus: {
+      path: `/${SERVICE}/StreamClientStatus`,
+      requestStream: true,
+      responseStream: true,
+      requestSerialize: passThrough,
+      requestDeserialize: deserialize,
+      responseSerialize: passThrough,
+      responseDeserialize: passThrough,
+    },
     // FetchClientStatus is unary on the wire. It is served through the server-streaming
     // handler (one request, one message, then the status: the same bytes a unary call
     // sends) because only a stream's write callback says when the answer has left.
-    FetchClientStatus: { path: `/${SERVICE}/FetchClientStatus`, requestStream: false, responseStream: true, requestSerialize: passThrough, requestDeserialize: deserialize, responseSerialize: passThrough, responseDeserialize: passThrough },
+    FetchClientStatus: {
+      path: `/${SERVICE}/FetchClientStatus`,
+      requestStream: false,
+      responseStream: true,
+      requestSerialize: passThrough,
+      requestDeserialize: deserialize,
+      responseSerialize: passThrough,
+      responseDeserialize: passThrough,
+    },
   } as unknown as grpc.ServiceDefinition;
 
   server.addService(definition, {

@@ -43,8 +43,13 @@ const WRAPPER_DEFAULTS: Readonly<Record<string, Json>> = {
 /** Well-known types whose JSON is not their fields: inside an Any they sit under `"value"`. */
 const SPECIAL_JSON = new Set([
   ...Object.keys(WRAPPER_DEFAULTS),
-  'google.protobuf.Any', 'google.protobuf.Duration', 'google.protobuf.Timestamp', 'google.protobuf.Struct',
-  'google.protobuf.Value', 'google.protobuf.ListValue', 'google.protobuf.FieldMask',
+  'google.protobuf.Any',
+  'google.protobuf.Duration',
+  'google.protobuf.Timestamp',
+  'google.protobuf.Struct',
+  'google.protobuf.Value',
+  'google.protobuf.ListValue',
+  'google.protobuf.FieldMask',
 ]);
 
 function fullName(type: protobuf.Type): string {

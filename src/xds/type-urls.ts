@@ -21,10 +21,8 @@ export const EXTENSION_CONFIG = 'type.googleapis.com/envoy.config.core.v3.TypedE
 /** Envelope used in SotW for clients that advertise resource-in-sotw (rule A3). */
 export const DISCOVERY_RESOURCE = 'type.googleapis.com/envoy.service.discovery.v3.Resource' as const;
 
-
 /** Fully qualified proto message name of a type URL (`type.googleapis.com/a.b.C` → `a.b.C`). */
 export function messageNameOf(typeUrl: string): string {
   const slash = typeUrl.lastIndexOf('/');
   return slash === -1 ? typeUrl : typeUrl.slice(slash + 1);
 }
-

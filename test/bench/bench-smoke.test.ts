@@ -21,15 +21,49 @@ describe('bench smoke', () => {
   it('runs a small bench on both variants and writes a complete report', { timeout: TIME_LIMIT_MS + 10_000 }, () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
     try {
-      const run = spawnSync(process.execPath, [RUN_JS, '--nodes', String(NODES), '--rounds', String(ROUNDS), '--churn', 'mixed',
-        '--clusters', '50', '--endpoints', '2', '--listeners', '2', '--routes', '2', '--settle-ms', '300', '--round-timeout', '30', '--sync-timeout', '60',
-        '--out', out, '--quiet', '--threshold', 'delta.failed==0', '--threshold', 'sotw.failed==0'], { encoding: 'utf8', timeout: TIME_LIMIT_MS });
+      const run = spawnSync(
+        process.execPath,
+        [
+          RUN_JS,
+          '--nodes',
+          String(NODES),
+          '--rounds',
+          String(ROUNDS),
+          '--churn',
+          'mixed',
+          '--clusters',
+          '50',
+          '--endpoints',
+          '2',
+          '--listeners',
+          '2',
+          '--routes',
+          '2',
+          '--settle-ms',
+          '300',
+          '--round-timeout',
+          '30',
+          '--sync-timeout',
+          '60',
+          '--out',
+          out,
+          '--quiet',
+          '--threshold',
+          'delta.failed==0',
+          '--threshold',
+          'sotw.failed==0',
+        ],
+        { encoding: 'utf8', timeout: TIME_LIMIT_MS },
+      );
       assert.equal(run.status, 0, `bench exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
       assert.match(run.stdout, /delta\/sotw/);
       const files = fs.readdirSync(out);
       const json = files.find((f) => f.endsWith('.json'));
       assert.ok(json, 'a JSON result');
-      assert.ok(files.some((f) => f.endsWith('.html')), 'an HTML report');
+      assert.ok(
+        files.some((f) => f.endsWith('.html')),
+        'an HTML report',
+      );
       const result = JSON.parse(fs.readFileSync(path.join(out, json), 'utf8')) as BenchResult;
       assert.equal(result.setup.nodes, NODES);
       assert.ok(result.setup.cores >= 1 && result.setup.versions['@grpc/grpc-js']);
@@ -49,13 +83,35 @@ describe('bench smoke', () => {
           assert.equal(r.commitSource, 'server-log');
         }
         assert.equal(v.latency.count, NODES * ROUNDS);
-        for (const figure of [v.latency.p50, v.latency.p99, v.latency.p999, v.latency.max, v.convergenceMs.max, v.rxBytesPerNodePerUpdate,
-          v.server.cpuSecondsTotal, v.server.peakRssBytes, v.server.rssPerNodeBytes, v.loadgen.peakRssBytes]) {
+        for (const figure of [
+          v.latency.p50,
+          v.latency.p99,
+          v.latency.p999,
+          v.latency.max,
+          v.convergenceMs.max,
+          v.rxBytesPerNodePerUpdate,
+          v.server.cpuSecondsTotal,
+          v.server.peakRssBytes,
+          v.server.rssPerNodeBytes,
+          v.loadgen.peakRssBytes,
+        ]) {
           assert.ok(Number.isFinite(figure), `${variant}: every figure measured`);
         }
       }
-      assert.deepEqual(result.thresholds.map((t) => t.pass), [true, true]);
-      assert.match(fs.readFileSync(path.join(out, files.find((f) => f.endsWith('.html'))!), 'utf8'), /<svg[^>]*>.*<polyline/s);
+      assert.deepEqual(
+        result.thresholds.map((t) => t.pass),
+        [true, true],
+      );
+      assert.match(
+        fs.readFileSync(
+          path.join(
+            out,
+            files.find((f) => f.endsWith('.html'))!,
+          ),
+          'utf8',
+        ),
+        /<svg[^>]*>.*<polyline/s,
+      );
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
@@ -67,9 +123,40 @@ describe('bench smoke, restart scenario', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
     const nodes = 20;
     try {
-      const run = spawnSync(process.execPath, [RUN_JS, '--nodes', String(nodes), '--rounds', '1', '--churn', 'endpoint', '--scenario', 'restart',
-        '--clusters', '20', '--endpoints', '2', '--listeners', '2', '--routes', '2', '--settle-ms', '500', '--round-timeout', '30', '--sync-timeout', '60',
-        '--out', out, '--quiet', '--threshold', 'sotw.restartBytes<1024'], { encoding: 'utf8', timeout: TIME_LIMIT_MS });
+      const run = spawnSync(
+        process.execPath,
+        [
+          RUN_JS,
+          '--nodes',
+          String(nodes),
+          '--rounds',
+          '1',
+          '--churn',
+          'endpoint',
+          '--scenario',
+          'restart',
+          '--clusters',
+          '20',
+          '--endpoints',
+          '2',
+          '--listeners',
+          '2',
+          '--routes',
+          '2',
+          '--settle-ms',
+          '500',
+          '--round-timeout',
+          '30',
+          '--sync-timeout',
+          '60',
+          '--out',
+          out,
+          '--quiet',
+          '--threshold',
+          'sotw.restartBytes<1024',
+        ],
+        { encoding: 'utf8', timeout: TIME_LIMIT_MS },
+      );
       assert.equal(run.status, 0, `bench exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
       assert.match(run.stdout, /restart: bytes received per node/);
       const json = fs.readdirSync(out).find((f) => f.endsWith('.json'));

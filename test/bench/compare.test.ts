@@ -17,7 +17,10 @@ const RUN_JS = path.join(__dirname, '..', '..', 'bench', 'run.js');
 function row(text: string, label: string): string[] {
   const line = text.split('\n').find((l) => l.startsWith(label));
   assert.ok(line, `a row ${label}`);
-  return line.slice(label.length).trim().split(/\s{2,}/);
+  return line
+    .slice(label.length)
+    .trim()
+    .split(/\s{2,}/);
 }
 
 describe('bench --compare', () => {

@@ -27,10 +27,44 @@ describe('bench smoke, failover on etcd', () => {
   it('kills one of two replicas on etcd; its nodes move to the other, a delta node is sent under 1 KiB, and all are back in sync', { timeout: TIME_LIMIT_MS + 10_000 }, () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-failover-'));
     try {
-      const run = spawnSync(process.execPath, [RUN_JS, '--nodes', String(NODES), '--replicas', String(REPLICAS), '--source', 'etcd', '--scenario', 'failover',
-        '--rounds', String(ROUNDS), '--churn', 'endpoint', '--clusters', '50', '--endpoints', '2', '--listeners', '2', '--routes', '2',
-        '--settle-ms', '500', '--round-timeout', '60', '--sync-timeout', '90', '--out', out, '--quiet',
-        '--threshold', `delta.failoverBytes<${MOVED_DELTA_NODE_MAX_BYTES}`], { encoding: 'utf8', timeout: TIME_LIMIT_MS });
+      const run = spawnSync(
+        process.execPath,
+        [
+          RUN_JS,
+          '--nodes',
+          String(NODES),
+          '--replicas',
+          String(REPLICAS),
+          '--source',
+          'etcd',
+          '--scenario',
+          'failover',
+          '--rounds',
+          String(ROUNDS),
+          '--churn',
+          'endpoint',
+          '--clusters',
+          '50',
+          '--endpoints',
+          '2',
+          '--listeners',
+          '2',
+          '--routes',
+          '2',
+          '--settle-ms',
+          '500',
+          '--round-timeout',
+          '60',
+          '--sync-timeout',
+          '90',
+          '--out',
+          out,
+          '--quiet',
+          '--threshold',
+          `delta.failoverBytes<${MOVED_DELTA_NODE_MAX_BYTES}`,
+        ],
+        { encoding: 'utf8', timeout: TIME_LIMIT_MS },
+      );
       assert.equal(run.status, 0, `bench exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
       assert.match(run.stdout, /failover: nodes moved/);
       assert.match(run.stdout, /source etcd, 2 replicas/);
@@ -60,7 +94,10 @@ describe('bench smoke, failover on etcd', () => {
       const delta = result.variants.delta?.failover;
       assert.ok(delta && delta.rxBytesPerMovedNode < MOVED_DELTA_NODE_MAX_BYTES, `a moved delta node received ${delta?.rxBytesPerMovedNode} B`);
       assert.ok(delta.rxBytesPerMovedNode < (result.variants.delta?.initialSync.rxBytesPerNode ?? 0) / 10, 'far less than a full sync');
-      assert.deepEqual(result.thresholds.map((t) => t.pass), [true]);
+      assert.deepEqual(
+        result.thresholds.map((t) => t.pass),
+        [true],
+      );
       assert.match(fs.readFileSync(path.join(out, json.replace(/\.json$/, '.html')), 'utf8'), /Failover: one of 2 replicas killed/);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });

@@ -21,9 +21,41 @@ describe('bench --with-floor', () => {
   it('runs the floor after each variant on the same scenario and reports our figures as ratios to it', { timeout: TIME_LIMIT_MS + 10_000 }, () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'floor-smoke-'));
     try {
-      const run = spawnSync(process.execPath, [RUN_JS, '--nodes', String(NODES), '--rounds', '1', '--churn', 'endpoint', '--with-floor',
-        '--clusters', '20', '--endpoints', '2', '--listeners', '2', '--routes', '2', '--settle-ms', '200', '--round-timeout', '20', '--sync-timeout', '30',
-        '--out', out, '--quiet', '--threshold', 'delta.failed==0', '--threshold', 'sotw.bytesPerUpdate/floor<=1.1'], { encoding: 'utf8', timeout: TIME_LIMIT_MS });
+      const run = spawnSync(
+        process.execPath,
+        [
+          RUN_JS,
+          '--nodes',
+          String(NODES),
+          '--rounds',
+          '1',
+          '--churn',
+          'endpoint',
+          '--with-floor',
+          '--clusters',
+          '20',
+          '--endpoints',
+          '2',
+          '--listeners',
+          '2',
+          '--routes',
+          '2',
+          '--settle-ms',
+          '200',
+          '--round-timeout',
+          '20',
+          '--sync-timeout',
+          '30',
+          '--out',
+          out,
+          '--quiet',
+          '--threshold',
+          'delta.failed==0',
+          '--threshold',
+          'sotw.bytesPerUpdate/floor<=1.1',
+        ],
+        { encoding: 'utf8', timeout: TIME_LIMIT_MS },
+      );
       assert.equal(run.status, 0, `bench exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
       assert.match(run.stdout, /sotw floor .*ours\/floor .*delta floor .*ours\/floor .*delta\/sotw/);
       assert.match(run.stdout, /sotw floor rounds/);
@@ -49,8 +81,17 @@ describe('bench --with-floor', () => {
         assert.ok(Number.isFinite(ratios['p99']) && Number.isFinite(ratios['cpuTotal']));
         assert.ok(Math.abs((ratios['syncBytes'] as number) - 1) < 0.05, `${variant}: the same bytes in the initial sync (${ratios['syncBytes']})`);
       }
-      assert.deepEqual(result.thresholds.map((t) => t.pass), [true, true]);
-      const html = fs.readFileSync(path.join(out, files.find((f) => f.endsWith('.html'))!), 'utf8');
+      assert.deepEqual(
+        result.thresholds.map((t) => t.pass),
+        [true, true],
+      );
+      const html = fs.readFileSync(
+        path.join(
+          out,
+          files.find((f) => f.endsWith('.html'))!,
+        ),
+        'utf8',
+      );
       assert.match(html, /with the floor/);
       assert.match(html, /delta floor/);
     } finally {
@@ -58,8 +99,8 @@ describe('bench --with-floor', () => {
     }
   });
 
-  it('checks a metric/floor threshold against our figure divided by the floor\'s, and fails it without a floor run', () => {
-    const v = (p99: number): VariantResult => ({ latency: { p99 } } as unknown as VariantResult);
+  it("checks a metric/floor threshold against our figure divided by the floor's, and fails it without a floor run", () => {
+    const v = (p99: number): VariantResult => ({ latency: { p99 } }) as unknown as VariantResult;
     const t = parseThreshold('delta.p99/floor<=2');
     assert.equal(t.perFloor, true);
     const [met, missed] = checkThresholds({ variants: { delta: v(300) }, floor: { delta: v(200) } }, [t, parseThreshold('delta.p99/floor<1.2')]);

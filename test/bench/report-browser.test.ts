@@ -31,8 +31,11 @@ const CHROMIUM = findChromium();
 const SKIP = CHROMIUM ? false : 'chromium is not installed: apt-get install chromium (CI installs it in .ci/run)';
 
 function chromium(args: readonly string[]): string {
-  const run = spawnSync(CHROMIUM as string, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--mute-audio', ...args],
-    { encoding: 'utf8', timeout: BROWSER_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync(CHROMIUM as string, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--mute-audio', ...args], {
+    encoding: 'utf8',
+    timeout: BROWSER_TIMEOUT_MS,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   assert.equal(run.status, 0, `chromium ${args.join(' ')} exited ${run.status}: ${run.stderr}`);
   return run.stdout;
 }

@@ -47,6 +47,9 @@ describe('bench mesh', () => {
 
   it('rotates endpoint, cluster and listener changes in mixed churn', () => {
     const m = new Mesh({ clusters: 2, endpoints: 1, listeners: 1, routes: 1 });
-    assert.deepEqual([1, 2, 3, 4].map((r) => m.applyChange('mixed', r, r).split(' ')[0]), ['endpoint', 'added', 'listener-0', 'endpoint']);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((r) => m.applyChange('mixed', r, r).split(' ')[0]),
+      ['endpoint', 'added', 'listener-0', 'endpoint'],
+    );
   });
 });

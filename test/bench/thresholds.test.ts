@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { checkThresholds, describeThreshold, parseThreshold } from '../../bench/thresholds';
 import type { VariantResult } from '../../bench/result';
 
-const variant = (p99: number): VariantResult => ({ latency: { p99 } } as unknown as VariantResult);
+const variant = (p99: number): VariantResult => ({ latency: { p99 } }) as unknown as VariantResult;
 
 describe('bench thresholds', () => {
   it('parses variant, metric, operator and limit', () => {
@@ -20,10 +20,11 @@ describe('bench thresholds', () => {
   });
 
   it('passes a met threshold and fails a missed one, a missing variant, or a figure that was not measured', () => {
-    const results = checkThresholds({ variants: { delta: variant(800), sotw: variant(NaN) } }, [
-      parseThreshold('delta.p99<1000'), parseThreshold('delta.p99<500'), parseThreshold('sotw.p99<1000'),
-    ]);
-    assert.deepEqual(results.map((r) => r.pass), [true, false, false]);
+    const results = checkThresholds({ variants: { delta: variant(800), sotw: variant(NaN) } }, [parseThreshold('delta.p99<1000'), parseThreshold('delta.p99<500'), parseThreshold('sotw.p99<1000')]);
+    assert.deepEqual(
+      results.map((r) => r.pass),
+      [true, false, false],
+    );
     assert.equal(checkThresholds({ variants: {} }, [parseThreshold('delta.p99<1')])[0]?.pass, false);
   });
 });

@@ -9,10 +9,7 @@ import { createXdsServer, ConfigInvalidError, formatProblem } from '../../src/in
 import { clustersConfig, startWatched } from '../helpers/watched-config';
 
 /** A fake /etc/shadow: what a config path symlinked to the real one would expose. */
-const SHADOW_HASHES = [
-  '$6$Qm9vYmFyYmF6$k3sVxJq0zPn9yHfTqLw2uE1rXo8cA5dGbN7mZiS4tU6vW3yR0pKjHlFgDsEaQwC2xB9nM1oP8iU7yT6rE5wQ4.',
-  '$y$j9T$abcdEFGHijklMNOP$qrstUVWXyz0123456789ABCDEFGHIJKLmnopqrstuvw',
-];
+const SHADOW_HASHES = ['$6$Qm9vYmFyYmF6$k3sVxJq0zPn9yHfTqLw2uE1rXo8cA5dGbN7mZiS4tU6vW3yR0pKjHlFgDsEaQwC2xB9nM1oP8iU7yT6rE5wQ4.', '$y$j9T$abcdEFGHijklMNOP$qrstUVWXyz0123456789ABCDEFGHIJKLmnopqrstuvw'];
 const FAKE_SHADOW = `root:${SHADOW_HASHES[0]}:19876:0:99999:7:::\ndaemon:*:19876:0:99999:7:::\nalice:${SHADOW_HASHES[1]}:19876:0:99999:7:::\n`;
 
 /** Every `n`-character window of `secret`: finding none of them in a text means it shows at most n-1 characters of it. */
@@ -40,10 +37,13 @@ test('a config path swapped for a symlink to a secret file is refused without an
   const secrets = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-secret-'));
   const shadow = path.join(secrets, 'shadow');
   fs.writeFileSync(shadow, FAKE_SHADOW);
-  const w = await startWatched((dir) => {
-    fs.writeFileSync(path.join(dir, 'config.yaml'), clustersConfig('a'));
-    return path.join(dir, 'config.yaml');
-  }, ['a']);
+  const w = await startWatched(
+    (dir) => {
+      fs.writeFileSync(path.join(dir, 'config.yaml'), clustersConfig('a'));
+      return path.join(dir, 'config.yaml');
+    },
+    ['a'],
+  );
   try {
     const revision = w.server.stats().revision;
     const responses = w.client.log.length;
@@ -110,7 +110,8 @@ test('no message built from config input echoes a long value: every kind of prob
       assert.ok(result.message.startsWith(`${file}: `), `${what}: the message names the file: ${result.message}`);
       assertNoWindow(result.message, SECRET, window, `${what}: the result message`);
       assertNoWindow(log.slice(since).join(''), SECRET, window, `${what}: the log`);
-      for (const p of result.problems) assert.equal(/[\n\r]/.test(formatProblem(p)) || formatProblem(p).includes('\u001b'), false, `${what}: a control character reached the message: ${formatProblem(p)}`);
+      for (const p of result.problems)
+        assert.equal(/[\n\r]/.test(formatProblem(p)) || formatProblem(p).includes('\u001b'), false, `${what}: a control character reached the message: ${formatProblem(p)}`);
     }
     // A resource name is shown longer (up to 128 characters, so a user recognises it), but never a long one whole.
     const nameCases: [string, string, RegExp][] = [
@@ -131,14 +132,21 @@ test('no message built from config input echoes a long value: every kind of prob
 });
 
 test('an emptied config file is refused (serving nothing must be written as resources: []) and every node keeps its clusters', async () => {
-  const w = await startWatched((dir) => {
-    fs.writeFileSync(path.join(dir, 'config.yaml'), clustersConfig('a', 'b'));
-    return path.join(dir, 'config.yaml');
-  }, ['a', 'b']);
+  const w = await startWatched(
+    (dir) => {
+      fs.writeFileSync(path.join(dir, 'config.yaml'), clustersConfig('a', 'b'));
+      return path.join(dir, 'config.yaml');
+    },
+    ['a', 'b'],
+  );
   try {
     const revision = w.server.stats().revision;
     const responses = w.client.log.length;
-    for (const [what, content] of [['truncated to nothing', ''], ['only whitespace', ' \n\n'], ['only comments', '# being edited\n---\n']] as const) {
+    for (const [what, content] of [
+      ['truncated to nothing', ''],
+      ['only whitespace', ' \n\n'],
+      ['only comments', '# being edited\n---\n'],
+    ] as const) {
       const since = w.log.length;
       fs.writeFileSync(w.configPath, content); // what `: > config.yaml`, or an editor that truncates first, leaves
       const rejected = await w.waitForLog('configuration rejected; still serving the last good configuration', since);
@@ -158,12 +166,15 @@ test('an emptied config file is refused (serving nothing must be written as reso
 });
 
 test('a config directory that became empty is refused and the last good config keeps serving', async () => {
-  const w = await startWatched((dir) => {
-    const conf = path.join(dir, 'conf.d');
-    fs.mkdirSync(conf);
-    fs.writeFileSync(path.join(conf, 'a.yaml'), clustersConfig('a', 'b'));
-    return conf;
-  }, ['a', 'b']);
+  const w = await startWatched(
+    (dir) => {
+      const conf = path.join(dir, 'conf.d');
+      fs.mkdirSync(conf);
+      fs.writeFileSync(path.join(conf, 'a.yaml'), clustersConfig('a', 'b'));
+      return conf;
+    },
+    ['a', 'b'],
+  );
   try {
     const since = w.log.length;
     fs.renameSync(path.join(w.configPath, 'a.yaml'), path.join(w.configPath, 'a.yaml.disabled'));
@@ -199,10 +210,13 @@ test('the server refuses to start on an empty config file or an empty config dir
 });
 
 test('a FIFO at the config path is refused at once, however often, and the next regular file is applied', async () => {
-  const w = await startWatched((dir) => {
-    fs.writeFileSync(path.join(dir, 'config.yaml'), clustersConfig('a'));
-    return path.join(dir, 'config.yaml');
-  }, ['a']);
+  const w = await startWatched(
+    (dir) => {
+      fs.writeFileSync(path.join(dir, 'config.yaml'), clustersConfig('a'));
+      return path.join(dir, 'config.yaml');
+    },
+    ['a'],
+  );
   const parked: string[] = [];
   try {
     // More FIFOs than libuv has threads (4): before the fix each read parked one for good.
@@ -243,7 +257,13 @@ test('the server refuses to start on a FIFO config path instead of hanging', asy
   try {
     const started = createXdsServer({ port: 0, host: '127.0.0.1', workers: 1, configPath: fifo });
     const timeout = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 5_000).unref());
-    const outcome = await Promise.race([started.then(() => 'started', (err: unknown) => err), timeout]);
+    const outcome = await Promise.race([
+      started.then(
+        () => 'started',
+        (err: unknown) => err,
+      ),
+      timeout,
+    ]);
     assert.ok(outcome instanceof ConfigInvalidError, `expected a refusal, got ${String(outcome)}`);
     assert.match(outcome.message, /config\.yaml: not a regular file but a FIFO/);
   } finally {
@@ -258,10 +278,14 @@ test('the server refuses to start on a FIFO config path instead of hanging', asy
 
 test('a config over --max-config-bytes is refused before it is parsed, naming the limit and how to raise it; the last good config keeps serving', async () => {
   const MAX_BYTES = 4096;
-  const w = await startWatched((dir) => {
-    fs.writeFileSync(path.join(dir, 'config.yaml'), clustersConfig('a'));
-    return path.join(dir, 'config.yaml');
-  }, ['a'], { maxConfigBytes: MAX_BYTES });
+  const w = await startWatched(
+    (dir) => {
+      fs.writeFileSync(path.join(dir, 'config.yaml'), clustersConfig('a'));
+      return path.join(dir, 'config.yaml');
+    },
+    ['a'],
+    { maxConfigBytes: MAX_BYTES },
+  );
   try {
     const since = w.log.length;
     const big = clustersConfig(...Array.from({ length: 40 }, (_, i) => `c${i}`));
@@ -270,7 +294,9 @@ test('a config over --max-config-bytes is refused before it is parsed, naming th
     const rejected = await w.waitForLog('configuration rejected; still serving the last good configuration', since);
     assert.match(
       problemsOf(rejected),
-      new RegExp(`config\\.yaml: the file is ${Buffer.byteLength(big)} bytes \\(0\\.0 MiB\\), over the --max-config-bytes limit of 4096 bytes \\(0\\.0 MiB\\); raise --max-config-bytes \\(maxConfigBytes\\)`),
+      new RegExp(
+        `config\\.yaml: the file is ${Buffer.byteLength(big)} bytes \\(0\\.0 MiB\\), over the --max-config-bytes limit of 4096 bytes \\(0\\.0 MiB\\); raise --max-config-bytes \\(maxConfigBytes\\)`,
+      ),
     );
     assert.deepEqual(w.clientClusters(), ['a']);
     assert.equal(await w.metric('xds_config_refusals_total', { reason: 'max_config_bytes' }), 1);
@@ -299,15 +325,21 @@ test('a config directory is limited as a whole by --max-config-bytes', async () 
 test('a config that needs more than the encode worker heap is refused with the limit named, and the server keeps serving', async () => {
   // Enough heap for a worker to start and serve small configs, far too little for this YAML's syntax tree.
   const WORKER_HEAP_MB = 48;
-  const w = await startWatched((dir) => {
-    fs.writeFileSync(path.join(dir, 'config.yaml'), clustersConfig('a'));
-    return path.join(dir, 'config.yaml');
-  }, ['a'], { workerHeapMb: WORKER_HEAP_MB });
+  const w = await startWatched(
+    (dir) => {
+      fs.writeFileSync(path.join(dir, 'config.yaml'), clustersConfig('a'));
+      return path.join(dir, 'config.yaml');
+    },
+    ['a'],
+    { workerHeapMb: WORKER_HEAP_MB },
+  );
   try {
     const since = w.log.length;
     const lines = ['resources:'];
     for (let i = 0; i < 20_000; i++) {
-      lines.push(`  - "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster\n    name: big-${i}\n    type: STATIC\n    connect_timeout: 1s\n    metadata: { filter_metadata: { m: { k0: v, k1: v, k2: v, k3: v, k4: v, k5: v, k6: v, k7: v } } }`);
+      lines.push(
+        `  - "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster\n    name: big-${i}\n    type: STATIC\n    connect_timeout: 1s\n    metadata: { filter_metadata: { m: { k0: v, k1: v, k2: v, k3: v, k4: v, k5: v, k6: v, k7: v } } }`,
+      );
     }
     fs.writeFileSync(w.configPath, `${lines.join('\n')}\n`);
     const rejected = await w.waitForLog('configuration rejected; still serving the last good configuration', since, 60_000);

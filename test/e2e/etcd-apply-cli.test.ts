@@ -79,7 +79,12 @@ test('applying the same configuration again writes nothing, even reformatted: th
   assert.equal((await runFanout(['apply', file, ...etcdArgs(prefix)])).code, 0);
   const before = await etcdDump(client, prefix);
   // The same content as YAML, keys in another order, one field in camelCase.
-  const yaml = writeConfig('same.yaml', `resources:\n${mesh().map((r) => `  - ${JSON.stringify(Object.fromEntries(Object.entries(r).reverse()))}`).join('\n')}\n`.replace('"connect_timeout"', '"connectTimeout"'));
+  const yaml = writeConfig(
+    'same.yaml',
+    `resources:\n${mesh()
+      .map((r) => `  - ${JSON.stringify(Object.fromEntries(Object.entries(r).reverse()))}`)
+      .join('\n')}\n`.replace('"connect_timeout"', '"connectTimeout"'),
+  );
   for (const f of [file, yaml]) {
     const run = await runFanout(['apply', f, ...etcdArgs(prefix)]);
     assert.equal(run.code, 0, run.stderr);
@@ -109,7 +114,10 @@ test('--dry-run prints the difference by type and name, exits 0 and writes nothi
   const next = [...mesh(9090).filter((r) => r['@type'] !== listener('x', 'y')['@type']), cluster('c1')];
   const run = await runFanout(['apply', writeConfig('d2.json', { resources: next }), '--dry-run', '--prune', ...etcdArgs(prefix)]);
   assert.equal(run.code, 0, run.stderr);
-  assert.deepEqual(run.stdout.split('\n').filter((l) => /^[+~-] /.test(l)), ['+ Cluster c1', '~ ClusterLoadAssignment c0', '- Listener l0']);
+  assert.deepEqual(
+    run.stdout.split('\n').filter((l) => /^[+~-] /.test(l)),
+    ['+ Cluster c1', '~ ClusterLoadAssignment c0', '- Listener l0'],
+  );
   assert.match(run.stdout, /dry run: 1 added, 1 changed, 1 removed \(2 unchanged\); nothing written/);
   const after = await etcdDump(client, prefix);
   assert.equal(after.revision, before.revision);

@@ -56,13 +56,19 @@ test('a write under the prefix between apply’s read and its commit makes apply
     }),
     (err: unknown) => {
       assert.ok(err instanceof EtcdConflictError);
-      assert.match(err.message, new RegExp(`^the configuration in etcd changed while apply was running \\(revision ${before.revision} → ${before.revision + 1}\\); nothing was written; run apply again$`));
+      assert.match(
+        err.message,
+        new RegExp(`^the configuration in etcd changed while apply was running \\(revision ${before.revision} → ${before.revision + 1}\\); nothing was written; run apply again$`),
+      );
       return true;
     },
   );
   const after = await etcdDump(client, t.prefix ?? '');
   assert.equal(after.revision, before.revision + 1, 'only the other write happened');
-  assert.equal(after.kvs.get(`${t.prefix}resources/default/envoy.config.endpoint.v3.ClusterLoadAssignment/c0`), before.kvs.get(`${t.prefix}resources/default/envoy.config.endpoint.v3.ClusterLoadAssignment/c0`));
+  assert.equal(
+    after.kvs.get(`${t.prefix}resources/default/envoy.config.endpoint.v3.ClusterLoadAssignment/c0`),
+    before.kvs.get(`${t.prefix}resources/default/envoy.config.endpoint.v3.ClusterLoadAssignment/c0`),
+  );
 });
 
 test('of two concurrent applies, the one that commits second fails cleanly and the first one’s update stands', async () => {
@@ -201,7 +207,10 @@ test('a key etcd holds that does not read back is reported by its key, and is re
   await client.delete().key(`${t.prefix}junk`);
   const replaced = await applyToEtcd(t, docs([...mesh(), cluster('broken')]));
   assert.ok(replaced.ok && replaced.committed);
-  assert.deepEqual(replaced.changed.map((c) => c.name), ['broken']);
+  assert.deepEqual(
+    replaced.changed.map((c) => c.name),
+    ['broken'],
+  );
   await client.put(`${t.prefix}junk`).value('not a configuration key');
   // --prune removes what the files do not define, including a key that is neither a resource nor a group.
   const pruned = await applyToEtcd(t, docs(mesh()), { prune: true });

@@ -60,7 +60,7 @@ test('every config in examples/ loads without a problem', async () => {
   }
 });
 
-test('the built-in example serves the RTDS layer runtime-0 (go-control-plane\'s name) on RuntimeDiscoveryService over both variants', async () => {
+test("the built-in example serves the RTDS layer runtime-0 (go-control-plane's name) on RuntimeDiscoveryService over both variants", async () => {
   const server = await builtInExample();
   try {
     for (const variant of ['sotw', 'delta'] as const) {
@@ -71,7 +71,7 @@ test('the built-in example serves the RTDS layer runtime-0 (go-control-plane\'s 
   }
 });
 
-test('every RTDS layer an example bootstrap asks for is served by the built-in example on that bootstrap\'s variant', async () => {
+test("every RTDS layer an example bootstrap asks for is served by the built-in example on that bootstrap's variant", async () => {
   const server = await builtInExample();
   try {
     for (const { file, body } of bootstraps()) {

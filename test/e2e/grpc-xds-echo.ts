@@ -71,17 +71,10 @@ export type CallOutcome = { readonly backend: string } | { readonly error: strin
  */
 export function callWhoAmI(client: grpc.Client, deadlineMs: number): Promise<CallOutcome> {
   return new Promise((resolve) => {
-    client.makeUnaryRequest<unknown, WhoAmIReply>(
-      WHO_AM_I_PATH,
-      serializeJson,
-      deserializeJson,
-      {},
-      { deadline: Date.now() + deadlineMs },
-      (error, reply) => {
-        if (error) resolve({ error: `${grpc.status[error.code] ?? error.code}: ${error.details}` });
-        else if (!reply) resolve({ error: 'empty reply' });
-        else resolve({ backend: reply.backend });
-      },
-    );
+    client.makeUnaryRequest<unknown, WhoAmIReply>(WHO_AM_I_PATH, serializeJson, deserializeJson, {}, { deadline: Date.now() + deadlineMs }, (error, reply) => {
+      if (error) resolve({ error: `${grpc.status[error.code] ?? error.code}: ${error.details}` });
+      else if (!reply) resolve({ error: 'empty reply' });
+      else resolve({ backend: reply.backend });
+    });
   });
 }

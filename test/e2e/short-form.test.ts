@@ -47,9 +47,9 @@ function readDemo(): string {
 const DEMO = readDemo();
 const ENDPOINT_9102 = /\n\s*- address: 127\.0\.0\.1\n\s*port: 9102/;
 const WITHOUT_9102 = DEMO.replace(ENDPOINT_9102, '');
-const WITH_NEW = WITHOUT_9102
-  .replace('      - echo\n', '      - echo\n    - name: fooroute\n      prefix: /foo\n      clusters:\n      - new\n')
-  .concat('  - name: new\n    endpoints:\n    - address: 127.0.0.1\n      port: 9103\n');
+const WITH_NEW = WITHOUT_9102.replace('      - echo\n', '      - echo\n    - name: fooroute\n      prefix: /foo\n      clusters:\n      - new\n').concat(
+  '  - name: new\n    endpoints:\n    - address: 127.0.0.1\n      port: 9103\n',
+);
 const BROKEN = WITH_NEW.replace('      - echo\n', '      - ech\n');
 
 const INITIAL: ClientView = {
@@ -143,7 +143,10 @@ describe('the short-form demo served from a watched file', () => {
     writeInPlace(BROKEN);
     const expected = 'spec.listeners[0].routes[0].clusters[0]: cluster "ech" is not defined';
     const reported = (): string | undefined =>
-      logLines.slice(logged).map((l) => l.replace(/\\"/g, '"')).find((l) => l.includes(expected) && l.includes('short-form.yaml'));
+      logLines
+        .slice(logged)
+        .map((l) => l.replace(/\\"/g, '"'))
+        .find((l) => l.includes(expected) && l.includes('short-form.yaml'));
     const deadline = Date.now() + CONVERGE_TIMEOUT_MS;
     while (reported() === undefined && Date.now() < deadline) await sleep(RELOAD_DEBOUNCE_MS);
     assert.ok(reported(), `the server never logged "${expected}" with the file name; it logged:\n${logLines.slice(logged).join('')}`);
@@ -151,7 +154,11 @@ describe('the short-form demo served from a watched file', () => {
 
     assert.equal(server.stats().revision, revision, 'a rejected file must not change the served revision');
     for (const [v, c] of clients) {
-      assert.deepEqual(c.log.slice(responses.get(v)).map((r) => `${r.typeUrl} ${r.names.join(',')}`), [], `${v} client got responses after a rejected edit`);
+      assert.deepEqual(
+        c.log.slice(responses.get(v)).map((r) => `${r.typeUrl} ${r.names.join(',')}`),
+        [],
+        `${v} client got responses after a rejected edit`,
+      );
       assert.deepEqual(c.view(), AFTER_ADD);
     }
     const late = await Promise.all(VARIANTS.map(fresh));
@@ -169,7 +176,10 @@ describe('the short-form demo served from a watched file', () => {
     await allConverge(INITIAL);
     const delta = clients.get('delta');
     assert.ok(delta);
-    const removed = delta.log.slice(start.get('delta')).filter((r) => r.typeUrl === CDS).flatMap((r) => r.removed);
+    const removed = delta.log
+      .slice(start.get('delta'))
+      .filter((r) => r.typeUrl === CDS)
+      .flatMap((r) => r.removed);
     assert.deepEqual(removed, ['new'], 'delta must name the deleted cluster in removed_resources');
   });
 });
@@ -199,7 +209,11 @@ describe('the short form beside full Envoy resources', () => {
       for (const v of VARIANTS) clients.push(EnvoyLikeClient.connect(server.port, v, `mixed-${v}`));
       const expected: ClientView = { ...INITIAL, clusters: { echo: 'EDS', full_static: 'STATIC' } };
       for (const c of clients) {
-        await c.waitUntil(() => isDeepStrictEqual(c.view(), expected), CONVERGE_TIMEOUT_MS, () => `${JSON.stringify(c.view())}; received ${c.describeLog()}`);
+        await c.waitUntil(
+          () => isDeepStrictEqual(c.view(), expected),
+          CONVERGE_TIMEOUT_MS,
+          () => `${JSON.stringify(c.view())}; received ${c.describeLog()}`,
+        );
         assert.deepEqual(c.nacks, []);
       }
     } finally {

@@ -44,7 +44,13 @@ test('a NACK, node id and type URL made of a megabyte of control characters give
     const nodes = await httpGet(admin.port, '/nodes');
 
     // A per-type service asked for another type: the error names the requested type URL.
-    const perType = await AdsClient.connect(server.port, { variant: 'delta', service: 'per-type', typeUrl: T.CLUSTER, node: { id: 'per-type' }, channelOptions: { 'grpc.use_local_subchannel_pool': 1 } });
+    const perType = await AdsClient.connect(server.port, {
+      variant: 'delta',
+      service: 'per-type',
+      typeUrl: T.CLUSTER,
+      node: { id: 'per-type' },
+      channelOptions: { 'grpc.use_local_subchannel_pool': 1 },
+    });
     clients.push(perType);
     perType.send({ typeUrl: `type.googleapis.com/${controls(MIB)}` });
     // Before the fix, 3 MiB of percent-encoded details never made it into a trailer: the stream just hung.

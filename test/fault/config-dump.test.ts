@@ -40,7 +40,9 @@ async function dump(port: number, query: string): Promise<{ status: number; body
 
 test('/config_dump shows the resources as proto3 JSON with secrets redacted, filtered by type, name and node', async () => {
   const file = writeConfig(meshYaml());
-  const cli = await CliProcess.start(['--config', file, '--port', '0', '--host', '127.0.0.1', '--admin-port', '0', '--workers', '1', '--admin-max-response-bytes', '2500'], { readyTimeoutMs: START_MS });
+  const cli = await CliProcess.start(['--config', file, '--port', '0', '--host', '127.0.0.1', '--admin-port', '0', '--workers', '1', '--admin-max-response-bytes', '2500'], {
+    readyTimeoutMs: START_MS,
+  });
   const streams: RawXdsStream[] = [];
   try {
     const admin = cli.adminPort ?? 0;
@@ -53,7 +55,10 @@ test('/config_dump shows the resources as proto3 JSON with secrets redacted, fil
     assert.equal(secret.status, 200);
     const text = JSON.stringify(secret.body);
     assert.doesNotMatch(text, new RegExp(PRIVATE_KEY), 'the private key never leaves the server');
-    assert.deepEqual(secret.body.resources.map((r) => r.name), ['s0']);
+    assert.deepEqual(
+      secret.body.resources.map((r) => r.name),
+      ['s0'],
+    );
     const s0 = secret.body.resources[0]?.resource;
     assert.deepEqual(s0, {
       '@type': T.SECRET,
@@ -72,7 +77,7 @@ test('/config_dump shows the resources as proto3 JSON with secrets redacted, fil
     assert.match(r0?.source ?? '', /config\.yaml: resources\[1\]/);
     assert.deepEqual((r0?.resource['virtualHosts'] as unknown[])[0], { name: 'vh0', domains: ['*'], routes: [{ name: 'api', match: { prefix: '/' }, route: { cluster: 'c0' } }] });
     const listener = (await dump(admin, '?type=listener')).body.resources[0]?.resource;
-    const hcm = ((listener?.['filterChains'] as { filters: { typedConfig: Record<string, unknown> }[] }[])[0]?.filters[0]?.typedConfig ?? {});
+    const hcm = (listener?.['filterChains'] as { filters: { typedConfig: Record<string, unknown> }[] }[])[0]?.filters[0]?.typedConfig ?? {};
     assert.equal(hcm['@type'], 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', 'a nested Any is expanded with its @type');
     assert.deepEqual(hcm['rds'], { routeConfigName: 'r0', configSource: { ads: {}, resourceApiVersion: 'V3' } });
 
@@ -82,10 +87,16 @@ test('/config_dump shows the resources as proto3 JSON with secrets redacted, fil
     // ?node=: what that node would receive, after its node group.
     const canary = await dump(admin, '?node=canary-7&type=cluster');
     assert.deepEqual(canary.body.node, { id: 'canary-7', group: 'canary', connected: false });
-    assert.deepEqual(canary.body.resources.map((r) => r.resource['connectTimeout']), ['9s']);
+    assert.deepEqual(
+      canary.body.resources.map((r) => r.resource['connectTimeout']),
+      ['9s'],
+    );
     const plain = await dump(admin, '?node=edge-1');
     assert.deepEqual(plain.body.node, { id: 'edge-1', group: null, connected: false });
-    assert.deepEqual(plain.body.resources.filter((r) => r.type === T.CLUSTER).map((r) => r.resource['connectTimeout']), ['5s']);
+    assert.deepEqual(
+      plain.body.resources.filter((r) => r.type === T.CLUSTER).map((r) => r.resource['connectTimeout']),
+      ['5s'],
+    );
     assert.deepEqual(plain.body.resources.map((r) => r.type).sort(), [T.CLUSTER, T.ENDPOINT, T.LISTENER, T.ROUTE, T.SECRET].sort());
 
     // Unknown parameters and types are errors that say what is accepted.

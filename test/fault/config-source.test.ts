@@ -37,7 +37,11 @@ test(`a ${DIRECTORY_FILES}-file config directory loads under ulimit -n ${LOW_FD_
     assert.equal(applied['resources'], DIRECTORY_FILES);
     client = EnvoyLikeClient.connect(cli.grpcPort, 'sotw', 'many-files');
     const c = client;
-    await c.waitUntil(() => clusterNames(c).length === DIRECTORY_FILES, CONVERGE_MS, () => `client holds ${clusterNames(c).length} clusters`);
+    await c.waitUntil(
+      () => clusterNames(c).length === DIRECTORY_FILES,
+      CONVERGE_MS,
+      () => `client holds ${clusterNames(c).length} clusters`,
+    );
     assert.equal(cli.stderr, '');
   } finally {
     client?.close();
@@ -56,7 +60,9 @@ test('a reload that fails with EMFILE is retried with backoff and applied once d
   try {
     // --max-connections well past the descriptor limit: by default the connection cap keeps descriptors free for
     // config reads, and this test needs them all taken (as anything else in the process could take them).
-    cli = await CliProcess.start(['--config', file, '--port', '0', '--admin-port', '0', '--workers', '1', '--reload-debounce-ms', '50', '--max-connections', String(4 * TIGHT_FD_LIMIT)], { fdLimit: TIGHT_FD_LIMIT });
+    cli = await CliProcess.start(['--config', file, '--port', '0', '--admin-port', '0', '--workers', '1', '--reload-debounce-ms', '50', '--max-connections', String(4 * TIGHT_FD_LIMIT)], {
+      fdLimit: TIGHT_FD_LIMIT,
+    });
     const pid = cli.child.pid as number;
     // Take every descriptor the server has left: each accepted connection costs it one. Keep
     // connecting past the limit (libuv sheds those with a reserved descriptor) so none is left over.
@@ -69,19 +75,29 @@ test('a reload that fails with EMFILE is retried with backoff and applied once d
     assert.ok(openFds(pid) >= TIGHT_FD_LIMIT, `the server holds ${openFds(pid)} descriptors, short of its limit ${TIGHT_FD_LIMIT}`);
     const logged = cli.logs.length;
     fs.writeFileSync(file, clustersConfig('a', 'b'));
-    const retrying = await cli.waitForLog((l) => cli!.logs.indexOf(l) >= logged && l.msg === 'configuration not read for a transient reason; retrying, still serving the last good configuration', 15_000);
+    const retrying = await cli.waitForLog(
+      (l) => cli!.logs.indexOf(l) >= logged && l.msg === 'configuration not read for a transient reason; retrying, still serving the last good configuration',
+      15_000,
+    );
     assert.equal(retrying['reason'], 'EMFILE');
     // Wait for at least one more retry, each later than the one before.
     const second = await cli.waitForLog((l) => cli!.logs.indexOf(l) > cli!.logs.indexOf(retrying) && l.msg === retrying.msg, 15_000);
     assert.ok(Number(second['retryInMs']) > Number(retrying['retryInMs']), `backoff: ${String(second['retryInMs'])} ms after ${String(retrying['retryInMs'])} ms`);
-    assert.equal(cli.logs.slice(logged).some((l) => l.msg === 'configuration applied'), false);
+    assert.equal(
+      cli.logs.slice(logged).some((l) => l.msg === 'configuration applied'),
+      false,
+    );
 
     for (const s of held.splice(0)) s.destroy();
     const applied = await cli.waitForLog((l) => cli!.logs.indexOf(l) >= logged && l.msg === 'configuration applied', 15_000);
     assert.equal(applied['resources'], 2);
     client = EnvoyLikeClient.connect(cli.grpcPort, 'sotw', 'after-emfile');
     const c = client;
-    await c.waitUntil(() => clusterNames(c).join() === 'a,b', CONVERGE_MS, () => `client holds [${clusterNames(c).join(', ')}]`);
+    await c.waitUntil(
+      () => clusterNames(c).join() === 'a,b',
+      CONVERGE_MS,
+      () => `client holds [${clusterNames(c).join(', ')}]`,
+    );
     const samples = await scrape(cli.adminPort as number);
     assert.ok(metricValue(samples, 'xds_config_reload_retries_total', { reason: 'EMFILE' }) >= 2);
   } catch (err) {

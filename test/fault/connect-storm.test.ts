@@ -71,9 +71,7 @@ test(`a connect storm of ${STORM_NODES} nodes against admission ${ADMISSION_PER_
     await server.setResources(Array.from({ length: CLUSTERS }, (_, i) => cluster(`storm-${i}`)));
     const startedAt = performance.now();
     const deadline = startedAt + SYNC_DEADLINE_MS;
-    const results = await Promise.allSettled(
-      Array.from({ length: STORM_NODES }, (_, i) => join(server.port, i % 2 === 0 ? 'sotw' : 'delta', `storm-node-${i}`, startedAt, deadline)),
-    );
+    const results = await Promise.allSettled(Array.from({ length: STORM_NODES }, (_, i) => join(server.port, i % 2 === 0 ? 'sotw' : 'delta', `storm-node-${i}`, startedAt, deadline)));
     for (const r of results) if (r.status === 'fulfilled') joined.push(r.value);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     assert.equal(failed.length, 0, `nodes that never got in: ${failed.length}; first: ${String(failed[0]?.reason)}`);

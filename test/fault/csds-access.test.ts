@@ -37,7 +37,10 @@ after(() => pki?.remove());
 
 /** The first base64 line of a PEM private key: if these bytes leave the server, the key did. */
 function keyMaterial(key: Buffer): string {
-  const line = key.toString('utf8').split('\n').find((l) => l !== '' && !l.startsWith('-----'));
+  const line = key
+    .toString('utf8')
+    .split('\n')
+    .find((l) => l !== '' && !l.startsWith('-----'));
   assert.ok(line && line.length >= 40, 'the test key has a base64 body');
   return line;
 }
@@ -103,7 +106,7 @@ async function withMtlsServer(run: (ts: TestServer) => Promise<void>): Promise<v
   }
 }
 
-test('CSDS with node identities: node-a\'s certificate sees node-a only, never node-b, on both CSDS methods', async () => {
+test("CSDS with node identities: node-a's certificate sees node-a only, never node-b, on both CSDS methods", async () => {
   await withMtlsServer(async (ts) => {
     const a = await connectNode(ts.port, 'node-a');
     const b = await connectNode(ts.port, 'node-b');
@@ -138,13 +141,13 @@ test('CSDS with node identities: a certificate matching the admin pattern sees e
       assert.deepEqual(nodeIds(all), ['node-a', 'node-b']);
       assertNoKeys(all, 'admin');
       const secret = body(all, 'node-b', T.SECRET, 'server-cert') as { tlsCertificate?: { privateKey?: { inlineString?: string }; certificateChain?: { inlineString?: string } } } | undefined;
-      assert.equal(secret?.tlsCertificate?.privateKey?.inlineString, '[redacted]', 'the Secret\'s private key is redacted, as Envoy\'s config_dump does');
+      assert.equal(secret?.tlsCertificate?.privateKey?.inlineString, '[redacted]', "the Secret's private key is redacted, as Envoy's config_dump does");
       assert.equal(secret?.tlsCertificate?.certificateChain?.inlineString, pki.server.cert.toString('utf8'), 'the certificate chain (not secret) is shown');
       const listenerBody = body(all, 'node-a', T.LISTENER, 'tls-listener') as { filterChains?: { transportSocket?: { typedConfig?: { value?: string } } }[] } | undefined;
       const tlsContextBytes = Buffer.from(listenerBody?.filterChains?.[0]?.transportSocket?.typedConfig?.value ?? '', 'base64');
       const DownstreamTls = loadProtoRoot().lookupType(DOWNSTREAM_TLS.slice(DOWNSTREAM_TLS.lastIndexOf('/') + 1));
       const tlsContext = DownstreamTls.toObject(DownstreamTls.decode(tlsContextBytes)) as { commonTlsContext?: { tlsCertificates?: { privateKey?: { inlineString?: string } }[] } };
-      assert.equal(tlsContext.commonTlsContext?.tlsCertificates?.[0]?.privateKey?.inlineString, '[redacted]', 'a key inlined in a Listener\'s TLS context (inside an Any) is redacted too');
+      assert.equal(tlsContext.commonTlsContext?.tlsCertificates?.[0]?.privateKey?.inlineString, '[redacted]', "a key inlined in a Listener's TLS context (inside an Any) is redacted too");
       const clusterBody = body(all, 'node-a', T.CLUSTER, 'shared-cluster');
       assert.equal(clusterBody?.['name'], 'shared-cluster', 'a resource with nothing secret comes back as served');
       const summary = await admin.fetch({ excludeResourceContents: true });
@@ -176,7 +179,10 @@ test('CSDS with only an admin identity configured refuses other certificates wit
 
 test('the CSDS admin identity is refused at startup without mTLS', async () => {
   // A server that starts anyway is stopped, so the failure does not hang the run.
-  await assert.rejects(startServer({ tls: { cert: pki.server.cert, key: pki.server.key }, csds: { adminSanPattern: ADMIN_PATTERN } }).then((ts) => ts.stop()), /needs mTLS/);
+  await assert.rejects(
+    startServer({ tls: { cert: pki.server.cert, key: pki.server.key }, csds: { adminSanPattern: ADMIN_PATTERN } }).then((ts) => ts.stop()),
+    /needs mTLS/,
+  );
 });
 
 test('CSDS without identities answers a loopback caller about every node, with Secret keys redacted', async () => {

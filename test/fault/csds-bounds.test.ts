@@ -86,7 +86,7 @@ test('the server-wide CSDS request rate refuses the excess with RESOURCE_EXHAUST
   try {
     const results = await Promise.allSettled([csds.fetch({}), csds.fetch({}), csds.fetch({}), csds.fetch({})]);
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as grpc.ServiceError);
-    assert.equal(results.length - refused.length, 2, 'the burst (one second\'s worth) is answered');
+    assert.equal(results.length - refused.length, 2, "the burst (one second's worth) is answered");
     assert.equal(refused.length, 2, 'the rest is refused');
     for (const e of refused) {
       assert.equal(e.code, grpc.status.RESOURCE_EXHAUSTED);
@@ -132,7 +132,10 @@ test('building a large CSDS answer leaves the event loop free: no stall longer t
     assert.equal(answer.config.length, NODES);
     const entries = answer.config.flatMap((c) => c.genericXdsConfigs ?? []);
     assert.equal(entries.length, NODES * 1000);
-    assert.ok(entries.every((e) => e.clientStatus === 'NACKED'), 'every node NACKed every cluster');
+    assert.ok(
+      entries.every((e) => e.clientStatus === 'NACKED'),
+      'every node NACKed every cluster',
+    );
     const maxMs = delay.max / 1e6;
     console.log(`[fault] CSDS large answer: ${answer.bytes.length} bytes in ${ms.toFixed(0)} ms, longest event-loop stall ${maxMs.toFixed(0)} ms`);
     assert.ok(maxMs < MAX_LOOP_DELAY_MS, `the event loop stalled ${maxMs.toFixed(0)} ms while CSDS built its answer (bound ${MAX_LOOP_DELAY_MS} ms)`);
@@ -171,7 +174,10 @@ test('pipelined StreamClientStatus requests are answered one at a time, in order
     const ids = ['n5', 'n1', 'n9', 'n2', 'n7'];
     const { answers, status } = await csds.stream(ids.map((exact) => ({ nodeMatchers: [{ nodeId: { exact } }] })));
     assert.equal(status.code, grpc.status.OK, status.details);
-    assert.deepEqual(answers.map((a) => nodeIds(a)[0]), ids);
+    assert.deepEqual(
+      answers.map((a) => nodeIds(a)[0]),
+      ids,
+    );
   } finally {
     csds.close();
   }

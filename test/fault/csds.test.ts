@@ -33,10 +33,14 @@ test('CSDS shows, per node and resource, ACKED for a node that accepted a push a
     bad.nack(await bad.next(T.CLUSTER), 'csds test rejects this cluster');
 
     let all: ClientConfig[] = [];
-    await waitFor(async () => {
-      all = (await csds.fetchNode()).config;
-      return statusOf(all, 'csds-good', 'csds-a')?.clientStatus === 'ACKED' && statusOf(all, 'csds-bad', 'csds-a')?.clientStatus === 'NACKED';
-    }, DEADLINE_MS, 'CSDS to show csds-good ACKED and csds-bad NACKED');
+    await waitFor(
+      async () => {
+        all = (await csds.fetchNode()).config;
+        return statusOf(all, 'csds-good', 'csds-a')?.clientStatus === 'ACKED' && statusOf(all, 'csds-bad', 'csds-a')?.clientStatus === 'NACKED';
+      },
+      DEADLINE_MS,
+      'CSDS to show csds-good ACKED and csds-bad NACKED',
+    );
     const goodStatus = statusOf(all, 'csds-good', 'csds-a');
     const badStatus = statusOf(all, 'csds-bad', 'csds-a');
     assert.equal(goodStatus?.configStatus, 'SYNCED');
@@ -45,7 +49,11 @@ test('CSDS shows, per node and resource, ACKED for a node that accepted a push a
     assert.equal(goodStatus?.versionInfo, badStatus?.versionInfo, 'both are reported against the version being served');
 
     const onlyBad = (await csds.fetchNode('csds-bad')).config;
-    assert.deepEqual(onlyBad.map((c) => c.node?.id), ['csds-bad'], 'the node matcher filters');
+    assert.deepEqual(
+      onlyBad.map((c) => c.node?.id),
+      ['csds-bad'],
+      'the node matcher filters',
+    );
     const streamed = await csds.stream([{ nodeMatchers: [{ nodeId: { exact: 'csds-good' } }] }]);
     assert.equal(statusOf(streamed.answers[0]?.config ?? [], 'csds-good', 'csds-a')?.clientStatus, 'ACKED', 'StreamClientStatus agrees');
     console.log(`[fault] CSDS: csds-good ${goodStatus?.clientStatus}/${goodStatus?.configStatus}, csds-bad ${badStatus?.clientStatus}/${badStatus?.configStatus} "${badStatus?.errorState?.details}"`);

@@ -94,7 +94,24 @@ test('--etcd-username takes its password from a file, and --config with --etcd-e
 
     await assert.rejects(CliProcess.start(['--etcd-endpoints', etcd.endpoint, '--config', 'examples/basic.yaml']), /exclusive/);
 
-    cli = await CliProcess.start(['--etcd-endpoints', etcd.endpoint, '--etcd-prefix', PREFIX, '--etcd-username', 'xds', '--etcd-password-file', passwordFile, '--port', '0', '--host', '127.0.0.1', '--admin-port', '0', '--workers', '1']);
+    cli = await CliProcess.start([
+      '--etcd-endpoints',
+      etcd.endpoint,
+      '--etcd-prefix',
+      PREFIX,
+      '--etcd-username',
+      'xds',
+      '--etcd-password-file',
+      passwordFile,
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--admin-port',
+      '0',
+      '--workers',
+      '1',
+    ]);
     client = await AdsClient.connect(cli.grpcPort, { variant: 'delta', node: { id: 'n1', cluster: 'c' } });
     client.subscribe(T.CLUSTER, []);
     await client.until(T.CLUSTER, (r) => r.names.includes('a'), { ack: true, timeoutMs: 10_000 });
@@ -131,9 +148,24 @@ test('--etcd-ca, --etcd-cert and --etcd-key reach an etcd that serves TLS and re
       return p;
     };
     cli = await CliProcess.start([
-      '--etcd-endpoints', etcd.endpoint, '--etcd-prefix', PREFIX,
-      '--etcd-ca', file('etcd-ca.crt', pki.ca), '--etcd-cert', file('xds.crt', client.cert), '--etcd-key', file('xds.key', client.key),
-      '--port', '0', '--host', '127.0.0.1', '--admin-port', '0', '--workers', '1',
+      '--etcd-endpoints',
+      etcd.endpoint,
+      '--etcd-prefix',
+      PREFIX,
+      '--etcd-ca',
+      file('etcd-ca.crt', pki.ca),
+      '--etcd-cert',
+      file('xds.crt', client.cert),
+      '--etcd-key',
+      file('xds.key', client.key),
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--admin-port',
+      '0',
+      '--workers',
+      '1',
     ]);
     ads = await AdsClient.connect(cli.grpcPort, { variant: 'delta', node: { id: 'n1', cluster: 'c' } });
     ads.subscribe(T.CLUSTER, []);

@@ -181,8 +181,7 @@ class Node {
       const names = typeUrl === T.ENDPOINT ? this.#edsNames : typeUrl === T.ROUTE ? ['routes'] : [];
       if (mode === 'fresh') {
         if (typeUrl !== T.ENDPOINT) c.subscribe(typeUrl, names);
-      }
-      else if (this.variant === 'delta') {
+      } else if (this.variant === 'delta') {
         const versions = Object.fromEntries([...(this.held.get(typeUrl) ?? [])].map(([n, h]) => [n, h.version ?? '']));
         c.send({ typeUrl, resourceNamesSubscribe: names, initialResourceVersions: versions });
       } else {
@@ -358,8 +357,16 @@ test('nodes of a killed replica move to the other with their versions and are re
       const resent = got.flatMap((r) => r.resources.map((res) => ({ typeUrl: r.typeUrl, res })));
       t.diagnostic(`${n.id}: ${got.length} responses, ${resent.length} resources after moving`);
       if (n.variant === 'delta') {
-        assert.deepEqual(resent.map((x) => x.res.name), [], `${n.id}: initial_resource_versions matched, nothing resent`);
-        assert.deepEqual(got.flatMap((r) => r.removed), [], `${n.id}: nothing removed`);
+        assert.deepEqual(
+          resent.map((x) => x.res.name),
+          [],
+          `${n.id}: initial_resource_versions matched, nothing resent`,
+        );
+        assert.deepEqual(
+          got.flatMap((r) => r.removed),
+          [],
+          `${n.id}: nothing removed`,
+        );
       } else {
         // SotW: no response at all, or only what the node already holds, byte for byte.
         for (const { typeUrl, res } of resent) {
@@ -379,7 +386,11 @@ test('nodes of a killed replica move to the other with their versions and are re
       // Only svc-1 (and svc-0 for canaries) changed.
       const changed = n.canary ? ['svc-0', 'svc-1'] : ['svc-1'];
       if (n.variant === 'delta') assert.deepEqual([...names].sort(), changed, `${n.id}: only the changed endpoints`);
-      else assert.ok(names.every((x) => changed.includes(x)), `${n.id}: only the changed endpoints (got ${names.join(',')})`);
+      else
+        assert.ok(
+          names.every((x) => changed.includes(x)),
+          `${n.id}: only the changed endpoints (got ${names.join(',')})`,
+        );
       n.client?.assertNoViolations();
     }
   } finally {
@@ -392,102 +403,114 @@ function keyOf(typeUrl: string, name: string, group: string = DEFAULT_GROUP): st
   return resourceKey(layout, { group, typeUrl, name });
 }
 
-test('a bad revision written with etcdctl is rejected by both replicas, naming key and field, while the last good config is served; the next good revision is applied by both', { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  const dir = tempDir(t);
-  const etcd = await TestEtcd.start();
-  const replicas: CliProcess[] = [];
-  const [onA, onB] = [nodesFor('a').slice(0, 2), nodesFor('b').slice(0, 2)];
-  try {
-    const good = await apply(etcd, dir, { gen: 0 });
-    replicas.push(...(await startReplicas(etcd.endpoint, etcd.endpoint)));
-    for (const n of onA) await n.connect(replicas[0]?.grpcPort ?? 0, 'fresh');
-    for (const n of onB) await n.connect(replicas[1]?.grpcPort ?? 0, 'fresh');
-    for (const n of [...onA, ...onB]) await n.converge({ gen: 0 });
-
-    // The revision each replica serves before the bad write (its snapshot's, which may be a later status write than `good`).
-    const servedBefore = await Promise.all(replicas.map(async (r) => metricValue(await metrics(r), 'xds_etcd_config_revision')));
-    for (const served of servedBefore) assert.ok(served >= good, 'each replica serves the good apply');
-    const badKey = keyOf(T.CLUSTER, 'bad');
-    etcd.etcdctl('put', badKey, JSON.stringify({ ...cluster('bad'), connect_timeout: 'soon' }));
-    for (const [i, r] of replicas.entries()) {
-      await waitFor('the bad revision to be rejected', CONVERGE_MS, async () => metricValue(await metrics(r), 'xds_etcd_rejected_revisions_total') === 1);
-      const line = await r.waitForLog((l) => l.msg === 'configuration rejected; still serving the last good configuration', 5_000);
-      assert.match((line['problems'] as string[]).join('\n'), new RegExp(`^${badKey}: value \\(bad\\): connect_timeout: `, 'm'), 'the log names the key and the field');
-      const samples = await metrics(r);
-      assert.equal(metricValue(samples, 'xds_etcd_config_revision'), servedBefore[i], 'the configuration revision stays the last good one');
-      assert.equal(await readyz(r), 200);
-    }
-    await new Promise((r) => setTimeout(r, 300));
-    for (const n of [...onA, ...onB]) {
-      assert.deepEqual(n.takeQueued().map((r) => r.typeUrl), [], `${n.id}: nothing sent for a rejected revision`);
-      assert.ok(n.holds({ gen: 0 }));
-    }
-
-    // `apply --prune` replaces the state, bad key included: the next revision validates on both replicas.
-    const fixed = await apply(etcd, dir, { gen: 1 });
-    for (const n of [...onA, ...onB]) await n.converge({ gen: 1 });
-    for (const r of replicas) await waitApplied(r, fixed);
-    assertSameAcrossReplicas(onA, onB);
-    for (const r of replicas) assert.equal(metricValue(await metrics(r), 'xds_etcd_rejected_revisions_total'), 1, 'only the bad revision was rejected');
-  } finally {
-    await stopAll(replicas, [...onA, ...onB], etcd);
-  }
-});
-
-test('etcd stopped and restarted under connected nodes: both replicas keep serving and stay ready, then catch up with a change written after the restart within about 5 s', { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  const dir = tempDir(t);
-  const etcd = await TestEtcd.start();
-  const replicas: CliProcess[] = [];
-  const [onA, onB] = [nodesFor('a'), nodesFor('b')];
-  const late = new Node('late-delta', 'delta');
-  try {
-    await apply(etcd, dir, { gen: 0 });
-    replicas.push(...(await startReplicas(etcd.endpoint, etcd.endpoint)));
-    const [a, b] = replicas as [CliProcess, CliProcess];
-    for (const n of onA) await n.connect(a.grpcPort, 'fresh');
-    for (const n of onB) await n.connect(b.grpcPort, 'fresh');
-    for (const n of [...onA, ...onB]) await n.converge({ gen: 0 });
-
-    await etcd.stop();
-    for (const r of replicas) await waitFor('the replica to notice etcd is gone', CONVERGE_MS, async () => metricValue(await metrics(r), 'xds_etcd_connected') === 0);
-    for (const r of replicas) assert.equal(await readyz(r), 200, '/readyz stays ready while etcd is down');
-    // A node that arrives during the outage is served the last good configuration.
-    await late.connect(b.grpcPort, 'fresh');
-    await late.converge({ gen: 0 });
-    await new Promise((r) => setTimeout(r, 3_000)); // several reconnect attempts, so a backoff has grown
-
-    await etcd.resume();
-    const back = Date.now();
-    // The change of generation 1, as two raw puts in one transaction (not apply's canonical text: same content, same versions).
-    const kv = new Etcd3({ hosts: etcd.endpoint });
-    let revision: number;
+test(
+  'a bad revision written with etcdctl is rejected by both replicas, naming key and field, while the last good config is served; the next good revision is applied by both',
+  { timeout: TEST_TIMEOUT_MS },
+  async (t) => {
+    const dir = tempDir(t);
+    const etcd = await TestEtcd.start();
+    const replicas: CliProcess[] = [];
+    const [onA, onB] = [nodesFor('a').slice(0, 2), nodesFor('b').slice(0, 2)];
     try {
-      revision = await etcdTxn(kv, {
-        put: {
-          [keyOf(T.ENDPOINT, 'svc-1')]: JSON.stringify(cla('svc-1', [portOf({ gen: 1 }, 'svc-1', false)])),
-          [keyOf(T.ENDPOINT, 'svc-0', 'canary')]: JSON.stringify(cla('svc-0', [portOf({ gen: 1 }, 'svc-0', true)])),
-        },
-      });
+      const good = await apply(etcd, dir, { gen: 0 });
+      replicas.push(...(await startReplicas(etcd.endpoint, etcd.endpoint)));
+      for (const n of onA) await n.connect(replicas[0]?.grpcPort ?? 0, 'fresh');
+      for (const n of onB) await n.connect(replicas[1]?.grpcPort ?? 0, 'fresh');
+      for (const n of [...onA, ...onB]) await n.converge({ gen: 0 });
+
+      // The revision each replica serves before the bad write (its snapshot's, which may be a later status write than `good`).
+      const servedBefore = await Promise.all(replicas.map(async (r) => metricValue(await metrics(r), 'xds_etcd_config_revision')));
+      for (const served of servedBefore) assert.ok(served >= good, 'each replica serves the good apply');
+      const badKey = keyOf(T.CLUSTER, 'bad');
+      etcd.etcdctl('put', badKey, JSON.stringify({ ...cluster('bad'), connect_timeout: 'soon' }));
+      for (const [i, r] of replicas.entries()) {
+        await waitFor('the bad revision to be rejected', CONVERGE_MS, async () => metricValue(await metrics(r), 'xds_etcd_rejected_revisions_total') === 1);
+        const line = await r.waitForLog((l) => l.msg === 'configuration rejected; still serving the last good configuration', 5_000);
+        assert.match((line['problems'] as string[]).join('\n'), new RegExp(`^${badKey}: value \\(bad\\): connect_timeout: `, 'm'), 'the log names the key and the field');
+        const samples = await metrics(r);
+        assert.equal(metricValue(samples, 'xds_etcd_config_revision'), servedBefore[i], 'the configuration revision stays the last good one');
+        assert.equal(await readyz(r), 200);
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      for (const n of [...onA, ...onB]) {
+        assert.deepEqual(
+          n.takeQueued().map((r) => r.typeUrl),
+          [],
+          `${n.id}: nothing sent for a rejected revision`,
+        );
+        assert.ok(n.holds({ gen: 0 }));
+      }
+
+      // `apply --prune` replaces the state, bad key included: the next revision validates on both replicas.
+      const fixed = await apply(etcd, dir, { gen: 1 });
+      for (const n of [...onA, ...onB]) await n.converge({ gen: 1 });
+      for (const r of replicas) await waitApplied(r, fixed);
+      assertSameAcrossReplicas(onA, onB);
+      for (const r of replicas) assert.equal(metricValue(await metrics(r), 'xds_etcd_rejected_revisions_total'), 1, 'only the bad revision was rejected');
     } finally {
-      kv.close();
+      await stopAll(replicas, [...onA, ...onB], etcd);
     }
-    for (const r of replicas) await waitApplied(r, revision, CATCH_UP_MS * 2);
-    const caughtUpMs = Date.now() - back;
-    t.diagnostic(`both replicas applied the change ${caughtUpMs} ms after etcd was healthy again`);
-    assert.ok(caughtUpMs < CATCH_UP_MS, `replicas caught up ${caughtUpMs} ms after etcd was back; expected within ${CATCH_UP_MS} ms`);
-    for (const n of [...onA, ...onB, late]) await n.converge({ gen: 1 });
-    assertSameAcrossReplicas(onA, onB);
-    for (const r of replicas) {
-      const samples = await metrics(r);
-      assert.equal(metricValue(samples, 'xds_etcd_connected'), 1);
-      assert.ok(metricValue(samples, 'xds_etcd_watch_restarts_total', { reason: 'reconnect' }) >= 1, 'the reconnect is counted');
-      assert.equal(await readyz(r), 200);
+  },
+);
+
+test(
+  'etcd stopped and restarted under connected nodes: both replicas keep serving and stay ready, then catch up with a change written after the restart within about 5 s',
+  { timeout: TEST_TIMEOUT_MS },
+  async (t) => {
+    const dir = tempDir(t);
+    const etcd = await TestEtcd.start();
+    const replicas: CliProcess[] = [];
+    const [onA, onB] = [nodesFor('a'), nodesFor('b')];
+    const late = new Node('late-delta', 'delta');
+    try {
+      await apply(etcd, dir, { gen: 0 });
+      replicas.push(...(await startReplicas(etcd.endpoint, etcd.endpoint)));
+      const [a, b] = replicas as [CliProcess, CliProcess];
+      for (const n of onA) await n.connect(a.grpcPort, 'fresh');
+      for (const n of onB) await n.connect(b.grpcPort, 'fresh');
+      for (const n of [...onA, ...onB]) await n.converge({ gen: 0 });
+
+      await etcd.stop();
+      for (const r of replicas) await waitFor('the replica to notice etcd is gone', CONVERGE_MS, async () => metricValue(await metrics(r), 'xds_etcd_connected') === 0);
+      for (const r of replicas) assert.equal(await readyz(r), 200, '/readyz stays ready while etcd is down');
+      // A node that arrives during the outage is served the last good configuration.
+      await late.connect(b.grpcPort, 'fresh');
+      await late.converge({ gen: 0 });
+      await new Promise((r) => setTimeout(r, 3_000)); // several reconnect attempts, so a backoff has grown
+
+      await etcd.resume();
+      const back = Date.now();
+      // The change of generation 1, as two raw puts in one transaction (not apply's canonical text: same content, same versions).
+      const kv = new Etcd3({ hosts: etcd.endpoint });
+      let revision: number;
+      try {
+        revision = await etcdTxn(kv, {
+          put: {
+            [keyOf(T.ENDPOINT, 'svc-1')]: JSON.stringify(cla('svc-1', [portOf({ gen: 1 }, 'svc-1', false)])),
+            [keyOf(T.ENDPOINT, 'svc-0', 'canary')]: JSON.stringify(cla('svc-0', [portOf({ gen: 1 }, 'svc-0', true)])),
+          },
+        });
+      } finally {
+        kv.close();
+      }
+      for (const r of replicas) await waitApplied(r, revision, CATCH_UP_MS * 2);
+      const caughtUpMs = Date.now() - back;
+      t.diagnostic(`both replicas applied the change ${caughtUpMs} ms after etcd was healthy again`);
+      assert.ok(caughtUpMs < CATCH_UP_MS, `replicas caught up ${caughtUpMs} ms after etcd was back; expected within ${CATCH_UP_MS} ms`);
+      for (const n of [...onA, ...onB, late]) await n.converge({ gen: 1 });
+      assertSameAcrossReplicas(onA, onB);
+      for (const r of replicas) {
+        const samples = await metrics(r);
+        assert.equal(metricValue(samples, 'xds_etcd_connected'), 1);
+        assert.ok(metricValue(samples, 'xds_etcd_watch_restarts_total', { reason: 'reconnect' }) >= 1, 'the reconnect is counted');
+        assert.equal(await readyz(r), 200);
+      }
+      for (const n of [...onA, ...onB, late]) n.client?.assertNoViolations();
+    } finally {
+      await stopAll(replicas, [...onA, ...onB, late], etcd);
     }
-    for (const n of [...onA, ...onB, late]) n.client?.assertNoViolations();
-  } finally {
-    await stopAll(replicas, [...onA, ...onB, late], etcd);
-  }
-});
+  },
+);
 
 test('a replica cut off from etcd while etcd compacts past its revision re-reads a snapshot on reconnect and serves exactly what the other replica serves', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const dir = tempDir(t);
@@ -513,7 +536,11 @@ test('a replica cut off from etcd while etcd compacts past its revision re-reads
     etcd.etcdctl('compact', String(last));
     assert.equal(await readyz(b), 200, 'B stays ready while cut off');
     for (const n of onB) {
-      assert.deepEqual(n.takeQueued().map((r) => r.typeUrl), [], `${n.id}: nothing from B while it is cut off`);
+      assert.deepEqual(
+        n.takeQueued().map((r) => r.typeUrl),
+        [],
+        `${n.id}: nothing from B while it is cut off`,
+      );
       assert.ok(n.holds({ gen: 0 }), `${n.id} keeps generation 0 while B is cut off`);
     }
 

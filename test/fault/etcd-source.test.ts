@@ -146,7 +146,7 @@ test('a bad value written with etcdctl is rejected naming the key and field, cou
   }
 });
 
-test('node group keys route a node to its group\'s resources, first match by order then name', async () => {
+test("node group keys route a node to its group's resources, first match by order then name", async () => {
   const etcd = await TestEtcd.start();
   const kv = new Etcd3({ hosts: etcd.endpoint });
   let server: XdsServerWithInternals | undefined;
@@ -251,7 +251,10 @@ test('started while etcd is down, the server is not ready and serves nothing unt
     await client.expectSilence(1_000, T.CLUSTER);
     assert.equal((await fetch(`http://127.0.0.1:${admin.port}/readyz`)).status, 503);
     assert.equal(await metricValue(server, 'xds_etcd_connected'), 0);
-    assert.ok(lines.some((l) => String(l['msg']).startsWith('cannot read a snapshot from etcd; retrying (not ready')), 'the wait is logged');
+    assert.ok(
+      lines.some((l) => String(l['msg']).startsWith('cannot read a snapshot from etcd; retrying (not ready')),
+      'the wait is logged',
+    );
 
     await etcd.resume();
     await untilClusters(client, (r) => r.names.includes('a'), 10_000);

@@ -72,7 +72,10 @@ function synced(o: Outcome, what: string): void {
 function refused(o: Outcome, what: string): void {
   assert.equal(o.code, 1, `${what}: --until-synced fails when nodes never sync (exit ${o.code})\n${o.stderr}`);
   assert.equal(o.json?.nodes.everSynced, 0, `${what}: no node synced`);
-  assert.ok(Object.keys(o.json?.streamEndReasons ?? {}).some((r) => r.startsWith('UNAVAILABLE ')), `${what}: stream ends named UNAVAILABLE: ${JSON.stringify(o.json?.streamEndReasons)}`);
+  assert.ok(
+    Object.keys(o.json?.streamEndReasons ?? {}).some((r) => r.startsWith('UNAVAILABLE ')),
+    `${what}: stream ends named UNAVAILABLE: ${JSON.stringify(o.json?.streamEndReasons)}`,
+  );
 }
 
 describe('loadgen over TLS', () => {

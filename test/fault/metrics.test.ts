@@ -70,7 +70,9 @@ test('/metrics reflects a push and a NACK: responses, bytes, push latency, NACKs
       assert.equal(nodes.streams, 1, '/nodes?id= filters to the one node');
       assert.equal(nodes.nodes[0]?.variant, variant);
       assert.equal(nodes.nodes[0]?.types[T.CLUSTER]?.lastNack?.message, `metrics test rejects ${variant}`);
-      console.log(`[fault] metrics (${variant}): responses +${m2.responses - m0.responses}, bytes +${m2.bytes - m0.bytes}, NACKs +${m2.nacks - m0.nacks}, push latency samples +${m2.latencyCount - m0.latencyCount}`);
+      console.log(
+        `[fault] metrics (${variant}): responses +${m2.responses - m0.responses}, bytes +${m2.bytes - m0.bytes}, NACKs +${m2.nacks - m0.nacks}, push latency samples +${m2.latencyCount - m0.latencyCount}`,
+      );
 
       client.close();
       await waitFor(async () => at(await scrape(admin.port)).streams === 0, DEADLINE_MS, `xds_streams{variant="${variant}"} to drop to 0 after disconnect`);
@@ -83,11 +85,20 @@ test('/metrics reflects a push and a NACK: responses, bytes, push latency, NACKs
     assert.equal(metricValue(after, 'xds_config_reloads_total', { result: 'rejected' }) - metricValue(before, 'xds_config_reloads_total', { result: 'rejected' }), 1);
     assert.equal(metricValue(after, 'xds_resources', { type: 'Cluster' }), 2, 'the rejected batch left the store alone');
     for (const name of ['nodejs_eventloop_lag_seconds', 'xds_encode_pool_queue', 'xds_encode_pool_utilization']) {
-      assert.ok(after.some((s) => s.name === name), `${name} is exported`);
+      assert.ok(
+        after.some((s) => s.name === name),
+        `${name} is exported`,
+      );
     }
 
     const dump = JSON.parse((await httpGet(admin.port, '/config_dump')).body) as { resources: { type: string; name: string; version: string }[] };
-    assert.deepEqual(dump.resources.filter((r) => r.type === T.CLUSTER).map((r) => r.name).sort(), ['m-a', 'm-b']);
+    assert.deepEqual(
+      dump.resources
+        .filter((r) => r.type === T.CLUSTER)
+        .map((r) => r.name)
+        .sort(),
+      ['m-a', 'm-b'],
+    );
   } finally {
     for (const c of clients) c.close();
     await admin.close();

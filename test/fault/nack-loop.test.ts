@@ -31,8 +31,7 @@ for (const c of CASES) {
   test(`${c.name} that NACKs everything gets no re-push loop, and exactly one response per real change`, async () => {
     const ts = await startServer({ resources: [cluster('eds-a', { eds: true }), cla('eds-a'), cluster('static-b')] });
     const client = await AdsClient.connect(ts.port, { variant: c.variant, node: { id: `nacker-${c.variant}` } });
-    const nack = (r: Received, what: string): void =>
-      client.nack(r, `rejecting ${what} on purpose`, c.nackWithRejectedVersion ? { version: r.versionInfo } : {});
+    const nack = (r: Received, what: string): void => client.nack(r, `rejecting ${what} on purpose`, c.nackWithRejectedVersion ? { version: r.versionInfo } : {});
     try {
       client.subscribe(T.CLUSTER, []);
       nack(await client.next(T.CLUSTER), 'clusters');

@@ -99,10 +99,14 @@ test('100 clients that never read hold no more than --max-stalled-bytes: the lon
       };
     };
     let g = await gauges();
-    await waitFor(async () => {
-      g = await gauges();
-      return g.inFlight === 0 && g.stalledStreams + g.resets >= CLIENTS;
-    }, 4 * DEADLINE_MS, `every non-reading stream to stall or be reset (in flight ${g.inFlight} bytes, ${g.stalledStreams} stalled, ${g.resets} reset)`);
+    await waitFor(
+      async () => {
+        g = await gauges();
+        return g.inFlight === 0 && g.stalledStreams + g.resets >= CLIENTS;
+      },
+      4 * DEADLINE_MS,
+      `every non-reading stream to stall or be reset (in flight ${g.inFlight} bytes, ${g.stalledStreams} stalled, ${g.resets} reset)`,
+    );
     const held = await server.memory();
     const grew = retainedBytes(held) - retainedBytes(baseline);
 

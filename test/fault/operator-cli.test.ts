@@ -37,7 +37,10 @@ test('with --allow-dangling-references the route is served and the warning names
   const cli = await CliProcess.start(['--config', file, ...BASE, '--no-admin', '--allow-dangling-references'], { readyTimeoutMs: START_MS });
   try {
     const warning = await cli.waitForLog((l) => l.msg === 'serving a dangling reference (--allow-dangling-references)', DEADLINE_MS);
-    assert.match(String(warning['problem']), /resources\[1\] \(r0\): virtual_hosts\[0\]\.routes\[0\]\.route\.cluster: dangling reference: Cluster "missing" does not exist \(named by route "api" in virtual host "vh0"\)/);
+    assert.match(
+      String(warning['problem']),
+      /resources\[1\] \(r0\): virtual_hosts\[0\]\.routes\[0\]\.route\.cluster: dangling reference: Cluster "missing" does not exist \(named by route "api" in virtual host "vh0"\)/,
+    );
   } finally {
     await cli.kill();
   }
@@ -123,7 +126,10 @@ test('a second SIGINT during the drain is announced and exits at once, non-zero'
     cli.signal('SIGINT');
     const exit = await cli.exited;
     assert.equal(exit.code, 1, `stderr: ${cli.stderr}`);
-    assert.ok(cli.logs.some((l) => l.msg === 'second signal: exiting now'), 'the second signal is announced');
+    assert.ok(
+      cli.logs.some((l) => l.msg === 'second signal: exiting now'),
+      'the second signal is announced',
+    );
   } finally {
     for (const s of streams) s.close();
     await cli.kill();

@@ -55,7 +55,9 @@ async function until(probe: () => Promise<boolean>, timeoutMs: number, what: str
 }
 
 test('--processes 2: nodes spread over both serving processes, metrics are aggregated, a killed process is restarted, SIGTERM drains all and exits 0', async (t) => {
-  const cli = await CliProcess.start(['--processes', '2', '--port', '0', '--host', '127.0.0.1', '--admin-port', '0', '--drain-timeout-ms', String(DRAIN_TIMEOUT_MS)], { readyTimeoutMs: START_TIMEOUT_MS });
+  const cli = await CliProcess.start(['--processes', '2', '--port', '0', '--host', '127.0.0.1', '--admin-port', '0', '--drain-timeout-ms', String(DRAIN_TIMEOUT_MS)], {
+    readyTimeoutMs: START_TIMEOUT_MS,
+  });
   const adminPort = cli.adminPort ?? 0;
   const streams: RawXdsStream[] = [];
   try {
@@ -103,7 +105,10 @@ test('--processes 2: nodes spread over both serving processes, metrics are aggre
       await until(async () => (await httpGet(adminPort, '/readyz')).status === 200, DEADLINE_MS, '/readyz ready again after the restart');
       const samples = await scrape(adminPort);
       assert.equal(metricValue(samples, 'xds_serving_process_restarts_total'), 1);
-      assert.ok(cli.logs.some((l) => l.msg?.startsWith('serving process died') === true && l['servingPid'] === victim), 'the death is logged');
+      assert.ok(
+        cli.logs.some((l) => l.msg?.startsWith('serving process died') === true && l['servingPid'] === victim),
+        'the death is logged',
+      );
       // New connections reach the restarted process too.
       const later = Array.from({ length: 6 }, (_, i) => openNode(cli.grpcPort, `later-${i}`, i));
       streams.push(...later);
@@ -122,7 +127,11 @@ test('--processes 2: nodes spread over both serving processes, metrics are aggre
       cli.signal('SIGTERM');
       const exit = await cli.exited;
       assert.equal(exit.code, 0, `exit code (signal ${exit.signal}); stderr: ${cli.stderr}`);
-      for (const pid of servingNow) assert.ok(cli.logs.some((l) => l.msg === 'drain finished' && l['pid'] === pid), `pid ${pid} drained`);
+      for (const pid of servingNow)
+        assert.ok(
+          cli.logs.some((l) => l.msg === 'drain finished' && l['pid'] === pid),
+          `pid ${pid} drained`,
+        );
       // Every stream ended (the drained ones with UNAVAILABLE): none is left on a process that lingers.
       await Promise.all(streams.map((s) => s.ended(DEADLINE_MS)));
     });

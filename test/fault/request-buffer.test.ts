@@ -105,7 +105,12 @@ test('unfinished requests across connections stay within --max-request-buffer-by
     );
     assert.ok(grew < MAX_SERVER + SLACK_BYTES, `server retained ${mib(grew)} of unfinished requests`);
     assert.ok(counted > 0, 'refusals by the server-wide limit are counted');
-    assert.ok(refusedBy(hostile.flatMap((h) => h.ends()), '--max-request-buffer-bytes') > 0);
+    assert.ok(
+      refusedBy(
+        hostile.flatMap((h) => h.ends()),
+        '--max-request-buffer-bytes',
+      ) > 0,
+    );
   } finally {
     client?.close();
     for (const h of hostile) h.close();
@@ -146,7 +151,8 @@ test('a connection whose HTTP/2 session holds more than --max-session-memory-mb 
   let stalled: StallingClient | undefined;
   try {
     // About 1.1 MiB of clusters: queued unread on the stalled stream, over the 1 MB session limit.
-    const endpoints = (i: number): unknown[] => Array.from({ length: 20 }, (_, e) => ({ endpoint: { address: { socket_address: { address: `10.${i >> 8}.${i & 255}.${e}`, port_value: 8000 + e } } } }));
+    const endpoints = (i: number): unknown[] =>
+      Array.from({ length: 20 }, (_, e) => ({ endpoint: { address: { socket_address: { address: `10.${i >> 8}.${i & 255}.${e}`, port_value: 8000 + e } } } }));
     await server.setResources(Array.from({ length: 2_000 }, (_, i) => ({ ...cluster(`c-${i}`), load_assignment: { cluster_name: `c-${i}`, endpoints: [{ lb_endpoints: endpoints(i) }] } })));
     stalled = new StallingClient(server.port, 'sotw', { id: 'stalled' });
     stalled.stall();

@@ -190,11 +190,13 @@ async function crashAndRestart(duringStartup: boolean): Promise<void> {
 
     writeConfig(file, configV2());
     const reconverge = (): Promise<Received[][]> =>
-      Promise.all(nodes.map(async (n) => {
-        await reconnect(n, port, killedAt + CONVERGE_DEADLINE_MS);
-        n.resume();
-        return n.converge(configV2(), performance.now() + CONVERGE_DEADLINE_MS);
-      }));
+      Promise.all(
+        nodes.map(async (n) => {
+          await reconnect(n, port, killedAt + CONVERGE_DEADLINE_MS);
+          n.resume();
+          return n.converge(configV2(), performance.now() + CONVERGE_DEADLINE_MS);
+        }),
+      );
     let after: Received[][];
     let readyAt: number;
     if (duringStartup) {
@@ -224,20 +226,34 @@ async function crashAndRestart(duringStartup: boolean): Promise<void> {
         for (const r of responses.filter((x) => x.typeUrl === T.CLUSTER)) {
           const listed = new Set(r.names);
           const missing = v2Clusters.filter((c) => !listed.has(c));
-          assert.ok(missing.length === 0 && listed.size === v2Clusters.length, `${n.id}: CDS response #${r.index} after the restart (version "${r.versionInfo}") lists ${r.names.length} of ${v2Clusters.length} clusters: an Envoy would delete the ${missing.length} missing ones`);
+          assert.ok(
+            missing.length === 0 && listed.size === v2Clusters.length,
+            `${n.id}: CDS response #${r.index} after the restart (version "${r.versionInfo}") lists ${r.names.length} of ${v2Clusters.length} clusters: an Envoy would delete the ${missing.length} missing ones`,
+          );
         }
         return;
       }
       // Delta: nothing the node already held, exactly the changes.
       deltaBytes += bytes;
       const before = heldBefore.get(n);
-      const got = (type: string): string[] => responses.filter((r) => r.typeUrl === type).flatMap((r) => r.names).sort();
-      const removed = (type: string): string[] => responses.filter((r) => r.typeUrl === type).flatMap((r) => r.removed).sort();
+      const got = (type: string): string[] =>
+        responses
+          .filter((r) => r.typeUrl === type)
+          .flatMap((r) => r.names)
+          .sort();
+      const removed = (type: string): string[] =>
+        responses
+          .filter((r) => r.typeUrl === type)
+          .flatMap((r) => r.removed)
+          .sort();
       assert.deepEqual(removed(T.CLUSTER), [REMOVED], `${n.id}: clusters removed after the restart`);
       // The node unsubscribes the removed cluster's endpoints as soon as CDS says it is gone; when that
       // request reaches the server before the EDS answer is flushed (requests are coalesced), the
       // removal is moot and need not be reported.
-      assert.ok(removed(T.ENDPOINT).every((name) => name === REMOVED), `${n.id}: endpoints removed after the restart: ${removed(T.ENDPOINT).join(', ')}`);
+      assert.ok(
+        removed(T.ENDPOINT).every((name) => name === REMOVED),
+        `${n.id}: endpoints removed after the restart: ${removed(T.ENDPOINT).join(', ')}`,
+      );
       for (const r of responses) {
         const had = r.typeUrl === T.CLUSTER ? before?.cds : before?.eds;
         for (const res of r.resources) assert.notEqual(had?.get(res.name), res.version, `${n.id} was sent ${res.name} at a version it already held`);
@@ -276,11 +292,13 @@ function makeNodes(): Node[] {
 
 /** First connection of every node, until each holds `expected`. */
 async function connectAndConverge(nodes: readonly Node[], port: number, expected: Config): Promise<void> {
-  await Promise.all(nodes.map(async (n) => {
-    await n.connect(port);
-    n.startFresh();
-    await n.converge(expected, performance.now() + CONVERGE_DEADLINE_MS);
-  }));
+  await Promise.all(
+    nodes.map(async (n) => {
+      await n.connect(port);
+      n.startFresh();
+      await n.converge(expected, performance.now() + CONVERGE_DEADLINE_MS);
+    }),
+  );
 }
 
 /** SIGKILL the server (no drain, no goodbye); every node sees its stream end UNAVAILABLE. */
@@ -312,16 +330,23 @@ async function crashAndRestartUnchanged(): Promise<void> {
     writeConfig(file, configV1Updated());
     const partial = await Promise.all(nodes.map((n) => n.converge(configV1Updated(), performance.now() + CONVERGE_DEADLINE_MS)));
     for (const [i, n] of nodes.entries()) {
-      if (n.variant === 'sotw') assert.deepEqual(partial[i]?.flatMap((r) => r.names), ['rc-5'], `${n.id}: the endpoint change came alone`);
+      if (n.variant === 'sotw')
+        assert.deepEqual(
+          partial[i]?.flatMap((r) => r.names),
+          ['rc-5'],
+          `${n.id}: the endpoint change came alone`,
+        );
     }
     const killedAt = performance.now();
     await crash(first, nodes);
 
     // Reconnect attempts start at once, while the new process is still loading its config.
-    const resumed = Promise.all(nodes.map(async (n) => {
-      await reconnect(n, port, killedAt + CONVERGE_DEADLINE_MS);
-      n.resume();
-    }));
+    const resumed = Promise.all(
+      nodes.map(async (n) => {
+        await reconnect(n, port, killedAt + CONVERGE_DEADLINE_MS);
+        n.resume();
+      }),
+    );
     second = await CliProcess.start(args(port));
     await resumed;
     await delay(QUIET_AFTER_RESUME_MS);

@@ -230,7 +230,10 @@ test('apply --wait fails with exit 1 naming the node, resource and error of a NA
     client.nack(update, 'cluster shiny: unknown load balancing policy');
     const result = await run.result;
     assert.equal(result.code, 1, `${result.stdout}\n${result.stderr}`);
-    const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(lines[0].committed, true);
     const wait = lines[1].wait;
     assert.equal(wait.outcome, 'nacked');

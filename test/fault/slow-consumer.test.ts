@@ -96,7 +96,11 @@ test(`${SLOW_CONSUMERS} consumers that stop reading while ${UPDATES} updates of 
     }
     await Promise.all(
       slow.map((s) =>
-        s.waitFor((r) => r.typeUrl === T.CLUSTER && hasClusterTimeout(r, 'slow-0', finalSeconds) && (s.variant === 'sotw' || r.resources.length === CLUSTERS), DEADLINE_MS, 'latest config after resuming'),
+        s.waitFor(
+          (r) => r.typeUrl === T.CLUSTER && hasClusterTimeout(r, 'slow-0', finalSeconds) && (s.variant === 'sotw' || r.resources.length === CLUSTERS),
+          DEADLINE_MS,
+          'latest config after resuming',
+        ),
       ),
     );
     const catchUpMs = performance.now() - resumedAt;

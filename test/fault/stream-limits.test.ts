@@ -66,7 +66,9 @@ test('a connection past its maximum age (plus grace) is closed and the node reco
     clients.push(again);
     const r = await again.fetch(T.CLUSTER, []);
     assert.deepEqual(r.names, ['age-a']);
-    console.log(`[fault] max connection age ${MAX_AGE_MS} ms (±10% jitter) + grace ${GRACE_MS} ms: stream ended ${endedMs.toFixed(0)} ms after connecting with UNAVAILABLE "${st.details}"; the node reconnected and got its config`);
+    console.log(
+      `[fault] max connection age ${MAX_AGE_MS} ms (±10% jitter) + grace ${GRACE_MS} ms: stream ended ${endedMs.toFixed(0)} ms after connecting with UNAVAILABLE "${st.details}"; the node reconnected and got its config`,
+    );
   } finally {
     for (const c of clients) c.close();
     await ts.stop();

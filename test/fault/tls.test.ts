@@ -36,10 +36,7 @@ async function attempt(port: number, variant: Variant, nodeId: string, credentia
   const started = performance.now();
   try {
     s.subscribeWildcard(T.CLUSTER);
-    const outcome = await Promise.race([
-      s.waitFor((r) => r.typeUrl === T.CLUSTER, DEADLINE_MS, 'CDS response').then((r) => ({ names: r.names })),
-      s.ended(DEADLINE_MS).then((status) => ({ status })),
-    ]);
+    const outcome = await Promise.race([s.waitFor((r) => r.typeUrl === T.CLUSTER, DEADLINE_MS, 'CDS response').then((r) => ({ names: r.names })), s.ended(DEADLINE_MS).then((status) => ({ status }))]);
     if (process.env['FAULT_DEBUG']) console.log(`attempt ${nodeId} ${variant}: ${(performance.now() - started).toFixed(0)} ms`);
     return outcome;
   } finally {
@@ -91,7 +88,11 @@ for (const variant of ['sotw', 'delta'] as const) {
     await withServer({ tls: { cert: pki.server.cert, key: pki.server.key, clientCa: pki.ca }, nodeIdSanPattern: IDENTITY_PATTERN }, async (ts) => {
       expectServed(await attempt(ts.port, variant, 'node-a', tlsCredentials(pki.ca, pki.clients['node-a'])), 'node-a with the node-a certificate');
       expectServed(await attempt(ts.port, variant, 'node-b', tlsCredentials(pki.ca, pki.clients['node-b'])), 'node-b with the node-b certificate');
-      expectRefused(await attempt(ts.port, variant, 'node-b', tlsCredentials(pki.ca, pki.clients['node-a'])), grpc.status.PERMISSION_DENIED, `${variant} node-b claiming its id with the node-a certificate`);
+      expectRefused(
+        await attempt(ts.port, variant, 'node-b', tlsCredentials(pki.ca, pki.clients['node-a'])),
+        grpc.status.PERMISSION_DENIED,
+        `${variant} node-b claiming its id with the node-a certificate`,
+      );
       expectRefused(await attempt(ts.port, variant, '', tlsCredentials(pki.ca, pki.clients['node-a'])), grpc.status.PERMISSION_DENIED, `${variant} empty node id with the node-a certificate`);
     });
   });

@@ -97,9 +97,7 @@ export class AdsClient {
     const path = options.path ?? (options.service === 'per-type' ? perTypePath(options.typeUrl ?? '', options.variant) : adsPath(options.variant));
     const host = options.host ?? '127.0.0.1';
     const client = new grpc.Client(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.credentials.createInsecure(), options.channelOptions ?? {});
-    await new Promise<void>((resolve, reject) =>
-      client.waitForReady(Date.now() + CONNECT_TIMEOUT_MS, (err) => (err ? reject(err) : resolve())),
-    );
+    await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + CONNECT_TIMEOUT_MS, (err) => (err ? reject(err) : resolve())));
     return new AdsClient(client, path, options);
   }
 
@@ -222,8 +220,7 @@ export class AdsClient {
     if (queued) return Promise.resolve(queued);
     if (this.#status) return Promise.reject(new Error(`stream already ended with ${grpc.status[this.#status.code]} "${this.#status.details}"`));
     const timeoutMs = options.timeoutMs ?? NEXT_TIMEOUT_MS;
-    return this.#inbox.wait(typeUrl, timeoutMs, () =>
-      `no ${typeUrl ?? 'response'} within ${timeoutMs} ms; received so far: ${this.responses.map(describeResponse).join(' | ') || 'nothing'}`);
+    return this.#inbox.wait(typeUrl, timeoutMs, () => `no ${typeUrl ?? 'response'} within ${timeoutMs} ms; received so far: ${this.responses.map(describeResponse).join(' | ') || 'nothing'}`);
   }
 
   /**
@@ -259,7 +256,10 @@ export class AdsClient {
     if (this.#status) return Promise.resolve(this.#status);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`stream still open after ${timeoutMs} ms`)), timeoutMs);
-      this.#statusWaiters.push((s) => { clearTimeout(timer); resolve(s); });
+      this.#statusWaiters.push((s) => {
+        clearTimeout(timer);
+        resolve(s);
+      });
     });
   }
 

@@ -49,24 +49,51 @@ function openssl(args: readonly string[], cwd: string): void {
 function makeCa(dir: string, name: string): void {
   openssl(
     [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', VALID_DAYS, '-subj', `/CN=fanout-xds fault test ${name}`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.crt`,
+      '-days',
+      VALID_DAYS,
+      '-subj',
+      `/CN=fanout-xds fault test ${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
     ],
     dir,
   );
 }
 
 function makeLeaf(dir: string, ca: string, name: string, san: string, usage: 'serverAuth' | 'clientAuth'): KeyPair {
-  fs.writeFileSync(
-    path.join(dir, `${name}.ext`),
-    `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=${usage}\nsubjectAltName=${san}\n`,
-  );
+  fs.writeFileSync(path.join(dir, `${name}.ext`), `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=${usage}\nsubjectAltName=${san}\n`);
   openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`], dir);
   openssl(
     [
-      'x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-set_serial', String(Date.now() + Math.floor(Math.random() * 1e6)),
-      '-days', VALID_DAYS, '-out', `${name}.crt`, '-extfile', `${name}.ext`,
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      `${ca}.crt`,
+      '-CAkey',
+      `${ca}.key`,
+      '-set_serial',
+      String(Date.now() + Math.floor(Math.random() * 1e6)),
+      '-days',
+      VALID_DAYS,
+      '-out',
+      `${name}.crt`,
+      '-extfile',
+      `${name}.ext`,
     ],
     dir,
   );

@@ -77,7 +77,13 @@ export class CsdsClient {
   /** FetchClientStatus with `request`; rejects with the gRPC error (`code`, `details`). */
   fetch(request: CsdsRequest = {}): Promise<CsdsAnswer> {
     return new Promise((resolve, reject) =>
-      this.#client.makeUnaryRequest(`${CSDS_SERVICE}FetchClientStatus`, (m: CsdsRequest) => this.#encode(m), pass, request, (err, res) => (err || !res ? reject(err) : resolve(this.#decode(res)))),
+      this.#client.makeUnaryRequest(
+        `${CSDS_SERVICE}FetchClientStatus`,
+        (m: CsdsRequest) => this.#encode(m),
+        pass,
+        request,
+        (err, res) => (err || !res ? reject(err) : resolve(this.#decode(res))),
+      ),
     );
   }
 

@@ -117,15 +117,24 @@ export class TestEtcd {
     if (this.#child) return;
     const peer = `http://127.0.0.1:${this.peerPort}`;
     const args = [
-      '--name', 'test',
-      '--data-dir', path.join(this.dataDir, 'data'),
-      '--listen-client-urls', this.endpoint,
-      '--advertise-client-urls', this.endpoint,
-      '--listen-peer-urls', peer,
-      '--initial-advertise-peer-urls', peer,
-      '--initial-cluster', `test=${peer}`,
-      '--logger', 'zap',
-      '--log-level', 'error',
+      '--name',
+      'test',
+      '--data-dir',
+      path.join(this.dataDir, 'data'),
+      '--listen-client-urls',
+      this.endpoint,
+      '--advertise-client-urls',
+      this.endpoint,
+      '--listen-peer-urls',
+      peer,
+      '--initial-advertise-peer-urls',
+      peer,
+      '--initial-cluster',
+      `test=${peer}`,
+      '--logger',
+      'zap',
+      '--log-level',
+      'error',
     ];
     if (this.#limits) args.push('--max-txn-ops', String(this.#limits.maxTxnOps), '--max-request-bytes', String(this.#limits.maxRequestBytes));
     if (this.#tls) {

@@ -106,12 +106,20 @@ export class RawXdsStream {
 
   /** Resolves once a read response satisfies `pred` (looking at every response from `from` on). */
   waitFor(pred: (r: Received) => boolean, timeoutMs: number, what: string, from = 0): Promise<Received> {
-    return this.#until(() => this.responses.slice(from).find(pred), timeoutMs, () => `${what}: not within ${timeoutMs} ms (read ${this.responses.length} responses, status ${this.#describeStatus()})`);
+    return this.#until(
+      () => this.responses.slice(from).find(pred),
+      timeoutMs,
+      () => `${what}: not within ${timeoutMs} ms (read ${this.responses.length} responses, status ${this.#describeStatus()})`,
+    );
   }
 
   /** Resolves with the final status; rejects after `timeoutMs`. */
   ended(timeoutMs: number): Promise<grpc.StatusObject> {
-    return this.#until(() => this.#status, timeoutMs, () => `stream still open after ${timeoutMs} ms`);
+    return this.#until(
+      () => this.#status,
+      timeoutMs,
+      () => `stream still open after ${timeoutMs} ms`,
+    );
   }
 
   /** Cancel the call (if still open), close the channel, and fail pending waits. */

@@ -118,10 +118,5 @@ export const EXAMPLE = { listener: 'listener_0', route: 'local_route', cluster: 
  * on :10000 → route local_route → EDS cluster example_cluster → one endpoint.
  */
 export function exampleResources(): ResourceJson[] {
-  return [
-    listener(EXAMPLE.listener, EXAMPLE.route, 10000),
-    route(EXAMPLE.route, EXAMPLE.cluster),
-    cluster(EXAMPLE.cluster, { eds: true }),
-    cla(EXAMPLE.cluster, [8080]),
-  ];
+  return [listener(EXAMPLE.listener, EXAMPLE.route, 10000), route(EXAMPLE.route, EXAMPLE.cluster), cluster(EXAMPLE.cluster, { eds: true }), cla(EXAMPLE.cluster, [8080])];
 }

@@ -48,8 +48,14 @@ export class ResponseQueue {
     return new Promise<Received>((resolve, reject) => {
       const waiter: Waiter = {
         typeUrl,
-        resolve: (r) => { clearTimeout(timer); resolve(r); },
-        reject: (e) => { clearTimeout(timer); reject(e); },
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       };
       const timer = setTimeout(() => {
         const at = this.#waiters.indexOf(waiter);

@@ -95,7 +95,7 @@ if (process.send) {
   process.on('message', (msg: ChildRequest) => {
     handle(msg.command).then(
       (value) => process.send?.({ id: msg.id, ok: true, value } satisfies ChildReply),
-      (err: unknown) => process.send?.({ id: msg.id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) } satisfies ChildReply),
+      (err: unknown) => process.send?.({ id: msg.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies ChildReply),
     );
   });
   // The parent going away must not leave a server behind.

@@ -46,7 +46,9 @@ const PER_TYPE: Readonly<Record<string, PerType>> = {
   [T.SECRET]: { service: 'envoy.service.secret.v3.SecretDiscoveryService', sotw: 'StreamSecrets', delta: 'DeltaSecrets' },
   [T.RUNTIME]: { service: 'envoy.service.runtime.v3.RuntimeDiscoveryService', sotw: 'StreamRuntime', delta: 'DeltaRuntime' },
   [T.EXTENSION_CONFIG]: {
-    service: 'envoy.service.extension.v3.ExtensionConfigDiscoveryService', sotw: 'StreamExtensionConfigs', delta: 'DeltaExtensionConfigs',
+    service: 'envoy.service.extension.v3.ExtensionConfigDiscoveryService',
+    sotw: 'StreamExtensionConfigs',
+    delta: 'DeltaExtensionConfigs',
   },
 };
 

@@ -73,7 +73,7 @@ function decodeAny(any: AnyMessage, expected: string): Obj {
 }
 
 function nameOf(typeUrl: string, body: Obj): string {
-  return String(typeUrl === EDS ? body['clusterName'] ?? '' : body['name'] ?? '');
+  return String(typeUrl === EDS ? (body['clusterName'] ?? '') : (body['name'] ?? ''));
 }
 
 /** The route config names a listener's HTTP connection managers ask for over RDS. */
@@ -98,9 +98,10 @@ function socket(address: Obj | undefined): string {
 
 function describeRoute(route: Obj): string {
   const action = route['route'] ?? {};
-  const target = action['cluster'] !== undefined
-    ? String(action['cluster'])
-    : ((action['weightedClusters']?.['clusters'] ?? []) as Obj[]).map((c) => `${String(c['name'])}:${String(c['weight']?.['value'] ?? c['weight'])}`).join(',');
+  const target =
+    action['cluster'] !== undefined
+      ? String(action['cluster'])
+      : ((action['weightedClusters']?.['clusters'] ?? []) as Obj[]).map((c) => `${String(c['name'])}:${String(c['weight']?.['value'] ?? c['weight'])}`).join(',');
   return `${String(route['name'])} ${String(route['match']?.['prefix'])} -> ${target}`;
 }
 
@@ -121,9 +122,17 @@ export class EnvoyLikeClient {
   readonly #call: grpc.ClientDuplexStream<Buffer, Buffer>;
   readonly #nodeId: string;
   #nodeSent = false;
-  readonly #held = new Map<string, Map<string, Obj>>([[CDS, new Map()], [EDS, new Map()], [LDS, new Map()], [RDS, new Map()]]);
+  readonly #held = new Map<string, Map<string, Obj>>([
+    [CDS, new Map()],
+    [EDS, new Map()],
+    [LDS, new Map()],
+    [RDS, new Map()],
+  ]);
   /** Named subscriptions for EDS and RDS; CDS and LDS are wildcard. */
-  readonly #names = new Map<string, Set<string>>([[EDS, new Set()], [RDS, new Set()]]);
+  readonly #names = new Map<string, Set<string>>([
+    [EDS, new Set()],
+    [RDS, new Set()],
+  ]);
   /** SotW: last accepted version and last nonce per type. */
   readonly #version = new Map<string, string>();
   readonly #nonce = new Map<string, string>();
@@ -134,7 +143,11 @@ export class EnvoyLikeClient {
     this.#nodeId = nodeId;
     this.#client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     const method = variant === 'sotw' ? 'StreamAggregatedResources' : 'DeltaAggregatedResources';
-    this.#call = this.#client.makeBidiStreamRequest(ADS + method, (b: Buffer) => b, (b: Buffer) => b);
+    this.#call = this.#client.makeBidiStreamRequest(
+      ADS + method,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+    );
     this.#call.on('data', (bytes: Buffer) => this.#onResponse(bytes));
     this.#call.on('error', (err: Error) => {
       if ((err as grpc.ServiceError).code !== grpc.status.CANCELLED) this.streamError = err;

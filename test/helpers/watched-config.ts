@@ -51,11 +51,7 @@ export interface Watched {
  * config path), with a captured log and an Envoy-like SotW client that has
  * received the first configuration's clusters (`expect`).
  */
-export async function startWatched(
-  setup: (dir: string) => string,
-  expect: readonly string[],
-  options: Partial<XdsServerOptions> = {},
-): Promise<Watched> {
+export async function startWatched(setup: (dir: string) => string, expect: readonly string[], options: Partial<XdsServerOptions> = {}): Promise<Watched> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-source-'));
   const configPath = setup(dir);
   const log: string[] = [];
@@ -71,7 +67,11 @@ export async function startWatched(
     );
   await waitForClusters(expect);
   // Both wildcard subscriptions answered, so a later response can only come from a change.
-  await client.waitUntil(() => client.log.some((r) => r.typeUrl === LDS), RELOAD_WAIT_MS, () => 'no LDS response');
+  await client.waitUntil(
+    () => client.log.some((r) => r.typeUrl === LDS),
+    RELOAD_WAIT_MS,
+    () => 'no LDS response',
+  );
   return {
     dir,
     configPath,

@@ -244,16 +244,34 @@ export function decodeResponse(variant: Variant, bytes: Buffer, index: number): 
     const m = t.response.decode(bytes) as unknown as { versionInfo?: string; typeUrl?: string; nonce?: string; resources?: AnyLike[] };
     const resources = (m.resources ?? []).map(sotwResource);
     return {
-      variant, typeUrl: m.typeUrl ?? '', nonce: m.nonce ?? '', versionInfo: m.versionInfo ?? '',
-      resources, removed: [], names: resources.map((r) => r.name), index, bytes: bytes.length,
+      variant,
+      typeUrl: m.typeUrl ?? '',
+      nonce: m.nonce ?? '',
+      versionInfo: m.versionInfo ?? '',
+      resources,
+      removed: [],
+      names: resources.map((r) => r.name),
+      index,
+      bytes: bytes.length,
     };
   }
   const m = t.deltaResponse.decode(bytes) as unknown as {
-    systemVersionInfo?: string; typeUrl?: string; nonce?: string; resources?: ResourceMsg[]; removedResources?: string[];
+    systemVersionInfo?: string;
+    typeUrl?: string;
+    nonce?: string;
+    resources?: ResourceMsg[];
+    removedResources?: string[];
   };
   const resources = (m.resources ?? []).map((r) => fromResourceMessage(r, false));
   return {
-    variant, typeUrl: m.typeUrl ?? '', nonce: m.nonce ?? '', versionInfo: m.systemVersionInfo ?? '',
-    resources, removed: m.removedResources ?? [], names: resources.map((r) => r.name), index, bytes: bytes.length,
+    variant,
+    typeUrl: m.typeUrl ?? '',
+    nonce: m.nonce ?? '',
+    versionInfo: m.systemVersionInfo ?? '',
+    resources,
+    removed: m.removedResources ?? [],
+    names: resources.map((r) => r.name),
+    index,
+    bytes: bytes.length,
   };
 }

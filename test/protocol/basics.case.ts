@@ -10,22 +10,23 @@ import { hasClusterTimeout } from '../helpers/inspect';
 import * as grpc from '@grpc/grpc-js';
 import type { Harness } from '../helpers/harness';
 import { T, v2AdsPath } from '../helpers/service-paths';
-import {
-  cla, cluster, extensionConfig, listener, route, runtime, scopedRoute, secret, startServer, virtualHost,
-} from '../helpers/server';
+import { cla, cluster, extensionConfig, listener, route, runtime, scopedRoute, secret, startServer, virtualHost } from '../helpers/server';
 import type { ResourceJson } from '../../src/index';
 
 const SILENCE_MS = 400;
 
 /** One resource of every served type, with the name to ask for. */
 function oneOfEach(withVirtualHost: boolean): { resources: ResourceJson[]; asks: [string, string][] } {
-  const resources = [
-    cluster('c0'), cla('e0'), listener('l0', 'r0'), route('r0', 'c0'), secret('s0'), runtime('rt0'),
-    scopedRoute('sr0', 'r0'), extensionConfig('x0'),
-  ];
+  const resources = [cluster('c0'), cla('e0'), listener('l0', 'r0'), route('r0', 'c0'), secret('s0'), runtime('rt0'), scopedRoute('sr0', 'r0'), extensionConfig('x0')];
   const asks: [string, string][] = [
-    [T.CLUSTER, 'c0'], [T.ENDPOINT, 'e0'], [T.LISTENER, 'l0'], [T.ROUTE, 'r0'], [T.SECRET, 's0'], [T.RUNTIME, 'rt0'],
-    [T.SCOPED_ROUTE, 'sr0'], [T.EXTENSION_CONFIG, 'x0'],
+    [T.CLUSTER, 'c0'],
+    [T.ENDPOINT, 'e0'],
+    [T.LISTENER, 'l0'],
+    [T.ROUTE, 'r0'],
+    [T.SECRET, 's0'],
+    [T.RUNTIME, 'rt0'],
+    [T.SCOPED_ROUTE, 'sr0'],
+    [T.EXTENSION_CONFIG, 'x0'],
   ];
   if (withVirtualHost) {
     resources.push(virtualHost('r0/vh0', ['vh0.example.com'], 'c0'));

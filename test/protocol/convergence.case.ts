@@ -17,7 +17,10 @@ import { EXAMPLE, cla, cluster, exampleResources } from '../helpers/server';
 const CONVERGE_MS = 5_000;
 const FANOUT_STREAMS = 100;
 const EXAMPLE_STATE = {
-  clusters: [EXAMPLE.cluster], endpoints: [EXAMPLE.cluster], listeners: [EXAMPLE.listener], routes: [EXAMPLE.route],
+  clusters: [EXAMPLE.cluster],
+  endpoints: [EXAMPLE.cluster],
+  listeners: [EXAMPLE.listener],
+  routes: [EXAMPLE.route],
 };
 
 /** Register the convergence and fan-out cases. */

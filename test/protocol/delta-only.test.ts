@@ -24,11 +24,15 @@ function sorted(names: readonly string[]): string[] {
 /** Collect names from responses of a type (ACKing each) until `done` holds. */
 async function collect(c: AdsClient, typeUrl: string, done: (got: { names: Set<string>; removed: Set<string> }) => boolean, timeoutMs = 3_000): Promise<{ names: Set<string>; removed: Set<string> }> {
   const got = { names: new Set<string>(), removed: new Set<string>() };
-  await c.until(typeUrl, (r) => {
-    r.names.forEach((n) => got.names.add(n));
-    r.removed.forEach((n) => got.removed.add(n));
-    return done(got);
-  }, { ack: true, timeoutMs });
+  await c.until(
+    typeUrl,
+    (r) => {
+      r.names.forEach((n) => got.names.add(n));
+      r.removed.forEach((n) => got.removed.add(n));
+      return done(got);
+    },
+    { ack: true, timeoutMs },
+  );
   return got;
 }
 

@@ -45,7 +45,10 @@ function indexOf(log: readonly Received[], from: number, pred: (r: Received) => 
 
 /** The responses from `from` on, one line each, for failure messages. */
 function trace(log: readonly Received[], from: number): string {
-  return log.slice(from).map((r) => `\n  #${r.index} ${r.typeUrl.split('.').pop()} [${r.names.join(',')}]${r.removed.length ? ` removed [${r.removed.join(',')}]` : ''}`).join('');
+  return log
+    .slice(from)
+    .map((r) => `\n  #${r.index} ${r.typeUrl.split('.').pop()} [${r.names.join(',')}]${r.removed.length ? ` removed [${r.removed.join(',')}]` : ''}`)
+    .join('');
 }
 
 function has(r: Received, typeUrl: string, name: string): boolean {
@@ -101,7 +104,10 @@ export function orderingCases(h: Harness): void {
     const mark = log.length;
     await h.ts.update({
       upsert: [route(EXAMPLE.route, 'other')],
-      remove: [{ typeUrl: T.CLUSTER, name: EXAMPLE.cluster }, { typeUrl: T.ENDPOINT, name: EXAMPLE.cluster }],
+      remove: [
+        { typeUrl: T.CLUSTER, name: EXAMPLE.cluster },
+        { typeUrl: T.ENDPOINT, name: EXAMPLE.cluster },
+      ],
     });
     await envoy.waitUntil(() => !envoy.clusters.has(EXAMPLE.cluster) && routeTarget(envoy.routes.get(EXAMPLE.route)) === 'other', CONVERGE_MS, 'the cluster removal');
     const rds = indexOf(log, mark, (r) => routesTo(r, 'other'));
@@ -142,7 +148,11 @@ export function orderingCases(h: Harness): void {
     since = performance.now();
     await h.ts.update({ upsert: [cluster('second', { eds: true }), route(EXAMPLE.route, 'second')] });
     await nextAcked(c, T.CLUSTER, (r) => r.names.includes('second'));
-    await promptly(since, 'RDS after a change of clusters and routes', nextAcked(c, T.ROUTE, (r) => routesTo(r, 'second')));
+    await promptly(
+      since,
+      'RDS after a change of clusters and routes',
+      nextAcked(c, T.ROUTE, (r) => routesTo(r, 'second')),
+    );
   });
 
   it('D26: an EDS cluster whose endpoints come from another config source does not hold routes', async () => {
@@ -161,7 +171,11 @@ export function orderingCases(h: Harness): void {
     const since = performance.now();
     await h.ts.update({ upsert: [cluster('remote2', { edsConfig: SEPARATE_EDS_SOURCE }), route(EXAMPLE.route, 'remote2')] });
     await nextAcked(c, T.CLUSTER, (r) => r.names.includes('remote2'));
-    await promptly(since, 'RDS to a cluster whose endpoints come from elsewhere', nextAcked(c, T.ROUTE, (r) => routesTo(r, 'remote2')));
+    await promptly(
+      since,
+      'RDS to a cluster whose endpoints come from elsewhere',
+      nextAcked(c, T.ROUTE, (r) => routesTo(r, 'remote2')),
+    );
   });
 
   it('D26: a route to a new cluster waits for a client that asks for its endpoints shortly after acknowledging it', async () => {

@@ -111,7 +111,12 @@ export function robustnessCases(h: Harness): void {
     c.subscribe(T.ENDPOINT, ['c0']);
     c.subscribe(T.LISTENER, []);
     c.subscribe(T.ROUTE, ['r0']);
-    for (const [typeUrl, name] of [[T.CLUSTER, 'c0'], [T.ENDPOINT, 'c0'], [T.LISTENER, 'l0'], [T.ROUTE, 'r0']] as const) {
+    for (const [typeUrl, name] of [
+      [T.CLUSTER, 'c0'],
+      [T.ENDPOINT, 'c0'],
+      [T.LISTENER, 'l0'],
+      [T.ROUTE, 'r0'],
+    ] as const) {
       const r = await c.next(typeUrl);
       assert.ok(r.names.includes(name), `${typeUrl}: ${r.names.join(',')}`);
     }
@@ -126,10 +131,14 @@ export function robustnessCases(h: Harness): void {
     assert.ok(requestBytes > GRPC_DEFAULT_MAX_MESSAGE_BYTES, `request is only ${requestBytes} bytes`);
     c.subscribe(T.ENDPOINT, names);
     const got = new Set<string>();
-    await c.until(T.ENDPOINT, (r) => {
-      r.names.forEach((n) => got.add(n));
-      return existing.every((n) => got.has(n));
-    }, { ack: true, timeoutMs: 30_000 });
+    await c.until(
+      T.ENDPOINT,
+      (r) => {
+        r.names.forEach((n) => got.add(n));
+        return existing.every((n) => got.has(n));
+      },
+      { ack: true, timeoutMs: 30_000 },
+    );
     assert.equal(c.status, undefined, 'stream must stay open');
   });
 
@@ -156,9 +165,10 @@ export function robustnessCases(h: Harness): void {
     await h.ts.update({ upsert: [cla('c0', [9999]), route('r0', 'c1')] });
     await c.until(T.ENDPOINT, () => true, { ack: true });
     await c.until(T.ROUTE, () => true, { ack: true });
-    for (const r of c.responses) for (const res of r.resources) {
-      assert.equal(res.ttl, undefined, `${res.name} has a ttl`);
-      assert.ok(res.typeUrl !== undefined, `${res.name} came without a body (heartbeat)`);
-    }
+    for (const r of c.responses)
+      for (const res of r.resources) {
+        assert.equal(res.ttl, undefined, `${res.name} has a ttl`);
+        assert.ok(res.typeUrl !== undefined, `${res.name} came without a body (heartbeat)`);
+      }
   });
 }

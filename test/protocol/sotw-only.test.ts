@@ -90,10 +90,14 @@ describe('xDS state of the world only', () => {
       c.send({ typeUrl: T.ENDPOINT, resourceNames: ['a', 'b'] });
       c.send({ typeUrl: T.ENDPOINT, resourceNames: ['a', 'b', 'c'] });
       const got = new Set<string>();
-      await c.until(T.ENDPOINT, (r) => {
-        r.names.forEach((n) => got.add(n));
-        return ['a', 'b', 'c'].every((n) => got.has(n));
-      }, { ack: true });
+      await c.until(
+        T.ENDPOINT,
+        (r) => {
+          r.names.forEach((n) => got.add(n));
+          return ['a', 'b', 'c'].every((n) => got.has(n));
+        },
+        { ack: true },
+      );
     });
 
     it('B10: a request with a stale nonce (ACK or NACK) is neither answered nor counted', async () => {
@@ -366,7 +370,11 @@ describe('xDS state of the world only', () => {
 
     it('B15: streams with different names sent the same partial change each get the version of their own subscribed state', async () => {
       await h.ts.set([cla('a', [1]), cla('b'), cla('c')]);
-      const lists = [['a', 'b'], ['a', 'c'], ['a', 'b']];
+      const lists = [
+        ['a', 'b'],
+        ['a', 'c'],
+        ['a', 'b'],
+      ];
       const clients = await Promise.all(lists.map(() => h.connect()));
       await Promise.all(clients.map((c, i) => c.fetch(T.ENDPOINT, lists[i] ?? [])));
       await h.ts.update({ upsert: [cla('a', [2])] });
@@ -402,7 +410,12 @@ describe('xDS state of the world only', () => {
     it('E31: a gRPC-like client (node once, every type by exact name) converges and gets byte-equal names', async () => {
       await h.ts.set(exampleResources());
       const c = await h.connect({ node: { id: 'grpc-client', clientFeatures: ['envoy.lb.does_not_support_overprovisioning', 'xds.config.resource-in-sotw'] } });
-      for (const [typeUrl, name] of [[T.LISTENER, EXAMPLE.listener], [T.ROUTE, EXAMPLE.route], [T.CLUSTER, EXAMPLE.cluster], [T.ENDPOINT, EXAMPLE.cluster]] as const) {
+      for (const [typeUrl, name] of [
+        [T.LISTENER, EXAMPLE.listener],
+        [T.ROUTE, EXAMPLE.route],
+        [T.CLUSTER, EXAMPLE.cluster],
+        [T.ENDPOINT, EXAMPLE.cluster],
+      ] as const) {
         const r = await c.fetch(typeUrl, [name]);
         assert.deepEqual(r.names, [name], typeUrl);
       }

@@ -25,9 +25,20 @@ test('keys compare by identity (content hash): same hash is unchanged whatever t
   ]);
   const plan = planChanges(current, desired, ['gone', 'a', 'missing']);
   assert.equal(plan.unchanged, 1);
-  assert.deepEqual(plan.added.map((c) => c.key), ['d']);
-  assert.deepEqual(plan.changed.map((c) => c.key), ['b', 'c'], 'a value that did not read back is rewritten');
-  assert.deepEqual(plan.removed.map((c) => c.key), ['gone'], 'a desired key is never deleted; a missing one is no-op');
+  assert.deepEqual(
+    plan.added.map((c) => c.key),
+    ['d'],
+  );
+  assert.deepEqual(
+    plan.changed.map((c) => c.key),
+    ['b', 'c'],
+    'a value that did not read back is rewritten',
+  );
+  assert.deepEqual(
+    plan.removed.map((c) => c.key),
+    ['gone'],
+    'a desired key is never deleted; a missing one is no-op',
+  );
   assert.deepEqual(plan.ops, [
     { put: 'put', key: 'b', value: 'B' },
     { put: 'put', key: 'c', value: 'C' },

@@ -20,7 +20,10 @@ after(async () => {
 test('etcd counts the larger of compares and operations; each put costs its key, value and framing', () => {
   const one = txnSize([10, 10, 10], [{ put: 'put', key: 'k', value: 'v' }]);
   assert.equal(one.ops, 3, 'three compares weigh more than one put');
-  const many = txnSize([10], Array.from({ length: 200 }, (_, i): TxnOp => ({ delete: true, key: `k${i}` })));
+  const many = txnSize(
+    [10],
+    Array.from({ length: 200 }, (_, i): TxnOp => ({ delete: true, key: `k${i}` })),
+  );
   assert.equal(many.ops, 200);
   assert.ok(!fits(many, DEFAULTS));
   const big = txnSize([], [{ put: 'put', key: 'k', value: 'x'.repeat(1000) }]);

@@ -33,6 +33,12 @@ test('values that are neither lists nor counts come from the first answer that h
 });
 
 test('an answer that is not a JSON object is passed through from the first process', () => {
-  assert.deepEqual(mergeProcessAnswers([{ pid: 1, body: [1, 2] }, { pid: 2, body: [3] }]), [1, 2]);
+  assert.deepEqual(
+    mergeProcessAnswers([
+      { pid: 1, body: [1, 2] },
+      { pid: 2, body: [3] },
+    ]),
+    [1, 2],
+  );
   assert.equal(mergeProcessAnswers([]), undefined);
 });

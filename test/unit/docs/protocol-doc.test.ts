@@ -21,7 +21,12 @@ const DOC = 'docs/protocol.md';
 const CODE_DIRS = ['src', 'test', 'bench', 'loadgen'];
 /** Rule numbers per section: A1–A5, B6–B15, C16–C25, D26–D27, E28–E33, F34–F36. */
 const SECTIONS: readonly (readonly [string, number, number])[] = [
-  ['A', 1, 5], ['B', 6, 15], ['C', 16, 25], ['D', 26, 27], ['E', 28, 33], ['F', 34, 36],
+  ['A', 1, 5],
+  ['B', 6, 15],
+  ['C', 16, 25],
+  ['D', 26, 27],
+  ['E', 28, 33],
+  ['F', 34, 36],
 ];
 /** gRPC proposals ("gRFC A27") share the letter-number shape; they are not our rules. */
 const RULE_ID = /(?<!gRFC )\b[A-F]\d{1,2}\b/g;
@@ -74,7 +79,8 @@ function expectedIds(): string[] {
 function tsFiles(dir: string): string[] {
   const abs = path.join(ROOT, dir);
   if (!fs.existsSync(abs)) return [];
-  return fs.readdirSync(abs, { withFileTypes: true, recursive: true })
+  return fs
+    .readdirSync(abs, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
     .map((e) => path.relative(ROOT, path.join(e.parentPath, e.name)));
 }
@@ -165,7 +171,10 @@ function citedIds(): Map<string, string[]> {
 const doc = parseDoc(fs.readFileSync(path.join(ROOT, DOC), 'utf8'));
 
 test('docs/protocol.md has a section for every rule, A1 to F36 in order, each naming a covering test or saying why none does', () => {
-  assert.deepEqual(doc.map((s) => s.id), expectedIds());
+  assert.deepEqual(
+    doc.map((s) => s.id),
+    expectedIds(),
+  );
   const bare = doc.filter((s) => s.tests.length === 0 && !s.notCovered).map((s) => `${s.id} (${DOC}:${s.line})`);
   assert.deepEqual(bare, [], 'sections with neither a test table nor a "Not covered" note');
 });

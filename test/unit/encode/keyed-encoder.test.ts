@@ -17,7 +17,10 @@ test('a keyed encode reuses unchanged keys and gives what encoding everything wo
   try {
     const keyed = new KeyedEncoder(pool);
     const first = await keyed.encode([text('a'), text('b'), { ...text('bad'), text: '{"@type": "x"' }]);
-    assert.deepEqual(first.resources.map((r) => r.name), ['a', 'b']);
+    assert.deepEqual(
+      first.resources.map((r) => r.name),
+      ['a', 'b'],
+    );
     assert.equal(first.problems.length, 1);
     assert.equal(first.problems[0]?.file, '/k/bad');
 
@@ -27,10 +30,16 @@ test('a keyed encode reuses unchanged keys and gives what encoding everything wo
     assert.deepEqual(second.problems, first.problems, 'an unchanged bad key is reported the same way');
 
     const fresh = await pool.encodeResourceTexts([text('a'), text('b', '2s')]);
-    assert.deepEqual(second.resources.map((r) => r.version), fresh.resources.map((r) => r.version));
+    assert.deepEqual(
+      second.resources.map((r) => r.version),
+      fresh.resources.map((r) => r.version),
+    );
 
     const third = await keyed.encode([text('b', '2s')]);
-    assert.deepEqual(third.resources.map((r) => r.name), ['b']);
+    assert.deepEqual(
+      third.resources.map((r) => r.name),
+      ['b'],
+    );
     assert.equal(keyed.size, 1, 'deleted keys are forgotten');
   } finally {
     await pool.close();

@@ -31,14 +31,13 @@ test('an unknown enum name is reported and lists allowed values', () => {
 
 test('protoc-gen-validate rules: empty required string, out-of-range port, missing required oneof', () => {
   const CLA = root.lookupType('envoy.config.endpoint.v3.ClusterLoadAssignment');
-  const { errors } = converter.convert(
-    CLA,
-    { endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: 70000 } } } }] }] },
-    '',
-  );
+  const { errors } = converter.convert(CLA, { endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: 70000 } } } }] }] }, '');
   const fields = errors.map((e) => e.field);
   assert.ok(fields.includes('cluster_name'), `expected cluster_name in ${fields.join(',')}`);
-  assert.ok(fields.some((f) => f.endsWith('port_value')), `expected port_value in ${fields.join(',')}`);
+  assert.ok(
+    fields.some((f) => f.endsWith('port_value')),
+    `expected port_value in ${fields.join(',')}`,
+  );
   const SocketAddress = root.lookupType('envoy.config.core.v3.SocketAddress');
   const noPort = converter.convert(SocketAddress, { address: '127.0.0.1' }, '');
   assert.ok(noPort.errors.some((e) => e.field === 'port_specifier'));

@@ -36,7 +36,17 @@ test('a route configuration references the clusters its routes send to, by clust
         domains: ['*'],
         routes: [
           { name: 'api', match: { prefix: '/api' }, route: { cluster: 'api_cluster' } },
-          { match: { prefix: '/' }, route: { weighted_clusters: { clusters: [{ name: 'blue', weight: 1 }, { name: 'green', weight: 1 }] } } },
+          {
+            match: { prefix: '/' },
+            route: {
+              weighted_clusters: {
+                clusters: [
+                  { name: 'blue', weight: 1 },
+                  { name: 'green', weight: 1 },
+                ],
+              },
+            },
+          },
           { match: { prefix: '/h' }, route: { cluster_header: 'x-cluster' } },
           { match: { prefix: '/r' }, redirect: { host_redirect: 'example.com' } },
         ],
@@ -50,7 +60,10 @@ test('a route configuration references the clusters its routes send to, by clust
   ]);
 });
 
-test('a VHDS virtual host references its routes\' clusters too, camelCase accepted', () => {
+test("a VHDS virtual host references its routes' clusters too, camelCase accepted", () => {
   const refs = referencesOf(VIRTUAL_HOST, { name: 'rc/vh', domains: ['a'], routes: [{ match: { prefix: '/' }, route: { weightedClusters: { clusters: [{ name: 'c1', weight: 1 }] } } }] });
-  assert.deepEqual(refs.map((r) => [r.typeUrl, r.name, r.field]), [[CLUSTER, 'c1', 'routes[0].route.weighted_clusters.clusters[0].name']]);
+  assert.deepEqual(
+    refs.map((r) => [r.typeUrl, r.name, r.field]),
+    [[CLUSTER, 'c1', 'routes[0].route.weighted_clusters.clusters[0].name']],
+  );
 });

@@ -45,7 +45,10 @@ describe('convergence tracker', () => {
     t.record('eds/b@1', [T0, T0 + 50_000], 0);
     t.record('lds/l (removed)', [T0 + 10], 0);
     const s = t.summary();
-    assert.deepEqual(s.slowest.map((v) => v.key), ['eds/b@1', 'eds/a@1', 'lds/l (removed)']);
+    assert.deepEqual(
+      s.slowest.map((v) => v.key),
+      ['eds/b@1', 'eds/a@1', 'lds/l (removed)'],
+    );
     assert.equal(s.versions, 3);
   });
 

@@ -28,7 +28,9 @@ function sotw(typeUrl: string, version: string, nonce: string, bodies: Buffer[])
 }
 function delta(typeUrl: string, nonce: string, resources: [string, string, Buffer][], removed: string[] = []): Buffer {
   return enc('envoy.service.discovery.v3.DeltaDiscoveryResponse', {
-    typeUrl, nonce, removedResources: removed,
+    typeUrl,
+    nonce,
+    removedResources: removed,
     resources: resources.map(([name, version, value]) => ({ name, version, resource: { type_url: typeUrl, value } })),
   });
 }
@@ -41,7 +43,13 @@ describe('loadgen wire decoding', () => {
     assert.equal(r.typeUrl, CLUSTER);
     assert.equal(resourcesOf(r).length, 2);
     const infos = resourcesOf(r).map((x) => decodeSotwResource(CLUSTER, x));
-    assert.deepEqual(infos.map((i) => [i.name, i.deps]), [['a', ['a']], ['b', ['svc-b']]]);
+    assert.deepEqual(
+      infos.map((i) => [i.name, i.deps]),
+      [
+        ['a', ['a']],
+        ['b', ['svc-b']],
+      ],
+    );
   });
 
   it('gives equal content keys to responses that differ only in nonce and version', () => {
@@ -78,16 +86,32 @@ describe('loadgen wire decoding', () => {
 
   it('finds every latency stamp in resource bytes, once per round', () => {
     const body = Buffer.concat([loadAssignmentBytes('a', formatStamp(3, 1_700_000_000_123_456)), loadAssignmentBytes('b', 'stamp-4-99'), loadAssignmentBytes('c', 'stamp-3-5')]);
-    assert.deepEqual(findStamps(body), [{ round: 3, atMicros: 1_700_000_000_123_456 }, { round: 4, atMicros: 99 }]);
+    assert.deepEqual(findStamps(body), [
+      { round: 3, atMicros: 1_700_000_000_123_456 },
+      { round: 4, atMicros: 99 },
+    ]);
     assert.deepEqual(findStamps(Buffer.from('no stamp-here stamp-x-1 stamp-1-')), []);
   });
 
   it('encodes requests that protobufjs reads back field for field', () => {
-    const sotwReq = t('envoy.service.discovery.v3.DiscoveryRequest').toObject(t('envoy.service.discovery.v3.DiscoveryRequest').decode(
-      encodeSotwRequest({ typeUrl: ENDPOINT, versionInfo: 'v1', resourceNames: new NameSetPool().of(['b', 'a']).sotwField, nonce: 'n2', errorDetail: encodeStatus(13, 'bad') })));
+    const sotwReq = t('envoy.service.discovery.v3.DiscoveryRequest').toObject(
+      t('envoy.service.discovery.v3.DiscoveryRequest').decode(
+        encodeSotwRequest({ typeUrl: ENDPOINT, versionInfo: 'v1', resourceNames: new NameSetPool().of(['b', 'a']).sotwField, nonce: 'n2', errorDetail: encodeStatus(13, 'bad') }),
+      ),
+    );
     assert.deepEqual(sotwReq, { typeUrl: ENDPOINT, versionInfo: 'v1', resourceNames: ['a', 'b'], responseNonce: 'n2', errorDetail: { code: 13, message: 'bad' } });
-    const deltaReq = t('envoy.service.discovery.v3.DeltaDiscoveryRequest').toObject(t('envoy.service.discovery.v3.DeltaDiscoveryRequest').decode(
-      encodeDeltaRequest({ typeUrl: ENDPOINT, initialVersions: encodeInitialVersions([['a', '1'], ['b', '2']]), nonce: 'n' })));
+    const deltaReq = t('envoy.service.discovery.v3.DeltaDiscoveryRequest').toObject(
+      t('envoy.service.discovery.v3.DeltaDiscoveryRequest').decode(
+        encodeDeltaRequest({
+          typeUrl: ENDPOINT,
+          initialVersions: encodeInitialVersions([
+            ['a', '1'],
+            ['b', '2'],
+          ]),
+          nonce: 'n',
+        }),
+      ),
+    );
     assert.deepEqual(deltaReq, { typeUrl: ENDPOINT, initialResourceVersions: { a: '1', b: '2' }, responseNonce: 'n' });
   });
 });
@@ -124,8 +148,9 @@ describe('loadgen shared state graph', () => {
     const s1 = g.applyDelta(g.initial, decodeDeltaResponse(delta(ENDPOINT, 'n1', [['a', 'va', loadAssignmentBytes('a')]], ['ghost']))).next;
     assert.equal(s1.covers(names.of(['a', 'ghost'])), true);
     assert.equal(s1.covers(names.of(['a', 'other'])), false);
-    const irv = t('envoy.service.discovery.v3.DeltaDiscoveryRequest').toObject(t('envoy.service.discovery.v3.DeltaDiscoveryRequest').decode(
-      encodeDeltaRequest({ typeUrl: ENDPOINT, initialVersions: s1.initialVersions(null) })));
+    const irv = t('envoy.service.discovery.v3.DeltaDiscoveryRequest').toObject(
+      t('envoy.service.discovery.v3.DeltaDiscoveryRequest').decode(encodeDeltaRequest({ typeUrl: ENDPOINT, initialVersions: s1.initialVersions(null) })),
+    );
     assert.deepEqual(irv['initialResourceVersions'], { a: 'va' });
   });
 
@@ -139,7 +164,15 @@ describe('loadgen shared state graph', () => {
   it('drops unsubscribed names from what a delta node holds', () => {
     const names = new NameSetPool();
     const g = new TypeGraph(ENDPOINT, false, names);
-    const s1 = g.applyDelta(g.initial, decodeDeltaResponse(delta(ENDPOINT, 'n1', [['a', '1', loadAssignmentBytes('a')], ['b', '1', loadAssignmentBytes('b')]]))).next;
+    const s1 = g.applyDelta(
+      g.initial,
+      decodeDeltaResponse(
+        delta(ENDPOINT, 'n1', [
+          ['a', '1', loadAssignmentBytes('a')],
+          ['b', '1', loadAssignmentBytes('b')],
+        ]),
+      ),
+    ).next;
     const s2 = g.retain(s1, names.of(['b']));
     assert.deepEqual([...s2.held.keys()], ['b']);
     assert.equal(g.retain(s1, names.of(['b'])), s2);

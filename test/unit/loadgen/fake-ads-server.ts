@@ -21,9 +21,15 @@ export interface Recorded {
   readonly variant: 'sotw' | 'delta';
   readonly path: string;
   readonly req: {
-    typeUrl: string; versionInfo?: string; resourceNames?: string[]; responseNonce?: string;
-    errorDetail?: { code: number; message: string }; node?: { id: string };
-    resourceNamesSubscribe?: string[]; resourceNamesUnsubscribe?: string[]; initialResourceVersions?: Record<string, string>;
+    typeUrl: string;
+    versionInfo?: string;
+    resourceNames?: string[];
+    responseNonce?: string;
+    errorDetail?: { code: number; message: string };
+    node?: { id: string };
+    resourceNamesSubscribe?: string[];
+    resourceNamesUnsubscribe?: string[];
+    initialResourceVersions?: Record<string, string>;
   };
 }
 
@@ -62,8 +68,16 @@ export function routeBytes(name: string, domain = '*'): Buffer {
   return encode('envoy.config.route.v3.RouteConfiguration', { name, virtualHosts: [{ name: 'vh', domains: [domain] }] });
 }
 
-interface SotwSub { names: Set<string>; wildcard: boolean; sent: string | undefined }
-interface DeltaSub { names: Set<string>; wildcard: boolean; sent: Map<string, string> }
+interface SotwSub {
+  names: Set<string>;
+  wildcard: boolean;
+  sent: string | undefined;
+}
+interface DeltaSub {
+  names: Set<string>;
+  wildcard: boolean;
+  sent: Map<string, string>;
+}
 interface Stream {
   readonly id: number;
   readonly call: grpc.ServerDuplexStream<Buffer, Buffer>;
@@ -98,11 +112,22 @@ export class FakeAdsServer {
 
   async start(): Promise<void> {
     const services: Record<string, [string, 'sotw' | 'delta'][]> = {
-      ads: [['/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources', 'sotw'], ['/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources', 'delta']],
+      ads: [
+        ['/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources', 'sotw'],
+        ['/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources', 'delta'],
+      ],
     };
-    for (const [svc, suffix] of [['cluster', 'Clusters'], ['endpoint', 'Endpoints'], ['listener', 'Listeners'], ['route', 'Routes']] as const) {
+    for (const [svc, suffix] of [
+      ['cluster', 'Clusters'],
+      ['endpoint', 'Endpoints'],
+      ['listener', 'Listeners'],
+      ['route', 'Routes'],
+    ] as const) {
       const cap = svc[0]!.toUpperCase() + svc.slice(1);
-      services[svc] = [[`/envoy.service.${svc}.v3.${cap}DiscoveryService/Stream${suffix}`, 'sotw'], [`/envoy.service.${svc}.v3.${cap}DiscoveryService/Delta${suffix}`, 'delta']];
+      services[svc] = [
+        [`/envoy.service.${svc}.v3.${cap}DiscoveryService/Stream${suffix}`, 'sotw'],
+        [`/envoy.service.${svc}.v3.${cap}DiscoveryService/Delta${suffix}`, 'delta'],
+      ];
     }
     for (const entries of Object.values(services)) {
       const def: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
@@ -114,8 +139,7 @@ export class FakeAdsServer {
       }
       this.#server.addService(def as grpc.ServiceDefinition, impl);
     }
-    this.port = await new Promise<number>((resolve, reject) =>
-      this.#server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))));
+    this.port = await new Promise<number>((resolve, reject) => this.#server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))));
   }
 
   #onStream(call: grpc.ServerDuplexStream<Buffer, Buffer>, path: string, variant: 'sotw' | 'delta'): void {
@@ -218,7 +242,9 @@ export class FakeAdsServer {
     for (const s of this.#streams) {
       try {
         (s.call as unknown as { destroy(e?: Error): void }).destroy();
-      } catch { /* already gone */ }
+      } catch {
+        /* already gone */
+      }
     }
     this.#streams.clear();
   }

@@ -96,8 +96,13 @@ for (const variant of ['sotw', 'delta'] as const) {
       server.resources.get(CLUSTER)!.delete('c1');
       const mark = server.requests.length;
       server.push();
-      await until(() => server.requests.slice(mark).some((r) => r.req.typeUrl === ENDPOINT && r.stream === 1 &&
-        (variant === 'sotw' ? (r.req.resourceNames ?? []).join() === 'c0' : (r.req.resourceNamesUnsubscribe ?? []).join() === 'svc1')), 'EDS unsubscribe');
+      await until(
+        () =>
+          server.requests
+            .slice(mark)
+            .some((r) => r.req.typeUrl === ENDPOINT && r.stream === 1 && (variant === 'sotw' ? (r.req.resourceNames ?? []).join() === 'c0' : (r.req.resourceNamesUnsubscribe ?? []).join() === 'svc1')),
+        'EDS unsubscribe',
+      );
     });
 
     it('reconnects after the server drops its streams and replays what it holds', async () => {
@@ -119,7 +124,10 @@ for (const variant of ['sotw', 'delta'] as const) {
         assert.deepEqual(Object.keys(cds.initialResourceVersions ?? {}), ['c0']);
       }
       assert.equal(await fleet!.waitFor(() => fleet!.snapshot().counters.streamsEnded >= 2, WAIT_MS), true, 'stream ends are counted');
-      assert.ok(Object.keys(fleet!.snapshot().counters.endReasons).some((r) => r.startsWith('UNAVAILABLE ')), 'end reasons name the status, not its number');
+      assert.ok(
+        Object.keys(fleet!.snapshot().counters.endReasons).some((r) => r.startsWith('UNAVAILABLE ')),
+        'end reasons name the status, not its number',
+      );
     });
 
     it('does not count a node that lost its stream as in sync', async () => {

@@ -23,7 +23,7 @@ describe('latency percentiles', () => {
 
   it('keeps min ≤ p25 ≤ p50 ≤ p75 ≤ p90 ≤ p99 ≤ p99.9 ≤ max over many value sets, and so does the chart distribution', () => {
     let seed = 7;
-    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let set = 0; set < 200; set++) {
       const values = Array.from({ length: 1 + Math.floor(rand() * 50) }, () => Math.round(rand() * 10 ** (2 + rand() * 5)));
       const h = new LatencyHistogram();

@@ -10,38 +10,53 @@ const CLUSTER = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 const ENDPOINT = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
 
 test('resource keys become texts to encode, named by their key, sorted; status keys are not configuration', () => {
-  const config = etcdConfigOf(layout, new Map([
-    ['/fx/resources/default/envoy.config.cluster.v3.Cluster/b', '{}'],
-    ['/fx/resources/default/envoy.config.cluster.v3.Cluster/a', '{}'],
-    ['/fx/status/replicas/r1', 'not json at all {'],
-  ]));
+  const config = etcdConfigOf(
+    layout,
+    new Map([
+      ['/fx/resources/default/envoy.config.cluster.v3.Cluster/b', '{}'],
+      ['/fx/resources/default/envoy.config.cluster.v3.Cluster/a', '{}'],
+      ['/fx/status/replicas/r1', 'not json at all {'],
+    ]),
+  );
   assert.deepEqual(config.problems, []);
-  assert.deepEqual(config.resources.map((r) => [r.file, r.group, r.typeUrl, r.name]), [
-    ['/fx/resources/default/envoy.config.cluster.v3.Cluster/a', '', CLUSTER, 'a'],
-    ['/fx/resources/default/envoy.config.cluster.v3.Cluster/b', '', CLUSTER, 'b'],
-  ]);
+  assert.deepEqual(
+    config.resources.map((r) => [r.file, r.group, r.typeUrl, r.name]),
+    [
+      ['/fx/resources/default/envoy.config.cluster.v3.Cluster/a', '', CLUSTER, 'a'],
+      ['/fx/resources/default/envoy.config.cluster.v3.Cluster/b', '', CLUSTER, 'b'],
+    ],
+  );
 });
 
 test('groups are tried by ascending order, then by name, as a file lists them', () => {
-  const config = etcdConfigOf(layout, new Map([
-    ['/fx/groups/zeta', '{"match": {"id": "z.*"}}'],
-    ['/fx/groups/alpha', '{"match": {"id": "a.*"}}'],
-    ['/fx/groups/late', 'match: { cluster: edge }\norder: 5\n'],
-    ['/fx/groups/early', '{"match": {"metadata": {"tier": "gold"}}, "order": -1}'],
-  ]));
+  const config = etcdConfigOf(
+    layout,
+    new Map([
+      ['/fx/groups/zeta', '{"match": {"id": "z.*"}}'],
+      ['/fx/groups/alpha', '{"match": {"id": "a.*"}}'],
+      ['/fx/groups/late', 'match: { cluster: edge }\norder: 5\n'],
+      ['/fx/groups/early', '{"match": {"metadata": {"tier": "gold"}}, "order": -1}'],
+    ]),
+  );
   assert.deepEqual(config.problems, []);
-  assert.deepEqual(config.groups.map((g) => g.name), ['early', 'alpha', 'zeta', 'late']);
+  assert.deepEqual(
+    config.groups.map((g) => g.name),
+    ['early', 'alpha', 'zeta', 'late'],
+  );
   assert.deepEqual(config.groups[0]?.match, { metadata: { tier: 'gold' } });
 });
 
 test('malformed keys, bad group values and resources of undefined groups name their key', () => {
-  const config = etcdConfigOf(layout, new Map([
-    ['/fx/resource/default/envoy.config.cluster.v3.Cluster/a', '{}'],
-    ['/fx/groups/bad-regex', '{"match": {"id": "("}}'],
-    ['/fx/groups/bad-order', '{"match": {}, "order": "first"}'],
-    ['/fx/groups/extra', '{"match": {}, "resources": []}'],
-    ['/fx/resources/canary/envoy.config.cluster.v3.Cluster/a', '{}'],
-  ]));
+  const config = etcdConfigOf(
+    layout,
+    new Map([
+      ['/fx/resource/default/envoy.config.cluster.v3.Cluster/a', '{}'],
+      ['/fx/groups/bad-regex', '{"match": {"id": "("}}'],
+      ['/fx/groups/bad-order', '{"match": {}, "order": "first"}'],
+      ['/fx/groups/extra', '{"match": {}, "resources": []}'],
+      ['/fx/resources/canary/envoy.config.cluster.v3.Cluster/a', '{}'],
+    ]),
+  );
   const lines = config.problems.map(formatProblem);
   assert.equal(lines.length, 5, lines.join('\n'));
   assert.match(lines[0] ?? '', /^\/fx\/groups\/bad-order: value: order: expected an integer/);

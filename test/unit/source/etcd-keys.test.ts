@@ -17,7 +17,14 @@ test('resource names keep their slashes and groups their own segment', () => {
 });
 
 test('keys outside the resource layout are not resources', () => {
-  for (const key of ['/fanout-xds/resources/default', '/fanout-xds/resources/default/T', '/fanout-xds/resources/default/T/', '/fanout-xds/resources//T/n', '/fanout-xds/status/replicas/a', '/other/resources/default/T/n']) {
+  for (const key of [
+    '/fanout-xds/resources/default',
+    '/fanout-xds/resources/default/T',
+    '/fanout-xds/resources/default/T/',
+    '/fanout-xds/resources//T/n',
+    '/fanout-xds/status/replicas/a',
+    '/other/resources/default/T/n',
+  ]) {
     assert.equal(parseResourceKey(layout, key), undefined, key);
   }
 });

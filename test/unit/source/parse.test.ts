@@ -50,7 +50,16 @@ test('a .json file with a syntax error gets a JSON error message', () => {
 });
 
 test('a file with no document is refused, saying how to serve nothing', () => {
-  for (const [text, file] of [['', 'a.yaml'], [' \n\t\n', 'a.yaml'], ['# only a comment\n', 'a.yaml'], ['---\n---\n', 'a.yaml'], ['~\n', 'a.yaml'], ['', 'a.json'], ['  \n', 'a.json'], ['null', 'a.json']]) {
+  for (const [text, file] of [
+    ['', 'a.yaml'],
+    [' \n\t\n', 'a.yaml'],
+    ['# only a comment\n', 'a.yaml'],
+    ['---\n---\n', 'a.yaml'],
+    ['~\n', 'a.yaml'],
+    ['', 'a.json'],
+    ['  \n', 'a.json'],
+    ['null', 'a.json'],
+  ]) {
     const parsed = parseConfigText(text as string, file as string);
     assert.equal(parsed.problems.length, 1, JSON.stringify(text));
     assert.equal(parsed.problems[0]?.refusal, 'no_document');

@@ -14,7 +14,13 @@ function tempDir(): string {
 /** Resolve with `what`'s outcome, or 'hung' after `ms` (a blocked open never settles). */
 async function within<T>(ms: number, what: Promise<T>): Promise<T | unknown | 'hung'> {
   const timer = new Promise<'hung'>((r) => setTimeout(() => r('hung'), ms).unref());
-  return Promise.race([what.then((v) => v, (err: unknown) => err), timer]);
+  return Promise.race([
+    what.then(
+      (v) => v,
+      (err: unknown) => err,
+    ),
+    timer,
+  ]);
 }
 
 function release(fifo: string): void {
@@ -34,7 +40,10 @@ test('a file is read as bytes, and a directory as its config files in name order
     fs.writeFileSync(path.join(dir, '.hidden.yaml'), 'x');
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'x');
     const files = await new ConfigReader().read(dir);
-    assert.deepEqual(files.map((f) => path.basename(f.file)), ['a.json', 'b.yaml', 'c.YML']);
+    assert.deepEqual(
+      files.map((f) => path.basename(f.file)),
+      ['a.json', 'b.yaml', 'c.YML'],
+    );
     assert.equal(Buffer.from(files[0]!.bytes).toString('utf8'), '{"resources": []}');
     // Each file's bytes have an ArrayBuffer of their own, so they can be transferred to a worker.
     for (const f of files) assert.equal(f.bytes.byteLength, f.bytes.buffer.byteLength);

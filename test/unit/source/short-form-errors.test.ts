@@ -42,10 +42,7 @@ function assertOneProblem(text: string, expected: string): void {
 }
 
 test('a route naming an undefined cluster is reported at the path of that name', () => {
-  assertOneProblem(
-    DEMO.replace('      - echo\n', '      - ech\n'),
-    'demo.yaml: spec.listeners[0].routes[0].clusters[0]: cluster "ech" is not defined; define it under spec.clusters',
-  );
+  assertOneProblem(DEMO.replace('      - echo\n', '      - ech\n'), 'demo.yaml: spec.listeners[0].routes[0].clusters[0]: cluster "ech" is not defined; define it under spec.clusters');
 });
 
 test('the message for an undefined cluster contains the text of the issue example', () => {
@@ -73,18 +70,12 @@ test('an endpoint port of zero, a negative port and a non-integer port are each 
 });
 
 test('duplicate listener names are reported at the second one', () => {
-  const text = DEMO.replace(
-    '\n  clusters:\n',
-    '\n  - name: listener_0\n    address: 0.0.0.0\n    port: 9001\n  clusters:\n',
-  );
+  const text = DEMO.replace('\n  clusters:\n', '\n  - name: listener_0\n    address: 0.0.0.0\n    port: 9001\n  clusters:\n');
   assertOneProblem(text, 'demo.yaml: spec.listeners[1].name: duplicate listener name "listener_0"; spec.listeners[0] already defines it');
 });
 
 test('duplicate cluster names are reported at the second one', () => {
-  assertOneProblem(
-    `${DEMO}  - name: echo\n`,
-    'demo.yaml: spec.clusters[1].name: duplicate cluster name "echo"; spec.clusters[0] already defines it',
-  );
+  assertOneProblem(`${DEMO}  - name: echo\n`, 'demo.yaml: spec.clusters[1].name: duplicate cluster name "echo"; spec.clusters[0] already defines it');
 });
 
 test('duplicate route names within one listener are reported', () => {
@@ -93,10 +84,7 @@ test('duplicate route names within one listener are reported', () => {
 });
 
 test('the same route name in two listeners is allowed', () => {
-  const text = DEMO.replace(
-    '\n  clusters:\n',
-    '\n  - name: listener_1\n    address: 0.0.0.0\n    port: 9001\n    routes: [{name: echoroute, prefix: /, clusters: [echo]}]\n  clusters:\n',
-  );
+  const text = DEMO.replace('\n  clusters:\n', '\n  - name: listener_1\n    address: 0.0.0.0\n    port: 9001\n    routes: [{name: echoroute, prefix: /, clusters: [echo]}]\n  clusters:\n');
   const parsed = parseConfigText(text, 'demo.yaml');
   assert.deepEqual(parsed.problems, []);
   assert.equal(parsed.resources.length, 6);
@@ -149,7 +137,10 @@ spec:
 });
 
 test('an empty cluster list on a route is reported', () => {
-  assertOneProblem(DEMO.replace('      clusters:\n      - echo\n', '      clusters: []\n'), 'demo.yaml: spec.listeners[0].routes[0].clusters: expected a list of one or more cluster names, got an empty list');
+  assertOneProblem(
+    DEMO.replace('      clusters:\n      - echo\n', '      clusters: []\n'),
+    'demo.yaml: spec.listeners[0].routes[0].clusters: expected a list of one or more cluster names, got an empty list',
+  );
 });
 
 test('a host name where an IP address is needed is reported', () => {
@@ -177,9 +168,7 @@ test('a spec that is not a mapping is reported', () => {
 
 test('a document mixing "spec" and "resources" is reported', () => {
   const problems = problemsOf(`${DEMO}resources: []\n`);
-  assert.deepEqual(problems, [
-    'demo.yaml: spec: a document is either the short form ("spec:") or the full form ("resources:"), not both; put them in separate documents or files',
-  ]);
+  assert.deepEqual(problems, ['demo.yaml: spec: a document is either the short form ("spec:") or the full form ("resources:"), not both; put them in separate documents or files']);
 });
 
 test('every problem in a file is reported at once', () => {

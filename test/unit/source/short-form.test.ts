@@ -82,10 +82,12 @@ spec:
 
 test('the demo file becomes one Listener, RouteConfiguration, Cluster and ClusterLoadAssignment', () => {
   const resources = translate(DEMO);
-  assert.deepEqual(
-    resources.map((r) => `${r.typeUrl.slice(r.typeUrl.lastIndexOf('.') + 1)} ${String(r.body['name'] ?? r.body['cluster_name'])}`).sort(),
-    ['Cluster echo', 'ClusterLoadAssignment echo', 'Listener listener_0', 'RouteConfiguration listener_0_routes'],
-  );
+  assert.deepEqual(resources.map((r) => `${r.typeUrl.slice(r.typeUrl.lastIndexOf('.') + 1)} ${String(r.body['name'] ?? r.body['cluster_name'])}`).sort(), [
+    'Cluster echo',
+    'ClusterLoadAssignment echo',
+    'Listener listener_0',
+    'RouteConfiguration listener_0_routes',
+  ]);
   for (const r of resources) {
     assert.equal(r.file, 'demo.yaml');
     assert.equal(r.group, '');
@@ -111,16 +113,12 @@ test('a listener binds its address and port and takes its routes over RDS via AD
   assert.equal(hcm.stat_prefix, 'listener_0');
   assert.equal(hcm.codec_type, 'AUTO');
   assert.deepEqual(hcm.rds, { config_source: { ads: {}, resource_api_version: 'V3' }, route_config_name: 'listener_0_routes' });
-  assert.deepEqual(hcm.http_filters, [
-    { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } },
-  ]);
+  assert.deepEqual(hcm.http_filters, [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }]);
 });
 
 test('a route sends its prefix to its one cluster in a virtual host for every domain', () => {
   const rc = find(translate(DEMO), ROUTE, 'listener_0_routes');
-  assert.deepEqual(rc['virtual_hosts'], [
-    { name: 'listener_0', domains: ['*'], routes: [{ name: 'echoroute', match: { prefix: '/' }, route: { cluster: 'echo' } }] },
-  ]);
+  assert.deepEqual(rc['virtual_hosts'], [{ name: 'listener_0', domains: ['*'], routes: [{ name: 'echoroute', match: { prefix: '/' }, route: { cluster: 'echo' } }] }]);
 });
 
 test('a cluster becomes an EDS cluster over ADS and a load assignment listing its endpoints in file order', () => {
@@ -151,9 +149,22 @@ test('a route naming several clusters splits traffic equally with weights summin
   const rc = find(translate(SPLIT), ROUTE, 'edge_routes');
   const routes = rc['virtual_hosts'][0].routes as Obj[];
   const byName = new Map(routes.map((r) => [r['name'], r['route']]));
-  assert.deepEqual(byName.get('halves'), { weighted_clusters: { clusters: [{ name: 'a', weight: 50 }, { name: 'b', weight: 50 }] } });
+  assert.deepEqual(byName.get('halves'), {
+    weighted_clusters: {
+      clusters: [
+        { name: 'a', weight: 50 },
+        { name: 'b', weight: 50 },
+      ],
+    },
+  });
   assert.deepEqual(byName.get('thirds'), {
-    weighted_clusters: { clusters: [{ name: 'a', weight: 34 }, { name: 'b', weight: 33 }, { name: 'c', weight: 33 }] },
+    weighted_clusters: {
+      clusters: [
+        { name: 'a', weight: 34 },
+        { name: 'b', weight: 33 },
+        { name: 'c', weight: 33 },
+      ],
+    },
   });
 });
 
@@ -161,7 +172,11 @@ test('equal weights always add up to 100 and differ by at most one', () => {
   for (let n = 1; n <= 100; n++) {
     const w = equalWeights(n);
     assert.equal(w.length, n);
-    assert.equal(w.reduce((a, b) => a + b, 0), 100, `n=${n}`);
+    assert.equal(
+      w.reduce((a, b) => a + b, 0),
+      100,
+      `n=${n}`,
+    );
     assert.ok(Math.max(...w) - Math.min(...w) <= 1, `n=${n}`);
   }
   assert.deepEqual(equalWeights(101), new Array(101).fill(1));
@@ -193,7 +208,13 @@ test('the encoder sees the listener needing its route config, the routes needing
   const problems: ConfigProblem[] = [];
   const refs = translate(DEMO).map((r) => encodeOne(r, problems)?.meta.refs.map((ref) => `${ref.typeUrl} ${ref.name}`));
   assert.deepEqual(problems, []);
-  assert.deepEqual(refs.flat().filter((x) => x !== undefined).sort(), [`${CLUSTER} echo`, `${ENDPOINT} echo`, `${ROUTE} listener_0_routes`]);
+  assert.deepEqual(
+    refs
+      .flat()
+      .filter((x) => x !== undefined)
+      .sort(),
+    [`${CLUSTER} echo`, `${ENDPOINT} echo`, `${ROUTE} listener_0_routes`],
+  );
 });
 
 test('reordering listeners and clusters in the file changes no name and no version', () => {
@@ -243,7 +264,15 @@ test('JSON in the short form is read the same as YAML', () => {
     name: 'testconfig',
     spec: {
       listeners: [{ name: 'listener_0', address: '0.0.0.0', port: 9000, routes: [{ name: 'echoroute', prefix: '/', clusters: ['echo'] }] }],
-      clusters: [{ name: 'echo', endpoints: [{ address: '127.0.0.1', port: 9101 }, { address: '127.0.0.1', port: 9102 }] }],
+      clusters: [
+        {
+          name: 'echo',
+          endpoints: [
+            { address: '127.0.0.1', port: 9101 },
+            { address: '127.0.0.1', port: 9102 },
+          ],
+        },
+      ],
     },
   });
   assert.deepEqual(encodeAll(translate(json, 'demo.json')), encodeAll(translate(DEMO)));

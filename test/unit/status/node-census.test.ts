@@ -20,12 +20,18 @@ test('streams are counted connected, in sync and NACKed; streams with no node ye
   assert.equal(c.inSync, 1);
   assert.equal(c.nacked, 1);
   assert.deepEqual(c.syncing, ['b']);
-  assert.deepEqual(c.nacks.map((n) => [n.node, n.type, n.resource, n.error]), [['c', CLUSTER, 'c', 'bad']]);
+  assert.deepEqual(
+    c.nacks.map((n) => [n.node, n.type, n.resource, n.error]),
+    [['c', CLUSTER, 'c', 'bad']],
+  );
 });
 
 test('NACK entries are capped and their client text escaped and cut', () => {
   const huge = `x\u0000${'y'.repeat(10_000)}`;
-  const c = takeCensus(Array.from({ length: 5 }, (_, i) => view(`n${i}\n`, 'nacked', [typeNack(huge)])), 3);
+  const c = takeCensus(
+    Array.from({ length: 5 }, (_, i) => view(`n${i}\n`, 'nacked', [typeNack(huge)])),
+    3,
+  );
   assert.equal(c.nacked, 5);
   assert.equal(c.nacks.length, 3);
   assert.equal(c.nacksOmitted, 2);

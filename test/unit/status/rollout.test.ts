@@ -27,7 +27,9 @@ test('a NACK fails the rollout only from a replica already serving the revision'
   assert.equal(rolloutVerdict([replica('a', { revision: 9, inSync: 1, nacked: 1, nacks: [nack] })], 10).kind, 'waiting', 'an older NACK, before the replica applied the revision');
   const failed = rolloutVerdict([replica('a', { inSync: 1, nacked: 1, nacks: [nack] })], 10);
   assert.equal(failed.kind, 'failed');
-  assert.deepEqual(failed.kind === 'failed' && failed.nacks.map((n) => describeNack(n.replica, n.nack)), ['replica a: node n1 (delta) NACKed ' + CLUSTER + ' c1 (and 2 more in the response), version v9: bad']);
+  assert.deepEqual(failed.kind === 'failed' && failed.nacks.map((n) => describeNack(n.replica, n.nack)), [
+    'replica a: node n1 (delta) NACKed ' + CLUSTER + ' c1 (and 2 more in the response), version v9: bad',
+  ]);
 });
 
 test('a replica that rejected the revision (or a later one) as invalid fails the rollout', () => {

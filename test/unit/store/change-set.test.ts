@@ -11,7 +11,10 @@ const set = (byGroup: Record<string, Record<string, TypeChange>>): ChangeSet => 
 
 test('a change summary names the first names per type with the counts, per node group', () => {
   const names = Array.from({ length: 12 }, (_, i) => `c${i}`);
-  const summary = summarizeChanges(set({ '': { [CLUSTER]: { updated: names, removed: ['gone'] } }, canary: { [CLUSTER]: { updated: [...names, 'canary-only'], removed: ['gone'] }, [LISTENER]: { updated: ['l'], removed: [] } } }), 10);
+  const summary = summarizeChanges(
+    set({ '': { [CLUSTER]: { updated: names, removed: ['gone'] } }, canary: { [CLUSTER]: { updated: [...names, 'canary-only'], removed: ['gone'] }, [LISTENER]: { updated: ['l'], removed: [] } } }),
+    10,
+  );
   assert.deepEqual(summary, {
     default: { Cluster: { updated: 12, removed: 1, updatedNames: names.slice(0, 10), removedNames: ['gone'] } },
     // The default resources' change reaches every group; a group shows only what differs for it.

@@ -76,10 +76,7 @@ test('views are immutable snapshots: a commit replaces only the changed type map
 
 test('a node group sees its own resources layered over the default ones', () => {
   const store = new ResourceStore();
-  const r = store.replaceAll(
-    [res(CLUSTER, 'a', '1'), res(CLUSTER, 'b', '1'), res(CLUSTER, 'a', 'canary', { group: 'canary' })],
-    [{ name: 'canary', match: { id: 'canary-.*' } }],
-  );
+  const r = store.replaceAll([res(CLUSTER, 'a', '1'), res(CLUSTER, 'b', '1'), res(CLUSTER, 'a', 'canary', { group: 'canary' })], [{ name: 'canary', match: { id: 'canary-.*' } }]);
   assert.ok(r.ok);
   const group = store.groupOf({ id: 'canary-7', cluster: '', metadata: {} });
   assert.equal(group, 'canary');

@@ -3,8 +3,7 @@ import * as assert from 'node:assert/strict';
 import { KnownVersions } from '../../../src/stream/known-versions';
 import type { EncodedResource } from '../../../src/encode';
 
-const view = (entries: [string, string][]): Map<string, EncodedResource> =>
-  new Map(entries.map(([name, version]) => [name, { name, version } as EncodedResource]));
+const view = (entries: [string, string][]): Map<string, EncodedResource> => new Map(entries.map(([name, version]) => [name, { name, version } as EncodedResource]));
 
 test('starts from initial_resource_versions', () => {
   const k = new KnownVersions(new Map([['a', 'v1']]));
@@ -13,7 +12,10 @@ test('starts from initial_resource_versions', () => {
 });
 
 test('after resetTo a view, reads come from the shared view and writes go to the overlay', () => {
-  const base = view([['a', '1'], ['b', '1']]);
+  const base = view([
+    ['a', '1'],
+    ['b', '1'],
+  ]);
   const k = new KnownVersions();
   k.resetTo(base);
   assert.equal(k.overlaySize, 0);
@@ -43,8 +45,17 @@ test('maybeRebase shares a newer view once the client holds exactly it', () => {
 });
 
 test('fromInitial shares the view when the client holds exactly it', () => {
-  const base = view([['a', '1'], ['b', '1']]);
-  const k = KnownVersions.fromInitial(new Map([['a', '1'], ['b', '1']]), base);
+  const base = view([
+    ['a', '1'],
+    ['b', '1'],
+  ]);
+  const k = KnownVersions.fromInitial(
+    new Map([
+      ['a', '1'],
+      ['b', '1'],
+    ]),
+    base,
+  );
   assert.equal(k.isExactly(base), true);
   assert.equal(k.overlaySize, 0);
   assert.deepEqual(k.keys().sort(), ['a', 'b']);
@@ -65,7 +76,13 @@ test('fromInitial over a mostly held view reads back exactly what the client rep
 
 test('fromInitial keeps a private map when the client holds little of the view', () => {
   const base = view(Array.from({ length: 10 }, (_, i): [string, string] => [`n${i}`, '1']));
-  const k = KnownVersions.fromInitial(new Map([['n0', '1'], ['other', '2']]), base);
+  const k = KnownVersions.fromInitial(
+    new Map([
+      ['n0', '1'],
+      ['other', '2'],
+    ]),
+    base,
+  );
   assert.deepEqual(k.keys().sort(), ['n0', 'other']);
   assert.equal(k.has('n5'), false);
   assert.equal(k.overlaySize, 2);

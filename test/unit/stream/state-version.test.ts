@@ -8,8 +8,7 @@ import { Subscription } from '../../../src/stream/subscription';
 type View = ReadonlyMap<string, EncodedResource>;
 
 /** An immutable view as the store hands out: name → resource (only name and version matter here). */
-const view = (entries: readonly (readonly [string, string])[]): View =>
-  new Map(entries.map(([name, version]) => [name, { name, version } as EncodedResource]));
+const view = (entries: readonly (readonly [string, string])[]): View => new Map(entries.map(([name, version]) => [name, { name, version } as EncodedResource]));
 
 function named(names: readonly string[]): Subscription {
   const s = new Subscription();
@@ -20,10 +19,23 @@ function named(names: readonly string[]): Subscription {
 const many = Array.from({ length: SHARE_MIN_NAMES + 4 }, (_, i) => `cla-${i}`);
 
 test('the state version depends on the subscribed names and versions, not on their order', () => {
-  const v = view([['a', '1'], ['b', '2'], ['c', '3']]);
+  const v = view([
+    ['a', '1'],
+    ['b', '2'],
+    ['c', '3'],
+  ]);
   assert.equal(stateVersion(v, named(['a', 'b'])), stateVersion(v, named(['b', 'a'])));
   assert.notEqual(stateVersion(v, named(['a', 'b'])), stateVersion(v, named(['a', 'c'])));
-  assert.notEqual(stateVersion(v, named(['a', 'b'])), stateVersion(view([['a', '1'], ['b', '9']]), named(['a', 'b'])));
+  assert.notEqual(
+    stateVersion(v, named(['a', 'b'])),
+    stateVersion(
+      view([
+        ['a', '1'],
+        ['b', '9'],
+      ]),
+      named(['a', 'b']),
+    ),
+  );
 });
 
 test('names that do not exist do not change the state version', () => {
@@ -32,7 +44,10 @@ test('names that do not exist do not change the state version', () => {
 });
 
 test('a wildcard subscription has the version of the whole view, the same as naming every resource', () => {
-  const v = view([['a', '1'], ['b', '2']]);
+  const v = view([
+    ['a', '1'],
+    ['b', '2'],
+  ]);
   const wildcard = new Subscription();
   wildcard.applySotw([], true);
   assert.equal(stateVersion(v, wildcard), stateVersion(v, named(['a', 'b'])));

@@ -31,7 +31,10 @@ function field(n: number, payload: Buffer | string): Buffer {
   return Buffer.concat([Buffer.from([...varint((n << 3) | 2), ...varint(bytes.length)]), bytes]);
 }
 
-const malformed = (pattern: RegExp) => (e: Error): boolean => e instanceof MalformedRequestError && pattern.test(e.message);
+const malformed =
+  (pattern: RegExp) =>
+  (e: Error): boolean =>
+    e instanceof MalformedRequestError && pattern.test(e.message);
 
 test('a delta request decodes every field a client sends', () => {
   const bytes = encodeDeltaRequest(
@@ -49,7 +52,13 @@ test('a delta request decodes every field a client sends', () => {
   assert.equal(r.typeUrl, EDS);
   assert.deepEqual(r.subscribe, ['a', 'b']);
   assert.deepEqual(r.unsubscribe, ['c']);
-  assert.deepEqual([...r.initialVersions], [['a', 'v1'], ['b', 'v2']]);
+  assert.deepEqual(
+    [...r.initialVersions],
+    [
+      ['a', 'v1'],
+      ['b', 'v2'],
+    ],
+  );
   assert.equal(r.responseNonce, 'n7');
   assert.deepEqual(r.errorDetail, { code: 13, message: 'bad cluster' });
   assert.equal(r.node?.id, 'node-1');
@@ -60,14 +69,15 @@ test('a delta request decodes every field a client sends', () => {
 
 test('an initial_resource_versions entry may come value first, lack its key, or repeat a name (the last wins)', () => {
   const entry = (...parts: Buffer[]): Buffer => field(5, Buffer.concat(parts));
-  const bytes = Buffer.concat([
-    field(2, EDS),
-    entry(field(2, 'v2'), field(1, 'a')),
-    entry(field(2, 'v0')),
-    entry(field(1, 'b'), field(2, 'old')),
-    entry(field(1, 'b'), field(2, 'new')),
-  ]);
-  assert.deepEqual([...codec.decodeDelta(bytes).initialVersions], [['a', 'v2'], ['', 'v0'], ['b', 'new']]);
+  const bytes = Buffer.concat([field(2, EDS), entry(field(2, 'v2'), field(1, 'a')), entry(field(2, 'v0')), entry(field(1, 'b'), field(2, 'old')), entry(field(1, 'b'), field(2, 'new'))]);
+  assert.deepEqual(
+    [...codec.decodeDelta(bytes).initialVersions],
+    [
+      ['a', 'v2'],
+      ['', 'v0'],
+      ['b', 'new'],
+    ],
+  );
 });
 
 test('initial_resource_versions entries read the same whatever their lengths, characters or extra fields', () => {
@@ -195,7 +205,10 @@ test('a SotW request over the names limit is refused while counting, before the 
   const parts: Buffer[] = [field(4, EDS)];
   for (let i = 0; i <= limit; i++) parts.push(field(3, `n${i}`));
   parts.push(hex('22 ff 01 00'));
-  assert.throws(() => codec.decodeSotw(Buffer.concat(parts), { maxNames: limit }), (e: Error) => e instanceof RequestLimitError && /more than 1000 resource names/.test(e.message));
+  assert.throws(
+    () => codec.decodeSotw(Buffer.concat(parts), { maxNames: limit }),
+    (e: Error) => e instanceof RequestLimitError && /more than 1000 resource names/.test(e.message),
+  );
   parts.splice(parts.length - 2, 1);
   assert.throws(() => codec.decodeSotw(Buffer.concat(parts), { maxNames: limit }), MalformedRequestError);
 });

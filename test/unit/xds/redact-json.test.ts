@@ -25,15 +25,17 @@ test('a private key inlined in a listener’s TLS context, behind two Any values
   const listener = {
     '@type': 'type.googleapis.com/envoy.config.listener.v3.Listener',
     name: 'l',
-    filter_chains: [{
-      transport_socket: {
-        name: 'envoy.transport_sockets.tls',
-        typed_config: {
-          '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
-          common_tls_context: { tls_certificates: [{ certificate_chain: { inline_string: 'CERT' }, private_key: { inline_string: 'KEY' } }] },
+    filter_chains: [
+      {
+        transport_socket: {
+          name: 'envoy.transport_sockets.tls',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+            common_tls_context: { tls_certificates: [{ certificate_chain: { inline_string: 'CERT' }, private_key: { inline_string: 'KEY' } }] },
+          },
         },
       },
-    }],
+    ],
   };
   const text = JSON.stringify(redactor.redact(listener));
   assert.ok(!text.includes('"KEY"'), text);

@@ -38,7 +38,7 @@ function unpack(anyBytes: Uint8Array): { typeUrl: string; body: Record<string, u
   return { typeUrl: any.type_url, body: type.toObject(type.decode(any.value), { bytes: String }) as Record<string, unknown> };
 }
 
-test('a Secret\'s private key and password become [redacted]; its certificate chain stays', () => {
+test("a Secret's private key and password become [redacted]; its certificate chain stays", () => {
   const bytes = anyOf(SECRET, { name: 's', tlsCertificate: { certificateChain: { inlineString: CERT }, privateKey: { inlineString: KEY }, password: { inlineString: 'hunter2' } } });
   const out = new Redactor(root).redactAny(bytes);
   assert.ok(out);
@@ -53,10 +53,14 @@ test('a generic secret and session ticket keys are redacted, whatever DataSource
   const generic = unpack(redactor.redactAny(anyOf(SECRET, { name: 'g', genericSecret: { secret: { inlineBytes: Buffer.from('token') } } })) ?? new Uint8Array()).body;
   assert.deepEqual(generic, { name: 'g', genericSecret: { secret: { inlineBytes: Buffer.from(REDACTED).toString('base64') } } });
   const tickets = unpack(redactor.redactAny(anyOf(SECRET, { name: 't', sessionTicketKeys: { keys: [{ filename: '/etc/keys/a' }, { inlineBytes: Buffer.from('k') }] } })) ?? new Uint8Array()).body;
-  assert.deepEqual(tickets, { name: 't', sessionTicketKeys: { keys: [{ filename: REDACTED }, { inlineBytes: Buffer.from(REDACTED).toString('base64') }] } }, 'a file name under a sensitive field is redacted too, as Envoy does');
+  assert.deepEqual(
+    tickets,
+    { name: 't', sessionTicketKeys: { keys: [{ filename: REDACTED }, { inlineBytes: Buffer.from(REDACTED).toString('base64') }] } },
+    'a file name under a sensitive field is redacted too, as Envoy does',
+  );
 });
 
-test('a private key inlined in a Listener\'s TLS context, inside an Any, is redacted', () => {
+test("a private key inlined in a Listener's TLS context, inside an Any, is redacted", () => {
   const tlsContext = { commonTlsContext: { tlsCertificates: [{ certificateChain: { inlineString: CERT }, privateKey: { inlineString: KEY } }] } };
   const listener = {
     name: 'l',
@@ -68,13 +72,28 @@ test('a private key inlined in a Listener\'s TLS context, inside an Any, is reda
   const { body } = unpack(out);
   const inner = (body as { filterChains: { transportSocket: { typedConfig: { value: string } } }[] }).filterChains[0]?.transportSocket.typedConfig.value ?? '';
   const Tls = root.lookupType(DOWNSTREAM_TLS);
-  assert.deepEqual(Tls.toObject(Tls.decode(Buffer.from(inner, 'base64'))), { commonTlsContext: { tlsCertificates: [{ certificateChain: { inlineString: CERT }, privateKey: { inlineString: REDACTED } }] } });
+  assert.deepEqual(Tls.toObject(Tls.decode(Buffer.from(inner, 'base64'))), {
+    commonTlsContext: { tlsCertificates: [{ certificateChain: { inlineString: CERT }, privateKey: { inlineString: REDACTED } }] },
+  });
 });
 
 test('a resource without a secret comes back as the very same bytes', () => {
   const bytes = anyOf('envoy.config.cluster.v3.Cluster', { name: 'c', connectTimeout: { seconds: 1 }, metadata: { filterMetadata: { pad: { fields: { p: { stringValue: 'x' } } } } } });
   assert.equal(new Redactor(root).redactAny(bytes), bytes);
-  const tlsWithoutKey = anyOf(LISTENER, { name: 'l', filterChains: [{ transportSocket: { name: 'tls', typedConfig: { type_url: PREFIX + DOWNSTREAM_TLS, value: encode(DOWNSTREAM_TLS, { requireClientCertificate: { value: true }, commonTlsContext: { tlsCertificates: [{ certificateChain: { inlineString: CERT } }] } }) } } }] });
+  const tlsWithoutKey = anyOf(LISTENER, {
+    name: 'l',
+    filterChains: [
+      {
+        transportSocket: {
+          name: 'tls',
+          typedConfig: {
+            type_url: PREFIX + DOWNSTREAM_TLS,
+            value: encode(DOWNSTREAM_TLS, { requireClientCertificate: { value: true }, commonTlsContext: { tlsCertificates: [{ certificateChain: { inlineString: CERT } }] } }),
+          },
+        },
+      },
+    ],
+  });
   assert.equal(new Redactor(root).redactAny(tlsWithoutKey), tlsWithoutKey, 'a TLS context holding no key is not touched');
 });
 

@@ -43,7 +43,10 @@ function nestedValue(levels: number): Buffer {
 test('a string field that claims more bytes than the message has is refused, naming the field and the shortfall', () => {
   // Node{id: 100 bytes claimed, "abc" present}: protobufjs alone decodes this as id "abc".
   assert.equal((Node.decode(hex('0a64616263')) as unknown as { id: string }).id, 'abc');
-  assert.throws(() => checkMessage(Node, hex('0a64616263')), (e: Error) => e instanceof WireFormatError && /field 1 at byte 1 claims 100 bytes but only 3 are left/.test(e.message));
+  assert.throws(
+    () => checkMessage(Node, hex('0a64616263')),
+    (e: Error) => e instanceof WireFormatError && /field 1 at byte 1 claims 100 bytes but only 3 are left/.test(e.message),
+  );
 });
 
 test('a declared length far beyond the message (2^35 bytes) is refused without allocating it', () => {
@@ -100,7 +103,10 @@ test('repeated entries are counted as they are met and refused past maxEntries, 
   );
   // Map entries count too, at any depth: node.metadata.fields.
   const metadata = lengthDelimited(3, Buffer.concat(Array.from({ length: 3 }, (_, i) => lengthDelimited(1, lengthDelimited(1, Buffer.from(`k${i}`))))));
-  assert.throws(() => checkMessage(Node, metadata, { maxEntries: 2 }), (e: Error) => e instanceof WireLimitError && e.path === 'metadata.fields');
+  assert.throws(
+    () => checkMessage(Node, metadata, { maxEntries: 2 }),
+    (e: Error) => e instanceof WireLimitError && e.path === 'metadata.fields',
+  );
 });
 
 test('repeated scalars are accepted packed or not; a packed run is checked and each value counted', () => {
