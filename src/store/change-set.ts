@@ -4,6 +4,8 @@
  * the push scheduler. Names only; streams read the bytes from the store.
  */
 
+import { typeLabel } from '../xds/resource-types';
+
 /** Changes to one type as seen by one node group. */
 export interface TypeChange {
   /** Names added or whose version changed. */
@@ -70,7 +72,7 @@ export function summarizeChanges(changes: ChangeSet, maxNames: number = SUMMARY_
       const updated = group === '' ? change.updated : without(typeUrl, change.updated, 'updated');
       const removed = group === '' ? change.removed : without(typeUrl, change.removed, 'removed');
       if (updated.length === 0 && removed.length === 0) continue;
-      perType[typeUrl.slice(typeUrl.lastIndexOf('.') + 1)] = {
+      perType[typeLabel(typeUrl)] = {
         updated: updated.length,
         removed: removed.length,
         updatedNames: updated.length > 0 ? updated.slice(0, maxNames).map(show) : undefined,
