@@ -52,6 +52,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --server-node-arg ARG   extra node flag for our server's process (repeatable), e.g.
                           --server-node-arg=--cpu-prof --server-node-arg=--cpu-prof-dir=/tmp/prof
                           (the profile is written when the server exits: add --server-arg=--drain-timeout-ms=100)
+  --server-loop-delay     read our server's /metrics every second for the report's event-loop delay line
+                          (off by default: each read costs our server CPU that the floor never pays)
   --with-floor            after each variant, run the floor server (bench/floor: grpc-js writing pre-built
                           responses, no backpressure or ACK gating) on the identical scenario and print
                           our figures as ratios to it
@@ -89,6 +91,8 @@ export interface BenchOptions {
   readonly serverArgs: string[];
   /** Node flags for our server's process (before the script). */
   readonly serverNodeArgs: string[];
+  /** Read our server's /metrics every second for its event-loop delay (costs it CPU). */
+  readonly serverLoopDelay: boolean;
   /** Also run the floor server on each variant's scenario. */
   readonly withFloor: boolean;
   readonly outDir: string;
@@ -98,7 +102,7 @@ export interface BenchOptions {
 
 /** Parse `npm run bench` flags. */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
-  const args = new Args(argv, ['per-type', 'ads', 'quiet', 'help', 'with-floor']);
+  const args = new Args(argv, ['per-type', 'ads', 'quiet', 'help', 'with-floor', 'server-loop-delay']);
   if (args.flag('help')) throw new UsageError('');
   const variants = (args.string('variants') ?? 'sotw,delta').split(',').map((v) => v.trim());
   for (const v of variants) if (v !== 'sotw' && v !== 'delta') throw new UsageError(`--variants: unknown variant ${v}`);
@@ -137,6 +141,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     serverLogLevel: args.string('server-log-level') ?? 'info',
     serverArgs: args.all('server-arg'),
     serverNodeArgs: args.all('server-node-arg'),
+    serverLoopDelay: args.flag('server-loop-delay'),
     withFloor: args.flag('with-floor'),
     outDir: path.resolve(args.string('out') ?? path.join(__dirname, '..', '..', 'bench', 'results')),
     thresholds: args.all('threshold'),

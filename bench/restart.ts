@@ -82,7 +82,13 @@ export async function runRestart(ctx: RestartContext): Promise<RestartOutcome> {
   const killedAt = Date.now();
   await ctx.server.crash();
   ctx.setPhase('restart: starting it again on the same port and config');
-  const server = await ServerProcess.start(ctx.sourceArgs, { logLevel: opts.serverLogLevel, extraArgs: opts.serverArgs, nodeArgs: opts.serverNodeArgs, port: ctx.server.port });
+  const server = await ServerProcess.start(ctx.sourceArgs, {
+    logLevel: opts.serverLogLevel,
+    extraArgs: opts.serverArgs,
+    nodeArgs: opts.serverNodeArgs,
+    port: ctx.server.port,
+    watchLoopDelay: opts.serverLoopDelay,
+  });
   const sampler = new ProcessSampler(server.pid);
   const cpuAtReady = sampler.sample()?.cpuSeconds ?? NaN;
 

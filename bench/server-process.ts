@@ -74,9 +74,12 @@ export class ServerProcess {
    */
   loopDelayMs = NaN;
   #loopDelayTimer: NodeJS.Timeout | undefined;
+  /** Off by default: each /metrics read costs our server CPU the floor never pays, which skews ours/floor. */
+  readonly #watchesLoopDelay: boolean;
 
-  private constructor(child: ChildProcess, port: number) {
+  private constructor(child: ChildProcess, port: number, watchesLoopDelay: boolean) {
     this.#child = child;
+    this.#watchesLoopDelay = watchesLoopDelay;
     this.pid = child.pid as number;
     this.target = `127.0.0.1:${port}`;
     live.add(child);
@@ -105,7 +108,7 @@ export class ServerProcess {
       }
       if (line.includes('"msg":"ready"')) this.#readyLogged = true;
       if (line.includes('"ready"')) {
-        this.#watchLoopDelay(line);
+        if (this.#watchesLoopDelay) this.#watchLoopDelay(line);
         this.#notify();
       }
     });
@@ -126,14 +129,14 @@ export class ServerProcess {
    */
   static async start(
     source: string | readonly string[],
-    opts: { logLevel: string; extraArgs?: readonly string[]; nodeArgs?: readonly string[]; script?: string; port?: number },
+    opts: { logLevel: string; extraArgs?: readonly string[]; nodeArgs?: readonly string[]; script?: string; port?: number; watchLoopDelay?: boolean },
   ): Promise<ServerProcess> {
     const port = opts.port ?? (await freePort());
     const main = opts.script ?? path.join(__dirname, '..', 'src', 'main.js');
     const sourceArgs = typeof source === 'string' ? ['--config', source] : source;
     const args = [...(opts.nodeArgs ?? []), main, ...sourceArgs, '--port', String(port), '--host', '127.0.0.1', '--admin-port', '0', '--log-level', opts.logLevel, ...(opts.extraArgs ?? [])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const server = new ServerProcess(child, port);
+    const server = new ServerProcess(child, port, opts.watchLoopDelay ?? false);
     await server.#waitReady(port);
     server.readyAt = Date.now();
     return server;

@@ -111,7 +111,8 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     // The floor logs nothing per stream, so info costs it nothing and gives the commit times.
     servers = [await ServerProcess.start(configFile, { logLevel: 'info', script: FLOOR_MAIN })];
   } else if (!external) {
-    for (let i = 0; i < opts.replicas; i++) servers.push(await ServerProcess.start(sink.serverArgs, { logLevel: opts.serverLogLevel, extraArgs: opts.serverArgs, nodeArgs: opts.serverNodeArgs }));
+    for (let i = 0; i < opts.replicas; i++)
+      servers.push(await ServerProcess.start(sink.serverArgs, { logLevel: opts.serverLogLevel, extraArgs: opts.serverArgs, nodeArgs: opts.serverNodeArgs, watchLoopDelay: opts.serverLoopDelay }));
   } else if (opts.configFile) {
     await sleep(EXTERNAL_RELOAD_WAIT_MS);
   }
