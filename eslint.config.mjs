@@ -65,8 +65,21 @@ const zones = [
   // No box or leaf imports the top: main.ts, index.ts, server.ts and what only they use.
   {
     target: [...BOXES, ...LEAVES],
-    from: TOP,
-    message: 'STYLE.md import rules: boxes and leaves never import main.ts, index.ts, server.ts, admin/, config-applier.ts or api-types.ts; take what you need as a parameter.',
+    from: TOP.filter((t) => t !== 'src/api-types.ts'),
+    message: 'STYLE.md import rules: boxes and leaves never import main.ts, index.ts, server.ts, admin/ or config-applier.ts; take what you need as a parameter.',
+  },
+  // api-types.ts is the public type vocabulary (option shapes such as StreamLimits, CsdsOptions). It names
+  // source/ types only, so the boxes downstream of source may name its types; source and the leaves may not.
+  {
+    target: 'src/api-types.ts',
+    from: 'src',
+    except: ['./api-types.ts', './source', './xds', './observe', './errors.ts'],
+    message: 'src/api-types.ts is the public type vocabulary that boxes downstream of source import: it may name only source/ types and the leaves, or an import cycle follows.',
+  },
+  {
+    target: ['src/source', ...LEAVES],
+    from: 'src/api-types.ts',
+    message: 'src/api-types.ts names source/ types: source and the leaves may not import it back (that would be a cycle, or a leaf that is no leaf).',
   },
   // The top, in order: main.ts → index.ts → server.ts → config-applier.ts → boxes.
   {

@@ -2,12 +2,12 @@
  * @module api-types
  * The public shapes of the library API: options, results and the server
  * handle. Kept apart from server.ts so boxes and tests can name them without
- * pulling in the composition root.
+ * pulling in the composition root: the transport box takes `StreamLimits`
+ * and `CsdsOptions` from here (type imports only), so this file imports no
+ * box but source/ for the types it names.
  */
 import type { Logger } from 'pino';
 import type { ConfigProblem } from './source/raw-resource';
-import type { StreamLimits } from './transport/limits';
-import type { CsdsOptions } from './transport/csds-service';
 import type { EtcdSourceOptions } from './source/etcd-source';
 
 export type { EtcdSourceOptions } from './source/etcd-source';
@@ -17,6 +17,41 @@ export interface TlsOptions {
   readonly cert: Buffer;
   readonly key: Buffer;
   readonly clientCa?: Buffer;
+}
+
+/** Admission control and per-stream limits (`XdsServerOptions.limits`); every field optional, defaults in transport/limits.ts. */
+export interface StreamLimits {
+  /** New streams admitted per second (token bucket refill). 0 = unlimited. */
+  readonly admissionPerSecond?: number;
+  /** Streams admitted at once before the rate applies. */
+  readonly admissionBurst?: number;
+  /** Largest number of names one request may carry (the request decoder enforces it while reading). */
+  readonly maxNamesPerRequest?: number;
+  /**
+   * Largest number of repeated entries (metadata fields and list items at any
+   * depth, extensions, client features) the node of one request may hold:
+   * the node is decoded by protobufjs, which took 1.4 s for 250,000 metadata
+   * entries on a busy 2-core machine.
+   */
+  readonly maxNodeEntries?: number;
+  /** Requests per second one stream may send on average. */
+  readonly requestsPerSecond?: number;
+  /** Requests one stream may send in a burst. */
+  readonly requestBurst?: number;
+}
+
+/** CSDS access and bounds (`XdsServerOptions.csds`, the `--csds-*` flags). */
+export interface CsdsOptions {
+  /** Client certificate SANs matching this see every node (needs mTLS). */
+  readonly adminSanPattern?: string;
+  /** With no identities configured, answer callers on any address, not only loopback. */
+  readonly allowRemote?: boolean;
+  /** Largest answer, in bytes; larger ones get RESOURCE_EXHAUSTED. Default 4 MiB. */
+  readonly maxResponseBytes?: number;
+  /** Requests per second, server-wide (burst: one second's worth). Default 10. */
+  readonly requestsPerSecond?: number;
+  /** Requests being built or written at once, server-wide. Default 4. */
+  readonly maxConcurrent?: number;
 }
 
 /** Options for {@link createXdsServer}. Every field is optional. */

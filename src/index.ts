@@ -9,8 +9,7 @@
  */
 export { createXdsServer, DEFAULT_PORT, DEFAULT_MAX_RECEIVE_BYTES } from './server';
 export type { XdsServerWithInternals } from './server';
-export type { XdsServer, XdsServerOptions, TlsOptions, ApplyResult, ResourceJson, ResourceKey, ServerStats, EtcdSourceOptions } from './api-types';
-export type { StreamLimits } from './transport';
+export type { XdsServer, XdsServerOptions, TlsOptions, ApplyResult, ResourceJson, ResourceKey, ServerStats, EtcdSourceOptions, StreamLimits, CsdsOptions } from './api-types';
 export type { ConfigProblem, NodeGroupSpec, NodeMatch } from './source';
 export { formatProblem } from './source';
 export { XdsServerError, ConfigInvalidError, BindError } from './errors';

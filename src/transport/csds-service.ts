@@ -15,6 +15,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type * as protobuf from 'protobufjs';
 import type { Logger } from 'pino';
+import type { CsdsOptions } from '../api-types';
 import { Redactor } from '../xds/redact';
 import type { ResourceStore } from '../store';
 import type { AnyStream } from './ads-service';
@@ -45,33 +46,6 @@ export const DEFAULT_CSDS_REQUESTS_PER_SECOND = 10;
 export const DEFAULT_CSDS_MAX_CONCURRENT = 4;
 /** An answer its client has not read within this long stops counting against the concurrency bound. */
 export const CSDS_WRITE_STALL_MS = 10_000;
-
-/** CSDS access and bounds (`--csds-*` flags). */
-export interface CsdsOptions {
-  /** Client certificate SANs matching this see every node (needs mTLS). */
-  readonly adminSanPattern?: string;
-  /** With no identities configured, answer callers on any address, not only loopback. */
-  readonly allowRemote?: boolean;
-  /** Largest answer, in bytes; larger ones get RESOURCE_EXHAUSTED. Default 4 MiB. */
-  readonly maxResponseBytes?: number;
-  /** Requests per second, server-wide (burst: one second's worth). Default 10. */
-  readonly requestsPerSecond?: number;
-  /** Requests being built or written at once, server-wide. Default 4. */
-  readonly maxConcurrent?: number;
-}
-
-/** The `--csds-*` flag of each numeric option, for messages. */
-const FLAG_OF = { maxResponseBytes: 'max-response-bytes', requestsPerSecond: 'request-rate', maxConcurrent: 'max-concurrent' } as const;
-
-/** What is wrong with these options (checked before anything starts), or undefined. */
-export function csdsOptionsProblem(options: CsdsOptions | undefined, mutualTls: boolean): string | undefined {
-  if (options?.adminSanPattern !== undefined && !mutualTls) return 'csds.adminSanPattern (--csds-admin-san-regex) needs mTLS: give tls.clientCa (--client-ca) too';
-  for (const key of ['maxResponseBytes', 'requestsPerSecond', 'maxConcurrent'] as const) {
-    const value = options?.[key];
-    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) return `csds.${key} (--csds-${FLAG_OF[key]}) must be a positive integer, got ${value}`;
-  }
-  return undefined;
-}
 
 /** Why a request got no answer, as counted in metrics. */
 export type CsdsOutcome = 'answered' | 'rate_limited' | 'busy' | 'too_large' | 'permission_denied' | 'invalid' | 'cancelled' | 'failed';

@@ -5,29 +5,10 @@
  * status the client understands (RESOURCE_EXHAUSTED: back off, or try
  * another replica) and affects only that stream.
  */
+import type { StreamLimits } from '../api-types';
 import { TokenBucket } from './token-bucket';
 
-/** Limits; every field optional, defaults below. */
-export interface StreamLimits {
-  /** New streams admitted per second (token bucket refill). 0 = unlimited. */
-  readonly admissionPerSecond?: number;
-  /** Streams admitted at once before the rate applies. */
-  readonly admissionBurst?: number;
-  /** Largest number of names one request may carry (the request decoder enforces it while reading). */
-  readonly maxNamesPerRequest?: number;
-  /**
-   * Largest number of repeated entries (metadata fields and list items at any
-   * depth, extensions, client features) the node of one request may hold:
-   * the node is decoded by protobufjs, which took 1.4 s for 250,000 metadata
-   * entries on a busy 2-core machine.
-   */
-  readonly maxNodeEntries?: number;
-  /** Requests per second one stream may send on average. */
-  readonly requestsPerSecond?: number;
-  /** Requests one stream may send in a burst. */
-  readonly requestBurst?: number;
-}
-
+/** What each limit is when `StreamLimits` leaves it out. */
 export const DEFAULT_LIMITS: Required<StreamLimits> = {
   admissionPerSecond: 0,
   admissionBurst: 1000,

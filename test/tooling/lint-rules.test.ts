@@ -39,6 +39,12 @@ test('a box or a leaf importing main.ts, index.ts or server.ts is reported', asy
   assert.deepEqual(await rulesFor('src/xds/zz-probe.ts', "export { createXdsServer } from '../index';\n"), [ZONE]);
 });
 
+test('boxes downstream of source may name the public option types in api-types.ts; source may not, and api-types.ts may not import those boxes', async () => {
+  assert.deepEqual(await rulesFor('src/transport/zz-probe.ts', "export type { StreamLimits } from '../api-types';\n"), []);
+  assert.deepEqual(await rulesFor('src/source/zz-probe.ts', "export type { StreamLimits } from '../api-types';\n"), [ZONE]);
+  assert.deepEqual(await rulesFor('src/api-types.ts', "export type { AnyStream } from './transport';\n"), [ZONE]);
+});
+
 test('a leaf importing anything else in src is reported, except xds importing errors.ts', async () => {
   assert.deepEqual(await rulesFor('src/observe/zz-probe.ts', "export { CLUSTER } from '../xds/type-urls';\n"), [ZONE]);
   assert.deepEqual(await rulesFor('src/xds/zz-probe.ts', "export { XdsServerError } from '../errors';\n"), []);
