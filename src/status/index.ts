@@ -6,13 +6,10 @@
  * reads the stream box through a small read-only view and writes with the
  * source box's etcd client; no box imports it.
  */
-export { ReplicaStatusPublisher, DEFAULT_STATUS_LEASE_TTL_SECONDS, PUBLISH_INTERVAL_MS } from './status-publisher';
-export type { StatusPublisherOptions, ServedRevisions } from './status-publisher';
+export { ReplicaStatusPublisher } from './status-publisher';
 export { takeCensus } from './node-census';
-export type { NodeSyncView } from './node-census';
-export { MAX_NACK_ENTRIES, NACK_DETAIL_MAX_CHARS } from './replica-status';
-export type { ReplicaStatus, NackEntry, NodeCensus } from './replica-status';
+export type { ReplicaStatus } from './replica-status';
 export { readFleet, configRevision, FleetWatch } from './fleet';
-export type { Fleet, UnreadableStatus } from './fleet';
+export type { Fleet } from './fleet';
 export { rolloutVerdict, describeNack, describeLagging } from './rollout';
-export type { RolloutVerdict, LaggingReplica } from './rollout';
+export type { RolloutVerdict } from './rollout';

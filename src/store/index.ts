@@ -3,7 +3,6 @@
  * Box ③: the resource store.
  */
 export { ResourceStore } from './resource-store';
-export type { TypeView, CommitResult, CommitOptions, RemovalKey } from './resource-store';
+export type { TypeView, CommitResult, RemovalKey } from './resource-store';
 export type { ChangeSet, TypeChange } from './change-set';
 export { countChanges, summarizeChanges } from './change-set';
-export type { NodeIdentity } from './node-groups';

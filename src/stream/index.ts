@@ -4,11 +4,10 @@
  */
 export { SotwStream } from './sotw-stream';
 export { DeltaStream } from './delta-stream';
-export type { StreamBase } from './stream-base';
 export { StreamRequestError } from './stream-context';
 export type { StreamContext, StreamEvents, Variant } from './stream-context';
 export type { SotwRequest, DeltaRequest, NodeInfo, ErrorDetail } from './requests';
 export type { SotwPlan, DeltaPlan, ResponseSink } from './sink';
-export { resourceStatuses, ClientResourceStatus, ConfigStatus } from './resource-status';
+export { resourceStatuses } from './resource-status';
 export type { ResourceStatus } from './resource-status';
 export type { SyncState, TypeNack } from './sync-state';

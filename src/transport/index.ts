@@ -3,16 +3,15 @@
  * Box ⑥: gRPC services, request decoding, response assembly and writes.
  */
 export { addDiscoveryServices, DISCOVERY_SERVICES } from './ads-service';
-export type { AnyStream, TransportDeps } from './ads-service';
+export type { AnyStream } from './ads-service';
 export { RequestCodec } from './codec';
 export { ResponseCache } from './response-cache';
 export type { WriteStats } from './stream-writer';
-export { addCsdsService, DEFAULT_CSDS_MAX_RESPONSE_BYTES, DEFAULT_CSDS_REQUESTS_PER_SECOND, DEFAULT_CSDS_MAX_CONCURRENT } from './csds-service';
-export type { CsdsOutcome } from './csds-service';
-export { Admission, DEFAULT_LIMITS } from './limits';
+export { addCsdsService } from './csds-service';
+export { Admission } from './limits';
 export { identityChecker } from './identity';
 export { WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_MAX_STALLED_BYTES } from './write-budget';
-export { listenOn, formatAddress, DEFAULT_HOST } from './listen-address';
+export { formatAddress, DEFAULT_HOST } from './listen-address';
 export { ConnectionGuard, DEFAULT_IDLE_CONNECTION_TIMEOUT_MS, defaultMaxConnections } from './connection-guard';
 export { RequestBufferLimits, DEFAULT_MAX_CONNECTION_REQUEST_BUFFER_BYTES, DEFAULT_MAX_REQUEST_BUFFER_BYTES } from './request-buffer';
 export { callWatch } from './call-watch';
