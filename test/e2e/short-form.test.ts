@@ -20,8 +20,11 @@ import { isDeepStrictEqual } from 'node:util';
 import pino from 'pino';
 import { createXdsServer } from '../../src/index';
 import type { XdsServer } from '../../src/index';
-import { CDS, EnvoyLikeClient, RDS, sleep } from '../helpers/short-form-client';
-import type { ClientView, Variant } from '../helpers/short-form-client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EnvoyLike } from '../helpers/envoy-like';
+import type { ClientView } from '../helpers/client-view';
+import type { Variant } from '../helpers/ads-client';
+import { T } from '../helpers/service-paths';
 
 /** Server-side debounce of config file changes. */
 const RELOAD_DEBOUNCE_MS = 50;
@@ -71,7 +74,7 @@ describe('the short-form demo served from a watched file', () => {
   let file: string;
   let server: XdsServer;
   const logLines: string[] = [];
-  const clients = new Map<Variant, EnvoyLikeClient>();
+  const clients = new Map<Variant, EnvoyLike>();
   let nextNode = 0;
 
   /** Replace the file in place, as an editor that truncates and writes does. */
@@ -83,7 +86,7 @@ describe('the short-form demo served from a watched file', () => {
     fs.renameSync(tmp, file);
   };
 
-  async function converge(client: EnvoyLikeClient, expected: ClientView): Promise<void> {
+  async function converge(client: EnvoyLike, expected: ClientView): Promise<void> {
     await client.waitUntil(
       () => isDeepStrictEqual(client.view(), expected),
       CONVERGE_TIMEOUT_MS,
@@ -96,8 +99,8 @@ describe('the short-form demo served from a watched file', () => {
     for (const c of clients.values()) assert.deepEqual(c.nacks, [], `${c.variant} client NACKed`);
   }
 
-  async function fresh(variant: Variant): Promise<EnvoyLikeClient> {
-    return EnvoyLikeClient.connect(server.port, variant, `fresh-${variant}-${nextNode++}`);
+  async function fresh(variant: Variant): Promise<EnvoyLike> {
+    return EnvoyLike.start(server.port, { variant, node: { id: `fresh-${variant}-${nextNode++}` } });
   }
 
   before(async () => {
@@ -106,7 +109,7 @@ describe('the short-form demo served from a watched file', () => {
     fs.writeFileSync(file, DEMO);
     const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) });
     server = await createXdsServer({ port: 0, host: '127.0.0.1', workers: 1, logger, configPath: file, reloadDebounceMs: RELOAD_DEBOUNCE_MS });
-    for (const v of VARIANTS) clients.set(v, EnvoyLikeClient.connect(server.port, v, `envoy-${v}`));
+    for (const v of VARIANTS) clients.set(v, await EnvoyLike.start(server.port, { variant: v, node: { id: `envoy-${v}` } }));
   });
 
   after(async () => {
@@ -130,8 +133,8 @@ describe('the short-form demo served from a watched file', () => {
     await allConverge(AFTER_ADD);
     for (const [v, c] of clients) {
       const since = c.log.slice(start.get(v));
-      const cds = since.findIndex((r) => r.typeUrl === CDS && r.names.includes('new'));
-      const rds = since.findIndex((r) => r.typeUrl === RDS && JSON.stringify([...r.bodies.values()]).includes('"new"'));
+      const cds = since.findIndex((r) => r.typeUrl === T.CLUSTER && r.names.includes('new'));
+      const rds = since.findIndex((r) => r.typeUrl === T.ROUTE && JSON.stringify(r.resources.map((x) => x.body)).includes('"new"'));
       assert.ok(cds !== -1 && rds !== -1 && cds < rds, `${v}: cluster new (response ${cds}) must arrive before the route to it (response ${rds})`);
     }
   });
@@ -178,7 +181,7 @@ describe('the short-form demo served from a watched file', () => {
     assert.ok(delta);
     const removed = delta.log
       .slice(start.get('delta'))
-      .filter((r) => r.typeUrl === CDS)
+      .filter((r) => r.typeUrl === T.CLUSTER)
       .flatMap((r) => r.removed);
     assert.deepEqual(removed, ['new'], 'delta must name the deleted cluster in removed_resources');
   });
@@ -201,12 +204,12 @@ describe('the short form beside full Envoy resources', () => {
   it('a config directory mixing both forms serves both to SotW and delta clients', { timeout: STEP_TIMEOUT_MS }, async () => {
     const dir = fs.mkdtempSync(path.join(tmpdir(), 'short-form-mixed-'));
     let server: XdsServer | undefined;
-    const clients: EnvoyLikeClient[] = [];
+    const clients: EnvoyLike[] = [];
     try {
       fs.writeFileSync(path.join(dir, 'a-short.yaml'), DEMO);
       fs.writeFileSync(path.join(dir, 'b-full.yaml'), FULL_FORM);
       server = await createXdsServer({ port: 0, host: '127.0.0.1', workers: 1, configPath: dir, reloadDebounceMs: RELOAD_DEBOUNCE_MS });
-      for (const v of VARIANTS) clients.push(EnvoyLikeClient.connect(server.port, v, `mixed-${v}`));
+      for (const v of VARIANTS) clients.push(await EnvoyLike.start(server.port, { variant: v, node: { id: `mixed-${v}` } }));
       const expected: ClientView = { ...INITIAL, clusters: { echo: 'EDS', full_static: 'STATIC' } };
       for (const c of clients) {
         await c.waitUntil(
@@ -225,7 +228,7 @@ describe('the short form beside full Envoy resources', () => {
 
   it('the library API takes short-form documents and rejects a broken one naming its path', { timeout: STEP_TIMEOUT_MS }, async () => {
     const server = await createXdsServer({ port: 0, host: '127.0.0.1', workers: 1 });
-    const client = EnvoyLikeClient.connect(server.port, 'delta', 'api-delta');
+    const client = await EnvoyLike.start(server.port, { variant: 'delta', node: { id: 'api-delta' } });
     try {
       const good = await server.loadConfigDocuments([{ file: 'api.yaml', text: WITH_NEW }]);
       assert.equal(good.ok, true, good.ok ? '' : good.message);

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CliProcess } from '../helpers/cli-process';
 import { metricValue, scrape } from '../helpers/admin-scrape';
-import { EnvoyLikeClient } from '../helpers/short-form-client';
+import { EnvoyLike } from '../helpers/envoy-like';
 import { clustersConfig } from '../helpers/watched-config';
 
 /** Files in the big directory, and the descriptor limit it must start under. */
@@ -16,7 +16,7 @@ const LOW_FD_LIMIT = 256;
 const TIGHT_FD_LIMIT = 64;
 const CONVERGE_MS = 30_000;
 
-function clusterNames(client: EnvoyLikeClient): string[] {
+function clusterNames(client: EnvoyLike): string[] {
   return Object.keys(client.view().clusters).sort();
 }
 
@@ -27,7 +27,7 @@ function openFds(pid: number): number {
 test(`a ${DIRECTORY_FILES}-file config directory loads under ulimit -n ${LOW_FD_LIMIT}: files are read a few at a time and the workers start`, { timeout: 120_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-manyfiles-'));
   let cli: CliProcess | undefined;
-  let client: EnvoyLikeClient | undefined;
+  let client: EnvoyLike | undefined;
   try {
     for (let i = 0; i < DIRECTORY_FILES; i++) fs.writeFileSync(path.join(dir, `c${String(i).padStart(5, '0')}.yaml`), clustersConfig(`c${i}`));
     // Before the fix: every file opened at once, EMFILE in the main thread and in the workers loading their code,
@@ -35,7 +35,7 @@ test(`a ${DIRECTORY_FILES}-file config directory loads under ulimit -n ${LOW_FD_
     cli = await CliProcess.start(['--config', dir, '--port', '0', '--no-admin', '--workers', '2'], { fdLimit: LOW_FD_LIMIT, readyTimeoutMs: 90_000 });
     const applied = await cli.waitForLog((l) => l.msg === 'configuration applied', 1_000);
     assert.equal(applied['resources'], DIRECTORY_FILES);
-    client = EnvoyLikeClient.connect(cli.grpcPort, 'sotw', 'many-files');
+    client = await EnvoyLike.start(cli.grpcPort, { variant: 'sotw', node: { id: 'many-files' } });
     const c = client;
     await c.waitUntil(
       () => clusterNames(c).length === DIRECTORY_FILES,
@@ -56,7 +56,7 @@ test('a reload that fails with EMFILE is retried with backoff and applied once d
   fs.writeFileSync(file, clustersConfig('a'));
   const held: net.Socket[] = [];
   let cli: CliProcess | undefined;
-  let client: EnvoyLikeClient | undefined;
+  let client: EnvoyLike | undefined;
   try {
     // --max-connections well past the descriptor limit: by default the connection cap keeps descriptors free for
     // config reads, and this test needs them all taken (as anything else in the process could take them).
@@ -91,7 +91,7 @@ test('a reload that fails with EMFILE is retried with backoff and applied once d
     for (const s of held.splice(0)) s.destroy();
     const applied = await cli.waitForLog((l) => cli!.logs.indexOf(l) >= logged && l.msg === 'configuration applied', 15_000);
     assert.equal(applied['resources'], 2);
-    client = EnvoyLikeClient.connect(cli.grpcPort, 'sotw', 'after-emfile');
+    client = await EnvoyLike.start(cli.grpcPort, { variant: 'sotw', node: { id: 'after-emfile' } });
     const c = client;
     await c.waitUntil(
       () => clusterNames(c).join() === 'a,b',

@@ -13,7 +13,8 @@ import pino from 'pino';
 import { createXdsServer } from '../../src/index';
 import type { XdsServerOptions } from '../../src/api-types';
 import type { XdsServerWithInternals } from '../../src/server';
-import { EnvoyLikeClient, LDS } from './short-form-client';
+import { EnvoyLike } from './envoy-like';
+import { T } from './service-paths';
 import { cluster } from './resources';
 
 /** Reload debounce used by these tests, in ms. */
@@ -32,7 +33,7 @@ export interface Watched {
   /** The path given as `configPath`. */
   readonly configPath: string;
   readonly server: XdsServerWithInternals;
-  readonly client: EnvoyLikeClient;
+  readonly client: EnvoyLike;
   /** Every log line so far (raw JSON text). */
   readonly log: string[];
   /** Resolves with the first log line after index `since` whose `msg` is `msg`. */
@@ -57,7 +58,7 @@ export async function startWatched(setup: (dir: string) => string, expect: reado
   const log: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void log.push(line) });
   const server = await createXdsServer({ port: 0, host: '127.0.0.1', workers: 1, logger, configPath, reloadDebounceMs: TEST_DEBOUNCE_MS, ...options });
-  const client = EnvoyLikeClient.connect(server.port, 'sotw', 'source-faults');
+  const client = await EnvoyLike.start(server.port, { variant: 'sotw', node: { id: 'source-faults' } });
   const clientClusters = (): string[] => Object.keys(client.view().clusters).sort();
   const waitForClusters = (names: readonly string[], timeoutMs = RELOAD_WAIT_MS): Promise<void> =>
     client.waitUntil(
@@ -68,7 +69,7 @@ export async function startWatched(setup: (dir: string) => string, expect: reado
   await waitForClusters(expect);
   // Both wildcard subscriptions answered, so a later response can only come from a change.
   await client.waitUntil(
-    () => client.log.some((r) => r.typeUrl === LDS),
+    () => client.log.some((r) => r.typeUrl === T.LISTENER),
     RELOAD_WAIT_MS,
     () => 'no LDS response',
   );
