@@ -20,12 +20,6 @@ function etcd3(): typeof import('etcd3') {
   return require('etcd3') as typeof import('etcd3');
 }
 
-/** The key range `[prefix, end)` covering every key under `prefix`. */
-export function prefixRange(prefix: string): { start: Buffer; end: Buffer } {
-  const range = etcd3().Range.prefix(prefix);
-  return { start: range.start, end: range.end };
-}
-
 /** How to reach etcd. */
 export interface EtcdConnectionOptions {
   /** Client URLs, e.g. `http://127.0.0.1:2379`; `https://` for TLS. */
