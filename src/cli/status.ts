@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { etcdLayout } from '../source/etcd-keys';
 import { createEtcdClient } from '../source/etcd-client';
+import { EtcdUnavailableError } from '../errors';
 import { configRevision, describeNack, readFleet } from '../status';
 import type { Fleet, ReplicaStatus } from '../status';
 import { ETCD_HELP, ETCD_OPTIONS, etcdTarget } from './etcd-flags';
@@ -25,7 +26,7 @@ nodes in sync (every subscribed resource ACKed at the version served now), nodes
 latest reply is a NACK, and the NACKs (node, type, resource, error; at most 100 per replica).
 "config revision" is the newest configuration in etcd: a replica below it is behind.
 
-Exit codes: 0 (whatever the fleet's state), 1 etcd unreachable, 2 usage.
+Exit codes: 0 (whatever the fleet's state), 1 etcd unreachable or refusing us (TLS, auth), 2 usage.
 `;
 
 function pad(cells: readonly string[], widths: readonly number[]): string {
@@ -75,9 +76,15 @@ export async function runStatus(args: readonly string[]): Promise<number> {
   }
   const target = etcdTarget(values, STATUS_HELP);
   const layout = etcdLayout(target.prefix);
-  const client = createEtcdClient({ endpoints: target.endpoints });
+  const client = createEtcdClient(target);
   try {
-    const [fleet, revision] = await Promise.all([readFleet(client, layout), configRevision(client, layout)]);
+    let fleet: Awaited<ReturnType<typeof readFleet>>;
+    let revision: number;
+    try {
+      [fleet, revision] = await Promise.all([readFleet(client, layout), configRevision(client, layout)]);
+    } catch (err) {
+      throw new EtcdUnavailableError(target.endpoints, err);
+    }
     if (values.json) {
       const sum = (f: (r: ReplicaStatus) => number): number => fleet.replicas.reduce((n, r) => n + f(r), 0);
       const total = { replicas: fleet.replicas.length, connected: sum((r) => r.connected), inSync: sum((r) => r.inSync), nacked: sum((r) => r.nacked) };
