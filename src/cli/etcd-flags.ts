@@ -20,10 +20,13 @@ export const ETCD_OPTIONS = {
   'etcd-max-request-bytes': { type: 'string' },
 } as const;
 
-/** Help lines for the etcd flags. */
-export const ETCD_HELP = `  --etcd-endpoints URLS         etcd client URLs, comma-separated (default ${DEFAULT_ETCD_ENDPOINT})
+/** Help lines for reaching etcd (every command but serve, which writes its own). */
+export const ETCD_CONNECTION_HELP = `  --etcd-endpoints URLS         etcd client URLs, comma-separated (default ${DEFAULT_ETCD_ENDPOINT})
   --etcd-prefix PREFIX          key prefix the replicas read (default ${DEFAULT_ETCD_PREFIX})
-${ETCD_SECURITY_HELP}  --etcd-max-txn-ops N          the target etcd's --max-txn-ops (default ${ETCD_DEFAULT_MAX_TXN_OPS}, etcd's default)
+${ETCD_SECURITY_HELP}`;
+
+/** Help lines for the etcd flags of the writers (`apply`, `get`, `delete`). */
+export const ETCD_HELP = `${ETCD_CONNECTION_HELP}  --etcd-max-txn-ops N          the target etcd's --max-txn-ops (default ${ETCD_DEFAULT_MAX_TXN_OPS}, etcd's default)
   --etcd-max-request-bytes N    the target etcd's --max-request-bytes (default ${ETCD_DEFAULT_MAX_REQUEST_BYTES}, etcd's default)
 `;
 

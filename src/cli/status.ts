@@ -10,14 +10,15 @@ import { createEtcdClient } from '../source/etcd-client';
 import { EtcdUnavailableError } from '../errors';
 import { configRevision, describeNack, readFleet } from '../status';
 import type { Fleet, ReplicaStatus } from '../status';
-import { ETCD_HELP, ETCD_OPTIONS, etcdTarget } from './etcd-flags';
+import { DEFAULT_ETCD_ENDPOINT, ETCD_CONNECTION_HELP } from './etcd-flags';
+import { ETCD_CONNECTION_OPTIONS, readEtcdConnection } from './etcd-connection-flags';
 
 export const STATUS_HELP = `fanout-xds status: rollout status of every live replica
 
 Usage: fanout-xds status [options]
 
   --json                        print one JSON object instead of a table
-${ETCD_HELP}  -h, --help                    show this help
+${ETCD_CONNECTION_HELP}  -h, --help                    show this help
 
 Each replica started with --etcd-endpoints publishes its status under
 <prefix>status/replicas/<replica> (under a lease: it disappears when the replica dies),
@@ -69,12 +70,12 @@ export function describeFleet(fleet: Fleet, target: number, prefix: string): str
 
 /** Run `status`; resolves with the exit code. */
 export async function runStatus(args: readonly string[]): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: { ...ETCD_OPTIONS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  const { values } = parseArgs({ args: [...args], options: { ...ETCD_CONNECTION_OPTIONS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
   if (values.help) {
     process.stdout.write(STATUS_HELP);
     return 0;
   }
-  const target = etcdTarget(values, STATUS_HELP);
+  const target = readEtcdConnection(values, STATUS_HELP, DEFAULT_ETCD_ENDPOINT) as NonNullable<ReturnType<typeof readEtcdConnection>>;
   const layout = etcdLayout(target.prefix);
   const client = createEtcdClient(target);
   try {
