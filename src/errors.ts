@@ -97,10 +97,32 @@ export function isTransientError(err: unknown): boolean {
   return typeof code === 'string' && TRANSIENT_ERROR_CODES.has(code);
 }
 
-/** etcd unreachable or failing (`apply`, `get`, `delete`): what was tried and what to check. */
+/**
+ * What to check for an etcd failure, by what the client reported: the
+ * TLS handshake and auth failures each point at their own flag, since "is
+ * etcd running" sends an operator the wrong way when etcd is up but refuses us.
+ */
+function etcdFailureHint(message: string): string {
+  if (/unable to verify|self[- ]signed|certificate verify failed|unable to get (local )?issuer|certificate has expired|does not match certificate|ERR_TLS_CERT|altnames/i.test(message)) {
+    return "etcd's certificate was not accepted: check --etcd-ca (the CA bundle that signed etcd's server certificate)";
+  }
+  if (/alert bad certificate|alert certificate required|alert unknown ca|SSL alert number (42|48|116)/i.test(message)) {
+    return 'etcd refused our client certificate: check --etcd-cert and --etcd-key (a certificate signed by a CA in etcd\'s --trusted-ca-file)';
+  }
+  if (/wrong version number|packet length too long|http2 .*(preface|settings)|ECONNRESET/i.test(message)) {
+    return 'check that --etcd-endpoints uses https:// exactly when etcd serves TLS';
+  }
+  if (/authentication failed|invalid auth token|user name (is )?empty|auth(entication)? is not enabled|permission denied/i.test(message)) {
+    return 'check --etcd-username and its password (--etcd-password-file or ETCD_PASSWORD), and the user\'s role on the prefix';
+  }
+  return 'check --etcd-endpoints and that etcd is running';
+}
+
+/** etcd unreachable or failing (`apply`, `get`, `delete`, `status`): what was tried and what to check. */
 export class EtcdUnavailableError extends XdsServerError {
   constructor(endpoints: readonly string[], cause: unknown) {
-    super('XDS_ERR_ETCD_UNAVAILABLE', `etcd at ${endpoints.join(', ')} failed: ${(cause as Error)?.message ?? String(cause)}; check --etcd-endpoints and that etcd is running`, { cause });
+    const message = (cause as Error)?.message ?? String(cause);
+    super('XDS_ERR_ETCD_UNAVAILABLE', `etcd at ${endpoints.join(', ')} failed: ${message.trim()}; ${etcdFailureHint(message)}`, { cause });
   }
 }
 

@@ -16,6 +16,7 @@ import { defaultWorkerCount, defaultWorkerHeapMb } from './encode';
 import { DEFAULT_ETCD_PREFIX } from './source';
 import { EXIT_FAILURE, reportCommandError, UsageError, versionText } from './cli/usage';
 import { DURATION_FORMS, parseDurationMs } from './cli/duration';
+import { ETCD_CONNECTION_OPTIONS, ETCD_SECURITY_HELP, readEtcdConnection } from './cli/etcd-connection-flags';
 import { DEFAULT_CONFIG_DUMP_MAX_BYTES } from './admin/config-dump';
 import { raiseFdLimit } from './observe/fd-limit';
 import type { EtcdSourceOptions } from './api-types';
@@ -50,11 +51,7 @@ Usage: fanout-xds serve [options]    (npm start -- [options])
  etcd (instead of --config; layout and outage behaviour: README "etcd source")
   --etcd-endpoints URL[,URL…]   serve the configuration held in etcd, e.g. http://127.0.0.1:2379
   --etcd-prefix PREFIX          key prefix (default /fanout-xds/)
-  --etcd-ca FILE                CA bundle to verify etcd's certificate (https:// endpoints)
-  --etcd-cert FILE --etcd-key FILE  client certificate and key for etcd mTLS (PEM)
-  --etcd-username USER          etcd user; its password comes from --etcd-password-file FILE
-                                or the ETCD_PASSWORD environment variable (never a flag: ps shows flags)
-  --replica-name NAME           this replica's name in rollout status (default host:pid; README "Rollout status")
+${ETCD_SECURITY_HELP}  --replica-name NAME           this replica's name in rollout status (default host:pid; README "Rollout status")
   --status-lease-ttl SECONDS    lease TTL of the published status: how long it outlives a replica that
                                 dies without stopping (default 10)
 
@@ -142,37 +139,16 @@ function optionalInt(value: string | undefined, name: string): number | undefine
   return value === undefined ? undefined : intFlag(value, name, 0);
 }
 
-/** The etcd source options from the --etcd-* flags, or undefined without --etcd-endpoints. */
+/** The etcd source options from the --etcd-* flags (parsed as every command parses them), or undefined without --etcd-endpoints. */
 function readEtcd(values: Record<string, string | boolean | undefined>): EtcdSourceOptions | undefined {
-  const str = (name: string): string | undefined => values[name] as string | undefined;
-  const endpoints = str('etcd-endpoints');
-  if (endpoints === undefined) {
-    const stray = ['etcd-prefix', 'etcd-ca', 'etcd-cert', 'etcd-key', 'etcd-username', 'etcd-password-file', 'replica-name', 'status-lease-ttl'].find((f) => values[f] !== undefined);
+  const connection = readEtcdConnection(values, undefined);
+  if (connection === undefined) {
+    const stray = ['replica-name', 'status-lease-ttl'].find((f) => values[f] !== undefined);
     if (stray) throw new UsageError(`--${stray} needs --etcd-endpoints`);
     return undefined;
   }
   if (values['config'] !== undefined) throw new UsageError('--config and --etcd-endpoints are exclusive: serve a file or etcd, not both');
-  const file = (name: string): Buffer | undefined => (str(name) === undefined ? undefined : fs.readFileSync(str(name) as string));
-  const username = str('etcd-username');
-  const passwordFile = str('etcd-password-file');
-  let password: string | undefined;
-  if (passwordFile !== undefined) password = fs.readFileSync(passwordFile, 'utf8').replace(/\r?\n$/, '');
-  else if (username !== undefined) password = process.env['ETCD_PASSWORD'];
-  if (username !== undefined && password === undefined) throw new UsageError('--etcd-username needs a password: --etcd-password-file FILE or the ETCD_PASSWORD environment variable');
-  if (username === undefined && passwordFile !== undefined) throw new UsageError('--etcd-password-file needs --etcd-username');
-  const ca = file('etcd-ca');
-  const cert = file('etcd-cert');
-  const key = file('etcd-key');
-  return {
-    endpoints: endpoints
-      .split(',')
-      .map((e) => e.trim())
-      .filter((e) => e !== ''),
-    prefix: str('etcd-prefix'),
-    tls: ca || cert || key ? { ca, cert, key } : undefined,
-    username,
-    password,
-  };
+  return connection;
 }
 
 function readTls(certFile: string | undefined, keyFile: string | undefined, caFile: string | undefined): { cert: Buffer; key: Buffer; clientCa?: Buffer } | undefined {
@@ -224,13 +200,7 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
       'csds-max-response-bytes': { type: 'string' },
       'csds-request-rate': { type: 'string' },
       'csds-max-concurrent': { type: 'string' },
-      'etcd-endpoints': { type: 'string' },
-      'etcd-prefix': { type: 'string' },
-      'etcd-ca': { type: 'string' },
-      'etcd-cert': { type: 'string' },
-      'etcd-key': { type: 'string' },
-      'etcd-username': { type: 'string' },
-      'etcd-password-file': { type: 'string' },
+      ...ETCD_CONNECTION_OPTIONS,
       'replica-name': { type: 'string' },
       'status-lease-ttl': { type: 'string' },
       // Config source

@@ -11,6 +11,8 @@
 import type { Etcd3, ICompare, IRequestOp, Range } from 'etcd3';
 import { EtcdConflictError, EtcdTxnLimitError, EtcdUnavailableError } from '../errors';
 import type { EtcdLayout } from '../source/etcd-keys';
+import { etcdCredentialOptions } from '../source/etcd-client';
+import type { EtcdConnectionOptions } from '../source/etcd-client';
 import { compareSize, isEtcdTxnLimitError, limitMessage, txnSize } from './txn-limits';
 import type { TxnLimits, TxnOp, TxnSize } from './txn-limits';
 
@@ -28,10 +30,8 @@ export const ETCD_DIAL_TIMEOUT_MS = 5_000;
 /** Deadline of one etcd call, in ms. */
 export const ETCD_CALL_TIMEOUT_MS = 30_000;
 
-/** Where to connect. */
-export interface EtcdConnection {
-  /** Client URLs, e.g. `http://127.0.0.1:2379`. */
-  readonly endpoints: readonly string[];
+/** Where to connect: endpoints, TLS and auth as the replicas take them, and a dial timeout. */
+export interface EtcdConnection extends EtcdConnectionOptions {
   readonly dialTimeoutMs?: number;
 }
 
@@ -59,6 +59,7 @@ export function connectEtcd(conn: EtcdConnection): Etcd3 {
     dialTimeout: conn.dialTimeoutMs ?? ETCD_DIAL_TIMEOUT_MS,
     grpcOptions: { 'grpc.max_receive_message_length': MAX_RESPONSE_BYTES },
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + ETCD_CALL_TIMEOUT_MS }),
+    ...etcdCredentialOptions(conn),
   });
 }
 

@@ -79,7 +79,7 @@ export async function runApply(args: readonly string[]): Promise<number> {
   }
   if (waitMs === undefined || cmd.dryRun || code !== 0) return code;
   return waitForRollout({
-    endpoints: cmd.target.endpoints,
+    connection: cmd.target,
     layout: etcdLayout(cmd.target.prefix),
     revision,
     timeoutMs: waitMs,

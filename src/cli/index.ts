@@ -20,6 +20,10 @@ Commands:
   delete    remove one resource or node group from etcd
   status    rollout status of every live replica: revision, nodes connected / in sync / NACKed
 
+Every command reaches etcd with the same flags: --etcd-endpoints, --etcd-prefix, --etcd-ca,
+--etcd-cert, --etcd-key, --etcd-username (password from --etcd-password-file or ETCD_PASSWORD).
+Every command reaches etcd with the same flags: --etcd-endpoints, --etcd-prefix, --etcd-ca,
+--etcd-cert, --etcd-key, --etcd-username (password from --etcd-password-file or ETCD_PASSWORD).
 Run fanout-xds <command> --help for a command's options; --version prints the version.
 `;
 

@@ -8,6 +8,8 @@
  */
 import type { Etcd3 } from 'etcd3';
 import { createEtcdClient } from '../source/etcd-client';
+import type { EtcdConnectionOptions } from '../source/etcd-client';
+import { EtcdUnavailableError } from '../errors';
 import type { EtcdLayout } from '../source/etcd-keys';
 import { configRevision, describeLagging, describeNack, FleetWatch, rolloutVerdict } from '../status';
 import type { Fleet, RolloutVerdict } from '../status';
@@ -18,7 +20,8 @@ const PROGRESS_EVERY_MS = 5_000;
 
 /** What to wait for. */
 export interface RolloutWait {
-  readonly endpoints: readonly string[];
+  /** The etcd the apply wrote to (endpoints, TLS, auth). */
+  readonly connection: EtcdConnectionOptions;
   readonly layout: EtcdLayout;
   /** The revision written; undefined when the apply wrote nothing (then: the newest configuration in etcd). */
   readonly revision: number | undefined;
@@ -40,9 +43,16 @@ function nodesInSync(fleet: Fleet): string {
 
 /** Wait; resolves with the exit code after printing the outcome. */
 export async function waitForRollout(w: RolloutWait): Promise<number> {
-  const client = createEtcdClient({ endpoints: w.endpoints });
+  const client = createEtcdClient(w.connection);
   try {
-    const target = w.revision ?? (await configRevision(client, w.layout));
+    let target = w.revision;
+    if (target === undefined) {
+      try {
+        target = await configRevision(client, w.layout);
+      } catch (err) {
+        throw new EtcdUnavailableError(w.connection.endpoints, err);
+      }
+    }
     return await follow(client, w, target);
   } finally {
     client.close();

@@ -7,16 +7,18 @@
 import { parseArgs } from 'node:util';
 import { etcdLayout } from '../source/etcd-keys';
 import { createEtcdClient } from '../source/etcd-client';
+import { EtcdUnavailableError } from '../errors';
 import { configRevision, describeNack, readFleet } from '../status';
 import type { Fleet, ReplicaStatus } from '../status';
-import { ETCD_HELP, ETCD_OPTIONS, etcdTarget } from './etcd-flags';
+import { DEFAULT_ETCD_ENDPOINT, ETCD_CONNECTION_HELP } from './etcd-flags';
+import { ETCD_CONNECTION_OPTIONS, readEtcdConnection } from './etcd-connection-flags';
 
 export const STATUS_HELP = `fanout-xds status: rollout status of every live replica
 
 Usage: fanout-xds status [options]
 
   --json                        print one JSON object instead of a table
-${ETCD_HELP}  -h, --help                    show this help
+${ETCD_CONNECTION_HELP}  -h, --help                    show this help
 
 Each replica started with --etcd-endpoints publishes its status under
 <prefix>status/replicas/<replica> (under a lease: it disappears when the replica dies),
@@ -25,7 +27,7 @@ nodes in sync (every subscribed resource ACKed at the version served now), nodes
 latest reply is a NACK, and the NACKs (node, type, resource, error; at most 100 per replica).
 "config revision" is the newest configuration in etcd: a replica below it is behind.
 
-Exit codes: 0 (whatever the fleet's state), 1 etcd unreachable, 2 usage.
+Exit codes: 0 (whatever the fleet's state), 1 etcd unreachable or refusing us (TLS, auth), 2 usage.
 `;
 
 function pad(cells: readonly string[], widths: readonly number[]): string {
@@ -68,16 +70,22 @@ export function describeFleet(fleet: Fleet, target: number, prefix: string): str
 
 /** Run `status`; resolves with the exit code. */
 export async function runStatus(args: readonly string[]): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: { ...ETCD_OPTIONS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  const { values } = parseArgs({ args: [...args], options: { ...ETCD_CONNECTION_OPTIONS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
   if (values.help) {
     process.stdout.write(STATUS_HELP);
     return 0;
   }
-  const target = etcdTarget(values, STATUS_HELP);
+  const target = readEtcdConnection(values, STATUS_HELP, DEFAULT_ETCD_ENDPOINT) as NonNullable<ReturnType<typeof readEtcdConnection>>;
   const layout = etcdLayout(target.prefix);
-  const client = createEtcdClient({ endpoints: target.endpoints });
+  const client = createEtcdClient(target);
   try {
-    const [fleet, revision] = await Promise.all([readFleet(client, layout), configRevision(client, layout)]);
+    let fleet: Awaited<ReturnType<typeof readFleet>>;
+    let revision: number;
+    try {
+      [fleet, revision] = await Promise.all([readFleet(client, layout), configRevision(client, layout)]);
+    } catch (err) {
+      throw new EtcdUnavailableError(target.endpoints, err);
+    }
     if (values.json) {
       const sum = (f: (r: ReplicaStatus) => number): number => fleet.replicas.reduce((n, r) => n + f(r), 0);
       const total = { replicas: fleet.replicas.length, connected: sum((r) => r.connected), inSync: sum((r) => r.inSync), nacked: sum((r) => r.nacked) };

@@ -20,12 +20,6 @@ function etcd3(): typeof import('etcd3') {
   return require('etcd3') as typeof import('etcd3');
 }
 
-/** The key range `[prefix, end)` covering every key under `prefix`. */
-export function prefixRange(prefix: string): { start: Buffer; end: Buffer } {
-  const range = etcd3().Range.prefix(prefix);
-  return { start: range.start, end: range.end };
-}
-
 /** How to reach etcd. */
 export interface EtcdConnectionOptions {
   /** Client URLs, e.g. `http://127.0.0.1:2379`; `https://` for TLS. */
@@ -51,19 +45,33 @@ const KEEPALIVE_TIMEOUT_MS = 5_000;
 /** gRPC's channel reconnect backoff (defaults 1 s growing to 120 s): kept short for the same reason. */
 const CHANNEL_RECONNECT_MAX_MS = 2_000;
 
+/**
+ * The TLS and auth part of a client's options, after checking that the
+ * pieces go together (certificate with key, user with password, TLS with
+ * https:// endpoints). Shared by the server's clients and `fanout-xds`'s
+ * commands, so every etcd client takes the same settings the same way.
+ */
+export function etcdCredentialOptions(options: EtcdConnectionOptions): Pick<IOptions, 'credentials' | 'auth'> {
+  if (options.endpoints.length === 0) throw new XdsServerError('XDS_ERR_OPTIONS', 'etcd needs at least one endpoint, e.g. http://127.0.0.1:2379');
+  const { tls } = options;
+  if ((tls?.cert === undefined) !== (tls?.key === undefined)) throw new XdsServerError('XDS_ERR_OPTIONS', 'an etcd client certificate and its key go together (--etcd-cert and --etcd-key)');
+  const hasCredentials = tls?.ca !== undefined || tls?.cert !== undefined;
+  if (hasCredentials && !options.endpoints.every((e) => e.startsWith('https://'))) {
+    throw new XdsServerError('XDS_ERR_OPTIONS', 'etcd TLS options (--etcd-ca, --etcd-cert, --etcd-key) need https:// endpoints in --etcd-endpoints');
+  }
+  if ((options.username === undefined) !== (options.password === undefined)) throw new XdsServerError('XDS_ERR_OPTIONS', 'an etcd username and its password go together');
+  const out: Pick<IOptions, 'credentials' | 'auth'> = {};
+  if (hasCredentials) out.credentials = { rootCertificate: tls?.ca as Buffer, privateKey: tls?.key, certChain: tls?.cert };
+  if (options.username !== undefined && options.password !== undefined) out.auth = { username: options.username, password: options.password };
+  return out;
+}
+
 /** A client tuned for a long-lived watch. */
 export function createEtcdClient(options: EtcdConnectionOptions): Etcd3 {
   const { Etcd3: Client, isRecoverableError } = etcd3();
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded with etcd3, only by servers that use etcd
   const { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry } = require('cockatiel') as typeof import('cockatiel');
-  if (options.endpoints.length === 0) throw new XdsServerError('XDS_ERR_OPTIONS', 'etcd needs at least one endpoint, e.g. http://127.0.0.1:2379');
-  const { tls } = options;
-  if ((tls?.cert === undefined) !== (tls?.key === undefined)) throw new XdsServerError('XDS_ERR_OPTIONS', 'an etcd client certificate and its key go together');
-  const hasCredentials = tls?.ca !== undefined || tls?.cert !== undefined;
-  if (hasCredentials && !options.endpoints.every((e) => e.startsWith('https://'))) {
-    throw new XdsServerError('XDS_ERR_OPTIONS', 'etcd TLS options need https:// endpoints');
-  }
-  if ((options.username === undefined) !== (options.password === undefined)) throw new XdsServerError('XDS_ERR_OPTIONS', 'an etcd username and its password go together');
+  const credentials = etcdCredentialOptions(options);
   const config: IOptions = {
     hosts: [...options.endpoints],
     grpcOptions: {
@@ -86,7 +94,5 @@ export function createEtcdClient(options: EtcdConnectionOptions): Etcd3 {
       >,
     },
   };
-  if (hasCredentials) config.credentials = { rootCertificate: tls?.ca as Buffer, privateKey: tls?.key, certChain: tls?.cert };
-  if (options.username !== undefined && options.password !== undefined) config.auth = { username: options.username, password: options.password };
-  return new Client(config);
+  return new Client({ ...config, ...credentials });
 }

@@ -16,7 +16,7 @@ import type { ConfigProblem, NodeGroupSpec } from './raw-resource';
 import { readMatch } from './parse';
 import { parseValueText, VALUE_LOCATION } from './resource-text';
 import type { ResourceText } from './resource-text';
-import { DEFAULT_GROUP_SEGMENT, parseGroupKey, parseResourceKey } from './etcd-keys';
+import { configRange, DEFAULT_GROUP_SEGMENT, parseGroupKey, parseResourceKey } from './etcd-keys';
 import type { EtcdLayout } from './etcd-keys';
 
 /** The configuration one etcd revision holds. */
@@ -29,9 +29,10 @@ export interface EtcdConfig {
   readonly problems: ConfigProblem[];
 }
 
-/** Whether `key` is configuration (everything under the prefix except `status/`). */
+/** Whether `key` is in the range replicas read (./etcd-keys configRange): under the prefix, sorting before `status/`. */
 export function isConfigKey(layout: EtcdLayout, key: string): boolean {
-  return key.startsWith(layout.prefix) && !key.startsWith(layout.status);
+  const range = configRange(layout);
+  return key.startsWith(range.start) && key < range.end;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -14,6 +14,15 @@
  * may contain `/` (VHDS `route/domain`, `xdstp://` names): they are the rest
  * of the key after the message name, never split further. Only `resources/`
  * and `groups/` are configuration, so `apply --prune` never touches status.
+ *
+ * Replicas read and watch one key range, `[<prefix>, <prefix>status/)`
+ * (configRange): it holds `groups/` and `resources/` (and any key that
+ * sorts before `status/`, so a typo such as `resource/` is still seen and
+ * rejected), never `status/`. Every replica rewrites its status key, and a
+ * watch over the whole prefix would wake every other replica for each of
+ * those writes. etcd watches one contiguous range per watcher, and two
+ * watchers cannot keep a transaction's revision whole, so keys that sort
+ * after `status/` are outside what the replicas read.
  */
 import { TYPE_URL_PREFIX } from '../xds/type-urls';
 import { DEFAULT_GROUP } from './raw-resource';
@@ -44,6 +53,11 @@ export interface EtcdLayout {
 export function etcdLayout(prefix: string = DEFAULT_ETCD_PREFIX): EtcdLayout {
   const p = prefix.endsWith('/') ? prefix : `${prefix}/`;
   return { prefix: p, resources: `${p}resources/`, groups: `${p}groups/`, status: `${p}status/`, replicas: `${p}status/replicas/`, lastApply: `${p}status/last-apply` };
+}
+
+/** The key range replicas read and watch: `[start, end)`, configuration only (see the module comment). */
+export function configRange(layout: EtcdLayout): { readonly start: string; readonly end: string } {
+  return { start: layout.prefix, end: layout.status };
 }
 
 /** Where a resource lives. */

@@ -36,6 +36,8 @@ export class EtcdRevisions {
   /** Revision last rejected, while no later revision has been accepted. */
   #rejectedAt: number | undefined;
   #rejected = 0;
+  /** Key events delivered by the watch, whatever they changed. */
+  #eventsReceived = 0;
   #dirty = false;
   #applying = false;
   #closed = false;
@@ -60,7 +62,7 @@ export class EtcdRevisions {
     return this.#appliedRevision;
   }
 
-  /** Revision of the last configuration accepted: unlike appliedRevision, revisions that change only status keys leave it. */
+  /** Revision of the last configuration accepted: unlike appliedRevision, a progress notification (no configuration change) leaves it. */
   get configRevision(): number {
     return this.#configRevision;
   }
@@ -68,6 +70,11 @@ export class EtcdRevisions {
   /** The revision last rejected, while no later one has been accepted. */
   get rejectedRevision(): number | undefined {
     return this.#rejectedAt;
+  }
+
+  /** Key events the watch has delivered so far (it covers only the configuration range). */
+  get eventsReceived(): number {
+    return this.#eventsReceived;
   }
 
   /** Revisions rejected so far. */
@@ -102,6 +109,7 @@ export class EtcdRevisions {
   onWatchResponse(res: IWatchResponse): void {
     let revision = this.#receivedRevision;
     let changed = false;
+    this.#eventsReceived += res.events.length;
     for (const ev of res.events) {
       revision = Math.max(revision, Number(ev.kv.mod_revision));
       const key = ev.kv.key.toString();
@@ -125,7 +133,7 @@ export class EtcdRevisions {
   #pump(): void {
     if (this.#applying || this.#closed || !this.#apply || this.#retryTimer) return;
     if (!this.#dirty) {
-      // Revisions that changed no configuration (status keys): the served state is also the state at them.
+      // Revisions that changed no configuration (a progress notification): the served state is also the state at them.
       if (this.#rejectedAt === undefined && this.#appliedRevision > 0) this.#appliedRevision = this.#receivedRevision;
       return;
     }

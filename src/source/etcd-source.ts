@@ -2,7 +2,9 @@
  * @module source/etcd-source
  * Serves the configuration held in etcd (layout: ./etcd-keys). A replica
  * reads a consistent snapshot (a range read at revision R, paged at that
- * same revision), then watches the prefix from R+1.
+ * same revision), then watches from R+1. Both cover only the configuration
+ * range (`configRange`: `[<prefix>, <prefix>status/)`), so the replicas'
+ * own status writes never reach this watch.
  *
  * State, not events, is what gets applied. The source keeps the full
  * key → value map of the last revision it received; each watch response
@@ -33,11 +35,11 @@
  */
 import type { Etcd3, IWatchResponse, Watcher } from 'etcd3';
 import type { Logger } from 'pino';
-import { createEtcdClient, prefixRange, WATCH_BACKOFF_INITIAL_MS, WATCH_BACKOFF_MAX_MS } from './etcd-client';
+import { createEtcdClient, WATCH_BACKOFF_INITIAL_MS, WATCH_BACKOFF_MAX_MS } from './etcd-client';
 import { EtcdRevisions } from './etcd-revisions';
 import type { EtcdApply } from './etcd-revisions';
 import type { EtcdConnectionOptions } from './etcd-client';
-import { DEFAULT_ETCD_PREFIX, etcdLayout } from './etcd-keys';
+import { configRange, DEFAULT_ETCD_PREFIX, etcdLayout } from './etcd-keys';
 import type { EtcdLayout } from './etcd-keys';
 import { isConfigKey } from './etcd-config';
 
@@ -53,7 +55,7 @@ export interface EtcdSourceStatus {
   readonly connected: boolean;
   /** Revision whose configuration is served (0 before the first snapshot is applied). */
   readonly appliedRevision: number;
-  /** Revision of the last configuration accepted; revisions that change only status keys (replica status) leave it. */
+  /** Revision of the last configuration accepted; a progress notification (no configuration change) leaves it. */
   readonly configRevision: number;
   /** The revision last rejected, while no later revision has been accepted. */
   readonly rejectedRevision: number | undefined;
@@ -61,6 +63,8 @@ export interface EtcdSourceStatus {
   readonly receivedRevision: number;
   /** Revisions whose configuration was rejected. */
   readonly rejectedRevisions: number;
+  /** Key events the watch delivered: configuration keys only, never a replica's status write. */
+  readonly watchEvents: number;
   /** Watch re-establishments: after a lost connection, or a fresh snapshot (compaction, cancelled watch). */
   readonly watchRestarts: { readonly reconnect: number; readonly resync: number };
 }
@@ -120,6 +124,7 @@ export class EtcdSource {
       rejectedRevision: this.#revisions.rejectedRevision,
       receivedRevision: this.#revisions.receivedRevision,
       rejectedRevisions: this.#revisions.rejected,
+      watchEvents: this.#revisions.eventsReceived,
       watchRestarts: { ...this.#restarts },
     };
   }
@@ -180,11 +185,12 @@ export class EtcdSource {
     }
   }
 
-  /** Range-read every key under the prefix at one revision, page by page; make it the received state. */
+  /** Range-read every configuration key at one revision, page by page; make it the received state. */
   async #loadSnapshot(): Promise<number> {
-    const { end } = prefixRange(this.#layout.prefix);
+    const range = configRange(this.#layout);
+    const end = Buffer.from(range.end);
     const kvs = new Map<string, string>();
-    let start = Buffer.from(this.#layout.prefix);
+    let start = Buffer.from(range.start);
     let revision: string | undefined;
     for (;;) {
       let builder = this.#client.getAll().inRange({ start, end }).limit(SNAPSHOT_PAGE_KEYS);
@@ -215,7 +221,12 @@ export class EtcdSource {
       this.#wakers.add(onClose);
       // watcher() attaches synchronously: create() would resolve a microtask after `connected`, and a catch-up
       // response read in the same tick could be emitted before our listeners exist.
-      const watcher = this.#client.watch().prefix(this.#layout.prefix).startRevision(String(startRevision)).watcher();
+      const range = configRange(this.#layout);
+      const watcher = this.#client
+        .watch()
+        .inRange({ start: range.start, end: range.end })
+        .startRevision(String(startRevision))
+        .watcher();
       this.#watcher = watcher;
       let wasDisconnected = false;
       watcher.on('connected', () => {

@@ -8,10 +8,11 @@
  *
  * Written at most once per PUBLISH_INTERVAL_MS and only when something a
  * reader cares about changed: the served configuration's revision, the
- * rejected revision, the node counts or NACKs. Revisions that touch only
- * status keys advance the applied revision too, but do not count as a
- * change: every replica watches the whole prefix, so publishing them would
- * make each replica's write trigger every other replica's, forever.
+ * rejected revision, the node counts or NACKs. The replicas' configuration
+ * watch does not cover `status/` (source/etcd-keys configRange), so one
+ * replica's status write never wakes another; the applied revision is still
+ * left out of the change test, so a revision that changed no configuration
+ * (a watch progress notification) does not make every replica write.
  *
  * After an etcd outage longer than the TTL the lease is gone; etcd3 reports
  * it lost, and the next turn grants a new lease and writes the status again.

@@ -23,6 +23,7 @@ import { T } from '../helpers/service-paths';
 import { CliProcess } from '../helpers/cli-process';
 import { httpGet, metricValue, parseMetrics } from '../helpers/admin-scrape';
 import { makeTestPki } from '../helpers/certs';
+import { runFanout } from '../helpers/fanout-cli';
 
 const PREFIX = '/mesh-a/';
 const layout = etcdLayout(PREFIX);
@@ -179,5 +180,97 @@ test('--etcd-ca, --etcd-cert and --etcd-key reach an etcd that serves TLS and re
     kv.close();
     await etcd.destroy();
     pki.remove();
+  }
+});
+
+test('apply, get, delete and status reach a TLS etcd with the flags serve takes; a wrong CA or a missing client certificate fails with exit 1 naming the flag', async () => {
+  const pki = makeTestPki(['xds']);
+  const client = pki.clients['xds'] as { cert: Buffer; key: Buffer };
+  const etcd = await TestEtcd.start({ tls: { ca: pki.ca, server: pki.server, client } });
+  const file = (name: string, data: Buffer | string): string => {
+    const p = path.join(pki.dir, name);
+    fs.writeFileSync(p, data);
+    return p;
+  };
+  const target = ['--etcd-endpoints', etcd.endpoint, '--etcd-prefix', PREFIX];
+  const tls = ['--etcd-ca', file('etcd-ca.crt', pki.ca), '--etcd-cert', file('xds.crt', client.cert), '--etcd-key', file('xds.key', client.key)];
+  try {
+    const config = file('mesh.json', JSON.stringify({ resources: [cluster('a'), cluster('b')] }));
+    const applied = await runFanout(['apply', config, ...target, ...tls]);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(etcd.etcdctl('get', '--prefix', '--keys-only', PREFIX), /resources\/default\/envoy\.config\.cluster\.v3\.Cluster\/a/, 'apply wrote over TLS');
+
+    const got = await runFanout(['get', ...target, ...tls]);
+    assert.equal(got.code, 0, got.stderr);
+    assert.match(got.stdout, /name: b|"name": "b"/);
+
+    const deleted = await runFanout(['delete', 'cluster', 'b', ...target, ...tls]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.doesNotMatch(etcd.etcdctl('get', '--prefix', '--keys-only', PREFIX), /Cluster\/b/);
+
+    const status = await runFanout(['status', '--json', ...target, ...tls]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.equal((JSON.parse(status.stdout) as { prefix: string }).prefix, PREFIX);
+
+    // A CA that did not sign etcd's certificate: every command says which flag to fix.
+    const wrongCa = ['--etcd-ca', file('other-ca.crt', pki.otherCa), '--etcd-cert', file('xds.crt', client.cert), '--etcd-key', file('xds.key', client.key)];
+    for (const command of [['get'], ['status'], ['apply', config], ['delete', 'cluster', 'a']]) {
+      const run = await runFanout([...command, ...target, ...wrongCa]);
+      assert.equal(run.code, 1, `${command[0]} with the wrong CA: ${run.stderr}`);
+      assert.match(run.stderr, new RegExp(`fanout-xds ${command[0]}: etcd at ${etcd.endpoint} failed: .*check --etcd-ca`, 's'));
+    }
+    // The right CA but no client certificate: etcd requires one.
+    const noCert = await runFanout(['get', ...target, '--etcd-ca', file('etcd-ca.crt', pki.ca)]);
+    assert.equal(noCert.code, 1, noCert.stderr);
+    assert.match(noCert.stderr, /etcd refused our client certificate: check --etcd-cert and --etcd-key/);
+    // Flags that cannot work are usage errors before any connection (exit 2).
+    const half = await runFanout(['status', ...target, '--etcd-cert', file('xds.crt', client.cert)]);
+    assert.equal(half.code, 2);
+    assert.match(half.stderr, /--etcd-cert and --etcd-key go together/);
+    const plain = await runFanout(['get', '--etcd-endpoints', `http://127.0.0.1:${etcd.clientPort}`, '--etcd-ca', file('etcd-ca.crt', pki.ca)]);
+    assert.equal(plain.code, 2);
+    assert.match(plain.stderr, /need https:\/\/ URLs in --etcd-endpoints/);
+    const missing = await runFanout(['get', ...target, '--etcd-ca', path.join(pki.dir, 'no-such-ca.crt')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--etcd-ca .*no-such-ca\.crt: cannot read it \(ENOENT\)/);
+  } finally {
+    await etcd.destroy();
+    pki.remove();
+  }
+});
+
+test('get and status log in with --etcd-username and --etcd-password-file, as serve does; a wrong password names the flags', async () => {
+  const etcd = await TestEtcd.start();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-xds-auth-'));
+  try {
+    etcd.etcdctl('user', 'add', 'root:rootpw');
+    etcd.etcdctl('user', 'add', 'ops:s3cret');
+    etcd.etcdctl('role', 'add', 'ops');
+    etcd.etcdctl('role', 'grant-permission', 'ops', '--prefix=true', 'readwrite', PREFIX);
+    etcd.etcdctl('user', 'grant-role', 'ops', 'ops');
+    etcd.etcdctl('auth', 'enable');
+    const good = path.join(dir, 'password');
+    fs.writeFileSync(good, 's3cret\n', { mode: 0o600 });
+    const bad = path.join(dir, 'wrong');
+    fs.writeFileSync(bad, 'guess\n', { mode: 0o600 });
+    const target = ['--etcd-endpoints', etcd.endpoint, '--etcd-prefix', PREFIX, '--etcd-username', 'ops'];
+
+    const config = path.join(dir, 'mesh.json');
+    fs.writeFileSync(config, JSON.stringify({ resources: [cluster('a')] }));
+    const applied = await runFanout(['apply', config, ...target, '--etcd-password-file', good]);
+    assert.equal(applied.code, 0, applied.stderr);
+    const got = await runFanout(['get', ...target, '--etcd-password-file', good]);
+    assert.equal(got.code, 0, got.stderr);
+    assert.match(got.stdout, /name: a|"name": "a"/);
+    const status = await runFanout(['status', ...target, '--etcd-password-file', good]);
+    assert.equal(status.code, 0, status.stderr);
+
+    const wrong = await runFanout(['get', ...target, '--etcd-password-file', bad]);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /check --etcd-username and its password/);
+    assert.doesNotMatch(wrong.stderr + got.stdout + got.stderr, /s3cret|guess/, 'no password is printed');
+  } finally {
+    await etcd.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

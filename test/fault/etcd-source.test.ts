@@ -91,8 +91,8 @@ test('the snapshot in etcd is served, and a transaction of several keys arrives 
     assert.equal(timeoutOf(update, 'b'), 3);
     await waitFor(() => (server?.internals.etcd?.status.appliedRevision ?? 0) >= revision, 3_000, 'applied revision to reach the transaction');
     assert.equal(server.internals.store.revision, storeRevision + 1, 'the transaction was one store commit');
-    // Replica status writes are revisions too: the applied revision moves past the transaction's.
-    assert.ok(((await metricValue(server, 'xds_etcd_applied_revision')) ?? 0) >= revision);
+    // Replica status writes are revisions too, but outside the watched range: the applied revision is the transaction's.
+    assert.equal(await metricValue(server, 'xds_etcd_applied_revision'), revision);
     assert.equal(await metricValue(server, 'xds_etcd_connected'), 1);
     client.assertNoViolations();
   } finally {
@@ -294,6 +294,59 @@ test('two servers on the same etcd serve identical versions', async () => {
   } finally {
     for (const c of clients) c.close();
     for (const s of servers) await s.stop();
+    kv.close();
+    await etcd.destroy();
+  }
+});
+
+test('status writes under the prefix never reach the configuration watch; configuration keys still do', async () => {
+  const etcd = await TestEtcd.start();
+  const kv = new Etcd3({ hosts: etcd.endpoint });
+  const { logger, lines } = capturingLogger();
+  let server: XdsServerWithInternals | undefined;
+  let client: AdsClient | undefined;
+  try {
+    await etcdTxn(kv, { put: puts([cluster('a')]) });
+    server = await startOnEtcd(etcd, logger);
+    await server.internals.etcd?.firstApplied;
+    client = await clusterClient(server.port);
+    await untilClusters(client, (r) => r.names.includes('a'));
+    // This server publishes its own status too: wait for its key, so that write is behind us as well.
+    await waitFor(async () => (await kv.getAll().prefix(layout.replicas).keys()).length > 0, 5_000, 'the replica to publish its status');
+    const etcdSource = server.internals.etcd;
+    assert.ok(etcdSource);
+    const before = etcdSource.status;
+    const appliedLines = (): number => lines.filter((l) => l['msg'] === 'configuration applied').length;
+    const appliedBefore = appliedLines();
+    const metricBefore = await metricValue(server, 'xds_etcd_applied_revision');
+
+    // Another replica's status, several times, and the last-apply record: all under status/.
+    let statusRevision = 0;
+    for (let i = 0; i < 5; i++) {
+      statusRevision = await etcdTxn(kv, { put: { [`${layout.replicas}other-replica`]: JSON.stringify({ replica: 'other-replica', revision: i }), [layout.lastApply]: `{"n":${i}}` } });
+    }
+    // A configuration write after them: the watch delivers in revision order, so once this is applied,
+    // anything the watch would have delivered for the status writes has been delivered too.
+    const configRevision = await etcdTxn(kv, { put: puts([cluster('b')]) });
+    assert.ok(configRevision > statusRevision);
+    const update = await untilClusters(client, (r) => r.names.includes('b'));
+    assert.ok(update.names.includes('b'), 'a configuration key still reaches the nodes');
+    await waitFor(() => etcdSource.status.appliedRevision >= configRevision, 5_000, 'the configuration write to be applied');
+
+    const after = etcdSource.status;
+    assert.equal(after.watchEvents - before.watchEvents, 1, 'the watch delivered the one configuration key and none of the status keys');
+    assert.equal(after.appliedRevision, configRevision, 'the applied revision jumped from the last configuration straight to the new one');
+    assert.equal(after.configRevision, configRevision);
+    assert.equal(before.appliedRevision, before.configRevision, 'status writes never moved the applied revision past the configuration');
+    assert.ok(before.appliedRevision < statusRevision);
+    assert.equal(metricBefore, before.appliedRevision, 'xds_etcd_applied_revision before the configuration write: the last configuration revision');
+    assert.equal(await metricValue(server, 'xds_etcd_applied_revision'), configRevision);
+    assert.equal(appliedLines() - appliedBefore, 1, 'one "configuration applied" line: the configuration write, not the status writes');
+    assert.equal(after.watchRestarts.resync, before.watchRestarts.resync);
+    client.assertNoViolations();
+  } finally {
+    client?.close();
+    await server?.stop();
     kv.close();
     await etcd.destroy();
   }
