@@ -8,9 +8,9 @@
  * generated, identical mesh and a fresh server, so they are comparable.
  */
 import * as path from 'node:path';
-import { Fleet, histogramOf, LatencyHistogram, totalOf } from '../loadgen/index';
+import { Fleet, histogramOf, LatencyHistogram, loadgenProcessesFor, totalOf } from '../loadgen/index';
 import type { FleetSnapshot, Variant } from '../loadgen/index';
-import { ProcessSampler, selfSample } from './measure';
+import { LoadgenSampler, ProcessSampler } from './measure';
 import type { BenchOptions } from './options';
 import { ProgressLine } from './progress';
 import type { FailoverResult, InitialSyncResult, RestartResult, RoundResult, ServerCost, VariantResult } from './result';
@@ -124,9 +124,6 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
   await sleep(IDLE_SETTLE_MS);
   const idle = sampler?.sample();
 
-  const self0 = selfSample();
-  let selfPeak = self0.rssBytes;
-  const selfTimer = setInterval(() => (selfPeak = Math.max(selfPeak, selfSample().rssBytes)), SELF_SAMPLE_MS);
   const fleetStartMs = Date.now();
   const fleet = Fleet.start({
     target,
@@ -140,7 +137,10 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     slowFraction: opts.slowFraction,
     initialFetchTimeoutMs: 15_000,
     workers: opts.workers,
+    processes: loadgenProcessesFor(opts.loadgenProcesses, opts.nodes),
   });
+  const loadgenSampler = new LoadgenSampler(fleet.childPids, SELF_SAMPLE_MS);
+  const self0 = loadgenSampler.sample();
   const timelineSampler = new TimelineSampler({
     startMs: fleetStartMs,
     fleet: () => fleet.snapshot(),
@@ -233,9 +233,9 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
 
   const beforeStop = sampler?.sample();
   const timeline = timelineSampler.stop();
+  const selfEnd = loadgenSampler.sample();
   const final = await fleet.stop();
-  clearInterval(selfTimer);
-  const selfEnd = selfSample();
+  loadgenSampler.stop();
   await Promise.all(servers.map((s) => s.stop()));
   sampler?.stop();
   await sink.close();
@@ -284,7 +284,12 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
       streamEndReasons: final.counters.endReasons,
     },
     server: serverCost,
-    loadgen: { peakRssBytes: selfPeak, cpuSeconds: selfEnd.cpuSeconds - self0.cpuSeconds, workers: final.workers },
+    loadgen: {
+      peakRssBytes: loadgenSampler.peakRssBytes,
+      cpuSeconds: selfEnd.cpuSeconds - self0.cpuSeconds,
+      workers: final.workers,
+      processes: final.processes.map((p) => ({ nodes: p.nodes, everSynced: p.everSynced, peakRssBytes: loadgenSampler.peakRssOf(p.pid) })),
+    },
     durationMs: Date.now() - began,
     timeline,
     versionConvergence: fleet.convergence.summary(),
