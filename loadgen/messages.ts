@@ -101,9 +101,7 @@ export function countEndReason(counters: WorkerCounters, reason: string): void {
 export type ToWorker = { readonly kind: 'init'; readonly options: FleetOptions; readonly workerIndex: number; readonly workerCount: number } | { readonly kind: 'stop' };
 
 /** fleet → loadgen child process (loadgen/fleet-process). */
-export type ToFleetProcess =
-  | { readonly kind: 'init'; readonly options: FleetOptions; readonly workerIndices: readonly number[]; readonly workerCount: number }
-  | { readonly kind: 'stop' };
+export type ToFleetProcess = { readonly kind: 'init'; readonly options: FleetOptions; readonly workerIndices: readonly number[]; readonly workerCount: number } | { readonly kind: 'stop' };
 
 /** loadgen child process → fleet: its workers' reports as they come, then `stopped` once their final reports are sent. */
 export type FromFleetProcess = WorkerProgress | { readonly kind: 'stopped' };
