@@ -179,7 +179,9 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     initialSync = initialSyncOf(fleet, afterSync, opts.nodes, serverCpuAtSync - (idle?.cpuSeconds ?? NaN));
     syncPeakRss = sampler ? sampler.peakRssSince(fleetStartMs) : NaN;
     progress.note(
-      `[bench ${label}] initial sync: ${initialSync.synced}/${opts.nodes} nodes in ${(initialSync.allInSyncMs / 1000).toFixed(2)} s` + `, ${(initialSync.rxBytesPerNode / 1024).toFixed(1)} KiB/node`,
+      `[bench ${label}] initial sync: ${initialSync.synced}/${opts.nodes} nodes in ${(initialSync.allInSyncMs / 1000).toFixed(2)} s` +
+        `, ${(initialSync.rxBytesPerNode / 1024).toFixed(1)} KiB/node` +
+        (afterSync.processes.length > 1 ? `; synced per loadgen process ${afterSync.processes.map((p) => `${p.everSynced}/${p.nodes}`).join(', ')}` : ''),
     );
     if (initialSync.failed > 0) {
       const nacked = afterSync.counters.nacks > 0 ? `; ${afterSync.counters.nacks} NACKs sent` : '';
