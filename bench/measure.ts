@@ -148,11 +148,80 @@ export class ProcessSampler {
   }
 }
 
-/** CPU seconds and RSS of this process (the loadgen: its worker threads included). */
-export function selfSample(): ProcessSample {
-  const own = readProcess(process.pid);
-  if (own) return own;
+/**
+ * CPU seconds and RSS of the loadgen: this process (its worker threads
+ * included) and the fleet's child processes `fleetPids` (this process's
+ * own pid among them is skipped), but not the
+ * servers, floor or etcd this process started (they are children too).
+ */
+export function selfSample(fleetPids: readonly number[] = []): ProcessSample {
+  const own = readOneProcess(process.pid);
+  if (own) {
+    let { cpuSeconds, rssBytes, peakRssBytes } = own;
+    for (const pid of fleetPids) {
+      if (pid === process.pid) continue;
+      const c = readOneProcess(pid);
+      if (!c) continue;
+      cpuSeconds += c.cpuSeconds;
+      rssBytes += c.rssBytes;
+      peakRssBytes += c.peakRssBytes;
+    }
+    return { at: own.at, cpuSeconds, rssBytes, peakRssBytes };
+  }
   const cpu = process.cpuUsage();
   const rss = process.memoryUsage().rss;
   return { at: Date.now(), cpuSeconds: (cpu.user + cpu.system) / 1e6, rssBytes: rss, peakRssBytes: NaN };
+}
+
+/**
+ * The loadgen's cost over a run, sampled in the background: this process
+ * plus the fleet's child processes, whose CPU is kept at its last reading
+ * once they exit (the fleet's stop ends them before the run's final
+ * sample). Peaks are the total's and each process's own.
+ */
+export class LoadgenSampler {
+  readonly #fleetPids: readonly number[];
+  readonly #lastCpu = new Map<number, number>();
+  readonly #peakByPid = new Map<number, number>();
+  readonly #timer: NodeJS.Timeout;
+  #peakRssBytes = NaN;
+
+  constructor(fleetPids: readonly number[], intervalMs: number) {
+    this.#fleetPids = fleetPids.filter((pid) => pid !== process.pid);
+    this.sample();
+    this.#timer = setInterval(() => this.sample(), intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Take a sample now: CPU seconds (exited children at their last reading) and RSS of the live ones. */
+  sample(): ProcessSample {
+    const own = selfSample();
+    let { cpuSeconds, rssBytes } = own;
+    this.#peakByPid.set(process.pid, Math.max(this.#peakByPid.get(process.pid) ?? 0, own.rssBytes));
+    for (const pid of this.#fleetPids) {
+      const c = readOneProcess(pid);
+      if (c) {
+        this.#lastCpu.set(pid, c.cpuSeconds);
+        this.#peakByPid.set(pid, Math.max(this.#peakByPid.get(pid) ?? 0, c.rssBytes));
+        rssBytes += c.rssBytes;
+      }
+      cpuSeconds += this.#lastCpu.get(pid) ?? 0;
+    }
+    if (!(rssBytes <= this.#peakRssBytes)) this.#peakRssBytes = rssBytes;
+    return { at: own.at, cpuSeconds, rssBytes, peakRssBytes: this.#peakRssBytes };
+  }
+
+  /** Highest total RSS seen. */
+  get peakRssBytes(): number {
+    return this.#peakRssBytes;
+  }
+
+  /** Highest RSS seen of one process (this one or a fleet child), NaN if never read. */
+  peakRssOf(pid: number): number {
+    return this.#peakByPid.get(pid) ?? NaN;
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
 }

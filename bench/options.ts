@@ -3,7 +3,7 @@
  * `npm run bench` flags.
  */
 import * as path from 'node:path';
-import { Args, UsageError } from '../loadgen/index';
+import { Args, UsageError, parseProcessesFlag } from '../loadgen/index';
 import type { Variant } from '../loadgen/index';
 import { CHURNS, SCENARIOS } from './scenarios';
 import type { Churn, MeshSpec, Scenario } from './scenarios';
@@ -18,7 +18,10 @@ export const USAGE = `usage: npm run bench -- [options]
   --connect-rate R        connections per second (default 1000)
   --nack-rate F           fraction of responses NACKed (default 0)
   --slow-fraction F       fraction of nodes that stop reading after their first full config
-  --workers W             loadgen worker threads (default: one per core)
+  --workers W             loadgen worker threads over all its processes (default: one per core)
+  --loadgen-processes N|auto  spread the simulated nodes over N loadgen processes, node i in process
+                          i mod N (default 1). Each OS process holds one file descriptor per node and is
+                          bound by the open-file limit (ulimit -Hn); auto: one process per 15,000 nodes
  mesh
   --clusters N            EDS clusters (default 1000)
   --endpoints N           endpoints per cluster (default 5)
@@ -74,6 +77,8 @@ export interface BenchOptions {
   readonly nackRate: number;
   readonly slowFraction: number;
   readonly workers: number;
+  /** Loadgen OS processes, or auto (resolved per run from its node count). */
+  readonly loadgenProcesses: number | 'auto';
   readonly mesh: MeshSpec;
   readonly scenario: Scenario;
   readonly source: SourceKind;
@@ -120,6 +125,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     nackRate: args.number('nack-rate', 0, 0, 1),
     slowFraction: args.number('slow-fraction', 0, 0, 1),
     workers: args.number('workers', 0, 0, 64),
+    loadgenProcesses: parseProcessesFlag(args, 'loadgen-processes'),
     mesh: {
       clusters: args.number('clusters', 1000, 0, 1_000_000),
       endpoints: args.number('endpoints', 5, 0, 10_000),

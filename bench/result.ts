@@ -155,7 +155,13 @@ export interface VariantResult {
     readonly streamEndReasons: Record<string, number>;
   };
   readonly server: ServerCost;
-  readonly loadgen: { readonly peakRssBytes: number; readonly cpuSeconds: number; readonly workers: number };
+  readonly loadgen: {
+    readonly peakRssBytes: number;
+    readonly cpuSeconds: number;
+    readonly workers: number;
+    /** Per loadgen OS process (`--loadgen-processes`): nodes it ran, how many reached a full config, its peak RSS (absent in older results). */
+    readonly processes?: readonly { readonly nodes: number; readonly everSynced: number; readonly peakRssBytes: number }[];
+  };
   readonly durationMs: number;
   /** The whole run sampled over time (absent in results saved before it existed). */
   readonly timeline?: Timeline;

@@ -139,7 +139,7 @@ export async function runRound(ctx: RoundsContext, round: number): Promise<Round
   const before = fleet.snapshot();
   const expected = expectedNodes(before);
   const cpuBefore = ctx.sampler?.sample()?.cpuSeconds ?? NaN;
-  const selfBefore = selfSample().cpuSeconds;
+  const selfBefore = selfSample(fleet.childPids).cpuSeconds;
   ctx.setPhase(`round ${round}/${opts.rounds}: committing`);
   const c = await commit(ctx, round);
   ctx.setPhase(`round ${round}/${opts.rounds}: waiting for ${expected} nodes`);
@@ -150,7 +150,7 @@ export async function runRound(ctx: RoundsContext, round: number): Promise<Round
   ctx.setPhase(`round ${round}/${opts.rounds}: settling`);
   await sleep(opts.settleMs);
   const cpuAfter = ctx.sampler?.sample()?.cpuSeconds ?? NaN;
-  const r = result(ctx, c, expected, { before, after: fleet.snapshot(), cpu: cpuAfter - cpuBefore, selfCpu: selfSample().cpuSeconds - selfBefore });
+  const r = result(ctx, c, expected, { before, after: fleet.snapshot(), cpu: cpuAfter - cpuBefore, selfCpu: selfSample(fleet.childPids).cpuSeconds - selfBefore });
   ctx.note(
     `round ${round} (${c.change}): ${r.received}/${expected} nodes, p99 ${r.latency.p99} ms, converged in ${r.convergenceMs.toFixed(1)} ms, ` +
       `${((r.rxBytesPerNode ?? NaN) / 1024).toFixed(2)} KiB/node, commit ${c.source}${Number.isFinite(c.applyDelayMs) ? ` (apply ${c.applyDelayMs >= 0 ? '+' : ''}${c.applyDelayMs.toFixed(0)} ms)` : ''}`,

@@ -22,7 +22,7 @@ export interface Timeline {
   readonly serverRssBytes: number[];
   /** The server's event-loop delay p99 over its last metrics interval, ms (NaN when not measurable). */
   readonly serverLoopDelayMs: number[];
-  /** This process (the loadgen, all threads), % of one core. */
+  /** The loadgen (this process, all threads, and the fleet's child processes), % of one core. */
   readonly loadgenCpuPercent: number[];
 }
 
@@ -51,7 +51,7 @@ export class TimelineSampler {
 
   constructor(src: TimelineSources) {
     this.#src = src;
-    const self = selfSample();
+    const self = selfSample(src.fleet().processes.map((p) => p.pid));
     this.#lastSelf = { at: Date.now(), cpuSeconds: self.cpuSeconds };
     this.#lastServer = src.server();
     this.#timer = setInterval(() => this.#sample(), TIMELINE_INTERVAL_MS);
@@ -66,7 +66,7 @@ export class TimelineSampler {
     // A restarted server has its own CPU clock: no rate across the two processes.
     const serverCpu = server && prev && server.at > prev.at && server.cpuSeconds >= prev.cpuSeconds ? ((server.cpuSeconds - prev.cpuSeconds) / ((server.at - prev.at) / 1000)) * 100 : NaN;
     if (server && server !== prev) this.#lastServer = server;
-    const self = selfSample();
+    const self = selfSample(this.#src.fleet().processes.map((p) => p.pid));
     const selfCpu = ((self.cpuSeconds - this.#lastSelf.cpuSeconds) / Math.max(0.001, (now - this.#lastSelf.at) / 1000)) * 100;
     this.#lastSelf = { at: now, cpuSeconds: self.cpuSeconds };
     const t = this.#t;

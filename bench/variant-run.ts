@@ -8,9 +8,9 @@
  * generated, identical mesh and a fresh server, so they are comparable.
  */
 import * as path from 'node:path';
-import { Fleet, histogramOf, LatencyHistogram, totalOf } from '../loadgen/index';
+import { Fleet, histogramOf, LatencyHistogram, loadgenProcessesFor, totalOf } from '../loadgen/index';
 import type { FleetSnapshot, Variant } from '../loadgen/index';
-import { ProcessSampler, selfSample } from './measure';
+import { LoadgenSampler, ProcessSampler } from './measure';
 import type { BenchOptions } from './options';
 import { ProgressLine } from './progress';
 import type { FailoverResult, InitialSyncResult, RestartResult, RoundResult, ServerCost, VariantResult } from './result';
@@ -124,9 +124,6 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
   await sleep(IDLE_SETTLE_MS);
   const idle = sampler?.sample();
 
-  const self0 = selfSample();
-  let selfPeak = self0.rssBytes;
-  const selfTimer = setInterval(() => (selfPeak = Math.max(selfPeak, selfSample().rssBytes)), SELF_SAMPLE_MS);
   const fleetStartMs = Date.now();
   const fleet = Fleet.start({
     target,
@@ -140,7 +137,10 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     slowFraction: opts.slowFraction,
     initialFetchTimeoutMs: 15_000,
     workers: opts.workers,
+    processes: loadgenProcessesFor(opts.loadgenProcesses, opts.nodes),
   });
+  const loadgenSampler = new LoadgenSampler(fleet.childPids, SELF_SAMPLE_MS);
+  const self0 = loadgenSampler.sample();
   const timelineSampler = new TimelineSampler({
     startMs: fleetStartMs,
     fleet: () => fleet.snapshot(),
@@ -179,7 +179,9 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     initialSync = initialSyncOf(fleet, afterSync, opts.nodes, serverCpuAtSync - (idle?.cpuSeconds ?? NaN));
     syncPeakRss = sampler ? sampler.peakRssSince(fleetStartMs) : NaN;
     progress.note(
-      `[bench ${label}] initial sync: ${initialSync.synced}/${opts.nodes} nodes in ${(initialSync.allInSyncMs / 1000).toFixed(2)} s` + `, ${(initialSync.rxBytesPerNode / 1024).toFixed(1)} KiB/node`,
+      `[bench ${label}] initial sync: ${initialSync.synced}/${opts.nodes} nodes in ${(initialSync.allInSyncMs / 1000).toFixed(2)} s` +
+        `, ${(initialSync.rxBytesPerNode / 1024).toFixed(1)} KiB/node` +
+        (afterSync.processes.length > 1 ? `; synced per loadgen process ${afterSync.processes.map((p) => `${p.everSynced}/${p.nodes}`).join(', ')}` : ''),
     );
     if (initialSync.failed > 0) {
       const nacked = afterSync.counters.nacks > 0 ? `; ${afterSync.counters.nacks} NACKs sent` : '';
@@ -233,9 +235,9 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
 
   const beforeStop = sampler?.sample();
   const timeline = timelineSampler.stop();
+  const selfEnd = loadgenSampler.sample();
   const final = await fleet.stop();
-  clearInterval(selfTimer);
-  const selfEnd = selfSample();
+  loadgenSampler.stop();
   await Promise.all(servers.map((s) => s.stop()));
   sampler?.stop();
   await sink.close();
@@ -284,7 +286,12 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
       streamEndReasons: final.counters.endReasons,
     },
     server: serverCost,
-    loadgen: { peakRssBytes: selfPeak, cpuSeconds: selfEnd.cpuSeconds - self0.cpuSeconds, workers: final.workers },
+    loadgen: {
+      peakRssBytes: loadgenSampler.peakRssBytes,
+      cpuSeconds: selfEnd.cpuSeconds - self0.cpuSeconds,
+      workers: final.workers,
+      processes: final.processes.map((p) => ({ nodes: p.nodes, everSynced: p.everSynced, peakRssBytes: loadgenSampler.peakRssOf(p.pid) })),
+    },
     durationMs: Date.now() - began,
     timeline,
     versionConvergence: fleet.convergence.summary(),

@@ -1,16 +1,20 @@
 /**
  * @module loadgen/fleet
  * The main-thread side of the load generator: spreads the simulated nodes
- * over worker threads (one per core by default) and gathers what they
- * report into one picture: node counts, wire counters, and per round the
- * time each node first received that round's stamp.
+ * over worker threads (one per core by default), optionally in several
+ * child processes (each OS process is bound by the open-file limit, one
+ * descriptor per node), and gathers what every worker reports into one
+ * picture: node counts, wire counters, and per round the time each node
+ * first received that round's stamp. A child process relays its threads'
+ * reports unchanged, so one merge serves both layouts.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
 import { ConvergenceTracker } from './convergence';
 import { addCounters, emptyCounters } from './messages';
-import type { FleetOptions, ToWorker, WorkerCounters, WorkerNodeCounts, WorkerProgress } from './messages';
+import type { FleetOptions, FromFleetProcess, ToFleetProcess, WorkerCounters, WorkerNodeCounts, WorkerProgress } from './messages';
+import { STOP_TIMEOUT_MS, ThreadGroup } from './thread-group';
 
 /** Receipts of one round's stamp across the fleet. */
 export interface RoundReceipts {
@@ -25,11 +29,24 @@ export interface RoundReceipts {
   nackedCount: number;
 }
 
+/** One OS process's share of the fleet (as of its workers' last reports). */
+export interface ProcessShare {
+  readonly pid: number;
+  /** Nodes this process runs. */
+  readonly nodes: number;
+  readonly started: number;
+  readonly connected: number;
+  readonly everSynced: number;
+}
+
 /** A point-in-time view of the fleet. */
 export interface FleetSnapshot {
   readonly nodes: WorkerNodeCounts;
   readonly counters: WorkerCounters;
+  /** Worker threads over all processes. */
   readonly workers: number;
+  /** Per OS process: one entry (this process) unless the fleet runs child processes. */
+  readonly processes: readonly ProcessShare[];
 }
 
 /** Defaults for {@link FleetOptions} fields a caller may omit. */
@@ -42,10 +59,82 @@ export const FLEET_DEFAULTS: Omit<FleetOptions, 'target' | 'nodes' | 'variant'> 
   slowFraction: 0,
   initialFetchTimeoutMs: 15_000,
   workers: 0,
+  processes: 1,
 };
 
-/** Worker-thread timeout when stopping, in ms. */
-const STOP_TIMEOUT_MS = 10_000;
+/** Extra wait for a child process to leave after its threads' stop timeout, in ms. */
+const CHILD_EXIT_GRACE_MS = 2_000;
+
+/** The worker threads of one OS process, as the fleet drives them. */
+interface Host {
+  readonly pid: number;
+  /** Global indices of the workers it runs. */
+  readonly workerIndices: readonly number[];
+  /** Close every node; resolves once the final reports are in (or the host is gone). */
+  stop(): Promise<void>;
+}
+
+/** This process's own threads. */
+function threadHost(options: FleetOptions, workerIndices: number[], workerCount: number, onReport: (m: WorkerProgress) => void): Host {
+  const group = new ThreadGroup(options, workerIndices, workerCount, onReport);
+  return { pid: process.pid, workerIndices, stop: () => group.stop() };
+}
+
+/** A child process running its threads (loadgen/fleet-process), reports relayed over IPC. */
+function childHost(options: FleetOptions, workerIndices: number[], workerCount: number, onReport: (m: WorkerProgress) => void): Host {
+  // 'advanced' = structured clone, as worker threads use: the reports cross unchanged, no JSON round trip.
+  const child = fork(path.join(__dirname, 'fleet-process.js'), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let stopping = false;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  child.on('message', (m: FromFleetProcess) => {
+    if (m.kind === 'progress') onReport(m);
+    else resolveDone();
+  });
+  child.on('error', (err) => process.stderr.write(`loadgen process ${child.pid} failed: ${err.message}\n`));
+  child.on('exit', (code, signal) => {
+    if (!stopping) process.stderr.write(`loadgen process ${child.pid} (workers ${workerIndices.join(',')}) exited early: ${signal ?? `code ${code}`}\n`);
+    resolveDone();
+  });
+  const init: ToFleetProcess = { kind: 'init', options, workerIndices, workerCount };
+  child.send(init);
+  return {
+    pid: child.pid ?? NaN,
+    workerIndices,
+    stop: async () => {
+      stopping = true;
+      if (child.connected) child.send({ kind: 'stop' } satisfies ToFleetProcess);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS + CHILD_EXIT_GRACE_MS)))]);
+      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/**
+ * Nodes one loadgen process holds at most with `processes: auto`: one
+ * descriptor per node, kept well under a 20,000 per-process open-file
+ * limit for the process's own files, pipes and reconnect overlap.
+ */
+export const AUTO_NODES_PER_PROCESS = 15_000;
+
+/** Processes for `nodes` with `auto`: enough that each holds at most {@link AUTO_NODES_PER_PROCESS}. */
+export function autoProcesses(nodes: number): number {
+  return Math.max(1, Math.ceil(nodes / AUTO_NODES_PER_PROCESS));
+}
+
+/**
+ * How the fleet's workers are laid out: `processes` (at most one per node)
+ * and a worker count that is a multiple of it, so worker w lives in process
+ * w mod processes and process p runs exactly the nodes i with i mod
+ * processes = p.
+ */
+export function fleetLayout(options: Pick<FleetOptions, 'nodes' | 'workers' | 'processes'>): { processes: number; workerCount: number } {
+  const processes = Math.max(1, Math.min(options.nodes, Math.floor(options.processes) || 1));
+  const threads = Math.max(1, Math.min(options.nodes, options.workers || os.availableParallelism()));
+  return { processes, workerCount: processes * Math.ceil(threads / processes) };
+}
 
 /** A running fleet of simulated Envoys. */
 export class Fleet {
@@ -56,37 +145,31 @@ export class Fleet {
   readonly syncedAt: Float64Array;
   /** Convergence of every new resource version, stamped or not. */
   readonly convergence = new ConvergenceTracker();
-  readonly #workers: Worker[] = [];
+  readonly #hosts: Host[] = [];
+  readonly #workerCount: number;
   readonly #latest: (WorkerProgress | undefined)[];
   readonly #rounds = new Map<number, RoundReceipts>();
   readonly #listeners = new Set<() => void>();
-  readonly #finals: Promise<void>[] = [];
-  #stopped = false;
+  #stopped: Promise<void> | undefined;
 
   private constructor(options: FleetOptions) {
     this.options = options;
     this.startedAt = new Float64Array(options.nodes);
     this.syncedAt = new Float64Array(options.nodes).fill(NaN);
-    const count = Math.max(1, Math.min(options.nodes, options.workers || os.availableParallelism()));
-    this.#latest = new Array<WorkerProgress | undefined>(count).fill(undefined);
-    for (let i = 0; i < count; i++) {
-      const w = new Worker(path.join(__dirname, 'fleet-worker.js'));
-      w.unref();
-      let resolveFinal!: () => void;
-      this.#finals.push(new Promise<void>((resolve) => (resolveFinal = resolve)));
-      w.on('message', (m: WorkerProgress) => {
-        this.#onProgress(m);
-        if (m.final) resolveFinal();
-      });
-      w.on('error', (err) => {
-        process.stderr.write(`loadgen worker ${i} failed: ${err.stack ?? String(err)}\n`);
-        resolveFinal();
-      });
-      w.on('exit', () => resolveFinal());
-      const init: ToWorker = { kind: 'init', options, workerIndex: i, workerCount: count };
-      w.postMessage(init);
-      this.#workers.push(w);
+    const { processes, workerCount } = fleetLayout(options);
+    this.#workerCount = workerCount;
+    this.#latest = new Array<WorkerProgress | undefined>(workerCount).fill(undefined);
+    const onReport = (m: WorkerProgress): void => this.#onProgress(m);
+    for (let p = 0; p < processes; p++) {
+      const indices: number[] = [];
+      for (let w = p; w < workerCount; w += processes) indices.push(w);
+      this.#hosts.push(processes === 1 ? threadHost(options, indices, workerCount, onReport) : childHost(options, indices, workerCount, onReport));
     }
+  }
+
+  /** The fleet's child processes (none when it runs in this process), for measuring their CPU and memory. */
+  get childPids(): number[] {
+    return this.#hosts.filter((h) => h.pid !== process.pid && Number.isFinite(h.pid)).map((h) => h.pid);
   }
 
   /** Start the fleet; nodes connect at `options.connectRate` per second. */
@@ -141,7 +224,23 @@ export class Fleet {
       nodes.moved += p.nodes.moved;
       addCounters(counters, p.counters);
     }
-    return { nodes, counters, workers: this.#workers.length };
+    const processes = this.#hosts.map((h): ProcessShare => {
+      let held = 0;
+      let started = 0;
+      let connected = 0;
+      let everSynced = 0;
+      for (const w of h.workerIndices) {
+        // Worker w runs nodes w, w + count, …
+        held += Math.max(0, Math.ceil((this.options.nodes - w) / this.#workerCount));
+        const p = this.#latest[w];
+        if (!p) continue;
+        started += p.nodes.started;
+        connected += p.nodes.connected;
+        everSynced += p.nodes.everSynced;
+      }
+      return { pid: h.pid, nodes: held, started, connected, everSynced };
+    });
+    return { nodes, counters, workers: this.#workerCount, processes };
   }
 
   /** Receipts of a round's stamp, if any node has seen it. */
@@ -177,16 +276,10 @@ export class Fleet {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Close every node, collect the final reports, end the workers. */
+  /** Close every node, collect the final reports, end the workers (and child processes). */
   async stop(): Promise<FleetSnapshot> {
-    if (!this.#stopped) {
-      this.#stopped = true;
-      const stop: ToWorker = { kind: 'stop' };
-      for (const w of this.#workers) w.postMessage(stop);
-      const timeout = new Promise<void>((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS).unref());
-      await Promise.race([Promise.all(this.#finals), timeout]);
-      await Promise.all(this.#workers.map((w) => w.terminate()));
-    }
+    this.#stopped ??= Promise.all(this.#hosts.map((h) => h.stop())).then(() => undefined);
+    await this.#stopped;
     return this.snapshot();
   }
 }

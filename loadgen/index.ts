@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import { Args, UsageError } from './args';
-import { FLEET_DEFAULTS, Fleet } from './fleet';
+import { AUTO_NODES_PER_PROCESS, FLEET_DEFAULTS, Fleet, autoProcesses } from './fleet';
 import type { FleetSnapshot } from './fleet';
 import { histogramOf } from './latency';
 import type { LatencySummary } from './latency';
@@ -22,7 +22,7 @@ import { parseTlsOptions } from './tls';
 import type { TlsOptions } from './tls';
 
 export { Fleet, FLEET_DEFAULTS } from './fleet';
-export type { FleetSnapshot, RoundReceipts } from './fleet';
+export type { FleetSnapshot, ProcessShare, RoundReceipts } from './fleet';
 export type { FleetOptions, Variant, WorkerCounters, WireCount } from './messages';
 export { totalOf, shortTypeName } from './messages';
 export { LatencyHistogram, histogramOf } from './latency';
@@ -31,6 +31,8 @@ export type { LatencySummary, Distribution } from './latency';
 export { formatStamp, nowMicros, findStamps } from './stamp';
 export type { Stamp } from './stamp';
 export { Args, UsageError } from './args';
+
+const AUTO_NODES_PER_PROCESS_TEXT = AUTO_NODES_PER_PROCESS.toLocaleString('en-US');
 
 const USAGE = `usage: npm run loadgen -- --target host:port[,host:port…] [options]
   --target A,B,…            several servers (replicas): node i starts on the (i mod n)-th
@@ -43,7 +45,10 @@ const USAGE = `usage: npm run loadgen -- --target host:port[,host:port…] [opti
   --nack-rate F             NACK this fraction of responses (default 0)
   --connect-rate R          new connections per second (default 1000)
   --slow-fraction F         this fraction of nodes stops reading after its first full config
-  --workers W               worker threads (default: one per core)
+  --workers W               worker threads over all processes (default: one per core)
+  --processes N|auto        OS processes the nodes are spread over, node i in process i mod N
+                            (default 1; auto: one per ${AUTO_NODES_PER_PROCESS_TEXT} nodes, since each process
+                            holds one file descriptor per node under the per-process open-file limit)
   --initial-fetch-timeout-ms MS  LDS starts after cluster warm-up or this long (default 15000)
   --until-synced            exit once every node holds a full config
   --duration S              exit after S seconds (default: run until Ctrl-C)
@@ -52,6 +57,25 @@ const USAGE = `usage: npm run loadgen -- --target host:port[,host:port…] [opti
   --cacert FILE             trust this CA (PEM) for the server's certificate (default: the system's roots)
   --cert FILE --key FILE    present this client certificate and key (PEM): mTLS
   --insecure                TLS without verifying the server's certificate (testing only)`;
+
+/**
+ * `--<name> N|auto`: how many loadgen processes (1 when absent); `auto` is
+ * resolved per run with {@link loadgenProcessesFor}. Shared with the
+ * bench's `--loadgen-processes`.
+ */
+export function parseProcessesFlag(args: Args, name: string): number | 'auto' {
+  const raw = args.string(name);
+  if (raw === undefined) return 1;
+  if (raw === 'auto') return 'auto';
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--${name} must be auto or a whole number in [1, 64], got ${raw}`);
+  return n;
+}
+
+/** The process count for a fleet of `nodes`: `auto` holds at most {@link AUTO_NODES_PER_PROCESS} nodes per process. */
+export function loadgenProcessesFor(value: number | 'auto', nodes: number): number {
+  return value === 'auto' ? autoProcesses(nodes) : value;
+}
 
 function withTls(tls: TlsOptions | undefined): { tls?: TlsOptions } {
   return tls ? { tls } : {};
@@ -63,9 +87,10 @@ export function parseFleetOptions(args: Args): FleetOptions {
   if (!target || !/^[^:,]+:\d+(,[^:,]+:\d+)*$/.test(target)) throw new UsageError('--target host:port[,host:port…] is required');
   const ads = !args.flag('per-type');
   args.flag('ads');
+  const nodes = args.number('nodes', 100, 1, 1_000_000);
   return {
     target,
-    nodes: args.number('nodes', 100, 1, 1_000_000),
+    nodes,
     variant: args.choice<Variant>('variant', ['sotw', 'delta'], 'delta'),
     ads,
     nodeIdPrefix: args.string('node-id-prefix') ?? FLEET_DEFAULTS.nodeIdPrefix,
@@ -74,6 +99,7 @@ export function parseFleetOptions(args: Args): FleetOptions {
     connectRate: args.number('connect-rate', FLEET_DEFAULTS.connectRate, 0.001),
     slowFraction: args.number('slow-fraction', 0, 0, 1),
     workers: args.number('workers', 0, 0, 64),
+    processes: loadgenProcessesFor(parseProcessesFlag(args, 'processes'), nodes),
     initialFetchTimeoutMs: args.number('initial-fetch-timeout-ms', FLEET_DEFAULTS.initialFetchTimeoutMs, 0),
     ...withTls(parseTlsOptions(args)),
   };
@@ -179,6 +205,8 @@ async function main(argv: string[]): Promise<number> {
     // The real thread count (0 in the options means one per core), and TLS without the PEM text.
     options: { ...shown, workers: snap.workers, tls: tls ? { ca: tls.caPem !== undefined, clientCertificate: tls.certPem !== undefined, verifyServer: tls.verifyServer } : false },
     workers: snap.workers,
+    // Per OS process: nodes it ran, how many of them reached a full config.
+    processes: snap.processes.map((p) => ({ nodes: p.nodes, everSynced: p.everSynced })),
     nodes: snap.nodes,
     firstFullConfigMs: syncHist.summary(),
     allInSyncAfterStartMs: snap.nodes.everSynced === options.nodes ? (lastSync - t0 * 1000) / 1000 : null,
@@ -197,7 +225,11 @@ async function main(argv: string[]): Promise<number> {
     versionConvergence: fleet.convergence.summary(),
   };
   const out = process.stdout;
-  out.write(`loadgen ${options.variant} ${options.ads ? 'ADS' : 'per-type'} → ${options.target}, ${options.nodes} nodes, ${snap.workers} workers\n`);
+  out.write(
+    `loadgen ${options.variant} ${options.ads ? 'ADS' : 'per-type'} → ${options.target}, ${options.nodes} nodes, ${snap.workers} workers` +
+      (snap.processes.length > 1 ? ` in ${snap.processes.length} processes (nodes each: ${snap.processes.map((p) => p.nodes).join(', ')})` : '') +
+      '\n',
+  );
   out.write(`  full config: ${snap.nodes.everSynced}/${options.nodes} nodes; time to first full config ${fmt(summary.firstFullConfigMs)}\n`);
   for (const r of rounds) out.write(`  stamp round ${r.round}: received by ${r.received} (nacked ${r.nacked}); latency from stamp ${fmt(r.latencyFromStampMs)}\n`);
   out.write(

@@ -30,8 +30,14 @@ export interface FleetOptions {
   readonly slowFraction: number;
   /** Envoy's initial_fetch_timeout: LDS starts after cluster warm-up or this long, in ms. */
   readonly initialFetchTimeoutMs: number;
-  /** Worker threads; 0 = one per core. */
+  /** Worker threads over all processes; 0 = one per core. */
   readonly workers: number;
+  /**
+   * OS processes the nodes are spread over (each is bound by the per-process
+   * open-file limit): 1 = this process's worker threads; N > 1 = N child
+   * processes, node i in process i mod N.
+   */
+  readonly processes: number;
   /** TLS or mTLS toward the server; absent = plaintext. */
   readonly tls?: TlsOptions;
 }
@@ -93,6 +99,12 @@ export function countEndReason(counters: WorkerCounters, reason: string): void {
 
 /** main → worker */
 export type ToWorker = { readonly kind: 'init'; readonly options: FleetOptions; readonly workerIndex: number; readonly workerCount: number } | { readonly kind: 'stop' };
+
+/** fleet → loadgen child process (loadgen/fleet-process). */
+export type ToFleetProcess = { readonly kind: 'init'; readonly options: FleetOptions; readonly workerIndices: readonly number[]; readonly workerCount: number } | { readonly kind: 'stop' };
+
+/** loadgen child process → fleet: its workers' reports as they come, then `stopped` once their final reports are sent. */
+export type FromFleetProcess = WorkerProgress | { readonly kind: 'stopped' };
 
 /** Node counts a worker reports. */
 export interface WorkerNodeCounts {
