@@ -118,9 +118,10 @@ function finite(values: readonly number[]): number[] {
 /**
  * Line chart of `series`; x from 0 to `xMax` (or the data's), y from 0 to
  * the data's maximum. Non-finite points break a line. `xTicks` replaces the
- * evenly spaced x ticks.
+ * evenly spaced x ticks; `markers` draws a dot on every point (for a few
+ * measured points, such as one per fleet size, rather than a dense series).
  */
-export function lineChart(text: ChartText, series: readonly Series[], opts: { xMax?: number; xTicks?: readonly Tick[] } = {}): string {
+export function lineChart(text: ChartText, series: readonly Series[], opts: { xMax?: number; xTicks?: readonly Tick[]; markers?: boolean } = {}): string {
   const pts = series.flatMap((s) => s.points);
   const x = opts.xMax !== undefined ? { top: opts.xMax, step: opts.xMax / 5 } : niceScale(Math.max(0, ...finite(pts.map((p) => p[0]))));
   const y = niceScale(Math.max(0, ...finite(pts.map((p) => p[1]))));
@@ -142,13 +143,10 @@ export function lineChart(text: ChartText, series: readonly Series[], opts: { xM
         if (Number.isFinite(px) && Number.isFinite(py)) (runs[runs.length - 1] as string[]).push(`${sx(px).toFixed(1)},${sy(py).toFixed(1)}`);
         else if ((runs[runs.length - 1] as string[]).length) runs.push([]);
       }
+      const dot = (p: string): string => `<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="${opts.markers ? 3.5 : 2.5}" fill="${s.color}"/>`;
       return runs
         .filter((r) => r.length)
-        .map((r) =>
-          r.length === 1
-            ? `<circle cx="${(r[0] as string).split(',')[0]}" cy="${(r[0] as string).split(',')[1]}" r="2.5" fill="${s.color}"/>`
-            : `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${r.join(' ')}"/>`,
-        )
+        .map((r) => (r.length === 1 ? dot(r[0] as string) : `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${r.join(' ')}"/>` + (opts.markers ? r.map(dot).join('') : '')))
         .join('');
     })
     .join('');
