@@ -65,7 +65,7 @@ function metricChart(runs: readonly BenchResult[], lines: readonly Line[], metri
     }),
   }));
   if (!series.some((s) => s.points.some(([, y]) => Number.isFinite(y)))) return { title: metric.title };
-  const subtitle = `${sampleNote(runs, lines, metric)}; one fresh run per size: ${metric.meaning}`;
+  const subtitle = `${sampleNote(runs, lines, metric)}, one fresh run per size and server`;
   return { title: metric.title, svg: lineChart({ title: metric.title, subtitle, xLabel: X_LABEL, yLabel: metric.yLabel }, series, { markers: true }) };
 }
 

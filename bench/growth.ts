@@ -77,7 +77,7 @@ export const GROWTH_METRICS: readonly GrowthMetric[] = [
     yLabel: 'last connect → all in sync (s)',
     of: (v) => v.initialSync.afterLastConnectMs / 1000,
     format: (n) => fixed(n, 2, 's'),
-    samples: (v) => ({ n: v.initialSync.synced, of: 'nodes in sync (the last one counts)' }),
+    samples: (v) => ({ n: v.initialSync.synced, of: 'nodes in sync (time of the last)' }),
   },
   {
     key: 'syncCpuS',
@@ -97,7 +97,7 @@ export const GROWTH_METRICS: readonly GrowthMetric[] = [
     yLabel: 'RSS over idle per node (KiB)',
     of: (v) => (v.server.rssPerNodeConnectedBytes ?? NaN) / 1024,
     format: (n) => fixed(n, 1, 'KiB'),
-    samples: () => ({ n: 1, of: 'RSS sample after the initial sync and --settle-ms' }),
+    samples: () => ({ n: 1, of: 'RSS sample after the sync and --settle-ms' }),
   },
 ];
 
@@ -147,7 +147,7 @@ export function variantOf(run: BenchResult, variant: Variant, kind: 'ours' | 'fl
 
 const NODES_WIDTH = 8;
 const RUN_WIDTH = 18;
-const CELL_WIDTH = 16;
+const CELL_WIDTH = 17;
 const LEGEND_WIDTH = 18;
 
 /**
