@@ -152,7 +152,7 @@ describe('bench HTML report in headless chromium', { skip: SKIP }, () => {
     }
   });
 
-  it('renders a fleet-size sweep: the growth charts and every size\'s own charts, titled apart', { timeout: 4 * BROWSER_TIMEOUT_MS }, () => {
+  it("renders a fleet-size sweep: the growth charts and every size's own charts, titled apart", { timeout: 4 * BROWSER_TIMEOUT_MS }, () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-report-'));
     try {
       const growth = [...GROWTH_METRICS.map((m) => m.title), 'Ours / floor by fleet size'];

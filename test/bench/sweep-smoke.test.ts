@@ -116,8 +116,17 @@ describe('bench --nodes N1,N2 (fleet-size sweep)', () => {
     const sweep = parseBenchOptions(['--nodes', '5000,1000,2500']);
     assert.deepEqual(sweep.fleetSizes, [1000, 2500, 5000]);
     assert.equal(sweep.nodes, 1000);
-    assert.throws(() => parseBenchOptions(['--nodes', '1000,1000']), (err: Error) => err instanceof UsageError && /1000 is given twice/.test(err.message));
-    assert.throws(() => parseBenchOptions(['--nodes', '1000,,2000']), (err: Error) => err instanceof UsageError && /whole number/.test(err.message));
-    assert.throws(() => parseBenchOptions(['--nodes', '1000,2.5']), (err: Error) => err instanceof UsageError && /got "2.5"/.test(err.message));
+    assert.throws(
+      () => parseBenchOptions(['--nodes', '1000,1000']),
+      (err: Error) => err instanceof UsageError && /1000 is given twice/.test(err.message),
+    );
+    assert.throws(
+      () => parseBenchOptions(['--nodes', '1000,,2000']),
+      (err: Error) => err instanceof UsageError && /whole number/.test(err.message),
+    );
+    assert.throws(
+      () => parseBenchOptions(['--nodes', '1000,2.5']),
+      (err: Error) => err instanceof UsageError && /got "2.5"/.test(err.message),
+    );
   });
 });
