@@ -29,6 +29,12 @@ function readResult(file: string): BenchResult {
   } catch (err) {
     throw new UsageError(`--compare: ${file} is not JSON (${(err as Error).message}); give a bench result .json, not the .html`);
   }
+  const sweep = parsed as { fleetSizes?: unknown; runs?: unknown };
+  if (typeof sweep === 'object' && sweep !== null && Array.isArray(sweep.fleetSizes) && Array.isArray(sweep.runs)) {
+    throw new UsageError(
+      `--compare: ${file} is a fleet-size sweep (--nodes ${sweep.fleetSizes.join(',')}); compare single-size results, or read its growth table and "runs" (one full result per size)`,
+    );
+  }
   const r = parsed as Partial<BenchResult>;
   if (typeof r !== 'object' || r === null || typeof r.setup !== 'object' || typeof r.variants !== 'object') {
     throw new UsageError(`--compare: ${file} is not a bench result (no "setup" and "variants"); give a file written by npm run bench`);

@@ -6,10 +6,12 @@
  * and the raw JSON. No script, no network; a print stylesheet keeps every
  * chart whole on paper.
  */
+import { formatGrowth } from './growth';
+import { growthCharts } from './growth-charts';
 import { formatReport } from './report';
 import { reportCharts } from './report-charts';
-import type { Run } from './report-charts';
-import type { BenchResult, BenchSetup } from './result';
+import type { ChartSet, Run } from './report-charts';
+import type { BenchResult, BenchSetup, SweepResult } from './result';
 import { describeThreshold } from './thresholds';
 import { failoverSection } from './html-failover';
 
@@ -72,9 +74,12 @@ function thresholdList(result: BenchResult): string {
   return '<h2>Thresholds</h2><ul class="thresholds">' + result.thresholds.map((t) => `<li class="${t.pass ? 'pass' : 'fail'}">${esc(describeThreshold(t))}</li>`).join('') + '</ul>';
 }
 
+function chartsHtml({ svgs, missing }: ChartSet): string {
+  return `<div class="charts">${svgs.join('\n')}</div>` + (missing.length ? `<p class="note">Not measured in this run, so not drawn: ${missing.map(esc).join('; ')}.</p>` : '');
+}
+
 function chartSection(runs: readonly Run[]): string {
-  const { svgs, missing } = reportCharts(runs);
-  return `<h2>Charts</h2><div class="charts">${svgs.join('\n')}</div>` + (missing.length ? `<p class="note">Not measured in this run, so not drawn: ${missing.map(esc).join('; ')}.</p>` : '');
+  return `<h2>Charts</h2>${chartsHtml(reportCharts(runs))}`;
 }
 
 function page(title: string, body: string): string {
@@ -97,20 +102,27 @@ function runsOf(result: BenchResult): Run[] {
   return out;
 }
 
+function failures(result: BenchResult, prefix = ''): string {
+  return Object.values(result.variants)
+    .filter((v) => v && !v.ok)
+    .map((v) => `<p class="err">${esc(prefix)}${esc(v?.variant ?? '')}: ${esc(v?.error ?? 'failed')}</p>`)
+    .join('');
+}
+
+function floorNote(s: BenchSetup): string {
+  return s.floor ? `<p>With the floor server: ${esc(s.floor)}. The table's <b>ours/floor</b> columns divide our figure by the floor's.</p>` : '';
+}
+
 /** The report page of one run. */
 export function renderHtml(result: BenchResult): string {
   const s = result.setup;
-  const failed = Object.values(result.variants)
-    .filter((v) => v && !v.ok)
-    .map((v) => `<p class="err">${esc(v?.variant ?? '')}: ${esc(v?.error ?? 'failed')}</p>`)
-    .join('');
-  const floorNote = s.floor ? `<p>With the floor server: ${esc(s.floor)}. The table's <b>ours/floor</b> columns divide our figure by the floor's.</p>` : '';
+  const failed = failures(result);
   return page(
     `fanout-xds bench ${s.startedAt}`,
     `<h1>fanout-xds bench: SotW vs delta${result.floor ? ', with the floor' : ''}</h1>
 <p>${scenarioLine(s)}</p>
 ${setupTable(s)}
-${floorNote}${failed}
+${floorNote(s)}${failed}
 ${thresholdList(result)}
 ${chartSection(runsOf(result))}
 ${failoverSection(result)}
@@ -118,6 +130,44 @@ ${failoverSection(result)}
 <pre>${esc(formatReport(result))}</pre>
 <h2>Raw result</h2>
 <details class="raw"><summary>JSON</summary><pre>${esc(JSON.stringify(result, null, 2))}</pre></details>`,
+  );
+}
+
+/**
+ * The page of a fleet-size sweep: the growth section (charts of each growth
+ * figure against the node count, and the growth table) first, then every
+ * size as its own run: thresholds, charts titled with the size, table.
+ */
+export function renderSweepHtml(sweep: SweepResult): string {
+  const first = sweep.runs[0] as BenchResult;
+  const s = first.setup;
+  const sizes = sweep.fleetSizes.join(', ');
+  const withFloor = sweep.runs.some((r) => r.floor);
+  const perSize = sweep.runs
+    .map((run) => {
+      const n = run.setup.nodes;
+      return (
+        `<h2 id="nodes-${n}">${n} nodes</h2><p class="note">started ${esc(run.setup.startedAt)}, load average ${esc(String(run.setup.loadAverage ?? '?'))} at its start.</p>` +
+        failures(run, `${n} nodes, `) +
+        thresholdList(run).replace('<h2>Thresholds</h2>', `<h3>Thresholds, ${n} nodes</h3>`) +
+        chartsHtml(reportCharts(runsOf(run), ` (${n} nodes)`)) +
+        failoverSection(run) +
+        `<pre>${esc(formatReport(run))}</pre>`
+      );
+    })
+    .join('\n');
+  return page(
+    `fanout-xds bench ${s.startedAt}, ${sizes} nodes`,
+    `<h1>fanout-xds bench: growth with fleet size (${esc(sizes)} nodes), SotW vs delta${withFloor ? ', with the floor' : ''}</h1>
+<p>Each fleet size is a whole bench of its own, with fresh servers: ${s.mesh.clusters} clusters × ${s.mesh.endpoints} endpoints, churn <b>${esc(s.churn)}</b> × ${s.rounds} rounds${s.scenario === 'restart' ? ', then a server restart' : ''}.</p>
+${setupTable(s)}
+${floorNote(s)}
+<h2 id="growth">Growth with fleet size</h2>
+${chartsHtml(growthCharts(sweep, (name) => COLORS[name] ?? '#555'))}
+<pre>${esc(formatGrowth(sweep))}</pre>
+${perSize}
+<h2>Raw result</h2>
+<details class="raw"><summary>JSON</summary><pre>${esc(JSON.stringify(sweep, null, 2))}</pre></details>`,
   );
 }
 

@@ -13,6 +13,10 @@ import type { SourceKind } from './config-sink';
 export const USAGE = `usage: npm run bench -- [options]
  fleet
   --nodes N               simulated Envoys (default 1000)
+  --nodes N1,N2,...       a fleet-size sweep: the whole bench once per size (fresh servers each, the other flags
+                          the same, --with-floor and --threshold for every size), then a growth table (server CPU
+                          per round, update p99, sync after the last connect, initial-sync CPU, RSS per node over
+                          idle, ours/floor) and one JSON and HTML with every size and growth charts
   --variants sotw,delta   which variants to run, in order (default sotw,delta)
   --per-type              one stream per type instead of ADS
   --connect-rate R        connections per second (default 1000)
@@ -70,7 +74,10 @@ export const USAGE = `usage: npm run bench -- [options]
 
 /** Everything one bench run needs. */
 export interface BenchOptions {
+  /** The fleet size of this run (with a sweep: of the size being run). */
   readonly nodes: number;
+  /** Every fleet size of `--nodes`, ascending; one entry unless it is a sweep. */
+  readonly fleetSizes: readonly number[];
   readonly variants: Variant[];
   readonly ads: boolean;
   readonly connectRate: number;
@@ -105,6 +112,30 @@ export interface BenchOptions {
   readonly quiet: boolean;
 }
 
+/** Most simulated Envoys one bench run may start. */
+const MAX_NODES = 200_000;
+
+/** `--nodes 5000` or `--nodes 1000,2500,5000` (sorted ascending); default one size of 1000. */
+function parseFleetSizes(raw: string | undefined): number[] {
+  if (raw === undefined) return [1000];
+  if (!raw.includes(',')) {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 1 || n > MAX_NODES) throw new UsageError(`--nodes must be a number in [1, ${MAX_NODES}], got ${raw}`);
+    return [n];
+  }
+  const sizes = raw.split(',').map((part) => {
+    const n = Number(part.trim());
+    if (part.trim() === '' || !Number.isInteger(n) || n < 1 || n > MAX_NODES) {
+      throw new UsageError(`--nodes: each fleet size must be a whole number in [1, ${MAX_NODES}], got "${part}" in ${raw}`);
+    }
+    return n;
+  });
+  const sorted = [...sizes].sort((a, b) => a - b);
+  const repeated = sorted.find((n, i) => sorted[i - 1] === n);
+  if (repeated !== undefined) throw new UsageError(`--nodes: fleet size ${repeated} is given twice in ${raw}; list each size once`);
+  return sorted;
+}
+
 /** Parse `npm run bench` flags. */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const args = new Args(argv, ['per-type', 'ads', 'quiet', 'help', 'with-floor', 'server-loop-delay']);
@@ -117,8 +148,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   if (configFile && !target) throw new UsageError('--config-file is for --target; without it the bench writes its own');
   const serverPid = args.string('server-pid');
   args.flag('ads');
+  const fleetSizes = parseFleetSizes(args.string('nodes'));
   const options: BenchOptions = {
-    nodes: args.number('nodes', 1000, 1, 200_000),
+    nodes: fleetSizes[0] as number,
+    fleetSizes,
     variants: variants as Variant[],
     ads: !args.flag('per-type'),
     connectRate: args.number('connect-rate', 1000, 0.001),

@@ -58,8 +58,8 @@ function timelineChart(runs: readonly Run[], text: Omit<ChartText, 'subtitle' | 
   return { svg: lineChart({ ...text, subtitle, xLabel: 'time since the fleet started (s)' }, series), title: text.title };
 }
 
-/** Every chart of the report for `runs`. */
-export function reportCharts(runs: readonly Run[]): ChartSet {
+/** Every chart of the report for `runs`; `titleSuffix` (" (1000 nodes)") keeps titles apart on a page with several runs. */
+export function reportCharts(runs: readonly Run[], titleSuffix = ''): ChartSet {
   const svgs: string[] = [];
   const missing: string[] = [];
   const add = (c: { svg?: string; title: string }): void => {
@@ -68,7 +68,7 @@ export function reportCharts(runs: readonly Run[]): ChartSet {
   };
   const withRounds = runs.filter((r) => r.v.rounds.length > 0);
 
-  const latencyTitle = 'Update latency by percentile (commit → node receipt)';
+  const latencyTitle = 'Update latency by percentile (commit → node receipt)' + titleSuffix;
   add(
     withRounds.some((r) => r.v.latency.count > 0)
       ? {
@@ -89,7 +89,7 @@ export function reportCharts(runs: readonly Run[]): ChartSet {
 
   const roundCount = Math.max(0, ...withRounds.map((r) => r.v.rounds.length));
   const roundLabels = Array.from({ length: roundCount }, (_, i) => `#${i + 1}`);
-  const perRound = 'Update latency per round';
+  const perRound = 'Update latency per round' + titleSuffix;
   add(
     withRounds.length
       ? {
@@ -108,7 +108,7 @@ export function reportCharts(runs: readonly Run[]): ChartSet {
       : { title: perRound },
   );
 
-  const conv = 'Convergence per round (commit → last node)';
+  const conv = 'Convergence per round (commit → last node)' + titleSuffix;
   add(
     withRounds.length
       ? {
@@ -122,7 +122,7 @@ export function reportCharts(runs: readonly Run[]): ChartSet {
       : { title: conv },
   );
 
-  const bytes = 'Bytes received per node, per update round';
+  const bytes = 'Bytes received per node, per update round' + titleSuffix;
   add(
     withRounds.some((r) => r.v.rounds.some((x) => x.rxBytesPerNode !== null))
       ? {
@@ -141,7 +141,7 @@ export function reportCharts(runs: readonly Run[]): ChartSet {
       : { title: bytes },
   );
 
-  const sync = 'Initial sync: bytes received per node, per run';
+  const sync = 'Initial sync: bytes received per node, per run' + titleSuffix;
   add(
     runs.length
       ? {
@@ -160,7 +160,7 @@ export function reportCharts(runs: readonly Run[]): ChartSet {
       : { title: sync },
   );
 
-  const every = 'Every change: receipt after the first node (no marker needed)';
+  const every = 'Every change: receipt after the first node (no marker needed)' + titleSuffix;
   const tracked = runs.filter((r) => (r.v.versionConvergence?.afterFirstMs.count ?? 0) > 0);
   add(
     tracked.length
@@ -180,11 +180,11 @@ export function reportCharts(runs: readonly Run[]): ChartSet {
       : { title: every },
   );
 
-  add(timelineChart(runs, { title: 'Nodes connected over time', yLabel: 'every stream open (nodes)' }, (t) => t.connected));
-  add(timelineChart(runs, { title: 'Nodes in sync over time', yLabel: 'connected with full config (nodes)' }, (t) => t.inSync));
-  add(timelineChart(runs, { title: 'Server CPU over time', yLabel: 'server CPU (% of one core)' }, (t) => t.serverCpuPercent));
-  add(timelineChart(runs, { title: 'Server RSS over time', yLabel: 'server resident memory (MiB)' }, (t) => t.serverRssBytes, MIB));
-  add(timelineChart(runs, { title: 'Server event-loop delay over time', yLabel: 'loop delay, p99 per second (ms)' }, (t) => t.serverLoopDelayMs));
-  add(timelineChart(runs, { title: 'Loadgen CPU over time', yLabel: 'loadgen CPU (% of one core)' }, (t) => t.loadgenCpuPercent));
+  add(timelineChart(runs, { title: 'Nodes connected over time' + titleSuffix, yLabel: 'every stream open (nodes)' }, (t) => t.connected));
+  add(timelineChart(runs, { title: 'Nodes in sync over time' + titleSuffix, yLabel: 'connected with full config (nodes)' }, (t) => t.inSync));
+  add(timelineChart(runs, { title: 'Server CPU over time' + titleSuffix, yLabel: 'server CPU (% of one core)' }, (t) => t.serverCpuPercent));
+  add(timelineChart(runs, { title: 'Server RSS over time' + titleSuffix, yLabel: 'server resident memory (MiB)' }, (t) => t.serverRssBytes, MIB));
+  add(timelineChart(runs, { title: 'Server event-loop delay over time' + titleSuffix, yLabel: 'loop delay, p99 per second (ms)' }, (t) => t.serverLoopDelayMs));
+  add(timelineChart(runs, { title: 'Loadgen CPU over time' + titleSuffix, yLabel: 'loadgen CPU (% of one core)' }, (t) => t.loadgenCpuPercent));
   return { svgs, missing };
 }

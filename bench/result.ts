@@ -120,6 +120,13 @@ export interface ServerCost {
   readonly vmHwmBytes: number;
   /** (whole-run peak - idle) / nodes in sync. */
   readonly rssPerNodeBytes: number;
+  /**
+   * RSS with the fleet connected and quiet: one sample after the initial sync
+   * and `--settle-ms`, before the rounds (absent in results saved before it existed).
+   */
+  readonly connectedRssBytes?: number;
+  /** (connected - idle) / nodes in sync: what each connected node costs at rest, retained sync memory included. */
+  readonly rssPerNodeConnectedBytes?: number;
   readonly cpuSecondsTotal: number;
 }
 
@@ -208,6 +215,28 @@ export interface BenchSetup {
 
 /** Our figure divided by the floor's, per threshold metric name (bench/thresholds.ts METRICS); NaN where either is unmeasured. */
 export type FloorRatios = Readonly<Record<string, number>>;
+
+/** A growth figure by name (bench/growth.ts GROWTH_METRICS), with its unit in the name. */
+export type GrowthFigures = Readonly<Record<string, number>>;
+
+/** One fleet size and variant of a sweep: ours, and with `--with-floor` the floor's and ours / floor. */
+export interface GrowthPoint {
+  readonly nodes: number;
+  readonly variant: Variant;
+  readonly ours: GrowthFigures;
+  readonly floor?: GrowthFigures;
+  readonly oursPerFloor?: GrowthFigures;
+}
+
+/** `--nodes N1,N2,...`: the whole bench once per fleet size, and how the figures grow. */
+export interface SweepResult {
+  /** The sizes in the order they ran (ascending). */
+  readonly fleetSizes: readonly number[];
+  /** The growth table's figures (NaN, saved as null, where not measured). */
+  readonly growth: readonly GrowthPoint[];
+  /** One complete result per size, each with its own setup, fresh servers and thresholds. */
+  readonly runs: readonly BenchResult[];
+}
 
 /** A whole bench run. */
 export interface BenchResult {

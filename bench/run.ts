@@ -7,20 +7,24 @@
  * `--threshold` expressions turn it into a gate (exit 1 when missed).
  * `--with-floor` also runs the floor server (bench/floor) after each variant,
  * on the identical scenario, and reports our figures as ratios to it.
+ * `--nodes 1000,2500,5000` runs all that once per fleet size and ends with
+ * the growth table; one JSON and HTML then hold every size.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageError } from '../loadgen/index';
 import { compareMain } from './compare';
-import { renderHtml } from './html-report';
+import { formatGrowth, growthPoints } from './growth';
+import { renderHtml, renderSweepHtml } from './html-report';
 import { USAGE, parseBenchOptions } from './options';
 import type { BenchOptions } from './options';
 import { formatReport } from './report';
-import type { BenchResult, BenchSetup, FloorRatios, VariantResult } from './result';
+import type { BenchResult, BenchSetup, FloorRatios, SweepResult, VariantResult } from './result';
 import { provenance } from './provenance';
 import { Mesh } from './scenarios';
 import { checkThresholds, parseThreshold, ratiosToFloor } from './thresholds';
+import type { Threshold } from './thresholds';
 import { runVariant } from './variant-run';
 
 function packageVersion(name: string): string {
@@ -93,10 +97,24 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('\ninterrupted: stopping the server and the fleet\n');
     process.exit(130); // the exit hook in server-process kills the child
   });
-  const setup = setupOf(opts);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fanout-bench-'));
   // Also on Ctrl-C (process.exit runs 'exit' listeners).
   process.on('exit', () => fs.rmSync(workDir, { recursive: true, force: true }));
+  fs.mkdirSync(opts.outDir, { recursive: true });
+  if (opts.fleetSizes.length > 1) return sweep(opts, thresholds, workDir);
+
+  const result = await runSize(opts, thresholds, workDir);
+  process.stdout.write('\n' + formatReport(result));
+  const base = path.join(opts.outDir, `bench-${stampOf(result)}-${opts.churn}-${opts.nodes}`);
+  fs.writeFileSync(`${base}.json`, JSON.stringify(result, null, 2));
+  fs.writeFileSync(`${base}.html`, renderHtml(result));
+  process.stdout.write(`\nresults: ${base}.json\n         ${base}.html\n`);
+  return failedRun(result) ? 1 : 0;
+}
+
+/** Every variant (and its floor) at `opts.nodes`, each on fresh servers, with thresholds checked. */
+async function runSize(opts: BenchOptions, thresholds: readonly Threshold[], workDir: string): Promise<BenchResult> {
+  const setup = setupOf(opts);
   const variants: Partial<Record<'sotw' | 'delta', VariantResult>> = {};
   const floor: Partial<Record<'sotw' | 'delta', VariantResult>> = {};
   const ratios: Partial<Record<'sotw' | 'delta', FloorRatios>> = {};
@@ -105,19 +123,37 @@ async function main(argv: string[]): Promise<number> {
     if (opts.withFloor) ratios[variant] = ratiosToFloor(ours, (floor[variant] = await runVariant(variant, opts, workDir, 'floor')));
   }
   const partial = opts.withFloor ? { setup, variants, floor, ratiosToFloor: ratios } : { setup, variants };
-  const result: BenchResult = { ...partial, thresholds: checkThresholds(partial, thresholds) };
+  return { ...partial, thresholds: checkThresholds(partial, thresholds) };
+}
 
-  const text = formatReport(result);
-  process.stdout.write('\n' + text);
-  fs.mkdirSync(opts.outDir, { recursive: true });
-  const stamp = setup.startedAt.replace(/[:.]/g, '-');
-  const base = path.join(opts.outDir, `bench-${stamp}-${opts.churn}-${opts.nodes}`);
-  fs.writeFileSync(`${base}.json`, JSON.stringify(result, null, 2));
-  fs.writeFileSync(`${base}.html`, renderHtml(result));
+/** A failed variant of ours or a missed threshold; a failed floor run is reported but does not fail the bench: it measures the machine, not us. */
+function failedRun(result: BenchResult): boolean {
+  return Object.values(result.variants).some((v) => !v.ok) || result.thresholds.some((t) => !t.pass);
+}
+
+function stampOf(result: BenchResult): string {
+  return result.setup.startedAt.replace(/[:.]/g, '-');
+}
+
+/**
+ * `--nodes N1,N2,...`: the whole bench once per size, smallest first, each
+ * size's table printed as it finishes, then the growth table; one JSON
+ * (every size's full result and the growth points) and one HTML page.
+ */
+async function sweep(opts: BenchOptions, thresholds: readonly Threshold[], workDir: string): Promise<number> {
+  const runs: BenchResult[] = [];
+  for (const [i, nodes] of opts.fleetSizes.entries()) {
+    const result = await runSize({ ...opts, nodes }, thresholds, workDir);
+    runs.push(result);
+    process.stdout.write(`\n=== ${nodes} nodes (fleet size ${i + 1} of ${opts.fleetSizes.length}) ===\n` + formatReport(result));
+  }
+  const sweepResult: SweepResult = { fleetSizes: opts.fleetSizes, growth: growthPoints(runs), runs };
+  process.stdout.write('\n' + formatGrowth(sweepResult));
+  const base = path.join(opts.outDir, `bench-${stampOf(runs[0] as BenchResult)}-${opts.churn}-nodes-${opts.fleetSizes.join('-')}`);
+  fs.writeFileSync(`${base}.json`, JSON.stringify(sweepResult, null, 2));
+  fs.writeFileSync(`${base}.html`, renderSweepHtml(sweepResult));
   process.stdout.write(`\nresults: ${base}.json\n         ${base}.html\n`);
-  // A failed floor run is reported but does not fail the bench: it measures the machine, not us.
-  const failed = Object.values(variants).some((v) => !v.ok) || result.thresholds.some((t) => !t.pass);
-  return failed ? 1 : 0;
+  return runs.some(failedRun) ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

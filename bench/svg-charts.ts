@@ -100,10 +100,11 @@ function frame(text: ChartText, body: string, xTicks: string, yTicks: string, le
   );
 }
 
-function yAxis(top: number, step: number): string {
+/** Gridlines and labels from `bottom` (0, or a negative multiple of `step`) to `top`. */
+function yAxis(top: number, step: number, bottom = 0): string {
   let s = '';
-  for (let v = 0; v <= top + step / 2; v += step) {
-    const y = H - M.bottom - (v / top) * PH;
+  for (let v = bottom; v <= top + step / 2; v += step) {
+    const y = H - M.bottom - ((v - bottom) / (top - bottom)) * PH;
     s +=
       `<line x1="${M.left}" y1="${y.toFixed(1)}" x2="${W - M.right}" y2="${y.toFixed(1)}" stroke="#eee"/>` +
       `<text x="${M.left - 6}" y="${(y + 4).toFixed(1)}" font-size="11" text-anchor="end">${fmtTick(v)}</text>`;
@@ -118,14 +119,20 @@ function finite(values: readonly number[]): number[] {
 /**
  * Line chart of `series`; x from 0 to `xMax` (or the data's), y from 0 to
  * the data's maximum. Non-finite points break a line. `xTicks` replaces the
- * evenly spaced x ticks.
+ * evenly spaced x ticks; `markers` draws a dot on every point (for a few
+ * measured points, such as one per fleet size, rather than a dense series).
  */
-export function lineChart(text: ChartText, series: readonly Series[], opts: { xMax?: number; xTicks?: readonly Tick[] } = {}): string {
+export function lineChart(text: ChartText, series: readonly Series[], opts: { xMax?: number; xTicks?: readonly Tick[]; markers?: boolean } = {}): string {
   const pts = series.flatMap((s) => s.points);
   const x = opts.xMax !== undefined ? { top: opts.xMax, step: opts.xMax / 5 } : niceScale(Math.max(0, ...finite(pts.map((p) => p[0]))));
-  const y = niceScale(Math.max(0, ...finite(pts.map((p) => p[1]))));
+  // From 0 up, unless a figure is negative (e.g. memory over idle that shrank): then from below it.
+  const ys = finite(pts.map((p) => p[1]));
+  const low = Math.min(0, ...ys);
+  const y = niceScale(Math.max(0, ...ys) - low);
+  const bottom = low < 0 ? -Math.ceil(-low / y.step - 1e-9) * y.step : 0;
+  const top = low < 0 ? bottom + Math.ceil((Math.max(0, ...ys) - bottom) / y.step - 1e-9) * y.step || y.step : y.top;
   const sx = (v: number): number => M.left + (Math.min(v, x.top) / x.top) * PW;
-  const sy = (v: number): number => H - M.bottom - (v / y.top) * PH;
+  const sy = (v: number): number => H - M.bottom - ((v - bottom) / (top - bottom)) * PH;
   const ticks: Tick[] = opts.xTicks ? [...opts.xTicks] : [];
   if (!opts.xTicks) for (let v = 0; v <= x.top + x.step / 2; v += x.step) ticks.push({ at: v, label: fmtTick(v) });
   const xTicks = ticks
@@ -142,17 +149,14 @@ export function lineChart(text: ChartText, series: readonly Series[], opts: { xM
         if (Number.isFinite(px) && Number.isFinite(py)) (runs[runs.length - 1] as string[]).push(`${sx(px).toFixed(1)},${sy(py).toFixed(1)}`);
         else if ((runs[runs.length - 1] as string[]).length) runs.push([]);
       }
+      const dot = (p: string): string => `<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="${opts.markers ? 3.5 : 2.5}" fill="${s.color}"/>`;
       return runs
         .filter((r) => r.length)
-        .map((r) =>
-          r.length === 1
-            ? `<circle cx="${(r[0] as string).split(',')[0]}" cy="${(r[0] as string).split(',')[1]}" r="2.5" fill="${s.color}"/>`
-            : `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${r.join(' ')}"/>`,
-        )
+        .map((r) => (r.length === 1 ? dot(r[0] as string) : `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${r.join(' ')}"/>` + (opts.markers ? r.map(dot).join('') : '')))
         .join('');
     })
     .join('');
-  return frame(text, body, xTicks, yAxis(y.top, y.step), series);
+  return frame(text, body, xTicks, yAxis(top, y.step, bottom), series);
 }
 
 /** Label every nth group so at most ~30 labels show. */

@@ -29,6 +29,7 @@ export const METRICS: Record<string, { readonly unit: string; readonly of: (v: V
   peakRss: { unit: 'MiB', of: (v) => v.server.peakRssBytes / 1048576 },
   rssPerNode: { unit: 'KB', of: (v) => v.server.rssPerNodeBytes / 1000 },
   rssPerNodeAtSync: { unit: 'KB', of: (v) => v.server.rssPerNodeAtSyncBytes / 1000 },
+  rssPerNodeConnected: { unit: 'KiB', of: (v) => (v.server.rssPerNodeConnectedBytes ?? NaN) / 1024 },
   restartBytes: { unit: 'B/node', of: (v) => v.restart?.rxBytesPerNode ?? NaN },
   failoverBytes: { unit: 'B/node', of: (v) => v.failover?.rxBytesPerMovedNode ?? NaN },
   failoverBack: { unit: 'ms', of: (v) => v.failover?.backInSyncMs ?? NaN },

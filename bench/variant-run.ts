@@ -162,6 +162,8 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
   let initialSync: InitialSyncResult | undefined;
   let serverCpuAtSync = NaN;
   let syncPeakRss = NaN;
+  /** Server RSS with the fleet connected and quiet, after the sync and --settle-ms. */
+  let connectedRss = NaN;
   let restart: RestartResult | undefined;
   let failover: FailoverResult | undefined;
   /** With a restart: the killed process's CPU seconds over its life and its peak RSS. */
@@ -175,6 +177,7 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     serverCpuAtSync = syncEnd?.cpuSeconds ?? NaN;
     phase = 'settling';
     await sleep(opts.settleMs);
+    connectedRss = sampler?.sample()?.rssBytes ?? NaN;
     const afterSync = fleet.snapshot();
     initialSync = initialSyncOf(fleet, afterSync, opts.nodes, serverCpuAtSync - (idle?.cpuSeconds ?? NaN));
     syncPeakRss = sampler ? sampler.peakRssSince(fleetStartMs) : NaN;
@@ -257,6 +260,8 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     rssPerNodeBytes: (peakRss - idleRss) / inSync,
     syncPeakRssBytes: syncPeakRss,
     rssPerNodeAtSyncBytes: (syncPeakRss - idleRss) / inSync,
+    connectedRssBytes: connectedRss,
+    rssPerNodeConnectedBytes: initialSync && initialSync.synced > 0 ? (connectedRss - idleRss) / initialSync.synced : NaN,
     // After a restart: the killed process's share (from idle) plus the whole life of the new one, config load included.
     cpuSecondsTotal: restart ? killed.cpuSeconds + (beforeStop?.cpuSeconds ?? NaN) : (beforeStop?.cpuSeconds ?? NaN) - (idle?.cpuSeconds ?? NaN),
   };

@@ -13,7 +13,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { renderCompareHtml, renderHtml } from '../../bench/html-report';
+import { renderCompareHtml, renderHtml, renderSweepHtml } from '../../bench/html-report';
+import { GROWTH_METRICS, growthPoints } from '../../bench/growth';
+import type { BenchResult } from '../../bench/result';
 import { formatComparison } from '../../bench/compare';
 import { sampleResult } from './sample-result';
 
@@ -128,6 +130,17 @@ const RUN_CHARTS = [
   'Loadgen CPU over time',
 ];
 
+/** A two-size sweep from sample results: the larger fleet costs more, and has a floor run. */
+function sampleSweep(): Parameters<typeof renderSweepHtml>[0] {
+  const sizes = [100, 250];
+  const runs: BenchResult[] = sizes.map((nodes, i) => {
+    const r = sampleResult(1 + i);
+    const floor = sampleResult(0.7 + i * 0.6).variants;
+    return { ...r, setup: { ...r.setup, nodes }, floor };
+  });
+  return { fleetSizes: sizes, growth: growthPoints(runs), runs };
+}
+
 describe('bench HTML report in headless chromium', { skip: SKIP }, () => {
   it('renders every chart of a run with its title, sample count and axis labels, on screen and printed', { timeout: 4 * BROWSER_TIMEOUT_MS }, () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-report-'));
@@ -136,6 +149,17 @@ describe('bench HTML report in headless chromium', { skip: SKIP }, () => {
     } finally {
       if (!process.env['KEEP_REPORT_SCREENSHOTS']) fs.rmSync(dir, { recursive: true, force: true });
       else process.stderr.write(`report screenshots kept in ${dir}\n`);
+    }
+  });
+
+  it("renders a fleet-size sweep: the growth charts and every size's own charts, titled apart", { timeout: 4 * BROWSER_TIMEOUT_MS }, () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-report-'));
+    try {
+      const growth = [...GROWTH_METRICS.map((m) => m.title), 'Ours / floor by fleet size'];
+      const perSize = [100, 250].flatMap((n) => RUN_CHARTS.map((t) => `${t} (${n} nodes)`));
+      checkPage(renderSweepHtml(sampleSweep()), [...growth, ...perSize], dir, 'sweep');
+    } finally {
+      if (!process.env['KEEP_REPORT_SCREENSHOTS']) fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

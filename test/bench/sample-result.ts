@@ -86,7 +86,17 @@ export function sampleVariant(variant: 'sotw' | 'delta', scale = 1): VariantResu
     txBytesPerNodePerUpdate: 100,
     serverCpuSecondsPerRound: 0.1 * scale,
     totals: { rx: { cds: { bytes: 1000, messages: 10 } }, tx: { cds: { bytes: 500, messages: 10 } }, acks: 10, nacks: 0, streamsOpened: NODES, streamsEnded: 0, decodes: 4, streamEndReasons: {} },
-    server: { idleRssBytes: 150e6, peakRssBytes: 170e6 * scale, syncPeakRssBytes: 165e6, rssPerNodeAtSyncBytes: 150_000, vmHwmBytes: 171e6, rssPerNodeBytes: 200_000, cpuSecondsTotal: 1.5 * scale },
+    server: {
+      idleRssBytes: 150e6,
+      peakRssBytes: 170e6 * scale,
+      syncPeakRssBytes: 165e6,
+      rssPerNodeAtSyncBytes: 150_000,
+      vmHwmBytes: 171e6,
+      rssPerNodeBytes: 200_000,
+      connectedRssBytes: 160e6,
+      rssPerNodeConnectedBytes: 100_000 * scale,
+      cpuSecondsTotal: 1.5 * scale,
+    },
     loadgen: { peakRssBytes: 140e6, cpuSeconds: 3, workers: 2 },
     durationMs: 20_000,
     timeline: {
