@@ -14,6 +14,7 @@ import { registerEtcdMetrics } from './observe/etcd-metrics';
 import { EncodePool, defaultWorkerCount } from './encode';
 import { ResourceStore } from './store';
 import { PushScheduler } from './push';
+import { FanoutMemo } from './stream';
 import type { StreamContext } from './stream';
 import { addCsdsService, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker, WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_MAX_STALLED_BYTES } from './transport';
 import { DEFAULT_HOST, formatAddress, startListener, endStreamsSpread, StreamRegistry } from './transport';
@@ -51,6 +52,8 @@ export interface ServerInternals {
   readonly streams: ReadonlySet<AnyStream>;
   readonly pool: EncodePool;
   readonly cache: ResponseCache;
+  /** What streams share during a fan-out (read-only use: describe()). */
+  readonly memo: FanoutMemo;
   readonly metrics: ServerMetrics;
   readonly startedAt: number;
   /** Whether a configuration has been loaded at least once. */
@@ -113,9 +116,11 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   if (etcdSource) registerEtcdMetrics(metrics.registry, () => etcdSource.status);
   const registry: StreamRegistry = new StreamRegistry(metrics);
   const streams = registry.open;
+  const memo = new FanoutMemo();
   const ctx: StreamContext = {
     store,
     scheduler,
+    memo,
     isReady: () => store.revision > 0,
     logger: logger.child({ component: 'stream' }),
     events: registry.events,
@@ -283,6 +288,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
       streams,
       pool,
       cache,
+      memo,
       metrics,
       startedAt: Date.now(),
       get loaded() {

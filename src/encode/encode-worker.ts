@@ -17,6 +17,7 @@ import '../source/dialects';
 import { parseResourceText } from '../source/resource-text';
 import type { ConfigProblem, NodeGroupSpec, RawResource } from '../source/raw-resource';
 import { contentVersion } from './content-hash';
+import { EncodedByContent } from './encoded-by-content';
 import { canonicalResourceJson } from './canonical-json';
 import { ProtoJsonConverter } from './proto-json';
 import { aliasesOf, referencesOf } from './references';
@@ -31,29 +32,22 @@ interface Encoded {
   deltaEntry: Buffer;
 }
 
-/**
- * Encoded results by content. A reload re-reads the whole file (it is the
- * whole truth), but usually only a few resources changed: the rest are found
- * here by their JSON text instead of being converted, encoded and hashed again.
- */
-const byContent = new Map<string, Encoded>();
+/** This worker thread's memo of encoded results; its lifetime and bound: encoded-by-content.ts. */
+const byContent = new EncodedByContent<Encoded>();
+/** Resources encoded (not found in byContent) by the current task. */
 let freshCount = 0;
-const MAX_CACHED_RESOURCES = 200_000;
 
 /** Problems returned per task: a large file of wrong resources must not send back (and log) millions. */
 const MAX_PROBLEMS_PER_TASK = 1000;
 
 /** encodeOne with a content cache; location metadata always comes from `raw`. */
 function encodeCached(raw: RawResource, problems: ConfigProblem[]): Encoded | undefined {
-  const key = `${raw.typeUrl}\u0000${JSON.stringify(raw.body)}`;
+  const key = EncodedByContent.keyOf(raw.typeUrl, raw.body);
   const hit = byContent.get(key);
   if (hit) return { ...hit, meta: { ...hit.meta, group: raw.group, file: raw.file, location: raw.location } };
   const fresh = encodeOne(raw, problems);
   freshCount++;
-  if (fresh) {
-    if (byContent.size >= MAX_CACHED_RESOURCES) byContent.clear();
-    byContent.set(key, fresh);
-  }
+  if (fresh) byContent.set(key, fresh);
   return fresh;
 }
 

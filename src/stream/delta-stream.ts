@@ -8,18 +8,17 @@
 import { VIRTUAL_HOST } from '../xds/type-urls';
 import { resourceTypeOf } from '../xds/resource-types';
 import type { TypeChange, TypeView } from '../store';
-import { StreamBase, WHOLE_VIEW, freshTypeState } from './stream-base';
+import { StreamBase, WHOLE_VIEW } from './stream-base';
 import type { TypeStateBase } from './stream-base';
 import type { TypeSnapshot } from './snapshot';
 import type { DeltaRequest } from './requests';
 import type { DeltaEntry, DeltaPlan } from './sink';
 import { aliasedEntry, resolveAlias, unresolvedAliasEntry } from './vhds-alias';
-import { sharedKeyFor, wholeView } from './share-keys';
+import { deltaChangeKey } from './share-keys';
 import { KnownVersions } from './known-versions';
 
 /** Marks a name the client was told does not exist (so it is told once). */
 const MISSING = '';
-const SHARE_LIMIT_NAMES = 64;
 
 /** Per-type delta state. */
 export interface DeltaTypeState extends TypeStateBase {
@@ -40,7 +39,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     const first = state === undefined;
     if (!state) {
       state = {
-        ...freshTypeState(),
+        ...this.freshTypeState(),
         wildcardCapable: resourceTypeOf(typeUrl).wildcardCapable,
         known: KnownVersions.fromInitial(req.initialVersions, this.ctx.store.view(this.group, typeUrl)),
       };
@@ -175,8 +174,8 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     const mustRespond = pending.take();
     if (resources.length === 0 && removed.length === 0 && !mustRespond) return undefined;
     let shareKey: unknown;
-    if (everything) shareKey = wholeView(view, 'delta', typeUrl);
-    else if (!aliasEntries && resources.length + removed.length <= SHARE_LIMIT_NAMES) shareKey = sharedKeyFor('delta', typeUrl, resources, removed);
+    if (everything) shareKey = this.ctx.memo.wholeViewKey(view, 'delta', typeUrl);
+    else if (!aliasEntries) shareKey = deltaChangeKey(typeUrl, resources, removed);
     return { typeUrl, systemVersionInfo: '', resources, removed, shareKey };
   }
 }

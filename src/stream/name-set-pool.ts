@@ -10,6 +10,7 @@
  * lives while a subscription uses it and its slot goes with the last one
  * (a FinalizationRegistry drops the key). What the pool itself keeps is
  * then one short key per live set, at most {@link MAX_POOLED_SETS} of them.
+ * Each server has one pool (fanout-memo.ts), handed to every Subscription.
  */
 
 /** Sets smaller than this are cheaper to keep than to share. */
@@ -62,6 +63,3 @@ function sameNames(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   for (const n of b) if (!a.has(n)) return false;
   return true;
 }
-
-/** The process-wide pool (sets are immutable once pooled, so sharing across servers is safe). */
-export const namePool = new NameSetPool();

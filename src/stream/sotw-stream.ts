@@ -9,17 +9,14 @@
  */
 import { resourceTypeOf } from '../xds/resource-types';
 import type { EncodedResource } from '../encode';
-import type { TypeChange } from '../store';
-import { StreamBase, WHOLE_VIEW, freshTypeState } from './stream-base';
+import type { TypeChange, TypeView } from '../store';
+import { StreamBase, WHOLE_VIEW } from './stream-base';
 import type { TypeStateBase } from './stream-base';
 import type { TypeSnapshot } from './snapshot';
-import { UNCHANGED } from './subscription';
-import type { SubscriptionDelta } from './subscription';
+import type { Canonical } from './subscription';
 import type { SotwRequest } from './requests';
 import type { SotwPlan } from './sink';
-import { sotwPartialKey, wholeView } from './share-keys';
-import { allOf, stateVersion } from './state-version';
-import { findTransition, recordTransition } from './sotw-transitions';
+import { sotwPartialKey } from './share-keys';
 
 /** Per-type SotW state. */
 export interface SotwTypeState extends TypeStateBase {
@@ -31,12 +28,13 @@ export interface SotwTypeState extends TypeStateBase {
   resumeVersion: string | undefined;
 }
 
-const SHARE_LIMIT_NAMES = 64;
 const NONE: readonly string[] = [];
 
 /** One SotW stream (ADS or per-type). */
 export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
   readonly variant = 'sotw' as const;
+  // Bound once: passed on every request whose list must be decoded.
+  readonly #canonicalFor = (typeUrl: string): Canonical => this.canonicalFor(typeUrl);
 
   /** Handle one decoded DiscoveryRequest. Throws StreamRequestError to end the stream. */
   handleRequest(req: SotwRequest): void {
@@ -47,7 +45,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     if (!state) {
       const rtype = resourceTypeOf(typeUrl);
       state = {
-        ...freshTypeState(),
+        ...this.freshTypeState(),
         fullState: rtype.fullStateInSotw,
         wildcardCapable: rtype.wildcardCapable,
         namesKey: undefined,
@@ -60,18 +58,9 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
       if (!state.ack.answers(req.responseNonce)) return;
       this.settle(typeUrl, state, req.errorDetail, req.versionInfo);
     }
-    // The interned names bytes say "same list as last time" without decoding a name.
-    const unchangedNames = !first && req.namesKey !== undefined && req.namesKey === state.namesKey;
-    let change: SubscriptionDelta = UNCHANGED;
-    if (!unchangedNames) {
-      // Another stream may already have made this exact list change: replay it instead of decoding 1000 names.
-      const known = first ? undefined : findTransition(typeUrl, state.namesKey, req.namesKey);
-      if (known) change = state.sub.adopt(known);
-      else {
-        change = state.sub.applySotw(req.resourceNames, state.wildcardCapable, this.canonicalFor(typeUrl));
-        if (!first) recordTransition(typeUrl, state.namesKey, req.namesKey, state.sub.snapshot(change));
-      }
-    }
+    // The list is the whole subscribed set. The memo spots an unchanged list by its interned bytes and
+    // replays a change another stream already made, so most requests decode no names.
+    const change = this.ctx.memo.applySotwList(typeUrl, state.sub, state.namesKey, req, state.wildcardCapable, this.#canonicalFor);
     state.namesKey = req.namesKey;
     if (first) {
       state.pending.addAll('updates', state.sub.wildcard || state.fullState);
@@ -127,8 +116,9 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
 
   protected nextPlan(typeUrl: string, state: SotwTypeState): SotwPlan | undefined {
     const view = this.ctx.store.view(this.group, typeUrl);
+    const memo = this.ctx.memo;
     // The version of the whole subscribed state the client holds once it applies this response.
-    const versionInfo = stateVersion(view, state.sub);
+    const versionInfo = memo.stateVersion(view, state.sub);
     const resumed = state.resumeVersion;
     state.resumeVersion = undefined;
     const pending = state.pending;
@@ -145,35 +135,25 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     let resources: readonly EncodedResource[];
     let shareKey: unknown;
     if (pending.all || state.fullState) {
-      resources = this.#selectAll(typeUrl, state);
-      if (resources.length === view.size) {
-        // Same set as the whole view: use the view's cached array, and share one body among all such streams.
-        resources = allOf(view);
-        shareKey = wholeView(view, 'sotw', typeUrl);
-      }
+      // Every subscribed resource that exists; when that is the whole view, one body serves every such stream.
+      resources = memo.subscribedIn(view, state.sub);
+      if (resources.length === view.size) shareKey = memo.wholeViewKey(view, 'sotw', typeUrl);
     } else {
-      const picked: EncodedResource[] = [];
-      for (const n of pending.names) {
-        const r = view.get(n);
-        if (r) picked.push(r);
-      }
-      resources = picked;
-      shareKey = picked.length <= SHARE_LIMIT_NAMES ? sotwPartialKey(typeUrl, picked, versionInfo) : undefined;
+      resources = existing(view, pending.names);
+      shareKey = sotwPartialKey(typeUrl, resources, versionInfo);
     }
     const mustRespond = pending.take();
     if (resources.length === 0 && !mustRespond) return undefined;
     return { typeUrl, versionInfo, resources, shareKey };
   }
+}
 
-  /** Every subscribed resource that exists. */
-  #selectAll(typeUrl: string, state: SotwTypeState): readonly EncodedResource[] {
-    const view = this.ctx.store.view(this.group, typeUrl);
-    if (state.sub.wildcard) return allOf(view);
-    const out: EncodedResource[] = [];
-    for (const n of state.sub.names) {
-      const r = view.get(n);
-      if (r) out.push(r);
-    }
-    return out;
+/** The resources of `names` that exist in `view`. */
+function existing(view: TypeView, names: Iterable<string>): EncodedResource[] {
+  const picked: EncodedResource[] = [];
+  for (const n of names) {
+    const r = view.get(n);
+    if (r) picked.push(r);
   }
+  return picked;
 }

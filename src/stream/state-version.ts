@@ -16,47 +16,70 @@
  *
  * Cost: a fan-out asks this once per stream, with the same immutable view
  * and (for ≥ SHARE_MIN_NAMES names) the same pooled name set, so the hash
- * is computed once per (view, name set) and memoised on both objects.
+ * is computed once per (view, name set) and memoised on both objects, in
+ * the server's {@link StateVersions} (fanout-memo.ts).
  */
 import { combinedVersion } from '../encode';
 import type { EncodedResource } from '../encode';
 import type { TypeView } from '../store';
 import type { Subscription } from './subscription';
 
-const allCache = new WeakMap<TypeView, readonly EncodedResource[]>();
-const versionCache = new WeakMap<readonly EncodedResource[], string>();
-const byNames = new WeakMap<TypeView, WeakMap<ReadonlySet<string>, string>>();
-
-/** The values of a view as an array, cached per (immutable) view. */
-export function allOf(view: TypeView): readonly EncodedResource[] {
-  let all = allCache.get(view);
-  if (!all) allCache.set(view, (all = [...view.values()]));
-  return all;
-}
-
-/** Version of a set of resources: hash of the sorted `name=version` pairs; cached for shared arrays. */
+/** Hash of a set of resources: sorted `name=version` pairs (pure; the memo below caches it per shared array). */
 export function versionOfResources(resources: readonly EncodedResource[]): string {
-  const cached = versionCache.get(resources);
-  if (cached !== undefined) return cached;
-  const v = hashPairs(resources.map(pairOf));
-  versionCache.set(resources, v);
-  return v;
+  return hashPairs(resources.map(pairOf));
 }
 
 /**
- * The version of everything `sub` covers in `view`: what a client holding
- * the current version of every subscribed resource holds. Names that do not
- * exist do not count, so subscribing to a missing name keeps the version.
+ * State versions of one server, memoised on the immutable objects that
+ * thousands of streams ask with: the view, its values array and pooled
+ * name sets. Entries live in WeakMaps and go with those objects.
  */
-export function stateVersion(view: TypeView, sub: Subscription): string {
-  if (sub.wildcard) return versionOfResources(allOf(view));
-  // A stream's own set is small (pooling starts at SHARE_MIN_NAMES) and may change: hash it directly.
-  if (!sub.namesFrozen) return versionOfNames(view, sub.names);
-  let memo = byNames.get(view);
-  if (!memo) byNames.set(view, (memo = new WeakMap()));
-  let v = memo.get(sub.names);
-  if (v === undefined) memo.set(sub.names, (v = versionOfNames(view, sub.names)));
-  return v;
+export class StateVersions {
+  readonly #all = new WeakMap<TypeView, readonly EncodedResource[]>();
+  readonly #ofArray = new WeakMap<readonly EncodedResource[], string>();
+  readonly #byNames = new WeakMap<TypeView, WeakMap<ReadonlySet<string>, string>>();
+  #computed = 0;
+
+  /** Versions hashed since the server started (a memo miss each; hits are free). */
+  get computed(): number {
+    return this.#computed;
+  }
+
+  /** The values of a view as an array, one per (immutable) view. */
+  allOf(view: TypeView): readonly EncodedResource[] {
+    let all = this.#all.get(view);
+    if (!all) this.#all.set(view, (all = [...view.values()]));
+    return all;
+  }
+
+  /**
+   * The version of everything `sub` covers in `view`: what a client holding
+   * the current version of every subscribed resource holds. Names that do not
+   * exist do not count, so subscribing to a missing name keeps the version.
+   */
+  of(view: TypeView, sub: Subscription): string {
+    if (sub.wildcard) return this.#ofAll(view);
+    // A stream's own set is small (pooling starts at SHARE_MIN_NAMES) and may change: hash it directly.
+    if (!sub.namesFrozen) return versionOfNames(view, sub.names);
+    let memo = this.#byNames.get(view);
+    if (!memo) this.#byNames.set(view, (memo = new WeakMap()));
+    let v = memo.get(sub.names);
+    if (v === undefined) {
+      memo.set(sub.names, (v = versionOfNames(view, sub.names)));
+      this.#computed++;
+    }
+    return v;
+  }
+
+  #ofAll(view: TypeView): string {
+    const all = this.allOf(view);
+    let v = this.#ofArray.get(all);
+    if (v === undefined) {
+      this.#ofArray.set(all, (v = versionOfResources(all)));
+      this.#computed++;
+    }
+    return v;
+  }
 }
 
 function versionOfNames(view: TypeView, names: ReadonlySet<string>): string {

@@ -10,7 +10,7 @@ import { compareSendOrder } from '../xds/resource-types';
 import { clientString } from '../observe/client-string';
 import { CLUSTER, ENDPOINT } from '../xds/type-urls';
 import { ROUTE_HOLD_MAX_MS, mayPushNow } from './push-order';
-import { EndpointRequestWait, clustersOutside, warmedHere } from './warming';
+import { EndpointRequestWait, warmedHere } from './warming';
 import { PendingWork } from './pending-work';
 import { AckGate } from './ack-gate';
 import type { TypeChange, TypeView } from '../store';
@@ -23,7 +23,7 @@ import { INTERNAL, INVALID_ARGUMENT, StreamRequestError } from './stream-context
 import type { StreamContext, Variant } from './stream-context';
 import type { SyncState, TypeNack } from './sync-state';
 import type { StreamSnapshot, TypeSnapshot } from './snapshot';
-import { Subscription } from './subscription';
+import type { Subscription } from './subscription';
 
 /** Per-type state every variant keeps. */
 export interface TypeStateBase {
@@ -41,11 +41,6 @@ export const WHOLE_VIEW = Symbol('whole view');
 /** What stream state learns of a plan it wrote: the resources it carried. */
 interface SentPlan {
   readonly resources: readonly { readonly name: string }[];
-}
-
-/** The per-type fields every variant starts with. */
-export function freshTypeState(): TypeStateBase {
-  return { sub: new Subscription(), ack: new AckGate(), pending: new PendingWork() };
 }
 
 /** Common skeleton of one ADS or per-type stream. */
@@ -258,6 +253,11 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     return (name) => view.get(name)?.name ?? name;
   }
 
+  /** The per-type fields every variant starts with; the subscription pools its names with this server's other streams. */
+  protected freshTypeState(): TypeStateBase {
+    return { sub: this.ctx.memo.subscription(), ack: new AckGate(), pending: new PendingWork() };
+  }
+
   /** The version a written plan is recorded as sent at (status pages, ACKed version). */
   protected abstract versionOf(plan: P): string;
 
@@ -311,7 +311,7 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     if (held === WHOLE_VIEW) {
       // A CLA subscribed but not yet sent is EDS pending work, which holds routes already (push-order.ts);
       // here only "held cluster without an endpoints subscription" counts.
-      if (eds && !eds.sub.wildcard && eds.sub.namesFrozen) return clustersOutside(view, eds.sub.names);
+      if (eds && !eds.sub.wildcard && eds.sub.namesFrozen) return this.ctx.memo.clustersOutside(view, eds.sub.names);
       held = view.keys();
     }
     for (const name of held) {

@@ -1,13 +1,14 @@
 /**
  * @module stream/stream-context
  * What every stream needs from the rest of the server, passed in by the
- * composition root: the store to read, the scheduler to register with, a
- * logger, and hooks for counters.
+ * composition root: the store to read, the scheduler to register with, the
+ * server's fan-out memo, a logger, and hooks for counters.
  */
 import type { Logger } from 'pino';
 import type { ResourceStore } from '../store';
 import type { PushScheduler } from '../push';
 import type { ErrorDetail, NodeInfo } from './requests';
+import type { FanoutMemo } from './fanout-memo';
 
 /** Counters and hooks streams report into. Every member optional. */
 export interface StreamEvents {
@@ -28,6 +29,8 @@ export interface StreamContext {
   readonly store: ResourceStore;
   readonly scheduler: PushScheduler;
   readonly logger: Logger;
+  /** The server's shared fan-out work (name sets, list transitions, state versions, share keys); one per server. */
+  readonly memo: FanoutMemo;
   /**
    * False until the first configuration is committed: streams hold every
    * response until then, so a reconnecting node is never told its resources

@@ -4,7 +4,8 @@
  * names, with the legacy rules for empty lists (docs/protocol.md B12, C17).
  */
 
-import { SHARE_MIN_NAMES, nameHashes, namePool } from './name-set-pool';
+import { SHARE_MIN_NAMES, nameHashes } from './name-set-pool';
+import type { NameSetPool } from './name-set-pool';
 
 /** The wildcard resource name. */
 export const WILDCARD = '*';
@@ -49,6 +50,12 @@ export class Subscription {
   #h2 = 0;
   /** SotW legacy wildcard: an empty list means `*` only while every request so far was empty. */
   #onlyEmptyListsSoFar = true;
+  /** Where equal sets of other streams of the same server are found. */
+  readonly #pool: NameSetPool;
+
+  constructor(pool: NameSetPool) {
+    this.#pool = pool;
+  }
 
   /** The explicitly subscribed names (read-only: it may be shared). */
   get names(): ReadonlySet<string> {
@@ -114,7 +121,7 @@ export class Subscription {
   /** After a change: share an equal set held by other streams, if any. */
   #share(): void {
     if (!this.#owned || this.#names.size < SHARE_MIN_NAMES) return;
-    const pooled = namePool.share(this.#names, this.#h1 >>> 0, this.#h2 >>> 0);
+    const pooled = this.#pool.share(this.#names, this.#h1 >>> 0, this.#h2 >>> 0);
     if (pooled !== this.#names) {
       this.#names = pooled;
       this.#owned = false;

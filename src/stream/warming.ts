@@ -34,30 +34,40 @@ export function warmedHere(ref: Reference): boolean {
   return ref.typeUrl === ENDPOINT && ref.overAds === true;
 }
 
-const memo = new WeakMap<TypeView, WeakMap<ReadonlySet<string>, boolean>>();
-
 /**
- * Whether some EDS-over-ADS cluster in `clusters` needs a ClusterLoadAssignment
- * that `edsNames` lacks. `edsNames` must never change. Thousands of streams
- * ask with the same immutable view and the same pooled name set, so the
- * answer is memoised on both objects.
+ * Whether some EDS-over-ADS cluster of a view needs a ClusterLoadAssignment
+ * that a name set lacks. Thousands of streams ask with the same immutable
+ * view and the same pooled name set, so one server's answers are memoised
+ * on both objects (WeakMaps: they go with the view or the set).
  */
-export function clustersOutside(clusters: TypeView, edsNames: ReadonlySet<string>): boolean {
-  let byNames = memo.get(clusters);
-  if (!byNames) memo.set(clusters, (byNames = new WeakMap()));
-  const known = byNames.get(edsNames);
-  if (known !== undefined) return known;
-  let outside = false;
-  outer: for (const cluster of clusters.values()) {
-    for (const ref of cluster.refs) {
-      if (warmedHere(ref) && !edsNames.has(ref.name)) {
-        outside = true;
-        break outer;
+export class ClustersOutside {
+  readonly #memo = new WeakMap<TypeView, WeakMap<ReadonlySet<string>, boolean>>();
+  #computed = 0;
+
+  /** Answers worked out since the server started (a memo miss each). */
+  get computed(): number {
+    return this.#computed;
+  }
+
+  /** Whether a cluster in `clusters` warmed over ADS has no name in `edsNames`. `edsNames` must never change. */
+  check(clusters: TypeView, edsNames: ReadonlySet<string>): boolean {
+    let byNames = this.#memo.get(clusters);
+    if (!byNames) this.#memo.set(clusters, (byNames = new WeakMap()));
+    const known = byNames.get(edsNames);
+    if (known !== undefined) return known;
+    let outside = false;
+    outer: for (const cluster of clusters.values()) {
+      for (const ref of cluster.refs) {
+        if (warmedHere(ref) && !edsNames.has(ref.name)) {
+          outside = true;
+          break outer;
+        }
       }
     }
+    byNames.set(edsNames, outside);
+    this.#computed++;
+    return outside;
   }
-  byNames.set(edsNames, outside);
-  return outside;
 }
 
 /**

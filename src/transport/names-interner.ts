@@ -12,6 +12,12 @@
  * interned bytes are also bounded ({@link MAX_INTERNED_BYTES}); past that, a
  * new list is not interned and its stream simply decodes names on each
  * request, which is correct, only slower.
+ *
+ * Lifetime: one table per RequestCodec, and the composition root builds
+ * one codec per server, so the table lives and goes with its server; two
+ * servers in one process intern separately. The interned Buffers are the
+ * keys of the server's SotW transition memo (stream/sotw-transitions.ts,
+ * reached through stream/fanout-memo.ts), whose entries go with them.
  */
 
 /**

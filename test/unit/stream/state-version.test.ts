@@ -1,9 +1,13 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { EncodedResource } from '../../../src/encode';
-import { stateVersion, versionOfResources } from '../../../src/stream/state-version';
-import { SHARE_MIN_NAMES } from '../../../src/stream/name-set-pool';
+import { StateVersions, versionOfResources } from '../../../src/stream/state-version';
+import { NameSetPool, SHARE_MIN_NAMES } from '../../../src/stream/name-set-pool';
 import { Subscription } from '../../../src/stream/subscription';
+
+const pool = new NameSetPool();
+const versions = new StateVersions();
+const stateVersion = (v: View, sub: Subscription): string => versions.of(v, sub);
 
 type View = ReadonlyMap<string, EncodedResource>;
 
@@ -11,7 +15,7 @@ type View = ReadonlyMap<string, EncodedResource>;
 const view = (entries: readonly (readonly [string, string])[]): View => new Map(entries.map(([name, version]) => [name, { name, version } as EncodedResource]));
 
 function named(names: readonly string[]): Subscription {
-  const s = new Subscription();
+  const s = new Subscription(pool);
   s.applySotw(names, false);
   return s;
 }
@@ -48,7 +52,7 @@ test('a wildcard subscription has the version of the whole view, the same as nam
     ['a', '1'],
     ['b', '2'],
   ]);
-  const wildcard = new Subscription();
+  const wildcard = new Subscription(pool);
   wildcard.applySotw([], true);
   assert.equal(stateVersion(v, wildcard), stateVersion(v, named(['a', 'b'])));
   assert.equal(stateVersion(v, wildcard), versionOfResources([...v.values()]));

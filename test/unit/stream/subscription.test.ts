@@ -1,18 +1,22 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Subscription } from '../../../src/stream/subscription';
+import { NameSetPool } from '../../../src/stream/name-set-pool';
+
+/** One server's pool: subscriptions of one server share equal name sets. */
+const pool = new NameSetPool();
 
 test('SotW: an empty first list is a legacy wildcard for wildcard-capable types only', () => {
-  const cds = new Subscription();
+  const cds = new Subscription(pool);
   cds.applySotw([], true);
   assert.equal(cds.wildcard, true);
-  const eds = new Subscription();
+  const eds = new Subscription(pool);
   eds.applySotw([], false);
   assert.equal(eds.wildcard, false);
 });
 
 test('SotW: after a named list, an empty list means nothing rather than wildcard', () => {
-  const s = new Subscription();
+  const s = new Subscription(pool);
   s.applySotw([], true);
   s.applySotw(['a'], true);
   assert.equal(s.wildcard, false);
@@ -23,7 +27,7 @@ test('SotW: after a named list, an empty list means nothing rather than wildcard
 });
 
 test('SotW: "*" beside names means wildcard plus those names', () => {
-  const s = new Subscription();
+  const s = new Subscription(pool);
   const d = s.applySotw(['*', 'a'], true);
   assert.equal(s.wildcard, true);
   assert.deepEqual(d.added, ['a']);
@@ -31,7 +35,7 @@ test('SotW: "*" beside names means wildcard plus those names', () => {
 });
 
 test('SotW: the list is the full set; added and removed names are reported', () => {
-  const s = new Subscription();
+  const s = new Subscription(pool);
   s.applySotw(['a', 'b'], false);
   const d = s.applySotw(['b', 'c'], false);
   assert.deepEqual(d.added, ['c']);
@@ -39,7 +43,7 @@ test('SotW: the list is the full set; added and removed names are reported', () 
 });
 
 test('delta: legacy wildcard on an empty first request; a later named subscribe keeps it', () => {
-  const s = new Subscription();
+  const s = new Subscription(pool);
   s.applyDelta([], [], true, true);
   assert.equal(s.wildcard, true);
   s.applyDelta(['a'], [], false, true);
@@ -52,7 +56,7 @@ test('delta: legacy wildcard on an empty first request; a later named subscribe 
 });
 
 test('delta: a name both subscribed and unsubscribed in one request ends unsubscribed', () => {
-  const s = new Subscription();
+  const s = new Subscription(pool);
   const d = s.applyDelta(['x'], ['x'], true, false);
   assert.equal(s.covers('x'), false);
   assert.deepEqual(d.added, []);
@@ -60,8 +64,8 @@ test('delta: a name both subscribed and unsubscribed in one request ends unsubsc
 
 test('streams subscribing to the same names end up sharing one set, and a later change copies it first', () => {
   const names = Array.from({ length: 100 }, (_, i) => `cla-${i}`);
-  const a = new Subscription();
-  const b = new Subscription();
+  const a = new Subscription(pool);
+  const b = new Subscription(pool);
   a.applySotw(names, false);
   b.applyDelta([...names].reverse(), [], true, false);
   assert.equal(a.names, b.names, 'equal sets are one object');
@@ -74,8 +78,8 @@ test('streams subscribing to the same names end up sharing one set, and a later 
 test('a SotW list change recorded on one stream replays identically on another', () => {
   const before = Array.from({ length: 40 }, (_, i) => `c${i}`);
   const after = [...before.slice(1), 'c99'];
-  const a = new Subscription();
-  const b = new Subscription();
+  const a = new Subscription(pool);
+  const b = new Subscription(pool);
   a.applySotw(before, false);
   b.applySotw(before, false);
   const delta = a.applySotw(after, false);
