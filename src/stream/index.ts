@@ -6,7 +6,6 @@ export { SotwStream } from './sotw-stream';
 export { DeltaStream } from './delta-stream';
 export { StreamRequestError } from './stream-context';
 export { FanoutMemo } from './fanout-memo';
-export type { FanoutMemoSnapshot } from './fanout-memo';
 export type { StreamContext, StreamEvents, Variant } from './stream-context';
 export type { SotwRequest, DeltaRequest, NodeInfo, ErrorDetail } from './requests';
 export type { SotwPlan, DeltaPlan, ResponseSink } from './sink';
