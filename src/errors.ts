@@ -109,7 +109,7 @@ function etcdFailureHint(message: string): string {
   if (/alert bad certificate|alert certificate required|alert unknown ca|SSL alert number (42|48|116)/i.test(message)) {
     return 'etcd refused our client certificate: check --etcd-cert and --etcd-key (a certificate signed by a CA in etcd\'s --trusted-ca-file)';
   }
-  if (/wrong version number|packet length too long|http2 .*(preface|settings)|ECONNRESET/i.test(message)) {
+  if (/wrong version number|packet length too long/i.test(message)) {
     return 'check that --etcd-endpoints uses https:// exactly when etcd serves TLS';
   }
   if (/authentication failed|invalid auth token|user name (is )?empty|auth(entication)? is not enabled|permission denied/i.test(message)) {

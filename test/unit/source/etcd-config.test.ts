@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { etcdConfigOf } from '../../../src/source/etcd-config';
-import { etcdLayout } from '../../../src/source/etcd-keys';
+import { etcdConfigOf, isConfigKey } from '../../../src/source/etcd-config';
+import { configRange, etcdLayout } from '../../../src/source/etcd-keys';
 import { formatProblem } from '../../../src/source/raw-resource';
 import { parseResourceText } from '../../../src/source/resource-text';
 
@@ -79,4 +79,18 @@ test('a stored resource must be the resource its key names', () => {
   assert.match(problem('{"name": "a"}'), /^K: value: @type: every resource needs "@type"/);
   assert.match(problem('{"name": "a",'), /^K: invalid JSON: /);
   assert.match(problem('[1, 2]'), /^K: value: expected one resource/);
+});
+
+test('the configuration range is [<prefix>, <prefix>status/): status keys and keys that sort after status/ are outside it', () => {
+  const range = configRange(layout);
+  assert.deepEqual(range, { start: '/fx/', end: '/fx/status/' });
+  assert.ok(isConfigKey(layout, '/fx/resources/default/envoy.config.cluster.v3.Cluster/a'));
+  assert.ok(isConfigKey(layout, '/fx/groups/canary'));
+  assert.ok(isConfigKey(layout, '/fx/resource/typo'), 'a typo that sorts before status/ is read, so it is reported');
+  assert.ok(isConfigKey(layout, '/fx/status'), 'status without its slash sorts before the range end');
+  assert.ok(!isConfigKey(layout, '/fx/status/replicas/r1'));
+  assert.ok(!isConfigKey(layout, '/fx/status/last-apply'));
+  assert.ok(!isConfigKey(layout, '/fx/zones/a'), 'after status/: outside the watched range');
+  assert.ok(!isConfigKey(layout, '/fy/resources/default/x/a'));
+  assert.ok(!isConfigKey(layout, '/fx'));
 });
