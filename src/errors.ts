@@ -107,13 +107,13 @@ function etcdFailureHint(message: string): string {
     return "etcd's certificate was not accepted: check --etcd-ca (the CA bundle that signed etcd's server certificate)";
   }
   if (/alert bad certificate|alert certificate required|alert unknown ca|SSL alert number (42|48|116)/i.test(message)) {
-    return 'etcd refused our client certificate: check --etcd-cert and --etcd-key (a certificate signed by a CA in etcd\'s --trusted-ca-file)';
+    return "etcd refused our client certificate: check --etcd-cert and --etcd-key (a certificate signed by a CA in etcd's --trusted-ca-file)";
   }
   if (/wrong version number|packet length too long/i.test(message)) {
     return 'check that --etcd-endpoints uses https:// exactly when etcd serves TLS';
   }
   if (/authentication failed|invalid auth token|user name (is )?empty|auth(entication)? is not enabled|permission denied/i.test(message)) {
-    return 'check --etcd-username and its password (--etcd-password-file or ETCD_PASSWORD), and the user\'s role on the prefix';
+    return "check --etcd-username and its password (--etcd-password-file or ETCD_PASSWORD), and the user's role on the prefix";
   }
   return 'check --etcd-endpoints and that etcd is running';
 }

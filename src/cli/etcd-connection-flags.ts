@@ -70,7 +70,10 @@ export function readEtcdConnection(values: Values, help: string | undefined, def
   const passwordFile = str('etcd-password-file');
   if (username === undefined && passwordFile !== undefined) throw new UsageError('--etcd-password-file needs --etcd-username', help);
   let password: string | undefined;
-  if (passwordFile !== undefined) password = readFlagFile('etcd-password-file', passwordFile, help).toString('utf8').replace(/\r?\n$/, '');
+  if (passwordFile !== undefined)
+    password = readFlagFile('etcd-password-file', passwordFile, help)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
   else if (username !== undefined) password = process.env['ETCD_PASSWORD'];
   if (username !== undefined && password === undefined) throw new UsageError('--etcd-username needs a password: --etcd-password-file FILE or the ETCD_PASSWORD environment variable', help);
   const file = (name: 'etcd-ca' | 'etcd-cert' | 'etcd-key'): Buffer | undefined => {

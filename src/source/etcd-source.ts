@@ -222,11 +222,7 @@ export class EtcdSource {
       // watcher() attaches synchronously: create() would resolve a microtask after `connected`, and a catch-up
       // response read in the same tick could be emitted before our listeners exist.
       const range = configRange(this.#layout);
-      const watcher = this.#client
-        .watch()
-        .inRange({ start: range.start, end: range.end })
-        .startRevision(String(startRevision))
-        .watcher();
+      const watcher = this.#client.watch().inRange({ start: range.start, end: range.end }).startRevision(String(startRevision)).watcher();
       this.#watcher = watcher;
       let wasDisconnected = false;
       watcher.on('connected', () => {

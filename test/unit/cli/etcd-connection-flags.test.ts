@@ -9,7 +9,10 @@ import { EtcdUnavailableError } from '../../../src/errors';
 
 test('without --etcd-endpoints and no default there is no etcd, and any other etcd flag is a usage error naming it', () => {
   assert.equal(readEtcdConnection({}, undefined), undefined);
-  assert.throws(() => readEtcdConnection({ 'etcd-ca': '/x' }, undefined), (err: unknown) => err instanceof UsageError && /--etcd-ca needs --etcd-endpoints/.test(err.message));
+  assert.throws(
+    () => readEtcdConnection({ 'etcd-ca': '/x' }, undefined),
+    (err: unknown) => err instanceof UsageError && /--etcd-ca needs --etcd-endpoints/.test(err.message),
+  );
 });
 
 test('the flags become endpoints, prefix, TLS material and a password read from its file', () => {
@@ -45,7 +48,10 @@ test('the flags become endpoints, prefix, TLS material and a password read from 
 
 test('flags that cannot work together are usage errors before anything connects', () => {
   const usage = (values: Record<string, string>, pattern: RegExp): void =>
-    assert.throws(() => readEtcdConnection(values, undefined, 'http://127.0.0.1:2379'), (err: unknown) => err instanceof UsageError && pattern.test(err.message));
+    assert.throws(
+      () => readEtcdConnection(values, undefined, 'http://127.0.0.1:2379'),
+      (err: unknown) => err instanceof UsageError && pattern.test(err.message),
+    );
   usage({ 'etcd-ca': '/no/such/file' }, /^--etcd-ca \/no\/such\/file: cannot read it \(ENOENT\)/);
   usage({ 'etcd-password-file': '/x' }, /--etcd-password-file needs --etcd-username/);
   usage({ 'etcd-endpoints': ' , ' }, /--etcd-endpoints needs at least one URL/);
