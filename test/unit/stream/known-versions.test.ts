@@ -88,3 +88,23 @@ test('fromInitial keeps a private map when the client holds little of the view',
   assert.equal(k.overlaySize, 2);
   assert.equal(KnownVersions.fromInitial(new Map(), base).keys().length, 0);
 });
+
+test('an overlay that empties again reads through to the shared view, and copies stay independent', () => {
+  const base = view([['a', '1']]);
+  const k = new KnownVersions();
+  k.resetTo(base);
+  k.set('a', '2');
+  k.set('a', '1');
+  assert.equal(k.overlaySize, 0);
+  assert.equal(k.isExactly(base), true, 'back to sharing the view once the overlay is empty');
+  k.delete('a');
+  const c = k.copy();
+  k.set('a', '1');
+  assert.equal(k.get('a'), '1');
+  assert.equal(c.has('a'), false, 'a copy keeps the entries it was made with');
+  const fresh = new KnownVersions();
+  fresh.set('z', '1');
+  fresh.delete('z');
+  assert.equal(fresh.has('z'), false);
+  assert.equal(fresh.overlaySize, 0);
+});
