@@ -126,11 +126,13 @@ export class KnownVersions {
   }
 
   /**
-   * If the overlay has grown and the client holds exactly `view`, share the
-   * view instead. O(view) but only past the threshold, so amortised.
+   * If the overlay has grown (past the threshold, or to the size of a small
+   * view) and the client holds exactly `view`, share the view instead.
+   * O(view) but only past that size, so amortised.
    */
   maybeRebase(view: BaseView): void {
-    if (this.#overlay.size < REBASE_THRESHOLD_ENTRIES || this.#base === view) return;
+    // A small view (ten listeners, ten routes) never reaches the threshold, yet its overlay costs a Map per stream: fold it once it could hold the whole view.
+    if (this.#overlay.size < Math.min(REBASE_THRESHOLD_ENTRIES, view.size) || this.#base === view || view.size === 0) return;
     let held = 0;
     for (const [name, r] of view) {
       if (this.get(name) !== r.version) return;

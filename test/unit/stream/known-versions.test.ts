@@ -108,3 +108,21 @@ test('an overlay that empties again reads through to the shared view, and copies
   assert.equal(fresh.has('z'), false);
   assert.equal(fresh.overlaySize, 0);
 });
+
+test('a client holding all of a small view shares it instead of a private copy', () => {
+  const small = view([
+    ['l1', '1'],
+    ['l2', '1'],
+  ]);
+  const k = new KnownVersions();
+  k.set('l1', '1');
+  k.maybeRebase(small);
+  assert.equal(k.overlaySize, 1, 'half the view held: nothing to share yet');
+  k.set('l2', '1');
+  k.maybeRebase(small);
+  assert.equal(k.isExactly(small), true);
+  k.set('l2', '2');
+  k.maybeRebase(small);
+  assert.equal(k.get('l2'), '2', 'a differing version keeps its own entry');
+  assert.equal(k.isExactly(small), false);
+});
