@@ -17,13 +17,28 @@ const GONE = Symbol('gone');
 /** Overlay entries above which a stream tries to fold its overlay into a newer base. */
 const REBASE_THRESHOLD_ENTRIES = 32;
 
+type Overlay = Map<string, string | typeof GONE>;
+
+/** Stands in for an overlay not allocated yet: most in-sync streams never need one. */
+const NO_OVERLAY: ReadonlyMap<string, string | typeof GONE> = new Map();
+
 /** name → version the client holds. */
 export class KnownVersions {
   #base: BaseView | undefined;
-  readonly #overlay = new Map<string, string | typeof GONE>();
+  /**
+   * Allocated on the first private entry and dropped again when the stream
+   * shares a view: an emptied Map keeps its grown table, and thousands of
+   * in-sync streams × four types would each hold one.
+   */
+  #overlay: ReadonlyMap<string, string | typeof GONE> = NO_OVERLAY;
 
   constructor(initial?: ReadonlyMap<string, string>) {
-    if (initial) for (const [n, v] of initial) this.#overlay.set(n, v);
+    if (initial) for (const [n, v] of initial) this.#own().set(n, v);
+  }
+
+  #own(): Overlay {
+    if (this.#overlay === NO_OVERLAY) this.#overlay = new Map();
+    return this.#overlay as Overlay;
   }
 
   /**
@@ -41,12 +56,12 @@ export class KnownVersions {
     const matching = initial.size - differing.length;
     // Sharing pays only if the view is mostly held: each view name the client lacks costs an overlay entry.
     if (matching * 2 < view.size) {
-      for (const [n, v] of initial) out.#overlay.set(n, v);
+      for (const [n, v] of initial) out.#own().set(n, v);
       return out;
     }
     out.#base = view;
-    if (matching < view.size) for (const n of view.keys()) if (!initial.has(n)) out.#overlay.set(n, GONE);
-    for (const [n, v] of differing) out.#overlay.set(n, v);
+    if (matching < view.size) for (const n of view.keys()) if (!initial.has(n)) out.#own().set(n, GONE);
+    for (const [n, v] of differing) out.#own().set(n, v);
     return out;
   }
 
@@ -62,13 +77,20 @@ export class KnownVersions {
   }
 
   set(name: string, version: string): void {
-    if (this.#base?.get(name)?.version === version) this.#overlay.delete(name);
-    else this.#overlay.set(name, version);
+    if (this.#base?.get(name)?.version === version) this.#forget(name);
+    else this.#own().set(name, version);
   }
 
   delete(name: string): void {
-    if (this.#base?.has(name)) this.#overlay.set(name, GONE);
-    else this.#overlay.delete(name);
+    if (this.#base?.has(name)) this.#own().set(name, GONE);
+    else this.#forget(name);
+  }
+
+  #forget(name: string): void {
+    if (this.#overlay.size === 0) return;
+    const overlay = this.#overlay as Overlay;
+    overlay.delete(name);
+    if (overlay.size === 0) this.#overlay = NO_OVERLAY;
   }
 
   /** Every held name (a snapshot, safe to mutate while iterating). */
@@ -83,7 +105,7 @@ export class KnownVersions {
   copy(): KnownVersions {
     const out = new KnownVersions();
     out.#base = this.#base;
-    for (const [n, v] of this.#overlay) out.#overlay.set(n, v);
+    if (this.#overlay.size > 0) out.#overlay = new Map(this.#overlay);
     return out;
   }
 
@@ -100,15 +122,17 @@ export class KnownVersions {
   /** The client now holds exactly `view`: share it. */
   resetTo(view: BaseView): void {
     this.#base = view;
-    this.#overlay.clear();
+    this.#overlay = NO_OVERLAY;
   }
 
   /**
-   * If the overlay has grown and the client holds exactly `view`, share the
-   * view instead. O(view) but only past the threshold, so amortised.
+   * If the overlay has grown (past the threshold, or to the size of a small
+   * view) and the client holds exactly `view`, share the view instead.
+   * O(view) but only past that size, so amortised.
    */
   maybeRebase(view: BaseView): void {
-    if (this.#overlay.size < REBASE_THRESHOLD_ENTRIES || this.#base === view) return;
+    // A small view (ten listeners, ten routes) never reaches the threshold, yet its overlay costs a Map per stream: fold it once it could hold the whole view.
+    if (this.#overlay.size < Math.min(REBASE_THRESHOLD_ENTRIES, view.size) || this.#base === view || view.size === 0) return;
     let held = 0;
     for (const [name, r] of view) {
       if (this.get(name) !== r.version) return;

@@ -9,12 +9,14 @@
 /** What pending work a type has: decides which ordering rule applies (push-order.ts). */
 export type PendingKind = 'none' | 'updates' | 'removals';
 
+const NO_NAMES: ReadonlySet<string> = new Set();
+
 /** Pending work of one type on one stream. */
 export class PendingWork {
   /** Reconsider every subscribed (delta: and held) name. */
   all = false;
-  /** Names to reconsider; unused while `all` is set. */
-  readonly names = new Set<string>();
+  /** Names to reconsider; unused while `all` is set. Allocated on first use: most types owe nothing most of the time. */
+  #names: Set<string> | undefined;
   /** Respond even if the response would carry nothing (initial wildcard, full-state change). */
   mustRespond = false;
   /** Updates dominate removals. */
@@ -23,8 +25,13 @@ export class PendingWork {
   #forced: Set<string> | undefined;
 
   /** Owe the client `name`; `force` resends it even if the client holds its version. */
+  /** Names to reconsider (read-only; empty while `all` is set). */
+  get names(): ReadonlySet<string> {
+    return this.#names ?? NO_NAMES;
+  }
+
   add(name: string, kind: 'updates' | 'removals', force = false): void {
-    if (!this.all) this.names.add(name);
+    if (!this.all) (this.#names ??= new Set()).add(name);
     if (force) (this.#forced ??= new Set()).add(name);
     this.mark(kind);
   }
@@ -43,7 +50,7 @@ export class PendingWork {
 
   /** No longer owe `name` (the client unsubscribed from it). */
   drop(name: string): void {
-    this.names.delete(name);
+    this.#names?.delete(name);
   }
 
   /** Whether `name` must be sent even at the version the client holds. */
@@ -52,7 +59,7 @@ export class PendingWork {
   }
 
   hasAny(): boolean {
-    return this.all || this.names.size > 0 || this.mustRespond;
+    return this.all || (this.#names !== undefined && this.#names.size > 0) || this.mustRespond;
   }
 
   /**
@@ -63,7 +70,8 @@ export class PendingWork {
   take(): boolean {
     const mustRespond = this.mustRespond;
     this.all = false;
-    this.names.clear();
+    // Dropped, not cleared: a cleared Set still holds a table, and most streams owe nothing between rounds.
+    this.#names = undefined;
     this.#forced?.clear();
     this.mustRespond = false;
     this.kind = 'none';

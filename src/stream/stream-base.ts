@@ -49,7 +49,13 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   protected readonly sink: ResponseSink<P>;
   protected readonly nonces = new NonceSequence();
   protected readonly types = new Map<string, S>();
-  protected log: Logger;
+  readonly #streamId: number;
+  /**
+   * Built on first use: a pino child costs ~1 KiB per stream, and most
+   * streams only ever log their open and close lines, which go through the
+   * parent with the same fields (see #bindings).
+   */
+  #log: Logger | undefined;
   readonly peer: string;
   readonly fixedTypeUrl: string | undefined;
   readonly openedAt = Date.now();
@@ -91,7 +97,7 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     this.sink = sink;
     this.peer = peer;
     this.fixedTypeUrl = fixedTypeUrl;
-    this.log = ctx.logger.child({ streamId });
+    this.#streamId = streamId;
     sink.onDrain(() => {
       this.#blocked = false;
       this.flush();
@@ -99,6 +105,17 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   }
 
   abstract readonly variant: Variant;
+
+  /** This stream's logger: its id, and once the first request came, its node and variant. */
+  protected get log(): Logger {
+    return (this.#log ??= this.ctx.logger.child(this.#bindings()));
+  }
+
+  /** What every line of this stream carries, in the order a child logger would write it. */
+  #bindings(): Record<string, unknown> {
+    if (!this.#node) return { streamId: this.#streamId };
+    return { streamId: this.#streamId, node: clientString(this.#node.id), variant: this.variant };
+  }
 
   /** The node from the stream's first request (rule A4). */
   get node(): NodeInfo | undefined {
@@ -205,11 +222,13 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     this.#node = node ?? ANONYMOUS_NODE;
     this.#group = this.ctx.store.groupOf(this.#node);
     this.#groupUnsettled = !this.ctx.isReady();
-    // The node id is bound to every later line of this stream: bound it once here.
-    this.log = this.log.child({ node: clientString(this.#node.id), variant: this.variant });
+    // The node id is bound to every later line of this stream: a logger built before it is built again.
+    this.#log = undefined;
     if (!node) this.log.warn('first request carried no node; serving the default configuration to an anonymous node');
     this.#cancel = this.ctx.scheduler.register(this);
-    this.log.info({ peer: this.peer, cluster: clientString(this.#node.cluster), group: this.#group || undefined }, 'stream opened');
+    if (this.ctx.logger.isLevelEnabled('info')) {
+      this.ctx.logger.info({ ...this.#bindings(), peer: this.peer, cluster: clientString(this.#node.cluster), group: this.#group || undefined }, 'stream opened');
+    }
     this.ctx.events.onStreamOpen?.(this.variant, this.#node, this.peer);
   }
 
@@ -424,7 +443,7 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     clearTimeout(this.#holdTimer);
     this.sink.close();
     if (this.#node) {
-      this.log.info({ durationMs: Date.now() - this.openedAt }, 'stream closed');
+      if (this.ctx.logger.isLevelEnabled('info')) this.ctx.logger.info({ ...this.#bindings(), durationMs: Date.now() - this.openedAt }, 'stream closed');
       this.ctx.events.onStreamClose?.(this.variant, this.#node);
     }
     this.types.clear();

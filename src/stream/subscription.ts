@@ -39,12 +39,19 @@ export interface SotwTransition {
   readonly onlyEmptyListsSoFar: boolean;
 }
 
+/**
+ * The names of a subscription that names none (wildcard-only types, and
+ * every type before its first request): shared and never written, so such
+ * a subscription holds no Set of its own. Not owned, so the first add copies.
+ */
+const NO_NAMES: ReadonlySet<string> = new Set<string>();
+
 /** One type's subscription on one stream. */
 export class Subscription {
   wildcard = false;
-  /** Explicit names; may be a pooled set shared with other streams (then copied before any change). */
-  #names: ReadonlySet<string> = new Set<string>();
-  #owned = true;
+  /** Explicit names; may be a pooled set or NO_NAMES, shared with other streams (then copied before any change). */
+  #names: ReadonlySet<string> = NO_NAMES;
+  #owned = false;
   /** Order-independent hash of #names (XOR of per-name hashes). */
   #h1 = 0;
   #h2 = 0;
@@ -68,7 +75,7 @@ export class Subscription {
    * the names are not pooled (small sets are cheaper to recompute).
    */
   snapshot(delta: SubscriptionDelta): SotwTransition | undefined {
-    if (this.#owned) return undefined;
+    if (this.#owned || this.#names === NO_NAMES) return undefined;
     return { delta, names: this.#names, wildcard: this.wildcard, h1: this.#h1, h2: this.#h2, onlyEmptyListsSoFar: this.#onlyEmptyListsSoFar };
   }
 
@@ -83,7 +90,7 @@ export class Subscription {
     return t.delta;
   }
 
-  /** True when `names` will never change (pooled): safe as a memo key. */
+  /** True when `names` will never change (pooled, or the shared empty set): safe as a memo key. */
   get namesFrozen(): boolean {
     return !this.#owned;
   }
@@ -95,7 +102,7 @@ export class Subscription {
 
   #writable(): Set<string> {
     if (!this.#owned) {
-      this.#names = new Set(this.#names);
+      this.#names = this.#names.size === 0 ? new Set() : new Set(this.#names);
       this.#owned = true;
     }
     return this.#names as Set<string>;

@@ -88,3 +88,41 @@ test('fromInitial keeps a private map when the client holds little of the view',
   assert.equal(k.overlaySize, 2);
   assert.equal(KnownVersions.fromInitial(new Map(), base).keys().length, 0);
 });
+
+test('an overlay that empties again reads through to the shared view, and copies stay independent', () => {
+  const base = view([['a', '1']]);
+  const k = new KnownVersions();
+  k.resetTo(base);
+  k.set('a', '2');
+  k.set('a', '1');
+  assert.equal(k.overlaySize, 0);
+  assert.equal(k.isExactly(base), true, 'back to sharing the view once the overlay is empty');
+  k.delete('a');
+  const c = k.copy();
+  k.set('a', '1');
+  assert.equal(k.get('a'), '1');
+  assert.equal(c.has('a'), false, 'a copy keeps the entries it was made with');
+  const fresh = new KnownVersions();
+  fresh.set('z', '1');
+  fresh.delete('z');
+  assert.equal(fresh.has('z'), false);
+  assert.equal(fresh.overlaySize, 0);
+});
+
+test('a client holding all of a small view shares it instead of a private copy', () => {
+  const small = view([
+    ['l1', '1'],
+    ['l2', '1'],
+  ]);
+  const k = new KnownVersions();
+  k.set('l1', '1');
+  k.maybeRebase(small);
+  assert.equal(k.overlaySize, 1, 'half the view held: nothing to share yet');
+  k.set('l2', '1');
+  k.maybeRebase(small);
+  assert.equal(k.isExactly(small), true);
+  k.set('l2', '2');
+  k.maybeRebase(small);
+  assert.equal(k.get('l2'), '2', 'a differing version keeps its own entry');
+  assert.equal(k.isExactly(small), false);
+});

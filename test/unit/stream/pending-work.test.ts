@@ -55,3 +55,14 @@ test('drop forgets a name the client no longer wants', () => {
   p.drop('a');
   assert.equal(p.names.has('a'), false);
 });
+
+test('names owed after a take start from empty, not from the previous round', () => {
+  const p = new PendingWork();
+  p.add('a', 'updates');
+  p.take();
+  assert.equal(p.names.size, 0);
+  p.drop('a');
+  p.add('b', 'updates');
+  assert.deepEqual([...p.names], ['b']);
+  assert.equal(p.hasAny(), true);
+});

@@ -91,3 +91,15 @@ test('a SotW list change recorded on one stream replays identically on another',
   assert.deepEqual(delta.removed, ['c0']);
   assert.equal(b.names, a.names);
 });
+
+test('subscriptions that name nothing share one empty set, and the first name gives a stream its own', () => {
+  const a = new Subscription(pool);
+  const b = new Subscription(pool);
+  b.applyDelta([], [], true, true);
+  assert.equal(a.names, b.names, 'no Set per name-less subscription');
+  assert.equal(b.wildcard, true);
+  b.applyDelta(['x'], [], false, true);
+  assert.deepEqual([...b.names], ['x']);
+  assert.equal(a.names.size, 0, 'the shared empty set is never written');
+  assert.equal(new Subscription(pool).names.size, 0);
+});
