@@ -43,8 +43,6 @@ interface SentPlan {
   readonly resources: readonly { readonly name: string }[];
 }
 
-const bySendOrder = (a: readonly [string, unknown], b: readonly [string, unknown]): number => compareSendOrder(a[0], b[0]);
-
 /** The per-type fields every variant starts with. */
 export function freshTypeState(): TypeStateBase {
   return { sub: new Subscription(), ack: new AckGate(), pending: new PendingWork() };
@@ -83,7 +81,6 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   /** Set during a flush when routes wait in that window: how long it has left (ms). */
   #endpointWaitLeftMs: number | undefined;
   #flushQueued = false;
-  #spareDue: [string, S][] | undefined = [];
   // Bound once: the flush loop runs per stream on every fan-out.
   readonly #nextNonce = (): string => this.nonces.next();
   readonly #clustersWarming = (): boolean => this.clustersWarming();
@@ -360,24 +357,11 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   #flush(): void {
     if (this.#closed || this.#blocked || !this.#node || !this.ctx.isReady()) return;
     if (this.#groupUnsettled) this.#settleGroup(this.#node);
-    // A spare array instead of a new one per flush (this runs for every stream on every fan-out);
-    // taken out while in use, so a nested flush would get its own.
-    const due = this.#spareDue ?? [];
-    this.#spareDue = undefined;
-    try {
-      this.#flushDue(due);
-    } finally {
-      due.length = 0;
-      this.#spareDue = due;
-    }
-  }
-
-  #flushDue(due: [string, S][]): void {
-    for (const entry of this.types) if (!entry[1].ack.awaitingAck && entry[1].pending.hasAny()) due.push(entry);
+    const due = [...this.types].filter(([, s]) => !s.ack.awaitingAck && s.pending.hasAny());
     let held = false;
     this.#endpointWaitLeftMs = undefined;
     if (due.length > 0) {
-      if (due.length > 1) due.sort(bySendOrder);
+      due.sort((a, b) => compareSendOrder(a[0], b[0]));
       const holdExpired = this.#holdSince !== undefined && performance.now() - this.#holdSince >= ROUTE_HOLD_MAX_MS;
       for (const [typeUrl, state] of due) {
         // Per-type services are independent streams: ordering applies to ADS only.
