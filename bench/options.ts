@@ -59,6 +59,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --server-node-arg ARG   extra node flag for our server's process (repeatable), e.g.
                           --server-node-arg=--cpu-prof --server-node-arg=--cpu-prof-dir=/tmp/prof
                           (the profile is written when the server exits: add --server-arg=--drain-timeout-ms=100)
+  --floor-node-arg ARG    extra node flag for the floor server's process (repeatable), e.g.
+                          --floor-node-arg=--cpu-prof --floor-node-arg=--cpu-prof-dir=/tmp/prof-floor
   --server-loop-delay     read our server's /metrics every second for the report's event-loop delay line
                           (off by default: each read costs our server CPU that the floor never pays)
   --with-floor            after each variant, run the floor server (bench/floor: grpc-js writing pre-built
@@ -103,6 +105,8 @@ export interface BenchOptions {
   readonly serverArgs: string[];
   /** Node flags for our server's process (before the script). */
   readonly serverNodeArgs: string[];
+  /** Extra node flags for the floor server's process (e.g. --cpu-prof). */
+  readonly floorNodeArgs: string[];
   /** Read our server's /metrics every second for its event-loop delay (costs it CPU). */
   readonly serverLoopDelay: boolean;
   /** Also run the floor server on each variant's scenario. */
@@ -180,6 +184,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     serverLogLevel: args.string('server-log-level') ?? 'info',
     serverArgs: args.all('server-arg'),
     serverNodeArgs: args.all('server-node-arg'),
+    floorNodeArgs: args.all('floor-node-arg'),
     serverLoopDelay: args.flag('server-loop-delay'),
     withFloor: args.flag('with-floor'),
     outDir: path.resolve(args.string('out') ?? path.join(__dirname, '..', '..', 'bench', 'results')),

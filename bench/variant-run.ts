@@ -109,7 +109,7 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
   let servers: ServerProcess[] = [];
   if (kind === 'floor') {
     // The floor logs nothing per stream, so info costs it nothing and gives the commit times.
-    servers = [await ServerProcess.start(configFile, { logLevel: 'info', script: FLOOR_MAIN })];
+    servers = [await ServerProcess.start(configFile, { logLevel: 'info', script: FLOOR_MAIN, nodeArgs: opts.floorNodeArgs })];
   } else if (!external) {
     for (let i = 0; i < opts.replicas; i++)
       servers.push(await ServerProcess.start(sink.serverArgs, { logLevel: opts.serverLogLevel, extraArgs: opts.serverArgs, nodeArgs: opts.serverNodeArgs, watchLoopDelay: opts.serverLoopDelay }));

@@ -10,6 +10,7 @@
  */
 import * as client from 'prom-client';
 import { typeLabel } from '../xds/resource-types';
+import { LabelledHistogram, PendingResponseCounts } from './write-metrics';
 
 /** State read at scrape time. */
 export interface MetricsSources {
@@ -33,7 +34,9 @@ export class ServerMetrics {
   readonly registry = new client.Registry();
   readonly #streamsOpened: client.Counter<'variant'>;
   readonly #pushes: client.Counter<'variant' | 'type'>;
-  readonly #pushLatency: client.Histogram<'variant'>;
+  readonly #pushLatency: LabelledHistogram;
+  /** Per-write counts for #pushes and #bytes, applied at scrape time (write-metrics.ts). */
+  readonly #pendingResponses = new PendingResponseCounts();
   readonly #bytes: client.Counter<'variant' | 'type'>;
   readonly #nacks: client.Counter<'variant' | 'type'>;
   readonly #reloads: client.Counter<'result'>;
@@ -154,15 +157,22 @@ export class ServerMetrics {
       registers,
     });
     this.#streamsOpened = new client.Counter({ name: 'xds_streams_opened_total', help: 'Streams opened', labelNames: ['variant'], registers });
-    this.#pushes = new client.Counter({ name: 'xds_responses_total', help: 'Discovery responses sent', labelNames: ['variant', 'type'], registers });
-    this.#pushLatency = new client.Histogram({
+    // Whichever of the two is read first brings both up to date.
+    const applyResponses = (): void =>
+      this.#pendingResponses.drain((variant, typeUrl, responses, bytes) => {
+        const labels = { variant, type: typeLabel(typeUrl) };
+        this.#pushes.inc(labels, responses);
+        this.#bytes.inc(labels, bytes);
+      });
+    this.#pushes = new client.Counter({ name: 'xds_responses_total', help: 'Discovery responses sent', labelNames: ['variant', 'type'], registers, collect: applyResponses });
+    this.#pushLatency = new LabelledHistogram({
       name: 'xds_push_latency_seconds',
       help: 'From a config change being committed to the response carrying it being written to a stream',
-      labelNames: ['variant'],
+      labelName: 'variant',
       buckets: PUSH_LATENCY_BUCKETS_SECONDS,
       registers,
     });
-    this.#bytes = new client.Counter({ name: 'xds_bytes_sent_total', help: 'Response bytes written (protobuf message bytes)', labelNames: ['variant', 'type'], registers });
+    this.#bytes = new client.Counter({ name: 'xds_bytes_sent_total', help: 'Response bytes written (protobuf message bytes)', labelNames: ['variant', 'type'], registers, collect: applyResponses });
     this.#nacks = new client.Counter({ name: 'xds_nacks_total', help: 'NACKs received', labelNames: ['variant', 'type'], registers });
     this.#reloads = new client.Counter({ name: 'xds_config_reloads_total', help: 'Configuration batches applied or rejected', labelNames: ['result'], registers });
     this.#rejectedStreams = new client.Counter({ name: 'xds_streams_rejected_total', help: 'Streams refused or ended by admission control and limits', labelNames: ['reason'], registers });
@@ -191,13 +201,11 @@ export class ServerMetrics {
   }
 
   response(variant: string, typeUrl: string, bytes: number): void {
-    const type = typeLabel(typeUrl);
-    this.#pushes.inc({ variant, type });
-    this.#bytes.inc({ variant, type }, bytes);
+    this.#pendingResponses.add(variant, typeUrl, bytes);
   }
 
   pushLatency(variant: string, ms: number): void {
-    this.#pushLatency.observe({ variant }, ms / 1000);
+    this.#pushLatency.observe(variant, ms / 1000);
   }
 
   nack(variant: string, typeUrl: string): void {

@@ -46,14 +46,18 @@ export class ResponseCache {
   hits = 0;
   builds = 0;
 
-  /** The shared response for `key`, building it with `build` on a miss. */
-  get(key: object | string, build: () => Buffer): SharedResponse {
+  /**
+   * The shared response for `key`, building it with `build(arg)` on a miss.
+   * `arg` lets a caller pass one bound builder instead of a new closure per
+   * lookup (a lookup per stream per push, nearly all hits).
+   */
+  get<A>(key: object | string, build: (arg: A) => Buffer, arg?: A): SharedResponse {
     const found = typeof key === 'string' ? this.#byString.get(key) : this.#byObject.get(key);
     if (found) {
       this.hits++;
       return found;
     }
-    const entry = new SharedResponse(build(), ++this.#serial);
+    const entry = new SharedResponse(build(arg as A), ++this.#serial);
     this.builds++;
     if (typeof key === 'string') {
       if (this.#byString.size >= MAX_STRING_KEYS) this.#byString.clear();

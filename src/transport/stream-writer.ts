@@ -53,6 +53,7 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
     if (!this.#closed) this.#onEvicted?.();
   };
   #closed = false;
+  readonly #buildShared = (plan: P): Buffer => this.build(plan);
 
   /**
    * `onEvicted` runs when the server-wide stalled ledger is full and this
@@ -135,7 +136,7 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
     let nonce: string;
     const key = plan.shareKey;
     if (typeof key === 'string' || (typeof key === 'object' && key !== null)) {
-      const shared = this.#cache.get(key, () => this.build(plan));
+      const shared = this.#cache.get(key, this.#buildShared, plan);
       if (shared.serial > this.#sharedSerial) {
         // The shared message's own nonce is new to this stream: send it untouched.
         this.#sharedSerial = shared.serial;

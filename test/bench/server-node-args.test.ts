@@ -18,6 +18,12 @@ describe('bench --server-node-arg', () => {
     assert.deepEqual(opts.serverArgs, ['--workers=1']);
   });
 
+  it('collects --floor-node-arg apart from --server-node-arg', () => {
+    const opts = parseBenchOptions(['--floor-node-arg=--cpu-prof', '--server-node-arg=--max-old-space-size=512']);
+    assert.deepEqual(opts.floorNodeArgs, ['--cpu-prof']);
+    assert.deepEqual(opts.serverNodeArgs, ['--max-old-space-size=512']);
+  });
+
   it('starts our server with the node flags before its script', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-node-args-'));
     try {
