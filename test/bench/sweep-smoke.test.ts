@@ -92,9 +92,14 @@ describe('bench --nodes N1,N2 (fleet-size sweep)', () => {
         SIZES.map((n) => [n, 'delta']),
       );
       for (const g of sweep.growth) {
-        for (const key of ['cpuPerRoundS', 'p99Ms', 'syncAfterLastConnectS', 'syncCpuS']) {
+        for (const key of ['p99Ms', 'syncAfterLastConnectS']) {
           assert.ok((g.ours[key] as number) > 0, `${g.nodes} nodes: ${key} measured (${g.ours[key]})`);
           assert.ok((g.floor?.[key] as number) > 0, `${g.nodes} nodes: the floor's ${key} measured`);
+        }
+        // CPU of one round at 20 nodes can be below the kernel's 10 ms accounting tick on a quiet machine: present and finite, possibly 0.
+        for (const key of ['cpuPerRoundS', 'syncCpuS']) {
+          assert.ok(Number.isFinite(g.ours[key]) && (g.ours[key] as number) >= 0, `${g.nodes} nodes: ${key} measured (${g.ours[key]})`);
+          assert.ok(Number.isFinite(g.floor?.[key]) && (g.floor?.[key] as number) >= 0, `${g.nodes} nodes: the floor's ${key} measured`);
         }
         assert.ok(g.oursPerFloor && 'cpuPerRoundS' in g.oursPerFloor);
       }
