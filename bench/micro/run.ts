@@ -4,7 +4,8 @@
  *  - encode: resources validated + encoded + hashed per second by the pool at 1, 2, 4 workers;
  *  - assembly: building one shared SotW/delta body for 1000 resources, then
  *    the per-stream nonce copy; versus a per-node delta body;
- *  - hashing: content-version hashing of typical resource bytes.
+ *  - hashing: content-version hashing of typical resource bytes;
+ *  - histogram: ns per push-latency observe (histogram-observe.ts).
  */
 import * as os from 'node:os';
 import { EncodePool } from '../../src/encode';
@@ -14,6 +15,7 @@ import { contentVersion } from '../../src/encode/content-hash';
 import { CLUSTER } from '../../src/xds/type-urls';
 import type { RawResource } from '../../src/source';
 import { clusters, loadAssignments } from './mesh';
+import { histogramObserveBench } from './histogram-observe';
 
 const ENCODE_RESOURCES = 6000;
 
@@ -96,7 +98,7 @@ async function hashBench(): Promise<string[]> {
 
 async function main(): Promise<void> {
   console.log(`setup: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}`);
-  for (const row of [...(await encodeBench()), ...(await assemblyBench()), ...(await hashBench())]) console.log(row);
+  for (const row of [...(await encodeBench()), ...(await assemblyBench()), ...(await hashBench()), ...histogramObserveBench()]) console.log(row);
 }
 
 main().catch((err: unknown) => {

@@ -9,6 +9,16 @@
  * up to date by their `collect`, and the latency histogram is exported in
  * prom-client's own shape, so /metrics and the `--processes` aggregation
  * read it like any other histogram.
+ *
+ * Why not prom-client's Histogram with a labelled child cached per variant
+ * (`h.labels(v)` once, then `child.observe(s)`)? The child does not cache
+ * the label hash: each observe still validates the labels, hashes them and
+ * builds a closure. Measured with bench/micro/histogram-observe.ts
+ * (prom-client 15.1.3, Node 20.20, 2 cores, load average 4–16 from other
+ * work; best of 15 rounds × 200,000 observes over two variants), in ns per
+ * observe: LabelledHistogram 29–30, cached child 541–663,
+ * `h.observe({ variant }, s)` 556–662. The child is about 20× dearer and
+ * over 0.5 µs per write, so the hand-written histogram stays.
  */
 import type * as client from 'prom-client';
 
