@@ -6,65 +6,23 @@
  */
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { BenchResult } from '../../bench/result';
+import { runBench } from '../helpers/run-bench';
 
-const RUN_JS = path.join(__dirname, '..', '..', 'bench', 'run.js');
 const NODES = 200;
 const ROUNDS = 3;
 const TIME_LIMIT_MS = 150_000;
+const SMALL_MESH = { endpoints: 2, listeners: 2, routes: 2, 'round-timeout': 30, 'sync-timeout': 60 } as const;
 
 describe('bench smoke', () => {
-  it('runs a small bench on both variants and writes a complete report', { timeout: TIME_LIMIT_MS + 10_000 }, () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
-    try {
-      const run = spawnSync(
-        process.execPath,
-        [
-          RUN_JS,
-          '--nodes',
-          String(NODES),
-          '--rounds',
-          String(ROUNDS),
-          '--churn',
-          'mixed',
-          '--clusters',
-          '50',
-          '--endpoints',
-          '2',
-          '--listeners',
-          '2',
-          '--routes',
-          '2',
-          '--settle-ms',
-          '300',
-          '--round-timeout',
-          '30',
-          '--sync-timeout',
-          '60',
-          '--out',
-          out,
-          '--quiet',
-          '--threshold',
-          'delta.failed==0',
-          '--threshold',
-          'sotw.failed==0',
-        ],
-        { encoding: 'utf8', timeout: TIME_LIMIT_MS },
-      );
-      assert.equal(run.status, 0, `bench exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
-      assert.match(run.stdout, /delta\/sotw/);
-      const files = fs.readdirSync(out);
-      const json = files.find((f) => f.endsWith('.json'));
-      assert.ok(json, 'a JSON result');
+  it('runs a small bench on both variants and writes a complete report', { timeout: TIME_LIMIT_MS + 10_000 }, async () => {
+    const flags = { nodes: NODES, rounds: ROUNDS, churn: 'mixed', clusters: 50, ...SMALL_MESH, 'settle-ms': 300, threshold: ['delta.failed==0', 'sotw.failed==0'] };
+    await runBench<BenchResult>(flags, { tmpPrefix: 'bench-smoke-', timeoutMs: TIME_LIMIT_MS }, ({ stdout, files, result, read }) => {
+      assert.match(stdout, /delta\/sotw/);
       assert.ok(
         files.some((f) => f.endsWith('.html')),
         'an HTML report',
       );
-      const result = JSON.parse(fs.readFileSync(path.join(out, json), 'utf8')) as BenchResult;
       assert.equal(result.setup.nodes, NODES);
       assert.ok(result.setup.cores >= 1 && result.setup.versions['@grpc/grpc-js']);
       for (const variant of ['sotw', 'delta'] as const) {
@@ -102,66 +60,17 @@ describe('bench smoke', () => {
         result.thresholds.map((t) => t.pass),
         [true, true],
       );
-      assert.match(
-        fs.readFileSync(
-          path.join(
-            out,
-            files.find((f) => f.endsWith('.html'))!,
-          ),
-          'utf8',
-        ),
-        /<svg[^>]*>.*<polyline/s,
-      );
-    } finally {
-      fs.rmSync(out, { recursive: true, force: true });
-    }
+      assert.match(read('.html'), /<svg[^>]*>.*<polyline/s);
+    });
   });
 });
 
 describe('bench smoke, restart scenario', () => {
-  it('kills and restarts the server after the rounds and reports what each reconnecting node was sent: nothing for SotW', { timeout: TIME_LIMIT_MS + 10_000 }, () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+  it('kills and restarts the server after the rounds and reports what each reconnecting node was sent: nothing for SotW', { timeout: TIME_LIMIT_MS + 10_000 }, async () => {
     const nodes = 20;
-    try {
-      const run = spawnSync(
-        process.execPath,
-        [
-          RUN_JS,
-          '--nodes',
-          String(nodes),
-          '--rounds',
-          '1',
-          '--churn',
-          'endpoint',
-          '--scenario',
-          'restart',
-          '--clusters',
-          '20',
-          '--endpoints',
-          '2',
-          '--listeners',
-          '2',
-          '--routes',
-          '2',
-          '--settle-ms',
-          '500',
-          '--round-timeout',
-          '30',
-          '--sync-timeout',
-          '60',
-          '--out',
-          out,
-          '--quiet',
-          '--threshold',
-          'sotw.restartBytes<1024',
-        ],
-        { encoding: 'utf8', timeout: TIME_LIMIT_MS },
-      );
-      assert.equal(run.status, 0, `bench exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
-      assert.match(run.stdout, /restart: bytes received per node/);
-      const json = fs.readdirSync(out).find((f) => f.endsWith('.json'));
-      assert.ok(json, 'a JSON result');
-      const result = JSON.parse(fs.readFileSync(path.join(out, json), 'utf8')) as BenchResult;
+    const flags = { nodes, rounds: 1, churn: 'endpoint', scenario: 'restart', clusters: 20, ...SMALL_MESH, 'settle-ms': 500, threshold: ['sotw.restartBytes<1024'] };
+    await runBench<BenchResult>(flags, { tmpPrefix: 'bench-smoke-', timeoutMs: TIME_LIMIT_MS }, ({ stdout, result }) => {
+      assert.match(stdout, /restart: bytes received per node/);
       assert.equal(result.setup.scenario, 'restart');
       for (const variant of ['sotw', 'delta'] as const) {
         const r = result.variants[variant]?.restart;
@@ -172,8 +81,6 @@ describe('bench smoke, restart scenario', () => {
         assert.equal(r.inSyncAfter, nodes);
       }
       assert.equal(result.variants.sotw?.restart?.rxBytesPerNode, 0, 'SotW nodes at the current versions are sent nothing');
-    } finally {
-      fs.rmSync(out, { recursive: true, force: true });
-    }
+    });
   });
 });

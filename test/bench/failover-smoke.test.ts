@@ -9,13 +9,9 @@
  */
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { BenchResult } from '../../bench/result';
+import { runBench } from '../helpers/run-bench';
 
-const RUN_JS = path.join(__dirname, '..', '..', 'bench', 'run.js');
 const NODES = 100;
 const REPLICAS = 2;
 const ROUNDS = 2;
@@ -24,53 +20,26 @@ const MOVED_DELTA_NODE_MAX_BYTES = 1024;
 const TIME_LIMIT_MS = 240_000;
 
 describe('bench smoke, failover on etcd', () => {
-  it('kills one of two replicas on etcd; its nodes move to the other, a delta node is sent under 1 KiB, and all are back in sync', { timeout: TIME_LIMIT_MS + 10_000 }, () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-failover-'));
-    try {
-      const run = spawnSync(
-        process.execPath,
-        [
-          RUN_JS,
-          '--nodes',
-          String(NODES),
-          '--replicas',
-          String(REPLICAS),
-          '--source',
-          'etcd',
-          '--scenario',
-          'failover',
-          '--rounds',
-          String(ROUNDS),
-          '--churn',
-          'endpoint',
-          '--clusters',
-          '50',
-          '--endpoints',
-          '2',
-          '--listeners',
-          '2',
-          '--routes',
-          '2',
-          '--settle-ms',
-          '500',
-          '--round-timeout',
-          '60',
-          '--sync-timeout',
-          '90',
-          '--out',
-          out,
-          '--quiet',
-          '--threshold',
-          `delta.failoverBytes<${MOVED_DELTA_NODE_MAX_BYTES}`,
-        ],
-        { encoding: 'utf8', timeout: TIME_LIMIT_MS },
-      );
-      assert.equal(run.status, 0, `bench exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
-      assert.match(run.stdout, /failover: nodes moved/);
-      assert.match(run.stdout, /source etcd, 2 replicas/);
-      const json = fs.readdirSync(out).find((f) => f.endsWith('.json'));
-      assert.ok(json, 'a JSON result');
-      const result = JSON.parse(fs.readFileSync(path.join(out, json), 'utf8')) as BenchResult;
+  it('kills one of two replicas on etcd; its nodes move to the other, a delta node is sent under 1 KiB, and all are back in sync', { timeout: TIME_LIMIT_MS + 10_000 }, async () => {
+    const flags = {
+      nodes: NODES,
+      replicas: REPLICAS,
+      source: 'etcd',
+      scenario: 'failover',
+      rounds: ROUNDS,
+      churn: 'endpoint',
+      clusters: 50,
+      endpoints: 2,
+      listeners: 2,
+      routes: 2,
+      'settle-ms': 500,
+      'round-timeout': 60,
+      'sync-timeout': 90,
+      threshold: [`delta.failoverBytes<${MOVED_DELTA_NODE_MAX_BYTES}`],
+    };
+    await runBench<BenchResult>(flags, { tmpPrefix: 'bench-failover-', timeoutMs: TIME_LIMIT_MS }, ({ stdout, jsonFile, result, read }) => {
+      assert.match(stdout, /failover: nodes moved/);
+      assert.match(stdout, /source etcd, 2 replicas/);
       assert.equal(result.setup.source, 'etcd');
       assert.equal(result.setup.replicas, REPLICAS);
       for (const variant of ['sotw', 'delta'] as const) {
@@ -98,9 +67,7 @@ describe('bench smoke, failover on etcd', () => {
         result.thresholds.map((t) => t.pass),
         [true],
       );
-      assert.match(fs.readFileSync(path.join(out, json.replace(/\.json$/, '.html')), 'utf8'), /Failover: one of 2 replicas killed/);
-    } finally {
-      fs.rmSync(out, { recursive: true, force: true });
-    }
+      assert.match(read(jsonFile.replace(/\.json$/, '.html')), /Failover: one of 2 replicas killed/);
+    });
   });
 });

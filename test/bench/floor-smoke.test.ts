@@ -6,63 +6,32 @@
  */
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { BenchResult, VariantResult } from '../../bench/result';
 import { checkThresholds, parseThreshold } from '../../bench/thresholds';
+import { runBench } from '../helpers/run-bench';
 
-const RUN_JS = path.join(__dirname, '..', '..', 'bench', 'run.js');
 const NODES = 50;
 const TIME_LIMIT_MS = 90_000;
 
 describe('bench --with-floor', () => {
-  it('runs the floor after each variant on the same scenario and reports our figures as ratios to it', { timeout: TIME_LIMIT_MS + 10_000 }, () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'floor-smoke-'));
-    try {
-      const run = spawnSync(
-        process.execPath,
-        [
-          RUN_JS,
-          '--nodes',
-          String(NODES),
-          '--rounds',
-          '1',
-          '--churn',
-          'endpoint',
-          '--with-floor',
-          '--clusters',
-          '20',
-          '--endpoints',
-          '2',
-          '--listeners',
-          '2',
-          '--routes',
-          '2',
-          '--settle-ms',
-          '200',
-          '--round-timeout',
-          '20',
-          '--sync-timeout',
-          '30',
-          '--out',
-          out,
-          '--quiet',
-          '--threshold',
-          'delta.failed==0',
-          '--threshold',
-          'sotw.bytesPerUpdate/floor<=1.1',
-        ],
-        { encoding: 'utf8', timeout: TIME_LIMIT_MS },
-      );
-      assert.equal(run.status, 0, `bench exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
-      assert.match(run.stdout, /sotw floor .*ours\/floor .*delta floor .*ours\/floor .*delta\/sotw/);
-      assert.match(run.stdout, /sotw floor rounds/);
-      const files = fs.readdirSync(out);
-      const json = files.find((f) => f.endsWith('.json'));
-      assert.ok(json, 'a JSON result');
-      const result = JSON.parse(fs.readFileSync(path.join(out, json), 'utf8')) as BenchResult;
+  it('runs the floor after each variant on the same scenario and reports our figures as ratios to it', { timeout: TIME_LIMIT_MS + 10_000 }, async () => {
+    const flags = {
+      nodes: NODES,
+      rounds: 1,
+      churn: 'endpoint',
+      'with-floor': true,
+      clusters: 20,
+      endpoints: 2,
+      listeners: 2,
+      routes: 2,
+      'settle-ms': 200,
+      'round-timeout': 20,
+      'sync-timeout': 30,
+      threshold: ['delta.failed==0', 'sotw.bytesPerUpdate/floor<=1.1'],
+    } as const;
+    await runBench<BenchResult>(flags, { tmpPrefix: 'floor-smoke-', timeoutMs: TIME_LIMIT_MS }, ({ stdout, result, read }) => {
+      assert.match(stdout, /sotw floor .*ours\/floor .*delta floor .*ours\/floor .*delta\/sotw/);
+      assert.match(stdout, /sotw floor rounds/);
       assert.match(result.setup.floor ?? '', /bench\/floor/);
       for (const variant of ['sotw', 'delta'] as const) {
         const ours = result.variants[variant] as VariantResult;
@@ -85,18 +54,10 @@ describe('bench --with-floor', () => {
         result.thresholds.map((t) => t.pass),
         [true, true],
       );
-      const html = fs.readFileSync(
-        path.join(
-          out,
-          files.find((f) => f.endsWith('.html'))!,
-        ),
-        'utf8',
-      );
+      const html = read('.html');
       assert.match(html, /with the floor/);
       assert.match(html, /delta floor/);
-    } finally {
-      fs.rmSync(out, { recursive: true, force: true });
-    }
+    });
   });
 
   it("checks a metric/floor threshold against our figure divided by the floor's, and fails it without a floor run", () => {

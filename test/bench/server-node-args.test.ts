@@ -5,11 +5,11 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseBenchOptions } from '../../bench/options';
 import { Mesh } from '../../bench/scenarios';
 import { ServerProcess } from '../../bench/server-process';
+import { withTempDir } from '../helpers/run-bench';
 
 describe('bench --server-node-arg', () => {
   it('collects every occurrence, in order, apart from --server-arg', () => {
@@ -25,8 +25,7 @@ describe('bench --server-node-arg', () => {
   });
 
   it('starts our server with the node flags before its script', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-node-args-'));
-    try {
+    await withTempDir('bench-node-args-', async (dir) => {
       const config = path.join(dir, 'mesh.json');
       fs.writeFileSync(config, new Mesh({ clusters: 2, endpoints: 1, listeners: 1, routes: 1 }).toConfigText());
       const profiles = path.join(dir, 'prof');
@@ -38,8 +37,6 @@ describe('bench --server-node-arg', () => {
       await server.stop();
       const written = fs.existsSync(profiles) ? fs.readdirSync(profiles).filter((f) => f.endsWith('.cpuprofile')) : [];
       assert.ok(written.length > 0, `no .cpuprofile in ${profiles}: the node flags did not reach the server`);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

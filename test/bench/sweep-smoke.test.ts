@@ -7,60 +7,35 @@
  */
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { UsageError } from '../../loadgen/index';
 import { parseBenchOptions } from '../../bench/options';
 import type { SweepResult } from '../../bench/result';
+import { runBench } from '../helpers/run-bench';
 
-const RUN_JS = path.join(__dirname, '..', '..', 'bench', 'run.js');
 const SIZES = [20, 40] as const;
 const TIME_LIMIT_MS = 150_000;
 
 describe('bench --nodes N1,N2 (fleet-size sweep)', () => {
-  it('runs the bench once per size with fresh servers, prints a growth table and saves every size in one JSON and HTML', { timeout: TIME_LIMIT_MS + 10_000 }, () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'sweep-smoke-'));
-    try {
-      const run = spawnSync(
-        process.execPath,
-        [
-          RUN_JS,
-          '--nodes',
-          `${SIZES[1]},${SIZES[0]}`,
-          '--variants',
-          'delta',
-          '--with-floor',
-          '--rounds',
-          '1',
-          '--clusters',
-          '10',
-          '--endpoints',
-          '2',
-          '--listeners',
-          '2',
-          '--routes',
-          '2',
-          '--settle-ms',
-          '200',
-          '--round-timeout',
-          '30',
-          '--sync-timeout',
-          '60',
-          '--out',
-          out,
-          '--quiet',
-          '--threshold',
-          'delta.failed==0',
-        ],
-        { encoding: 'utf8', timeout: TIME_LIMIT_MS },
-      );
-      assert.equal(run.status, 0, `bench exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
-      assert.match(run.stdout, /=== 20 nodes \(fleet size 1 of 2\) ===/);
-      assert.match(run.stdout, /=== 40 nodes \(fleet size 2 of 2\) ===/);
-      const growth = run.stdout.slice(run.stdout.indexOf('growth with fleet size (20, 40 nodes'));
-      assert.ok(growth.length > 0, `a growth table:\n${run.stdout}`);
+  it('runs the bench once per size with fresh servers, prints a growth table and saves every size in one JSON and HTML', { timeout: TIME_LIMIT_MS + 10_000 }, async () => {
+    const flags = {
+      nodes: `${SIZES[1]},${SIZES[0]}`,
+      variants: 'delta',
+      'with-floor': true,
+      rounds: 1,
+      clusters: 10,
+      endpoints: 2,
+      listeners: 2,
+      routes: 2,
+      'settle-ms': 200,
+      'round-timeout': 30,
+      'sync-timeout': 60,
+      threshold: ['delta.failed==0'],
+    } as const;
+    await runBench<SweepResult>(flags, { tmpPrefix: 'sweep-smoke-', timeoutMs: TIME_LIMIT_MS }, ({ stdout, files, jsonFile, result: sweep, read }) => {
+      assert.match(stdout, /=== 20 nodes \(fleet size 1 of 2\) ===/);
+      assert.match(stdout, /=== 40 nodes \(fleet size 2 of 2\) ===/);
+      const growth = stdout.slice(stdout.indexOf('growth with fleet size (20, 40 nodes'));
+      assert.ok(growth.length > 0, `a growth table:\n${stdout}`);
       assert.match(growth, /nodes +run +CPU\/round +per node +update p99 +sync after last +sync CPU +RSS\/node/);
       for (const n of SIZES) {
         assert.match(growth, new RegExp(`^ +${n}  delta {10,}[0-9.]+ s +[0-9.]+ µs +[0-9.]+ ms +[0-9.]+ s +[0-9.]+ s +-?[0-9.]+ KiB$`, 'm'), `our line for ${n} nodes`);
@@ -68,11 +43,8 @@ describe('bench --nodes N1,N2 (fleet-size sweep)', () => {
         assert.match(growth, new RegExp(`^ +${n}  delta ours/floor +([0-9.]+×|-) `, 'm'), `the ratio line for ${n} nodes`);
       }
 
-      const files = fs.readdirSync(out);
       assert.deepEqual(files.filter((f) => f.endsWith('.json')).length, 1, `one JSON for the sweep: ${files.join(', ')}`);
-      const json = files.find((f) => f.endsWith('.json')) as string;
-      assert.match(json, /-nodes-20-40\.json$/);
-      const sweep = JSON.parse(fs.readFileSync(path.join(out, json), 'utf8')) as SweepResult;
+      assert.match(jsonFile, /-nodes-20-40\.json$/);
       assert.deepEqual(sweep.fleetSizes, [...SIZES]);
       assert.deepEqual(
         sweep.runs.map((r) => r.setup.nodes),
@@ -104,15 +76,13 @@ describe('bench --nodes N1,N2 (fleet-size sweep)', () => {
         assert.ok(g.oursPerFloor && 'cpuPerRoundS' in g.oursPerFloor);
       }
 
-      const html = fs.readFileSync(path.join(out, files.find((f) => f.endsWith('.html')) as string), 'utf8');
+      const html = read('.html');
       assert.match(html, /<h2 id="growth">Growth with fleet size<\/h2>/);
       for (const title of ['Server CPU per round by fleet size', 'Update latency p99 by fleet size', 'Server RSS per node over idle, by fleet size', 'Ours / floor by fleet size']) {
         assert.match(html, new RegExp(`<svg[^>]*data-title="${title.replace(/[/()]/g, '\\$&')}"[^>]*>.*?<polyline`, 's'), `a drawn chart "${title}"`);
       }
       assert.match(html, /data-title="Update latency per round \(40 nodes\)"/, 'each size keeps its own charts');
-    } finally {
-      fs.rmSync(out, { recursive: true, force: true });
-    }
+    });
   });
 
   it('reads --nodes as one size, or as a list of sizes sorted ascending, and refuses a repeated or bad size', () => {
