@@ -7,7 +7,8 @@
  *   await server.setResources([{ '@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', name: 'c0', ... }]);
  *   await server.stop();
  */
-export { createXdsServer, DEFAULT_PORT, DEFAULT_MAX_RECEIVE_BYTES } from './server';
+export { createXdsServer, DEFAULT_PORT } from './server';
+export { DEFAULT_MAX_RECEIVE_BYTES } from './transport';
 export type { XdsServerWithInternals } from './server';
 export type { XdsServer, XdsServerOptions, TlsOptions, ApplyResult, ResourceJson, ResourceKey, ServerStats, EtcdSourceOptions, StreamLimits, CsdsOptions } from './api-types';
 export type { ConfigProblem, NodeGroupSpec, NodeMatch } from './source';

@@ -17,7 +17,7 @@ import { PushScheduler } from './push';
 import { FanoutMemo } from './stream';
 import type { StreamContext } from './stream';
 import { addCsdsService, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker, WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_MAX_STALLED_BYTES } from './transport';
-import { DEFAULT_HOST, formatAddress, startListener, endStreamsSpread, StreamRegistry } from './transport';
+import { DEFAULT_HOST, DEFAULT_MAX_RECEIVE_BYTES, formatAddress, grpcServerOptions, startListener, StreamRegistry } from './transport';
 import {
   callWatch,
   ConnectionGuard,
@@ -32,19 +32,13 @@ import type { AnyStream, WriteStats } from './transport';
 import { BindError, ConfigInvalidError } from './errors';
 import { validateServerOptions } from './server-options';
 import { ConfigApplier } from './config-applier';
-import { ReplicaStatusPublisher, takeCensus } from './status';
+import { serverStatusPublisher } from './status';
+import type { ReplicaStatusPublisher } from './status';
+import { serverShutdown } from './server-shutdown';
 import { ConfigReloader } from './config-reloader';
 import type { ServerStats, XdsServer, XdsServerOptions } from './api-types';
 
-/** gRPC's default receive limit is 4 MiB; 100k-name requests are larger (rule F35). */
-export const DEFAULT_MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_PORT = 18000;
-export const DEFAULT_KEEPALIVE_TIME_MS = 30_000;
-export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 10_000;
-/** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS: Envoy and gRPC clients use a handful per connection (RFC 9113 suggests no less than 100). */
-export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
-/** Node's HTTP/2 session memory cap in megabytes (grpc-js disables it by default); holds queued responses, which stay one large one per stream. */
-export const DEFAULT_MAX_SESSION_MEMORY_MB = 64;
 
 /** Internals the admin port and CLI read; not part of the public API. */
 export interface ServerInternals {
@@ -77,18 +71,8 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   // Rollout status (checked here, before threads start): streams are counted once a second at most (status/node-census).
   let statusPublisher: ReplicaStatusPublisher | undefined;
   try {
-    statusPublisher =
-      options.etcd !== undefined && etcdSource !== undefined
-        ? new ReplicaStatusPublisher({
-            connection: options.etcd,
-            layout: etcdSource.layout,
-            name: options.replicaStatus?.name,
-            leaseTtlSeconds: options.replicaStatus?.leaseTtlSeconds,
-            census: () => takeCensus(streams),
-            revisions: () => etcdSource.status,
-            logger,
-          })
-        : undefined;
+    const etcd = options.etcd !== undefined && etcdSource !== undefined ? { connection: options.etcd, source: etcdSource } : undefined;
+    statusPublisher = serverStatusPublisher({ etcd, replica: options.replicaStatus, streams: () => streams, logger });
   } catch (err) {
     await etcdSource?.close();
     throw err;
@@ -127,17 +111,6 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     isKnownType: (typeUrl: string): boolean => knownTypes.has(typeUrl),
   };
 
-  const grpcOptions: grpc.ServerOptions = {
-    'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_BYTES,
-    'grpc.max_send_message_length': -1,
-    'grpc.keepalive_time_ms': options.keepaliveTimeMs ?? DEFAULT_KEEPALIVE_TIME_MS,
-    'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS,
-    // Envoy and gRPC clients ping on idle ADS streams; do not punish them for it.
-    'grpc.http2.min_ping_interval_without_data_ms': 10_000,
-    'grpc.keepalive_permit_without_calls': 1,
-    // channelz keeps per-session and per-call tracking objects; at thousands of streams that is memory and CPU for a debug API we do not serve.
-    'grpc.enable_channelz': 0,
-  };
   // Resource bounds: connections, streams per connection, unfinished request bytes (README, "Resource bounds").
   const maxReceiveBytes = options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_BYTES;
   const perConnectionRequestBytes = options.maxConnectionRequestBufferBytes ?? Math.max(DEFAULT_MAX_CONNECTION_REQUEST_BUFFER_BYTES, maxReceiveBytes);
@@ -151,10 +124,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     onRefused: () => metrics.connectionRefused('max_connections'),
     onIdleClosed: () => metrics.connectionClosed('never_used'),
   });
-  grpcOptions['grpc.max_concurrent_streams'] = options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS;
-  grpcOptions['grpc-node.max_session_memory'] = options.maxSessionMemoryMb ?? DEFAULT_MAX_SESSION_MEMORY_MB;
-  if (idleConnectionTimeoutMs > 0) grpcOptions['grpc.max_connection_idle_ms'] = idleConnectionTimeoutMs;
-  grpcOptions.interceptors = [
+  const interceptors = [
     callWatch({
       connections,
       requestBuffer,
@@ -165,9 +135,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
       onUnwatchable: () => log.warn('this grpc-js version hides the HTTP/2 stream of a call: unfinished request bytes are not bounded and stalled streams cannot be reset'),
     }),
   ];
-  if (options.maxConnectionAgeMs !== undefined) grpcOptions['grpc.max_connection_age_ms'] = options.maxConnectionAgeMs;
-  if (options.maxConnectionAgeGraceMs !== undefined) grpcOptions['grpc.max_connection_age_grace_ms'] = options.maxConnectionAgeGraceMs;
-  const grpcServer = new grpc.Server(grpcOptions);
+  const grpcServer = new grpc.Server(grpcServerOptions(options, idleConnectionTimeoutMs, interceptors));
   const budget = new WriteBudget(options.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES, options.maxStalledBytes ?? DEFAULT_MAX_STALLED_BYTES);
   let draining = false;
   addDiscoveryServices(grpcServer, {
@@ -234,46 +202,18 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     resources: store.counts(),
   });
 
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      // First: revoking the status lease takes this replica out of `status` and `apply --wait` at once.
-      await statusPublisher?.close();
-      fileSource?.close();
-      await etcdSource?.close();
-      void reloader?.close();
-      listener.close();
-      connections.close();
-      for (const s of streams) s.close();
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          grpcServer.forceShutdown();
-          resolve();
-        }, 1000);
-        grpcServer.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-        // Open streams never finish on their own; end them so tryShutdown can complete.
-        setImmediate(() => grpcServer.forceShutdown());
-      });
-      await pool.close();
-      log.info('xDS server stopped');
-    })());
-
-  const drain = async (timeoutMs: number): Promise<void> => {
-    draining = true;
-    const started = Date.now();
-    const open = [...streams];
-    log.info({ streams: open.length, timeoutMs }, 'draining: refusing new streams, ending open ones gradually');
-    listener.close();
-    const shutdownDone = new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
-    await endStreamsSpread(open, timeoutMs);
-    const left = Math.max(0, timeoutMs - (Date.now() - started));
-    await Promise.race([shutdownDone, new Promise((r) => setTimeout(r, left))]);
-    log.info({ drainedMs: Date.now() - started }, 'drain finished');
-    await stop();
-  };
+  const { stop, drain } = serverShutdown({
+    statusPublisher,
+    fileSource,
+    etcdSource,
+    reloader,
+    port: { grpcServer, listener, connections, streams },
+    pool,
+    startDraining: () => {
+      draining = true;
+    },
+    log,
+  });
 
   return {
     port,

@@ -7,7 +7,7 @@
  * source box's etcd client; no box imports it.
  */
 export { ReplicaStatusPublisher } from './status-publisher';
-export { takeCensus } from './node-census';
+export { serverStatusPublisher } from './server-status';
 export type { ReplicaStatus } from './replica-status';
 export { readFleet, configRevision, FleetWatch } from './fleet';
 export type { Fleet } from './fleet';

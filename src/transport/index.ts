@@ -16,4 +16,7 @@ export { ConnectionGuard, DEFAULT_IDLE_CONNECTION_TIMEOUT_MS, defaultMaxConnecti
 export { RequestBufferLimits, DEFAULT_MAX_CONNECTION_REQUEST_BUFFER_BYTES, DEFAULT_MAX_REQUEST_BUFFER_BYTES } from './request-buffer';
 export { callWatch } from './call-watch';
 export { StreamRegistry } from './stream-registry';
-export { startListener, endStreamsSpread } from './xds-listener';
+export { startListener } from './xds-listener';
+export { closeGrpcPort, drainGrpcPort } from './grpc-shutdown';
+export type { GrpcPort } from './grpc-shutdown';
+export { grpcServerOptions, DEFAULT_MAX_RECEIVE_BYTES } from './grpc-server-options';

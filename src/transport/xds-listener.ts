@@ -4,22 +4,18 @@
  * to grpc-js, because grpc-js listens with Node's default backlog of 511: a
  * fleet reconnecting at 1000+/s while the server is busy with initial syncs
  * overflows it and gets ECONNRESET. Sessions, keepalive, max age and GOAWAY
- * stay grpc-js's. Also how a drain ends open streams: spread over the
- * window, so clients do not all reconnect elsewhere at once.
+ * stay grpc-js's.
  */
 import * as net from 'node:net';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { ConnectionGuard } from './connection-guard';
 import { listenOn } from './listen-address';
-import type { AnyStream } from './ads-service';
 
 /** Pending-connection queue of the gRPC listener (the kernel caps it at net.core.somaxconn). */
 export const LISTEN_BACKLOG = 4096;
 /** At most one log line about failing accepts per this interval. */
 const ACCEPT_ERROR_LOG_INTERVAL_MS = 10_000;
-/** Share of a drain window over which stream ends are spread; the rest lets the last ones finish. */
-const DRAIN_SPREAD_SHARE = 0.8;
 
 /** What the listener needs. */
 export interface XdsListenerOptions {
@@ -55,23 +51,4 @@ export async function startListener(options: XdsListenerOptions): Promise<XdsLis
     log.error({ err, open: connections.open }, 'cannot accept connections; if this says EMFILE, lower --max-connections or raise the open-file limit (ulimit -n)');
   });
   return { port, host, close: () => void server.close() };
-}
-
-/** End `streams` with UNAVAILABLE, spread over most of `timeoutMs`; resolves once all are ended. */
-export async function endStreamsSpread(streams: readonly AnyStream[], timeoutMs: number): Promise<void> {
-  const spreadMs = Math.max(0, timeoutMs * DRAIN_SPREAD_SHARE);
-  await Promise.all(
-    streams.map(
-      (s, i) =>
-        new Promise<void>((resolve) => {
-          setTimeout(
-            () => {
-              s.end(grpc.status.UNAVAILABLE, 'server is draining; reconnect to another replica');
-              resolve();
-            },
-            streams.length > 1 ? (spreadMs * i) / (streams.length - 1) : 0,
-          );
-        }),
-    ),
-  );
 }
