@@ -49,10 +49,25 @@ function keyOfSet(variant: string, typeUrl: string, resources: readonly Versione
   return `${variant}\u0000${typeUrl}\u0000${parts.join('\u0002')}\u0000${gone.join('\u0002')}`;
 }
 
+/**
+ * Keys of one-resource delta responses, by the (immutable, stored) resource:
+ * an update fan-out asks for the same key once per stream, and building the
+ * string each time cost several allocations per stream. Entries go with
+ * their resources.
+ */
+const singleDeltaKeys = new WeakMap<Versioned, { readonly typeUrl: string; readonly key: string }>();
+
 /** Key for a small delta response (its resources and removed names), or undefined past {@link SHARE_LIMIT_NAMES}. */
 export function deltaChangeKey(typeUrl: string, resources: readonly Versioned[], removed: readonly string[]): string | undefined {
   if (resources.length + removed.length > SHARE_LIMIT_NAMES) return undefined;
-  return keyOfSet('delta', typeUrl, resources, removed);
+  if (resources.length !== 1 || removed.length !== 0) return keyOfSet('delta', typeUrl, resources, removed);
+  const r = resources[0] as Versioned;
+  const memo = singleDeltaKeys.get(r);
+  // The type is checked, not assumed: an empty-named resource object could in principle be shared across types.
+  if (memo?.typeUrl === typeUrl) return memo.key;
+  const key = keyOfSet('delta', typeUrl, resources, removed);
+  singleDeltaKeys.set(r, { typeUrl, key });
+  return key;
 }
 
 /**

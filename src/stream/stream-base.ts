@@ -82,6 +82,13 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   /** Set during a flush when routes wait in that window: how long it has left (ms). */
   #endpointWaitLeftMs: number | undefined;
   #flushQueued = false;
+  /**
+   * `types` in send order (CDS → EDS → LDS → RDS …), so a flush visits them
+   * without building and sorting an array per stream per push. Types are
+   * only ever added (and all cleared on close), so a size change is the only
+   * sign it must be rebuilt.
+   */
+  #sendOrder: (readonly [string, S])[] = [];
   // Bound once: the flush loop runs per stream on every fan-out.
   readonly #nextNonce = (): string => this.nonces.next();
   readonly #clustersWarming = (): boolean => this.clustersWarming();
@@ -376,32 +383,32 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   #flush(): void {
     if (this.#closed || this.#blocked || !this.#node || !this.ctx.isReady()) return;
     if (this.#groupUnsettled) this.#settleGroup(this.#node);
-    const due = [...this.types].filter(([, s]) => !s.ack.awaitingAck && s.pending.hasAny());
+    if (this.#sendOrder.length !== this.types.size) this.#sendOrder = [...this.types].sort((a, b) => compareSendOrder(a[0], b[0]));
     let held = false;
     this.#endpointWaitLeftMs = undefined;
-    if (due.length > 0) {
-      due.sort((a, b) => compareSendOrder(a[0], b[0]));
-      const holdExpired = this.#holdSince !== undefined && performance.now() - this.#holdSince >= ROUTE_HOLD_MAX_MS;
-      for (const [typeUrl, state] of due) {
-        // Per-type services are independent streams: ordering applies to ADS only.
-        if (this.fixedTypeUrl === undefined && !holdExpired && !mayPushNow(typeUrl, state, this.types, this.#warming)) {
-          held = true;
-          continue;
-        }
-        if (!this.sink.ready()) {
-          // This stream's last large response is unflushed, or the server-wide budget is full: wait (onDrain), keep pending coalescing.
-          this.#blocked = true;
-          return;
-        }
-        const plan = this.nextPlan(typeUrl, state);
-        if (!plan) continue;
-        const { nonce, more } = this.sink.write(plan, this.#nextNonce);
-        state.ack.sent(nonce, this.versionOf(plan), plan.resources[0]?.name ?? '', plan.resources.length);
-        if (this.#dirtySince !== undefined) this.ctx.events.onPushLatency?.(this.variant, performance.now() - this.#dirtySince);
-        if (!more) {
-          this.#blocked = true;
-          return;
-        }
+    // Read once, when the first due type is reached: the loop below changes only the type it plans.
+    let holdExpired: boolean | undefined;
+    for (const [typeUrl, state] of this.#sendOrder) {
+      if (state.ack.awaitingAck || !state.pending.hasAny()) continue;
+      holdExpired ??= this.#holdSince !== undefined && performance.now() - this.#holdSince >= ROUTE_HOLD_MAX_MS;
+      // Per-type services are independent streams: ordering applies to ADS only.
+      if (this.fixedTypeUrl === undefined && !holdExpired && !mayPushNow(typeUrl, state, this.types, this.#warming)) {
+        held = true;
+        continue;
+      }
+      if (!this.sink.ready()) {
+        // This stream's last large response is unflushed, or the server-wide budget is full: wait (onDrain), keep pending coalescing.
+        this.#blocked = true;
+        return;
+      }
+      const plan = this.nextPlan(typeUrl, state);
+      if (!plan) continue;
+      const { nonce, more } = this.sink.write(plan, this.#nextNonce);
+      state.ack.sent(nonce, this.versionOf(plan), plan.resources[0]?.name ?? '', plan.resources.length);
+      if (this.#dirtySince !== undefined) this.ctx.events.onPushLatency?.(this.variant, performance.now() - this.#dirtySince);
+      if (!more) {
+        this.#blocked = true;
+        return;
       }
     }
     this.#trackHold(held, this.#endpointWaitLeftMs);
@@ -447,6 +454,7 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
       this.ctx.events.onStreamClose?.(this.variant, this.#node);
     }
     this.types.clear();
+    this.#sendOrder = [];
   }
 
   /** End the stream with a status (drain, limits): closes state, then the call. */
