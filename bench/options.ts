@@ -41,6 +41,9 @@ export const USAGE = `usage: npm run bench -- [options]
   --rounds N              update rounds (default 5)
   --rate R                changes per second; default 0 = next round after the previous converged
   --sync-timeout S        initial sync limit in seconds (default 300)
+  --sync-stall-timeout S  end the initial sync early when, with every node started, no node synced and no
+                          byte arrived for S seconds (default 30); raise it on a loaded machine or a large
+                          fleet, where the first full config can take longer than that
   --round-timeout S       per-round limit in seconds (default 60)
   --settle-ms MS          quiet time after each round before the next (default 1000)
  server
@@ -55,6 +58,11 @@ export const USAGE = `usage: npm run bench -- [options]
                           without it only the initial sync is measured
   --server-pid PID        with --target: measure this process's CPU and memory
   --server-log-level L    our server's --log-level (default info; the bench reads "configuration applied")
+  --loopback-addresses N|auto  loopback addresses the nodes connect to (default auto). One destination
+                          address and port allows about as many connections as net.ipv4.ip_local_port_range has
+                          ports (28,232 by default); auto uses 127.0.0.1 alone up to 80% of that per server port
+                          and beyond it spreads the nodes over 127.0.0.1, 127.0.0.2, … with the servers listening on
+                          0.0.0.0 (every IPv4 address of the machine, for the run)
   --server-arg ARG        extra argument for our server (repeatable), e.g. --server-arg=--workers=1
   --server-node-arg ARG   extra node flag for our server's process (repeatable), e.g.
                           --server-node-arg=--cpu-prof --server-node-arg=--cpu-prof-dir=/tmp/prof
@@ -96,8 +104,12 @@ export interface BenchOptions {
   readonly rounds: number;
   readonly rate: number;
   readonly syncTimeoutMs: number;
+  /** End the initial sync when, all nodes started, nothing progressed for this long. */
+  readonly syncStallMs: number;
   readonly roundTimeoutMs: number;
   readonly settleMs: number;
+  /** Loopback destination addresses of the fleet (bench/loopback), or auto from the node count. */
+  readonly loopbackAddresses: number | 'auto';
   readonly target: string | undefined;
   readonly configFile: string | undefined;
   readonly serverPid: number | undefined;
@@ -115,6 +127,9 @@ export interface BenchOptions {
   readonly thresholds: string[];
   readonly quiet: boolean;
 }
+
+/** 127.0.0.1 … 127.0.0.254. */
+const MAX_LOOPBACK_ADDRESSES = 254;
 
 /** Most simulated Envoys one bench run may start. */
 const MAX_NODES = 200_000;
@@ -138,6 +153,14 @@ function parseFleetSizes(raw: string | undefined): number[] {
   const repeated = sorted.find((n, i) => sorted[i - 1] === n);
   if (repeated !== undefined) throw new UsageError(`--nodes: fleet size ${repeated} is given twice in ${raw}; list each size once`);
   return sorted;
+}
+
+/** `--loopback-addresses N|auto`: 1 to 254 addresses of 127.0.0.0/8. */
+function parseLoopbackAddresses(raw: string | undefined): number | 'auto' {
+  if (raw === undefined || raw === 'auto') return 'auto';
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_LOOPBACK_ADDRESSES) throw new UsageError(`--loopback-addresses must be auto or a whole number in [1, ${MAX_LOOPBACK_ADDRESSES}], got ${raw}`);
+  return n;
 }
 
 /** Parse `npm run bench` flags. */
@@ -176,8 +199,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     rounds: args.number('rounds', 5, 0, 100_000),
     rate: args.number('rate', 0, 0, 1000),
     syncTimeoutMs: args.number('sync-timeout', 300, 1) * 1000,
+    syncStallMs: args.number('sync-stall-timeout', 30, 1, 86_400) * 1000,
     roundTimeoutMs: args.number('round-timeout', 60, 1) * 1000,
     settleMs: args.number('settle-ms', 1000, 0),
+    loopbackAddresses: parseLoopbackAddresses(args.string('loopback-addresses')),
     target,
     configFile: configFile ? path.resolve(configFile) : undefined,
     serverPid: serverPid === undefined ? undefined : Number(serverPid),
@@ -196,6 +221,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   if (target && (options.source !== 'file' || options.replicas > 1)) throw new UsageError('--source etcd and --replicas start our servers: they cannot be used with --target');
   if (options.withFloor && (options.source !== 'file' || options.replicas > 1))
     throw new UsageError('--with-floor compares one server on a file with the floor: leave out --source etcd and --replicas');
+  if (target && options.loopbackAddresses !== 'auto') throw new UsageError('--loopback-addresses spreads the nodes over our servers: it cannot be used with --target');
   if (options.scenario === 'failover' && options.replicas < 2) throw new UsageError('--scenario failover kills one replica and moves its nodes to the others: it needs --replicas 2 or more');
   if (options.scenario === 'restart' && options.replicas > 1) throw new UsageError('--scenario restart restarts the one server; with --replicas use --scenario failover');
   if (options.scenario === 'restart' && target) throw new UsageError('--scenario restart kills and restarts our server: it cannot be used with --target');

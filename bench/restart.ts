@@ -87,6 +87,7 @@ export async function runRestart(ctx: RestartContext): Promise<RestartOutcome> {
     extraArgs: opts.serverArgs,
     nodeArgs: opts.serverNodeArgs,
     port: ctx.server.port,
+    host: ctx.server.host,
     watchLoopDelay: opts.serverLoopDelay,
   });
   const sampler = new ProcessSampler(server.pid);

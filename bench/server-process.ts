@@ -12,6 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import { LOOPBACK_HOST } from './loopback';
 
 /** How long the server may take to start, in ms. */
 const READY_TIMEOUT_MS = 60_000;
@@ -54,6 +55,8 @@ process.on('exit', () => {
 /** A running server child. */
 export class ServerProcess {
   readonly target: string;
+  /** The address it listens on (127.0.0.1, or 0.0.0.0 when the fleet needs several loopback addresses: bench/loopback). */
+  readonly host: string;
   readonly pid: number;
   readonly #child: ChildProcess;
   readonly #applies: ApplyEvent[] = [];
@@ -77,8 +80,9 @@ export class ServerProcess {
   /** Off by default: each /metrics read costs our server CPU the floor never pays, which skews ours/floor. */
   readonly #watchesLoopDelay: boolean;
 
-  private constructor(child: ChildProcess, port: number, watchesLoopDelay: boolean) {
+  private constructor(child: ChildProcess, port: number, host: string, watchesLoopDelay: boolean) {
     this.#child = child;
+    this.host = host;
     this.#watchesLoopDelay = watchesLoopDelay;
     this.pid = child.pid as number;
     this.target = `127.0.0.1:${port}`;
@@ -129,14 +133,15 @@ export class ServerProcess {
    */
   static async start(
     source: string | readonly string[],
-    opts: { logLevel: string; extraArgs?: readonly string[]; nodeArgs?: readonly string[]; script?: string; port?: number; watchLoopDelay?: boolean },
+    opts: { logLevel: string; extraArgs?: readonly string[]; nodeArgs?: readonly string[]; script?: string; port?: number; host?: string; watchLoopDelay?: boolean },
   ): Promise<ServerProcess> {
     const port = opts.port ?? (await freePort());
     const main = opts.script ?? path.join(__dirname, '..', 'src', 'main.js');
     const sourceArgs = typeof source === 'string' ? ['--config', source] : source;
-    const args = [...(opts.nodeArgs ?? []), main, ...sourceArgs, '--port', String(port), '--host', '127.0.0.1', '--admin-port', '0', '--log-level', opts.logLevel, ...(opts.extraArgs ?? [])];
+    const host = opts.host ?? LOOPBACK_HOST;
+    const args = [...(opts.nodeArgs ?? []), main, ...sourceArgs, '--port', String(port), '--host', host, '--admin-port', '0', '--log-level', opts.logLevel, ...(opts.extraArgs ?? [])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const server = new ServerProcess(child, port, opts.watchLoopDelay ?? false);
+    const server = new ServerProcess(child, port, host, opts.watchLoopDelay ?? false);
     await server.#waitReady(port);
     server.readyAt = Date.now();
     return server;

@@ -18,6 +18,7 @@ import { etcdSink, fileSink } from './config-sink';
 import type { ConfigSink } from './config-sink';
 import { runFailover } from './failover';
 import { runRestart } from './restart';
+import { listenHostFor, loopbackAddressesFor, spreadTargets } from './loopback';
 import { runRounds } from './rounds';
 import { Mesh } from './scenarios';
 import { ServerProcess } from './server-process';
@@ -33,8 +34,6 @@ export type ServerKind = 'ours' | 'floor';
 const IDLE_SETTLE_MS = 1_000;
 /** Wait for an external server to pick up a rewritten config file, in ms. */
 const EXTERNAL_RELOAD_WAIT_MS = 2_000;
-/** Give up the initial sync when no further node synced for this long, in ms. */
-const SYNC_STALL_MS = 30_000;
 /** How often the loadgen's own RSS is sampled, in ms. */
 const SELF_SAMPLE_MS = 250;
 
@@ -66,7 +65,7 @@ function mean(values: (number | null)[]): number {
 
 /**
  * Wait until every node has a full config, the server dies, `--sync-timeout`
- * passes, or for {@link SYNC_STALL_MS} after all started no node has synced
+ * passes, or for `--sync-stall-timeout` after all started no node has synced
  * and no bytes arrived (e.g. nodes that NACKed their first CDS wait for a
  * change that never comes). Bytes still arriving count as progress: on a
  * loaded machine every node can be part-way through its config for longer
@@ -87,7 +86,7 @@ async function waitForSync(fleet: Fleet, opts: BenchOptions, serverGone: () => b
       lastCount = n.everSynced;
       lastRxBytes = rxBytes;
       lastChange = Date.now();
-    } else if (n.started >= opts.nodes && Date.now() - lastChange > SYNC_STALL_MS) {
+    } else if (n.started >= opts.nodes && Date.now() - lastChange > opts.syncStallMs) {
       return;
     }
   }
@@ -107,18 +106,29 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
   const sink: ConfigSink = kind === 'ours' && !external && opts.source === 'etcd' ? await etcdSink(workDir, `/fanout-bench-${variant}/`) : fileSink(configFile, configFile !== opts.configFile);
   await sink.write(mesh);
   let servers: ServerProcess[] = [];
+  // Over ~22,000 nodes on one server port the loopback source ports run out: spread them over 127.0.0.x.
+  const addresses = opts.loopbackAddresses === 'auto' ? loopbackAddressesFor(Math.ceil(opts.nodes / (kind === 'floor' ? 1 : opts.replicas))) : opts.loopbackAddresses;
+  const host = listenHostFor(addresses);
   if (kind === 'floor') {
     // The floor logs nothing per stream, so info costs it nothing and gives the commit times.
-    servers = [await ServerProcess.start(configFile, { logLevel: 'info', script: FLOOR_MAIN, nodeArgs: opts.floorNodeArgs })];
+    servers = [await ServerProcess.start(configFile, { logLevel: 'info', script: FLOOR_MAIN, nodeArgs: opts.floorNodeArgs, host })];
   } else if (!external) {
     for (let i = 0; i < opts.replicas; i++)
-      servers.push(await ServerProcess.start(sink.serverArgs, { logLevel: opts.serverLogLevel, extraArgs: opts.serverArgs, nodeArgs: opts.serverNodeArgs, watchLoopDelay: opts.serverLoopDelay }));
+      servers.push(
+        await ServerProcess.start(sink.serverArgs, { logLevel: opts.serverLogLevel, extraArgs: opts.serverArgs, nodeArgs: opts.serverNodeArgs, host, watchLoopDelay: opts.serverLoopDelay }),
+      );
   } else if (opts.configFile) {
     await sleep(EXTERNAL_RELOAD_WAIT_MS);
   }
   /** The one server of a single-process run (the restart scenario replaces it). */
   let server: ServerProcess | undefined = servers[0];
-  const target = servers.length ? servers.map((s) => s.target).join(',') : (opts.target as string);
+  const target = servers.length
+    ? spreadTargets(
+        servers.map((s) => s.port),
+        addresses,
+      )
+    : (opts.target as string);
+  if (addresses > 1) process.stderr.write(`[bench ${label}] ${opts.nodes} nodes: servers listen on ${host}, nodes connect to 127.0.0.1–127.0.0.${addresses} (bench/loopback)\n`);
   const pids = servers.length ? servers.map((s) => s.pid) : external && opts.serverPid ? [opts.serverPid] : [];
   let sampler = pids.length ? new ProcessSampler(pids) : undefined;
   await sleep(IDLE_SETTLE_MS);
@@ -188,7 +198,7 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     );
     if (initialSync.failed > 0) {
       const nacked = afterSync.counters.nacks > 0 ? `; ${afterSync.counters.nacks} NACKs sent` : '';
-      error = `${initialSync.failed} nodes had no full config (sync timeout ${opts.syncTimeoutMs / 1000} s, or ${SYNC_STALL_MS / 1000} s without progress${nacked}; last stream error: ${afterSync.counters.lastError || 'none'})`;
+      error = `${initialSync.failed} nodes had no full config (sync timeout ${opts.syncTimeoutMs / 1000} s, or ${opts.syncStallMs / 1000} s without progress (--sync-stall-timeout)${nacked}; last stream error: ${afterSync.counters.lastError || 'none'})`;
     }
 
     const canChange = !external || opts.configFile !== undefined;

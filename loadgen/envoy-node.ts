@@ -119,9 +119,12 @@ export class EnvoyNode {
 
   /** Whether every stream this node has opened is currently open. */
   get connected(): boolean {
+    // Plain loops: the fleet's progress report asks every node this five times a second.
     let any = false;
     for (const p of this.#ports) {
-      if (p.kinds.some((k) => this.#slots[k].started)) {
+      let used = false;
+      for (const k of p.kinds) used ||= this.#slots[k].started;
+      if (used) {
         if (!p.call) return false;
         any = true;
       }
