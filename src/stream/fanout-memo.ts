@@ -72,6 +72,9 @@ export class FanoutMemo {
   subscribedIn(view: TypeView, sub: Subscription): readonly EncodedResource[] {
     const all = this.#versions.allOf(view);
     if (sub.wildcard) return all;
+    // Envoys usually name every EDS cluster: count first, so that case (every stream's first response)
+    // builds no array of its own only to find it is the whole view.
+    if (sub.names.size >= view.size && coversAll(view, sub.names)) return all;
     const out: EncodedResource[] = [];
     for (const n of sub.names) {
       const r = view.get(n);
@@ -100,4 +103,11 @@ export class FanoutMemo {
       warmingChecksComputed: this.#clustersOutside.computed,
     };
   }
+}
+
+/** Whether `names` holds every resource of `view` (the caller checked it has at least as many). */
+function coversAll(view: TypeView, names: ReadonlySet<string>): boolean {
+  let found = 0;
+  for (const n of names) if (view.get(n) !== undefined) found++;
+  return found === view.size;
 }

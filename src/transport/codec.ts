@@ -64,6 +64,8 @@ export class RequestCodec {
   readonly #locator: protobuf.Type;
   readonly #types: KnownTypeUrls;
   readonly #names = new NamesInterner();
+  /** Names in the list #recentListAt last found (a field, so the hot path allocates no result object). */
+  #recentNames = 0;
 
   constructor(root: protobuf.Root) {
     this.#node = root.lookupType('envoy.config.core.v3.Node');
@@ -74,7 +76,9 @@ export class RequestCodec {
 
   /**
    * Decode a DiscoveryRequest by hand: the `resource_names` list (repeated on
-   * every ACK) is interned as raw bytes and only decoded if a stream needs it.
+   * every ACK) is interned as raw bytes and only decoded if a stream needs it;
+   * a list equal to one seen recently is recognised by one byte compare where
+   * it starts, without scanning or hashing it.
    * More than `maxNames` names (or resource locators) is refused with
    * RequestLimitError as soon as they are counted; bad bytes throw
    * MalformedRequestError. The node is checked now and decoded on first use.
@@ -92,11 +96,25 @@ export class RequestCodec {
     let nameCount = 0;
     let locators = 0;
     let contiguous = true;
+    /** The interned list, when recognised in place as a recent one. */
+    let namesKey: Buffer | undefined;
     const r = new WireReader(bytes);
     try {
       while (!r.done) {
         const fieldStart = r.pos;
         if (bytes[fieldStart] === NAME_TAG) {
+          if (namesStart === -1) {
+            // An ACK repeats its stream's whole list: recognise it by one byte compare against the lists
+            // seen recently, with no scan and no hashing (the scan below costs ~7 µs per 1000 names).
+            const recent = this.#recentListAt(bytes, fieldStart);
+            if (recent !== undefined && this.#recentNames + locators <= maxNames) {
+              namesKey = recent;
+              nameCount = this.#recentNames;
+              namesStart = fieldStart;
+              namesEnd = r.pos = fieldStart + recent.length;
+              continue;
+            }
+          }
           // Fast path for the bulk of every ACK: a run of names shorter than 128 bytes (one-byte length).
           // Anything else (a longer name, a length past the end) falls through to the checked path below.
           let p = fieldStart;
@@ -130,22 +148,25 @@ export class RequestCodec {
           namesEnd = start + length;
           continue;
         }
-        const payload = bytes.subarray(start, start + length);
-        if (field === 1) versionInfo = payload.toString('utf8');
-        else if (field === 4) typeUrl = this.#typeUrl(payload.toString('utf8'));
-        else if (field === 5) responseNonce = payload.toString('utf8');
-        else if (field === 2) nodeBytes = this.#checkNode(payload, limits);
-        else if (field === 6) errorDetail = this.#decodeStatus(payload, maxNames);
+        // The strings of every ACK are read in place: a subarray per field would be a Buffer object each.
+        if (field === 1) versionInfo = bytes.toString('utf8', start, start + length);
+        else if (field === 4) typeUrl = this.#typeUrl(bytes.toString('utf8', start, start + length));
+        else if (field === 5) responseNonce = bytes.toString('utf8', start, start + length);
+        else if (field === 2) nodeBytes = this.#checkNode(bytes.subarray(start, start + length), limits);
+        else if (field === 6) errorDetail = this.#decodeStatus(bytes.subarray(start, start + length), maxNames);
         else if (field === 7) {
           if (++locators + nameCount > maxNames) throw new RequestLimitError('names', namesLimitMessage('resource names', maxNames));
-          checkMessage(this.#locator, payload, { maxEntries: maxNames });
+          checkMessage(this.#locator, bytes.subarray(start, start + length), { maxEntries: maxNames });
         }
       }
     } catch (err) {
       throw asRequestError(err, SOTW);
     }
-    const namesBytes = namesStart === -1 ? undefined : bytes.subarray(namesStart, namesEnd);
-    const namesKey = namesBytes && contiguous ? this.#names.intern(namesBytes) : undefined;
+    if (!contiguous) namesKey = undefined;
+    else if (namesKey === undefined && namesStart !== -1) {
+      namesKey = this.#names.intern(bytes.subarray(namesStart, namesEnd));
+      if (namesKey !== undefined) this.#names.remember(namesKey, nameCount);
+    }
     return new DecodedSotwRequest({ versionInfo, typeUrl, responseNonce, errorDetail, nameCount, namesKey }, bytes, namesStart, nodeBytes, this.#nodeDecoder);
   }
 
@@ -201,6 +222,27 @@ export class RequestCodec {
       nodeBytes,
       this.#nodeDecoder,
     );
+  }
+
+  /**
+   * The recently seen list that `bytes` holds at `at` as a whole run of
+   * names (compared byte for byte, and not followed by a further name), or
+   * undefined; its name count is left in {@link #recentNames}. A recent
+   * list is a run of complete name fields that was checked when first
+   * interned, so an equal span parses to the same names and ends on a field
+   * boundary.
+   */
+  #recentListAt(bytes: Buffer, at: number): Buffer | undefined {
+    for (const recent of this.#names.recent) {
+      const key = recent.ref.deref();
+      if (key === undefined) continue;
+      const end = at + key.length;
+      if (end > bytes.length || bytes[end] === NAME_TAG || bytes.compare(key, 0, key.length, at, end) !== 0) continue;
+      this.#recentNames = recent.names;
+      if (recent !== this.#names.recent[0]) this.#names.remember(key, recent.names);
+      return key;
+    }
+    return undefined;
   }
 
   /** One string object per known type URL, however many requests name it; unknown URLs are never kept. */

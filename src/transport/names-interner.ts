@@ -13,6 +13,11 @@
  * new list is not interned and its stream simply decodes names on each
  * request, which is correct, only slower.
  *
+ * The table also remembers the few lists seen most recently (weakly too):
+ * the codec compares an ACK's bytes against them where its list starts and,
+ * on a match, takes the interned Buffer without scanning or hashing the list
+ * (transport/codec.ts).
+ *
  * Lifetime: one table per RequestCodec, and the composition root builds
  * one codec per server, so the table lives and goes with its server; two
  * servers in one process intern separately. The interned Buffers are the
@@ -33,6 +38,18 @@ const MAX_LISTS_PER_BUCKET = 8;
 const SLOT_OVERHEAD_BYTES = 128;
 /** Bytes sampled for the bucket hash; equality is always confirmed byte for byte. */
 const SAMPLE_POINTS = 32;
+/**
+ * Lists remembered as recently seen. An ACK repeats its stream's list, and
+ * the streams of one mesh hold a handful of lists at most (one per kind of
+ * Envoy), so a few candidates catch nearly every ACK.
+ */
+export const RECENT_LISTS = 4;
+
+/** A list interned and seen recently: its canonical bytes (held weakly) and how many names they hold. */
+export interface RecentList {
+  readonly ref: WeakRef<Buffer>;
+  readonly names: number;
+}
 
 interface Slot {
   readonly hash: number;
@@ -46,6 +63,8 @@ export class NamesInterner {
   readonly #maxBytes: number;
   #bytes = 0;
   readonly #registry = new FinalizationRegistry<Slot>((slot) => this.#release(slot));
+  /** Most recently seen first; never more than {@link RECENT_LISTS}. Weak, so it keeps no list alive. */
+  readonly #recent: RecentList[] = [];
 
   constructor(maxBytes = MAX_INTERNED_BYTES) {
     this.#maxBytes = maxBytes;
@@ -80,6 +99,29 @@ export class NamesInterner {
     this.#bytes += cost;
     this.#registry.register(copy, { hash, cost });
     return copy;
+  }
+
+  /**
+   * The recently seen lists, most recent first, for a caller that can
+   * recognise one in place (a byte compare at a known offset) before it
+   * scans and interns: the ACK fast path of transport/codec.ts.
+   */
+  get recent(): readonly RecentList[] {
+    return this.#recent;
+  }
+
+  /**
+   * Note that `key`, an interned list holding `names` names, was just seen,
+   * so the next request repeating it is recognised by {@link recent}.
+   * Cheap when it already is the most recent (every ACK of a steady mesh).
+   */
+  remember(key: Buffer, names: number): void {
+    const recent = this.#recent;
+    if (recent[0]?.ref.deref() === key) return;
+    const at = recent.findIndex((r) => r.ref.deref() === key);
+    const entry = at === -1 ? { ref: new WeakRef(key), names } : (recent.splice(at, 1)[0] as RecentList);
+    recent.unshift(entry);
+    if (recent.length > RECENT_LISTS) recent.length = RECENT_LISTS;
   }
 
   /** A list was collected: give back its bytes and drop dead slots of its bucket. */

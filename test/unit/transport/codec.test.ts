@@ -246,3 +246,47 @@ test('error_detail: a negative code (10 bytes on the wire) reads as negative; it
   assert.deepEqual(r.errorDetail, { code: -10, message: 'rejected' });
   assert.throws(() => codec.decodeDelta(Buffer.concat([field(2, EDS), field(7, status)]), { maxNames: 1 }), RequestLimitError);
 });
+
+test('an ACK repeating a recent list is recognised in place; a list differing in one name, longer, shorter or split is not taken for it', () => {
+  const own = new RequestCodec(loadProtoRoot());
+  const names = Array.from({ length: 200 }, (_, i) => `cluster-${i}`);
+  const ack = (list: readonly string[], n: number): Buffer => encodeSotwRequest({ typeUrl: EDS, resourceNames: list, versionInfo: `v${n}`, responseNonce: `s${n}` }, n === 1 ? { id: 'n' } : undefined);
+  const first = own.decodeSotw(ack(names, 1));
+  assert.ok(first.namesKey);
+  const again = own.decodeSotw(ack(names, 2));
+  assert.equal(again.namesKey, first.namesKey, 'the same list is the same Buffer');
+  assert.equal(again.nameCount, 200);
+  assert.deepEqual(again.resourceNames, names);
+  assert.equal(again.versionInfo, 'v2');
+  assert.equal(again.responseNonce, 's2');
+  assert.equal(again.typeUrl, EDS);
+
+  const renamed = names.map((n, i) => (i === 100 ? 'cluster-X00' : n)); // same length, one byte differs
+  const oneDiffers = own.decodeSotw(ack(renamed, 3));
+  assert.notEqual(oneDiffers.namesKey, first.namesKey);
+  assert.deepEqual(oneDiffers.resourceNames, renamed);
+
+  const longer = own.decodeSotw(ack([...names, 'cluster-new'], 4));
+  assert.notEqual(longer.namesKey, first.namesKey, 'a recent list followed by one more name is another list');
+  assert.equal(longer.nameCount, 201);
+  assert.deepEqual(longer.resourceNames, [...names, 'cluster-new']);
+
+  const shorter = own.decodeSotw(ack(names.slice(0, 199), 5));
+  assert.notEqual(shorter.namesKey, first.namesKey);
+  assert.equal(shorter.nameCount, 199);
+
+  // The recent list, then another field, then one more name: not contiguous, so not interned, and every name is seen.
+  const listBytes = Buffer.concat(names.map((n) => field(3, n)));
+  const split = own.decodeSotw(Buffer.concat([listBytes, field(4, EDS), field(3, 'late')]));
+  assert.equal(split.namesKey, undefined);
+  assert.equal(split.nameCount, 201);
+  assert.deepEqual(split.resourceNames, [...names, 'late']);
+
+  // Still recognised after the others, and still held to the names limit.
+  assert.equal(own.decodeSotw(ack(names, 6)).namesKey, first.namesKey);
+  assert.throws(
+    () => own.decodeSotw(ack(names, 7), { maxNames: 199 }),
+    (e: Error) => e instanceof RequestLimitError && /more than 199 resource names/.test(e.message),
+  );
+  assert.equal(own.decodeSotw(ack(names, 8), { maxNames: 200 }).namesKey, first.namesKey);
+});

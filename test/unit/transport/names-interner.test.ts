@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { NamesInterner } from '../../../src/transport/names-interner';
+import { NamesInterner, RECENT_LISTS } from '../../../src/transport/names-interner';
 import { collectGarbage } from '../../helpers/gc';
 
 const list = (tag: string, bytes: number): Buffer => Buffer.from(`${tag}:`.padEnd(bytes, 'x'));
@@ -57,4 +57,22 @@ test('lists crafted to share a bucket hash are interned only a few at a time', (
   for (let i = 0; i < 20; i++) held.push(interner.intern(colliding(i)));
   const interned = held.filter((b) => b !== undefined).length;
   assert.ok(interned > 0 && interned < 20, `${interned} of 20 colliding lists interned`);
+});
+
+test('the recently seen lists are kept most recent first, a few of them, and weakly', async () => {
+  const interner = new NamesInterner();
+  let keys: (Buffer | undefined)[] = Array.from({ length: RECENT_LISTS + 1 }, (_, i) => interner.intern(list(`r${i}`, 100)));
+  keys.forEach((k, i) => interner.remember(k!, i));
+  const seen = (): (Buffer | undefined)[] => interner.recent.map((r) => r.ref.deref());
+  assert.deepEqual(seen(), keys.slice(1).reverse(), `the newest ${RECENT_LISTS}, newest first`);
+  interner.remember(keys[2]!, 2);
+  assert.equal(seen()[0], keys[2], 'seen again: first');
+  assert.equal(interner.recent.length, RECENT_LISTS);
+  assert.equal(interner.recent[0]?.names, 2);
+  keys = [];
+  await collectGarbage();
+  assert.ok(
+    seen().every((k) => k === undefined),
+    'the recent lists keep none alive',
+  );
 });
