@@ -26,6 +26,9 @@ import { WholeViewKeys } from './share-keys';
 import { ClustersOutside } from './warming';
 import { Subscription } from './subscription';
 import type { Canonical, SubscriptionDelta } from './subscription';
+import { DeltaFirstSubscribes } from './delta-subscribes';
+import type { DeltaSubscribeList } from './delta-subscribes';
+import { ViewCover } from './view-cover';
 
 /** Counts for tests and debugging; entries kept in WeakMaps cannot be counted live, so most are totals made since start. */
 export interface FanoutMemoSnapshot {
@@ -39,6 +42,10 @@ export interface FanoutMemoSnapshot {
   readonly wholeViewKeysMade: number;
   /** Warming answers worked out (memo misses). */
   readonly warmingChecksComputed: number;
+  /** Delta first subscribe lists recorded for reuse. */
+  readonly deltaSubscribesRecorded: number;
+  /** "Names cover exactly this view" answers worked out for pooled sets (memo misses). */
+  readonly viewCoversComputed: number;
 }
 
 /** One server's fan-out memo tables. */
@@ -48,6 +55,8 @@ export class FanoutMemo {
   readonly #versions = new StateVersions();
   readonly #wholeViews = new WholeViewKeys();
   readonly #clustersOutside = new ClustersOutside();
+  readonly #firstSubscribes = new DeltaFirstSubscribes();
+  readonly #viewCover = new ViewCover();
 
   /** A new, empty subscription that shares equal name sets with this server's other streams. */
   subscription(): Subscription {
@@ -57,6 +66,20 @@ export class FanoutMemo {
   /** Apply a SotW `resource_names` list, replaying another stream's identical change when there is one (sotw-transitions.ts). */
   applySotwList(typeUrl: string, sub: Subscription, last: Buffer | undefined, list: SotwNameList, wildcardCapable: boolean, canonicalFor: (typeUrl: string) => Canonical): SubscriptionDelta {
     return this.#transitions.apply(typeUrl, sub, last, list, wildcardCapable, canonicalFor);
+  }
+
+  /** Apply a delta type's first subscribe list to a fresh `sub`, taking over another stream's result for the same bytes (delta-subscribes.ts). */
+  applyFirstDeltaSubscribe(typeUrl: string, sub: Subscription, list: DeltaSubscribeList, wildcardCapable: boolean, canonical: Canonical): SubscriptionDelta {
+    return this.#firstSubscribes.apply(typeUrl, sub, list, wildcardCapable, canonical);
+  }
+
+  /**
+   * The view's cached array of all its resources when `sub` wants exactly
+   * the view (view-cover.ts), else undefined: what a client holding nothing
+   * is owed, as one shared array.
+   */
+  wholeViewFor(view: TypeView, sub: Subscription): readonly EncodedResource[] | undefined {
+    return this.#viewCover.exactly(view, sub) ? this.#versions.allOf(view) : undefined;
   }
 
   /** The SotW `version_info` of everything `sub` covers in `view` (state-version.ts). */
@@ -98,6 +121,8 @@ export class FanoutMemo {
       stateVersionsComputed: this.#versions.computed,
       wholeViewKeysMade: this.#wholeViews.made,
       warmingChecksComputed: this.#clustersOutside.computed,
+      deltaSubscribesRecorded: this.#firstSubscribes.recorded,
+      viewCoversComputed: this.#viewCover.computed,
     };
   }
 }
