@@ -30,6 +30,13 @@ import { DeltaFirstSubscribes } from './delta-subscribes';
 import type { DeltaSubscribeList } from './delta-subscribes';
 import { ViewCover } from './view-cover';
 
+/**
+ * Where an untouched subscription's first SotW list starts from, as a
+ * transition key: never an interned list (those are never empty), so never
+ * taken for "unchanged".
+ */
+const NO_LIST: Buffer = Buffer.alloc(0);
+
 /** Counts for tests and debugging; entries kept in WeakMaps cannot be counted live, so most are totals made since start. */
 export interface FanoutMemoSnapshot {
   /** Name sets in the pool now (live, not yet collected). */
@@ -65,7 +72,10 @@ export class FanoutMemo {
 
   /** Apply a SotW `resource_names` list, replaying another stream's identical change when there is one (sotw-transitions.ts). */
   applySotwList(typeUrl: string, sub: Subscription, last: Buffer | undefined, list: SotwNameList, wildcardCapable: boolean, canonicalFor: (typeUrl: string) => Canonical): SubscriptionDelta {
-    return this.#transitions.apply(typeUrl, sub, last, list, wildcardCapable, canonicalFor);
+    // A stream's first list (its 1000 EDS names at initial sync) comes from the same untouched state on every
+    // stream: recorded as a change from NO_LIST, so it too is applied once and replayed by the rest.
+    const from = last ?? (sub.untouched ? NO_LIST : undefined);
+    return this.#transitions.apply(typeUrl, sub, from, list, wildcardCapable, canonicalFor);
   }
 
   /** Apply a delta type's first subscribe list to a fresh `sub`, taking over another stream's result for the same bytes (delta-subscribes.ts). */
@@ -94,7 +104,7 @@ export class FanoutMemo {
    */
   subscribedIn(view: TypeView, sub: Subscription): readonly EncodedResource[] {
     const all = this.#versions.allOf(view);
-    if (sub.wildcard) return all;
+    if (sub.wildcard || this.#viewCover.exactly(view, sub)) return all;
     const out: EncodedResource[] = [];
     for (const n of sub.names) {
       const r = view.get(n);

@@ -1,6 +1,6 @@
 /**
  * @module test/e2e/delta-initial-sync.test
- * The initial sync of delta Envoys: the 1000 EDS names arrive as one
+ * The initial sync of delta (and SotW) Envoys: the 1000 EDS names arrive as one
  * subscribe, the same bytes from every node. The first stream decodes and
  * applies them; the others take over that result (stream/delta-subscribes.ts),
  * and a client that holds nothing and wants exactly the view is sent the
@@ -124,5 +124,28 @@ test('a wildcard CDS node holding nothing gets every cluster; one reporting what
     const wildcardAndMissing = await deltaClient(server, clients, 'envoy-wm');
     const r = await wildcardAndMissing.fetch(T.CLUSTER, ['*', 'c-missing']);
     assert.deepEqual(sorted(r), { names: ['c0'], removed: ['c-missing'] });
+  });
+});
+
+test('SotW nodes sending the same first EDS list: applied once, replayed for the others, and each is sent every endpoint', async () => {
+  await withServer(async (server, clients) => {
+    const before = server.internals.memo.describe().transitionsRecorded;
+    for (const id of ['sotw-a', 'sotw-b', 'sotw-c']) {
+      const c = await AdsClient.connect(server.port, { variant: 'sotw', node: { id, cluster: 'mesh' } });
+      clients.push(c);
+      await c.fetch(T.CLUSTER, []);
+      const eds = await c.fetch(T.ENDPOINT, NAMES);
+      assert.deepEqual(sorted(eds).names, [...NAMES].sort());
+    }
+    assert.equal(server.internals.memo.describe().transitionsRecorded - before, 1, 'the first list was recorded once, then replayed');
+    const sets = edsNameSets(server);
+    assert.ok(sets.length === 3 && sets.every((s) => s === sets[0]));
+
+    // A different first list is its own transition, with its own answer.
+    const other = await AdsClient.connect(server.port, { variant: 'sotw', node: { id: 'sotw-d', cluster: 'mesh' } });
+    clients.push(other);
+    await other.fetch(T.CLUSTER, []);
+    const fewer = await other.fetch(T.ENDPOINT, NAMES.slice(2));
+    assert.deepEqual(sorted(fewer).names, NAMES.slice(2).sort());
   });
 });
