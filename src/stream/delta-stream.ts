@@ -16,6 +16,7 @@ import type { DeltaEntry, DeltaPlan } from './sink';
 import { aliasedEntry, resolveAlias, unresolvedAliasEntry } from './vhds-alias';
 import { deltaChangeKey } from './share-keys';
 import { KnownVersions } from './known-versions';
+import type { SubscriptionDelta } from './subscription';
 
 /** Marks a name the client was told does not exist (so it is told once). */
 const MISSING = '';
@@ -25,7 +26,16 @@ export interface DeltaTypeState extends TypeStateBase {
   readonly wildcardCapable: boolean;
   /** name → version the client holds (MISSING: told it does not exist). */
   readonly known: KnownVersions;
+  /**
+   * The interned subscribe bytes of the type's first request while that is
+   * still the whole subscription: holding them keeps the memo entry that
+   * lets later streams take over the result alive (delta-subscribes.ts).
+   */
+  firstSubscribe: Buffer | undefined;
 }
+
+/** The removed names of a response that removes nothing (shared, never written). */
+const NO_REMOVED: readonly string[] = Object.freeze([]);
 
 /** One delta stream (ADS or per-type). */
 export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
@@ -46,6 +56,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
         pending: base.pending,
         wildcardCapable: resourceTypeOf(typeUrl).wildcardCapable,
         known: KnownVersions.fromInitial(req.initialVersions, this.ctx.store.view(this.group, typeUrl)),
+        firstSubscribe: undefined,
       };
       this.types.set(typeUrl, state);
     }
@@ -57,7 +68,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
       return;
     }
 
-    const change = state.sub.applyDelta(req.subscribe, req.unsubscribe, first, state.wildcardCapable, this.canonicalFor(typeUrl));
+    const change = this.#applySubscription(typeUrl, state, req, first);
     if (first) {
       // Rule C22: compare against initial_resource_versions; names held but no longer covered are removed.
       state.pending.addAll('updates', state.sub.wildcard);
@@ -82,6 +93,21 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
       }
     }
     this.requestFlush();
+  }
+
+  /**
+   * Apply the request's subscribe and unsubscribe lists. A type's first
+   * request with only a subscribe list (a delta Envoy's 1000 EDS names) is
+   * the same bytes on thousands of streams: it goes through the memo, which
+   * decodes and applies it once (delta-subscribes.ts).
+   */
+  #applySubscription(typeUrl: string, state: DeltaTypeState, req: DeltaRequest, first: boolean): SubscriptionDelta {
+    if (first && req.subscribeKey !== undefined && req.unsubscribe.length === 0) {
+      state.firstSubscribe = req.subscribeKey;
+      return this.ctx.memo.applyFirstDeltaSubscribe(typeUrl, state.sub, req, state.wildcardCapable, this.canonicalFor(typeUrl));
+    }
+    state.firstSubscribe = undefined;
+    return state.sub.applyDelta(req.subscribe, req.unsubscribe, first, state.wildcardCapable, this.canonicalFor(typeUrl));
   }
 
   protected markChanges(changes: ReadonlyMap<string, TypeChange>): void {
@@ -118,8 +144,26 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     return cds.known.isExactly(view) ? WHOLE_VIEW : cds.known.keys();
   }
 
+  /**
+   * Initial sync (rule C22 with nothing held): a client that holds nothing
+   * of the type and wants exactly the store's view is owed the whole view.
+   * This is the plan the general path below would make, without its work per
+   * resource: the view's shared array, one shared body, and the view itself
+   * as what the client holds (known-versions.ts).
+   */
+  #wholeViewToEmptyClient(typeUrl: string, state: DeltaTypeState, view: TypeView): DeltaPlan | undefined {
+    if (!state.pending.all || view.size === 0 || !state.known.isEmpty) return undefined;
+    const resources = this.ctx.memo.wholeViewFor(view, state.sub);
+    if (!resources) return undefined;
+    state.known.resetTo(view);
+    state.pending.take();
+    return { typeUrl, systemVersionInfo: '', resources, removed: NO_REMOVED, shareKey: this.ctx.memo.wholeViewKey(view, 'delta', typeUrl) };
+  }
+
   protected nextPlan(typeUrl: string, state: DeltaTypeState): DeltaPlan | undefined {
     const view = this.ctx.store.view(this.group, typeUrl);
+    const whole = this.#wholeViewToEmptyClient(typeUrl, state, view);
+    if (whole) return whole;
     const pending = state.pending;
     const resources: DeltaEntry[] = [];
     const removed: string[] = [];

@@ -26,6 +26,16 @@ import { WholeViewKeys } from './share-keys';
 import { ClustersOutside } from './warming';
 import { Subscription } from './subscription';
 import type { Canonical, SubscriptionDelta } from './subscription';
+import { DeltaFirstSubscribes } from './delta-subscribes';
+import type { DeltaSubscribeList } from './delta-subscribes';
+import { ViewCover } from './view-cover';
+
+/**
+ * Where an untouched subscription's first SotW list starts from, as a
+ * transition key: never an interned list (those are never empty), so never
+ * taken for "unchanged".
+ */
+const NO_LIST: Buffer = Buffer.alloc(0);
 
 /** Counts for tests and debugging; entries kept in WeakMaps cannot be counted live, so most are totals made since start. */
 export interface FanoutMemoSnapshot {
@@ -39,6 +49,10 @@ export interface FanoutMemoSnapshot {
   readonly wholeViewKeysMade: number;
   /** Warming answers worked out (memo misses). */
   readonly warmingChecksComputed: number;
+  /** Delta first subscribe lists recorded for reuse. */
+  readonly deltaSubscribesRecorded: number;
+  /** "Names cover exactly this view" answers worked out for pooled sets (memo misses). */
+  readonly viewCoversComputed: number;
 }
 
 /** One server's fan-out memo tables. */
@@ -48,6 +62,8 @@ export class FanoutMemo {
   readonly #versions = new StateVersions();
   readonly #wholeViews = new WholeViewKeys();
   readonly #clustersOutside = new ClustersOutside();
+  readonly #firstSubscribes = new DeltaFirstSubscribes();
+  readonly #viewCover = new ViewCover();
 
   /** A new, empty subscription that shares equal name sets with this server's other streams. */
   subscription(): Subscription {
@@ -56,7 +72,24 @@ export class FanoutMemo {
 
   /** Apply a SotW `resource_names` list, replaying another stream's identical change when there is one (sotw-transitions.ts). */
   applySotwList(typeUrl: string, sub: Subscription, last: Buffer | undefined, list: SotwNameList, wildcardCapable: boolean, canonicalFor: (typeUrl: string) => Canonical): SubscriptionDelta {
-    return this.#transitions.apply(typeUrl, sub, last, list, wildcardCapable, canonicalFor);
+    // A stream's first list (its 1000 EDS names at initial sync) comes from the same untouched state on every
+    // stream: recorded as a change from NO_LIST, so it too is applied once and replayed by the rest.
+    const from = last ?? (sub.untouched ? NO_LIST : undefined);
+    return this.#transitions.apply(typeUrl, sub, from, list, wildcardCapable, canonicalFor);
+  }
+
+  /** Apply a delta type's first subscribe list to a fresh `sub`, taking over another stream's result for the same bytes (delta-subscribes.ts). */
+  applyFirstDeltaSubscribe(typeUrl: string, sub: Subscription, list: DeltaSubscribeList, wildcardCapable: boolean, canonical: Canonical): SubscriptionDelta {
+    return this.#firstSubscribes.apply(typeUrl, sub, list, wildcardCapable, canonical);
+  }
+
+  /**
+   * The view's cached array of all its resources when `sub` wants exactly
+   * the view (view-cover.ts), else undefined: what a client holding nothing
+   * is owed, as one shared array.
+   */
+  wholeViewFor(view: TypeView, sub: Subscription): readonly EncodedResource[] | undefined {
+    return this.#viewCover.exactly(view, sub) ? this.#versions.allOf(view) : undefined;
   }
 
   /** The SotW `version_info` of everything `sub` covers in `view` (state-version.ts). */
@@ -71,10 +104,7 @@ export class FanoutMemo {
    */
   subscribedIn(view: TypeView, sub: Subscription): readonly EncodedResource[] {
     const all = this.#versions.allOf(view);
-    if (sub.wildcard) return all;
-    // Envoys usually name every EDS cluster: count first, so that case (every stream's first response)
-    // builds no array of its own only to find it is the whole view.
-    if (sub.names.size >= view.size && coversAll(view, sub.names)) return all;
+    if (sub.wildcard || this.#viewCover.exactly(view, sub)) return all;
     const out: EncodedResource[] = [];
     for (const n of sub.names) {
       const r = view.get(n);
@@ -101,13 +131,8 @@ export class FanoutMemo {
       stateVersionsComputed: this.#versions.computed,
       wholeViewKeysMade: this.#wholeViews.made,
       warmingChecksComputed: this.#clustersOutside.computed,
+      deltaSubscribesRecorded: this.#firstSubscribes.recorded,
+      viewCoversComputed: this.#viewCover.computed,
     };
   }
-}
-
-/** Whether `names` holds every resource of `view` (the caller checked it has at least as many). */
-function coversAll(view: TypeView, names: ReadonlySet<string>): boolean {
-  let found = 0;
-  for (const n of names) if (view.get(n) !== undefined) found++;
-  return found === view.size;
 }

@@ -114,6 +114,11 @@ export class KnownVersions {
     return this.#base === view && this.#overlay.size === 0;
   }
 
+  /** Whether the client holds nothing (and was told of no missing name): a fresh subscription without initial versions. */
+  get isEmpty(): boolean {
+    return (this.#base === undefined || this.#base.size === 0) && this.#overlay.size === 0;
+  }
+
   /** Entries held privately by this stream (for memory accounting and tests). */
   get overlaySize(): number {
     return this.#overlay.size;

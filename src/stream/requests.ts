@@ -44,7 +44,14 @@ export interface DeltaRequest {
   /** The node (may be decoded lazily, on first access: read it only when needed). */
   readonly node?: NodeInfo;
   readonly typeUrl: string;
+  /** The names to subscribe (may be decoded lazily, on first access). */
   readonly subscribe: readonly string[];
+  /**
+   * The raw `resource_names_subscribe` bytes, interned: equal lists are the
+   * same Buffer object, so a list thousands of streams send is recognised
+   * without decoding. Undefined when empty, not contiguous or not interned.
+   */
+  readonly subscribeKey?: Buffer;
   readonly unsubscribe: readonly string[];
   readonly initialVersions: ReadonlyMap<string, string>;
   readonly responseNonce: string;

@@ -90,6 +90,11 @@ export class Subscription {
     return t.delta;
   }
 
+  /** Whether no list was ever applied, or only empty ones that changed nothing: every fresh subscription of a type is in this state. */
+  get untouched(): boolean {
+    return !this.wildcard && this.#names.size === 0 && this.#onlyEmptyListsSoFar;
+  }
+
   /** True when `names` will never change (pooled, or the shared empty set): safe as a memo key. */
   get namesFrozen(): boolean {
     return !this.#owned;

@@ -59,10 +59,13 @@ export class DecodedSotwRequest implements SotwRequest {
   }
 }
 
-/** A DeltaDiscoveryRequest; `node` decodes on first access. */
+/** A DeltaDiscoveryRequest; `subscribe` and `node` decode on first access. */
 export class DecodedDeltaRequest implements DeltaRequest {
   readonly typeUrl: string;
-  readonly subscribe: readonly string[];
+  readonly subscribeKey: Buffer | undefined;
+  /** The bytes holding every subscribe name (other fields between them are skipped), already checked. */
+  readonly #subscribeBytes: Buffer | undefined;
+  #subscribe: readonly string[] | undefined;
   readonly unsubscribe: readonly string[];
   readonly initialVersions: ReadonlyMap<string, string>;
   readonly responseNonce: string;
@@ -71,9 +74,11 @@ export class DecodedDeltaRequest implements DeltaRequest {
   readonly #decodeNode: NodeDecoder;
   #node: NodeInfo | undefined;
 
-  constructor(fields: Omit<DeltaRequest, 'node'>, nodeBytes: Buffer | undefined, decodeNode: NodeDecoder) {
+  constructor(fields: Omit<DeltaRequest, 'node' | 'subscribe'>, subscribeBytes: Buffer | undefined, nodeBytes: Buffer | undefined, decodeNode: NodeDecoder) {
     this.typeUrl = fields.typeUrl;
-    this.subscribe = fields.subscribe;
+    this.subscribeKey = fields.subscribeKey;
+    this.#subscribeBytes = subscribeBytes;
+    this.#subscribe = subscribeBytes ? undefined : NO_NAMES;
     this.unsubscribe = fields.unsubscribe;
     this.initialVersions = fields.initialVersions;
     this.responseNonce = fields.responseNonce;
@@ -86,7 +91,15 @@ export class DecodedDeltaRequest implements DeltaRequest {
     if (this.#nodeBytes && !this.#node) this.#node = this.#decodeNode(this.#nodeBytes);
     return this.#node;
   }
+
+  get subscribe(): readonly string[] {
+    const bytes = this.#subscribeBytes;
+    return (this.#subscribe ??= bytes ? readNames(bytes, 0, bytes.length) : NO_NAMES);
+  }
 }
+
+/** What an ACK subscribes to: shared, never written. */
+const NO_NAMES: readonly string[] = Object.freeze([]);
 
 /** Decode repeated string field 3 entries from `buf[from, to)` (already checked), skipping other fields (up to `limit` names). */
 function readNames(buf: Buffer, from: number, to: number, limit = Number.POSITIVE_INFINITY): string[] {

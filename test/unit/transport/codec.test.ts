@@ -290,3 +290,35 @@ test('an ACK repeating a recent list is recognised in place; a list differing in
   );
   assert.equal(own.decodeSotw(ack(names, 8), { maxNames: 200 }).namesKey, first.namesKey);
 });
+
+test('delta subscribe names decode in order whatever their length or the fields between them, and equal lists share one key', () => {
+  const long = `cla-${'x'.repeat(200)}`;
+  const names = ['cla-0', long, 'cla-2', 'ünïcode'];
+  const contiguous = (): Buffer => Buffer.concat([field(2, EDS), ...names.map((n) => field(3, n)), field(6, 'n1')]);
+  const a = codec.decodeDelta(contiguous());
+  const b = codec.decodeDelta(contiguous());
+  assert.deepEqual(a.subscribe, names);
+  assert.equal(a.responseNonce, 'n1');
+  assert.ok(a.subscribeKey, 'a contiguous list is interned');
+  assert.equal(a.subscribeKey, b.subscribeKey, 'equal lists are one Buffer');
+  const other = codec.decodeDelta(Buffer.concat([field(2, EDS), ...names.slice(1).map((n) => field(3, n))]));
+  assert.notEqual(other.subscribeKey, a.subscribeKey);
+  assert.deepEqual(other.subscribe, names.slice(1));
+
+  // Names split by other fields: decoded in order with the others skipped, and never keyed (the bytes are not one list).
+  const split = codec.decodeDelta(Buffer.concat([field(3, 'a'), field(4, 'u'), field(2, EDS), field(3, long), field(6, 'n2'), field(3, 'c')]));
+  assert.deepEqual(split.subscribe, ['a', long, 'c']);
+  assert.deepEqual(split.unsubscribe, ['u']);
+  assert.equal(split.typeUrl, EDS);
+  assert.equal(split.responseNonce, 'n2');
+  assert.equal(split.subscribeKey, undefined);
+
+  const ack = codec.decodeDelta(Buffer.concat([field(2, EDS), field(6, 'n3')]));
+  assert.deepEqual(ack.subscribe, []);
+  assert.equal(ack.subscribeKey, undefined);
+});
+
+test('a delta subscribe name running past the end of the request is refused, not read', () => {
+  const truncated = Buffer.concat([field(2, EDS), field(3, 'cla-0'), Buffer.from([0x1a, 0x05, 0x61])]);
+  assert.throws(() => codec.decodeDelta(truncated), malformed(/./));
+});
