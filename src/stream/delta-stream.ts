@@ -14,7 +14,6 @@ import type { TypeSnapshot } from './snapshot';
 import type { DeltaRequest } from './requests';
 import type { DeltaEntry, DeltaPlan } from './sink';
 import { aliasedEntry, resolveAlias, unresolvedAliasEntry } from './vhds-alias';
-import { deltaChangeKey } from './share-keys';
 import { KnownVersions } from './known-versions';
 import type { SubscriptionDelta } from './subscription';
 
@@ -223,7 +222,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     if (resources.length === 0 && removed.length === 0 && !mustRespond) return undefined;
     let shareKey: unknown;
     if (everything) shareKey = this.ctx.memo.wholeViewKey(view, 'delta', typeUrl);
-    else if (!aliasEntries) shareKey = deltaChangeKey(typeUrl, resources, removed);
+    else if (!aliasEntries) shareKey = this.ctx.memo.deltaChangeKey(typeUrl, resources, removed);
     return { typeUrl, systemVersionInfo: '', resources, removed, shareKey };
   }
 }
