@@ -33,7 +33,7 @@ export class PendingWork {
   /** Names to reconsider (read-only; empty while `all` is set). Makes the Set if only one name is owed: see {@link PendingWork.only} for the cheap path. */
   get names(): ReadonlySet<string> {
     if (this.#one !== undefined) {
-      this.#names = new Set([this.#one]);
+      this.#names = new Set<string>().add(this.#one);
       this.#one = undefined;
     }
     return this.#names ?? NO_NAMES;
@@ -64,7 +64,7 @@ export class PendingWork {
     if (this.#names) this.#names.add(name);
     else if (this.#one === undefined) this.#one = name;
     else if (this.#one !== name) {
-      this.#names = new Set([this.#one, name]);
+      this.#names = new Set<string>().add(this.#one).add(name);
       this.#one = undefined;
     }
   }
