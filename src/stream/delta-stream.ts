@@ -215,7 +215,10 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
       // Whole view sent (initial sync, wildcard or every name listed): one body for every such stream.
       everything = !aliasEntries && resources.length === view.size && removed.length === 0;
     } else {
-      for (const n of pending.names) consider(n);
+      // One changed name (an endpoint change on every stream): no Set per stream just to visit it.
+      const only = pending.only;
+      if (only !== undefined) consider(only);
+      else for (const n of pending.names) consider(n);
     }
     state.known.maybeRebase(view);
     const mustRespond = pending.take();
