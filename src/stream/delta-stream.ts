@@ -14,7 +14,6 @@ import type { TypeSnapshot } from './snapshot';
 import type { DeltaRequest } from './requests';
 import type { DeltaEntry, DeltaPlan } from './sink';
 import { aliasedEntry, resolveAlias, unresolvedAliasEntry } from './vhds-alias';
-import { deltaChangeKey } from './share-keys';
 import { KnownVersions } from './known-versions';
 import type { SubscriptionDelta } from './subscription';
 
@@ -216,14 +215,17 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
       // Whole view sent (initial sync, wildcard or every name listed): one body for every such stream.
       everything = !aliasEntries && resources.length === view.size && removed.length === 0;
     } else {
-      for (const n of pending.names) consider(n);
+      // One changed name (an endpoint change on every stream): no Set per stream just to visit it.
+      const only = pending.only;
+      if (only !== undefined) consider(only);
+      else for (const n of pending.names) consider(n);
     }
     state.known.maybeRebase(view);
     const mustRespond = pending.take();
     if (resources.length === 0 && removed.length === 0 && !mustRespond) return undefined;
     let shareKey: unknown;
     if (everything) shareKey = this.ctx.memo.wholeViewKey(view, 'delta', typeUrl);
-    else if (!aliasEntries) shareKey = deltaChangeKey(typeUrl, resources, removed);
+    else if (!aliasEntries) shareKey = this.ctx.memo.deltaChangeKey(typeUrl, resources, removed);
     return { typeUrl, systemVersionInfo: '', resources, removed, shareKey };
   }
 }

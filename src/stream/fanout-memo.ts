@@ -2,8 +2,8 @@
  * @module stream/fanout-memo
  * Everything one server remembers so that a fan-out to thousands of streams
  * does its work once, not once per stream: pooled name sets, replayed SotW
- * list transitions, state versions, whole-view share keys and the warming
- * check. One FanoutMemo is made by the composition root per server and
+ * list transitions, state versions, whole-view and one-resource share keys
+ * and the warming check. One FanoutMemo is made by the composition root per server and
  * reaches every stream on its StreamContext, so the tables live and die
  * with their server and two servers in one process never see each other's
  * entries. Streams keep the protocol rules; every call into shared work
@@ -22,7 +22,7 @@ import { NameSetPool } from './name-set-pool';
 import { StateVersions } from './state-version';
 import { SotwTransitions } from './sotw-transitions';
 import type { SotwNameList } from './sotw-transitions';
-import { WholeViewKeys } from './share-keys';
+import { SingleResourceKeys, WholeViewKeys } from './share-keys';
 import { ClustersOutside } from './warming';
 import { Subscription } from './subscription';
 import type { Canonical, SubscriptionDelta } from './subscription';
@@ -61,6 +61,7 @@ export class FanoutMemo {
   readonly #transitions = new SotwTransitions();
   readonly #versions = new StateVersions();
   readonly #wholeViews = new WholeViewKeys();
+  readonly #singles = new SingleResourceKeys();
   readonly #clustersOutside = new ClustersOutside();
   readonly #firstSubscribes = new DeltaFirstSubscribes();
   readonly #viewCover = new ViewCover();
@@ -116,6 +117,21 @@ export class FanoutMemo {
   /** The share key of a response carrying every resource of `view` (share-keys.ts). */
   wholeViewKey(view: TypeView, variant: 'sotw' | 'delta', typeUrl: string): object {
     return this.#wholeViews.key(view, variant, typeUrl);
+  }
+
+  /** `[r]` as one array shared by every stream whose response carries only `r` (share-keys.ts). */
+  alone<R extends EncodedResource>(typeUrl: string, r: R): readonly R[] {
+    return this.#singles.alone(typeUrl, r);
+  }
+
+  /** The share key of a small delta response; remembered per resource when it carries one resource and no removals (share-keys.ts). */
+  deltaChangeKey(typeUrl: string, resources: readonly Pick<EncodedResource, 'name' | 'version'>[], removed: readonly string[]): string | undefined {
+    return this.#singles.delta(typeUrl, resources, removed);
+  }
+
+  /** The share key of a small SotW partial response; an object remembered per (resource, version_info) when it carries one resource (share-keys.ts). */
+  sotwPartialKey(typeUrl: string, resources: readonly EncodedResource[], versionInfo: string): object | string | undefined {
+    return this.#singles.sotw(typeUrl, resources, versionInfo);
   }
 
   /** Whether a cluster of `clusters` warmed over ADS lacks a name in the pooled, never-changing `edsNames` (warming.ts). */

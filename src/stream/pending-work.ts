@@ -15,7 +15,13 @@ const NO_NAMES: ReadonlySet<string> = new Set();
 export class PendingWork {
   /** Reconsider every subscribed (delta: and held) name. */
   all = false;
-  /** Names to reconsider; unused while `all` is set. Allocated on first use: most types owe nothing most of the time. */
+  /**
+   * The one name to reconsider while there is exactly one: an endpoint
+   * change owes each of thousands of streams one name per round, and a Set
+   * per stream per round was young garbage for nothing.
+   */
+  #one: string | undefined;
+  /** Names to reconsider once there are two or more (then `#one` is unset); unused while `all` is set. */
   #names: Set<string> | undefined;
   /** Respond even if the response would carry nothing (initial wildcard, full-state change). */
   mustRespond = false;
@@ -24,16 +30,43 @@ export class PendingWork {
   /** Delta only: names to send even if the client holds the same version. Allocated on first use. */
   #forced: Set<string> | undefined;
 
-  /** Owe the client `name`; `force` resends it even if the client holds its version. */
-  /** Names to reconsider (read-only; empty while `all` is set). */
+  /** Names to reconsider (read-only; empty while `all` is set). Makes the Set if only one name is owed: see {@link PendingWork.only} for the cheap path. */
   get names(): ReadonlySet<string> {
+    if (this.#one !== undefined) {
+      this.#names = new Set<string>().add(this.#one);
+      this.#one = undefined;
+    }
     return this.#names ?? NO_NAMES;
   }
 
+  /** The name owed when exactly one is (and not `all`), else undefined. */
+  get only(): string | undefined {
+    if (this.all) return undefined;
+    if (this.#one !== undefined) return this.#one;
+    if (this.#names?.size === 1) for (const n of this.#names) return n;
+    return undefined;
+  }
+
+  /** How many names are owed (0 while `all` is set). */
+  get nameCount(): number {
+    if (this.all) return 0;
+    return this.#one !== undefined ? 1 : (this.#names?.size ?? 0);
+  }
+
+  /** Owe the client `name`; `force` resends it even if the client holds its version. */
   add(name: string, kind: 'updates' | 'removals', force = false): void {
-    if (!this.all) (this.#names ??= new Set()).add(name);
+    if (!this.all) this.#addName(name);
     if (force) (this.#forced ??= new Set()).add(name);
     this.mark(kind);
+  }
+
+  #addName(name: string): void {
+    if (this.#names) this.#names.add(name);
+    else if (this.#one === undefined) this.#one = name;
+    else if (this.#one !== name) {
+      this.#names = new Set<string>().add(this.#one).add(name);
+      this.#one = undefined;
+    }
   }
 
   /** Owe the client everything it subscribes to. */
@@ -50,6 +83,7 @@ export class PendingWork {
 
   /** No longer owe `name` (the client unsubscribed from it). */
   drop(name: string): void {
+    if (this.#one === name) this.#one = undefined;
     this.#names?.delete(name);
   }
 
@@ -59,7 +93,7 @@ export class PendingWork {
   }
 
   hasAny(): boolean {
-    return this.all || (this.#names !== undefined && this.#names.size > 0) || this.mustRespond;
+    return this.all || this.#one !== undefined || (this.#names !== undefined && this.#names.size > 0) || this.mustRespond;
   }
 
   /**
@@ -72,6 +106,7 @@ export class PendingWork {
     this.all = false;
     // Dropped, not cleared: a cleared Set still holds a table, and most streams owe nothing between rounds.
     this.#names = undefined;
+    this.#one = undefined;
     this.#forced?.clear();
     this.mustRespond = false;
     this.kind = 'none';

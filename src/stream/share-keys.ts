@@ -3,8 +3,11 @@
  * Keys that say "this response body is byte-for-byte the same as another
  * stream's", so the transport builds it once and shares it (DESIGN.md
  * principle 1). Whole-view keys are objects held in a WeakMap per view
- * (owned by the server's FanoutMemo) and vanish with their view; small
- * change sets get string keys naming their resources' versions.
+ * (owned by the server's FanoutMemo) and vanish with their view;
+ * one-resource responses (an endpoint change, every stream) get keys
+ * remembered per stored resource, in a WeakMap also owned by the
+ * FanoutMemo; other small change sets get string keys naming their
+ * resources' versions.
  */
 import type { EncodedResource } from '../encode';
 import type { TypeView } from '../store';
@@ -49,25 +52,10 @@ function keyOfSet(variant: string, typeUrl: string, resources: readonly Versione
   return `${variant}\u0000${typeUrl}\u0000${parts.join('\u0002')}\u0000${gone.join('\u0002')}`;
 }
 
-/**
- * Keys of one-resource delta responses, by the (immutable, stored) resource:
- * an update fan-out asks for the same key once per stream, and building the
- * string each time cost several allocations per stream. Entries go with
- * their resources.
- */
-const singleDeltaKeys = new WeakMap<Versioned, { readonly typeUrl: string; readonly key: string }>();
-
 /** Key for a small delta response (its resources and removed names), or undefined past {@link SHARE_LIMIT_NAMES}. */
 export function deltaChangeKey(typeUrl: string, resources: readonly Versioned[], removed: readonly string[]): string | undefined {
   if (resources.length + removed.length > SHARE_LIMIT_NAMES) return undefined;
-  if (resources.length !== 1 || removed.length !== 0) return keyOfSet('delta', typeUrl, resources, removed);
-  const r = resources[0] as Versioned;
-  const memo = singleDeltaKeys.get(r);
-  // The type is checked, not assumed: an empty-named resource object could in principle be shared across types.
-  if (memo?.typeUrl === typeUrl) return memo.key;
-  const key = keyOfSet('delta', typeUrl, resources, removed);
-  singleDeltaKeys.set(r, { typeUrl, key });
-  return key;
+  return keyOfSet('delta', typeUrl, resources, removed);
 }
 
 /**
@@ -81,4 +69,71 @@ export function deltaChangeKey(typeUrl: string, resources: readonly Versioned[],
 export function sotwPartialKey(typeUrl: string, resources: readonly Versioned[], versionInfo: string): string | undefined {
   if (resources.length > SHARE_LIMIT_NAMES) return undefined;
   return `${keyOfSet('sotw', typeUrl, resources, [])}\u0000${versionInfo}`;
+}
+
+/** SotW state versions remembered per resource; past this a resource's further versions get built string keys (many distinct name sets). */
+const MAX_SOTW_VERSIONS_PER_RESOURCE = 16;
+
+/** What one stored resource remembers about responses carrying only it. */
+interface SingleEntry {
+  /** The type the entry was made under; an empty-named resource object could in principle be shared across types. */
+  readonly typeUrl: string;
+  /** `[resource]`, so a one-name plan allocates no array per stream. */
+  readonly alone: readonly Versioned[];
+  deltaKey: string | undefined;
+  /** One key object per SotW state version (the response's version_info). */
+  sotwKeys: Map<string, object> | undefined;
+}
+
+/**
+ * Keys of responses carrying exactly one resource, by the (immutable,
+ * stored) resource object: an endpoint change fans out the same
+ * one-resource response to every stream, and building its key (several
+ * strings, then one long string held until the next scavenge) per stream
+ * was most of what our fan-out allocated. SotW keys are objects, one per
+ * (resource, state version), so a lookup allocates nothing. Entries live
+ * in a WeakMap and go with their resources; one table per server
+ * (FanoutMemo), since issue 12.
+ */
+export class SingleResourceKeys {
+  readonly #byResource = new WeakMap<Versioned, SingleEntry>();
+
+  #entry(typeUrl: string, r: Versioned): SingleEntry | undefined {
+    let entry = this.#byResource.get(r);
+    if (!entry) {
+      entry = { typeUrl, alone: [r], deltaKey: undefined, sotwKeys: undefined };
+      this.#byResource.set(r, entry);
+    }
+    return entry.typeUrl === typeUrl ? entry : undefined;
+  }
+
+  /** `[r]` as one shared, read-only array (per resource and type). */
+  alone<R extends Versioned>(typeUrl: string, r: R): readonly R[] {
+    return (this.#entry(typeUrl, r)?.alone as readonly R[] | undefined) ?? [r];
+  }
+
+  /** {@link deltaChangeKey}, remembered for one resource and no removals. */
+  delta(typeUrl: string, resources: readonly Versioned[], removed: readonly string[]): string | undefined {
+    if (resources.length !== 1 || removed.length !== 0) return deltaChangeKey(typeUrl, resources, removed);
+    const entry = this.#entry(typeUrl, resources[0] as Versioned);
+    if (!entry) return deltaChangeKey(typeUrl, resources, removed);
+    return (entry.deltaKey ??= deltaChangeKey(typeUrl, resources, removed));
+  }
+
+  /**
+   * {@link sotwPartialKey}, but for one resource an object remembered per
+   * (resource, type, version_info): same sharing, no string per stream.
+   */
+  sotw(typeUrl: string, resources: readonly Versioned[], versionInfo: string): object | string | undefined {
+    if (resources.length !== 1) return sotwPartialKey(typeUrl, resources, versionInfo);
+    const entry = this.#entry(typeUrl, resources[0] as Versioned);
+    if (!entry) return sotwPartialKey(typeUrl, resources, versionInfo);
+    const keys = (entry.sotwKeys ??= new Map());
+    let key = keys.get(versionInfo);
+    if (!key) {
+      if (keys.size >= MAX_SOTW_VERSIONS_PER_RESOURCE) return sotwPartialKey(typeUrl, resources, versionInfo);
+      keys.set(versionInfo, (key = {}));
+    }
+    return key;
+  }
 }

@@ -16,7 +16,6 @@ import type { TypeSnapshot } from './snapshot';
 import type { Canonical } from './subscription';
 import type { SotwRequest } from './requests';
 import type { SotwPlan } from './sink';
-import { sotwPartialKey } from './share-keys';
 
 /** Per-type SotW state. */
 export interface SotwTypeState extends TypeStateBase {
@@ -110,7 +109,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     const all = state.pending.all;
     const names = all ? undefined : new Set(state.pending.names);
     const sentAny = state.ack.sentVersion !== '';
-    return { pending: all ? 'all' : state.pending.names.size, sentCurrent: (name) => sentAny && !all && !names?.has(name) };
+    return { pending: all ? 'all' : state.pending.nameCount, sentCurrent: (name) => sentAny && !all && !names?.has(name) };
   }
 
   protected clustersHeld(cds: SotwTypeState): Iterable<string> | typeof WHOLE_VIEW {
@@ -143,8 +142,12 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
       resources = memo.subscribedIn(view, state.sub);
       if (resources.length === view.size) shareKey = memo.wholeViewKey(view, 'sotw', typeUrl);
     } else {
-      resources = existing(view, pending.names);
-      shareKey = sotwPartialKey(typeUrl, resources, versionInfo);
+      // One changed name (an endpoint change, every stream, every round): the resource's own shared
+      // one-element array and key object, so the plan allocates nothing per stream.
+      const only = pending.only;
+      const r = only === undefined ? undefined : view.get(only);
+      resources = r ? memo.alone(typeUrl, r) : existing(view, pending.names);
+      shareKey = memo.sotwPartialKey(typeUrl, resources, versionInfo);
     }
     const mustRespond = pending.take();
     if (resources.length === 0 && !mustRespond) return undefined;

@@ -362,11 +362,14 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     // no hold to end and no latency to close: skip its setImmediate turn.
     if (this.#holdSince === undefined && this.#dirtySince === undefined && !this.#anyPending()) return;
     this.#flushQueued = true;
-    setImmediate(() => {
-      this.#flushQueued = false;
-      this.flush();
-    });
+    setImmediate(this.#queuedFlush);
   }
+
+  /** Bound once: every stream queues a flush on every push, and a closure each time was young garbage. */
+  readonly #queuedFlush = (): void => {
+    this.#flushQueued = false;
+    this.flush();
+  };
 
   /** Send pending responses, CDS → EDS → LDS → RDS …, until the buffer is full. */
   flush(): void {

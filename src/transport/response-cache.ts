@@ -19,16 +19,18 @@ const MAX_STRING_KEYS = 4096;
 export class SharedResponse {
   readonly body: Buffer;
   readonly serial: number;
+  /**
+   * The nonce inside {@link SharedResponse.message}; never collides with
+   * per-stream nonces (hex). Made once: every stream taking the message
+   * holds it until its ACK, and one string per stream would outlive scavenges.
+   */
+  readonly nonce: string;
   #message: Buffer | undefined;
 
   constructor(body: Buffer, serial: number) {
     this.body = body;
     this.serial = serial;
-  }
-
-  /** The nonce inside {@link SharedResponse.message}; never collides with per-stream nonces (hex). */
-  get nonce(): string {
-    return `s${this.serial}`;
+    this.nonce = `s${serial}`;
   }
 
   /** Body plus its own nonce, built on first use. */

@@ -42,6 +42,17 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
   #stallTimer: NodeJS.Timeout | undefined;
   /** Bytes written and not yet reported flushed by grpc-js. */
   #outstanding = 0;
+  /**
+   * Sizes of the small writes not yet reported flushed, oldest first. A
+   * Node Writable calls write callbacks in write order, so one callback bound
+   * once takes the oldest size: no closure per write (a fan-out writes once
+   * per stream per push).
+   */
+  readonly #smallSizes: number[] = [];
+  readonly #smallFlushed = (): void => {
+    const bytes = this.#smallSizes.shift();
+    if (!this.#closed && bytes !== undefined) this.#outstanding -= bytes;
+  };
   #drain: (() => void) | undefined;
   readonly #wake = (): void => this.#drain?.();
   /**
@@ -87,6 +98,7 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
     this.#budget.forget(this.#wake);
     this.#settleLarge();
     this.#outstanding = 0;
+    this.#smallSizes.length = 0;
   }
 
   /** The large write flushed, or the stream closed: take it out of whichever ledger holds it. */
@@ -105,9 +117,8 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
     this.#outstanding += bytes;
     if (bytes < BUDGETED_WRITE_MIN_BYTES) {
       // An update fan-out writes a few hundred bytes per stream: no budget share, no stall timer.
-      return this.#call.write(message, () => {
-        if (!this.#closed) this.#outstanding -= bytes;
-      });
+      this.#smallSizes.push(bytes);
+      return this.#call.write(message, this.#smallFlushed);
     }
     this.#budget.add(bytes);
     this.#large = 'in-flight';

@@ -66,3 +66,40 @@ test('names owed after a take start from empty, not from the previous round', ()
   assert.deepEqual([...p.names], ['b']);
   assert.equal(p.hasAny(), true);
 });
+
+test('one owed name is held without a set; a second distinct name makes one, and every reader sees the same names', () => {
+  const p = new PendingWork();
+  assert.equal(p.only, undefined);
+  assert.equal(p.nameCount, 0);
+  p.add('a', 'updates');
+  p.add('a', 'updates');
+  assert.equal(p.only, 'a');
+  assert.equal(p.nameCount, 1);
+  assert.equal(p.hasAny(), true);
+  p.add('b', 'updates');
+  assert.equal(p.only, undefined);
+  assert.equal(p.nameCount, 2);
+  assert.deepEqual([...p.names].sort(), ['a', 'b']);
+  p.drop('a');
+  assert.equal(p.only, 'b', 'back to one name, held in the set');
+  p.take();
+  assert.equal(p.only, undefined);
+  assert.equal(p.nameCount, 0);
+  assert.equal(p.hasAny(), false);
+
+  p.add('c', 'updates');
+  assert.deepEqual([...p.names], ['c'], 'the set view of one name');
+  assert.equal(p.only, 'c');
+  p.add('d', 'updates');
+  assert.deepEqual([...p.names].sort(), ['c', 'd']);
+  p.take();
+
+  p.add('e', 'updates');
+  p.drop('e');
+  assert.equal(p.only, undefined);
+  assert.equal(p.hasAny(), false, 'dropping the one name leaves nothing owed');
+  p.add('f', 'updates');
+  p.addAll('updates', false);
+  assert.equal(p.only, undefined, 'everything owed: no single name');
+  assert.equal(p.nameCount, 0);
+});

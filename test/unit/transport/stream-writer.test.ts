@@ -132,3 +132,38 @@ test('a stalled write moves to the stalled ledger; over its limit the longest-st
     mock.timers.reset();
   }
 });
+
+test('small writes of different sizes are counted off in the order grpc-js reports them flushed, also around a large write', () => {
+  const budget = new WriteBudget(1_000_000);
+  const { sink, call } = sinkWith(budget);
+  let n = 0;
+  const nonce = (): string => `n${++n}`;
+  sink.write(plan('a', 200), nonce);
+  sink.write(plan('b', 900), nonce);
+  sink.write(plan('c'), nonce);
+  const [a, b, c] = call.written.map((m) => m.length) as [number, number, number];
+  assert.notEqual(a, b);
+  assert.equal(sink.unflushedBytes, a + b + c);
+  call.pending.shift()?.();
+  assert.equal(sink.unflushedBytes, b + c, 'the first callback takes the first write’s size');
+  call.pending.shift()?.();
+  assert.equal(sink.unflushedBytes, c);
+  assert.equal(budget.inFlight, c);
+  sink.write(plan('d', 300), nonce);
+  const d = call.written[3]?.length ?? 0;
+  call.pending.shift()?.();
+  assert.equal(sink.unflushedBytes, d);
+  assert.equal(budget.inFlight, 0);
+  call.pending.shift()?.();
+  assert.equal(sink.unflushedBytes, 0);
+});
+
+test('a closed stream ignores late flush callbacks, and its count stays zero', () => {
+  const budget = new WriteBudget(1_000_000);
+  const { sink, call } = sinkWith(budget);
+  sink.write(plan('a', 200), () => 'x1');
+  sink.close();
+  assert.equal(sink.unflushedBytes, 0);
+  call.pending.shift()?.();
+  assert.equal(sink.unflushedBytes, 0);
+});
