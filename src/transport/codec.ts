@@ -18,6 +18,8 @@ import { WireLimitError, checkMessage } from '../xds/wire-check';
 import { knownTypeUrls } from '../xds/known-types';
 import type { KnownTypeUrls } from '../xds/known-types';
 import { NamesInterner } from './names-interner';
+import { NAME_FIELD_TAG, scanNameRun } from './name-run';
+import type { NameRun } from './name-run';
 import { nodeOf } from './node-info';
 import { DecodedDeltaRequest, DecodedSotwRequest } from './decoded-requests';
 import { RequestLimitError, asRequestError, namesLimitMessage } from './request-errors';
@@ -27,9 +29,9 @@ export { MalformedRequestError, RequestLimitError } from './request-errors';
 const SOTW = 'DiscoveryRequest';
 const DELTA = 'DeltaDiscoveryRequest';
 /** Tag of DiscoveryRequest.resource_names (field 3, length-delimited). */
-const NAME_TAG = 0x1a;
+const NAME_TAG = NAME_FIELD_TAG;
 /** Tag of DeltaDiscoveryRequest.resource_names_subscribe (field 3, length-delimited). */
-const SUBSCRIBE_TAG = 0x1a;
+const SUBSCRIBE_TAG = NAME_FIELD_TAG;
 /** google.rpc.Status tags: code (1, varint) and message (2, length-delimited). */
 const STATUS_CODE_TAG = 0x08;
 const STATUS_MESSAGE_TAG = 0x12;
@@ -68,6 +70,8 @@ export class RequestCodec {
   readonly #names = new NamesInterner();
   /** Names in the list #recentListAt last found (a field, so the hot path allocates no result object). */
   #recentNames = 0;
+  /** Where the last run of names ended and how many it held (scanNameRun writes it; reused, not allocated per request). */
+  readonly #run: NameRun = { end: 0, names: 0 };
 
   constructor(root: protobuf.Root) {
     this.#node = root.lookupType('envoy.config.core.v3.Node');
@@ -117,20 +121,18 @@ export class RequestCodec {
               continue;
             }
           }
-          // Fast path for the bulk of every ACK: a run of names shorter than 128 bytes (one-byte length).
-          // Anything else (a longer name, a length past the end) falls through to the checked path below.
-          let p = fieldStart;
-          for (;;) {
-            const length = bytes[p + 1] ?? 0x80;
-            const next = p + 2 + length;
-            if (bytes[p] !== NAME_TAG || length >= 0x80 || next > bytes.length) break;
-            if (++nameCount + locators > maxNames) throw new RequestLimitError('names', namesLimitMessage('resource names', maxNames));
-            if (namesStart === -1) namesStart = p;
-            else if (namesEnd !== p) contiguous = false;
-            namesEnd = p = next;
+          // Fast path for the bulk of every ACK: a run of names shorter than 128 bytes (one-byte length),
+          // counted against the limit as it is walked. Anything else (a longer name, a length past the end)
+          // falls through to the checked path below.
+          const run = this.#run;
+          if (scanNameRun(bytes, fieldStart, maxNames - nameCount - locators, run) > 0) {
+            nameCount += run.names;
+            if (nameCount + locators > maxNames) throw new RequestLimitError('names', namesLimitMessage('resource names', maxNames));
+            if (namesStart === -1) namesStart = fieldStart;
+            else if (namesEnd !== fieldStart) contiguous = false;
+            r.pos = namesEnd = run.end;
+            continue;
           }
-          r.pos = p;
-          if (p !== fieldStart) continue;
         }
         const tag = r.tag();
         const field = tag >>> 3;
@@ -200,11 +202,12 @@ export class RequestCodec {
         if (bytes[fieldStart] === SUBSCRIBE_TAG) {
           // Fast path for a delta Envoy's 1000-name subscribe: a run of names shorter than 128 bytes (one-byte
           // length), located without a reader call per name. Anything else falls through to the checked path.
-          const p = subscribeRunEnd(bytes, fieldStart);
-          if (p !== fieldStart) {
+          // countDeltaNames has refused any request over maxNames, so the limit never stops this walk.
+          const run = this.#run;
+          if (scanNameRun(bytes, fieldStart, maxNames, run) > 0) {
             if (subscribeStart === -1) subscribeStart = fieldStart;
             else if (subscribeEnd !== fieldStart) contiguous = false;
-            r.pos = subscribeEnd = p;
+            r.pos = subscribeEnd = run.end;
             continue;
           }
         }
@@ -326,21 +329,6 @@ function countDeltaNames(bytes: Buffer, maxNames: number): void {
     if ((field === 3 || field === 4 || field === 5 || field === 8 || field === 9) && ++names > maxNames) {
       throw new RequestLimitError('names', namesLimitMessage('names (resource_names_subscribe, resource_names_unsubscribe and initial_resource_versions together)', maxNames));
     }
-  }
-}
-
-/**
- * End of the run of subscribe names starting at `from` whose lengths are one
- * byte (< 128) and that lie wholly inside `bytes`; `from` if the first does not.
- * The names were already counted against the limit (countDeltaNames).
- */
-function subscribeRunEnd(bytes: Buffer, from: number): number {
-  let p = from;
-  for (;;) {
-    const length = bytes[p + 1] ?? 0x80;
-    const next = p + 2 + length;
-    if (bytes[p] !== SUBSCRIBE_TAG || length >= 0x80 || next > bytes.length) return p;
-    p = next;
   }
 }
 

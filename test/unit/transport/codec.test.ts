@@ -213,6 +213,18 @@ test('a SotW request over the names limit is refused while counting, before the 
   assert.throws(() => codec.decodeSotw(Buffer.concat(parts), { maxNames: limit }), MalformedRequestError);
 });
 
+test('SotW names and resource locators count together against the limit, across runs split by other fields', () => {
+  const locator = field(7, field(1, 'xdstp://a/b'));
+  const n = (i: number): Buffer => field(3, `n${i}`);
+  const decode = (maxNames: number, ...parts: Buffer[]) => codec.decodeSotw(Buffer.concat([field(4, EDS), ...parts]), { maxNames });
+  assert.equal(decode(3, locator, n(1), n(2)).nameCount, 2);
+  assert.throws(() => decode(2, locator, n(1), n(2)), RequestLimitError, 'a locator first leaves the run one name less');
+  assert.throws(() => decode(2, n(1), n(2), locator), RequestLimitError, 'a locator after the names');
+  assert.equal(decode(4, n(1), n(2), field(5, 'nonce'), n(3), n(4)).nameCount, 4);
+  assert.throws(() => decode(3, n(1), n(2), field(5, 'nonce'), n(3), n(4)), RequestLimitError, 'the second run starts from what the first used');
+  assert.throws(() => decode(2, n(1), field(3, 'x'.repeat(200)), n(3)), RequestLimitError, 'a long name between runs counts too');
+});
+
 test('equal SotW name lists are recognised by identity, and names decode lazily from the interned bytes', () => {
   const a = codec.decodeSotw(encodeSotwRequest({ typeUrl: EDS, resourceNames: ['x', 'y'], versionInfo: 'v1', responseNonce: 'n1' }, undefined));
   const b = codec.decodeSotw(encodeSotwRequest({ typeUrl: EDS, resourceNames: ['x', 'y'], versionInfo: 'v2', responseNonce: 'n2' }, { id: 'n' }));
