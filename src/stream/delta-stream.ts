@@ -136,7 +136,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
 
   protected describeWork(state: DeltaTypeState): Pick<TypeSnapshot, 'pending' | 'sentCurrent'> {
     const known = state.known.copy();
-    return { pending: state.pending.all ? 'all' : state.pending.names.size, sentCurrent: (name, version) => known.get(name) === version };
+    return { pending: state.pending.all ? 'all' : state.pending.nameCount, sentCurrent: (name, version) => known.get(name) === version };
   }
 
   protected clustersHeld(cds: DeltaTypeState, view: TypeView): Iterable<string> | typeof WHOLE_VIEW {
@@ -218,7 +218,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
       // One changed name (an endpoint change on every stream): no Set per stream just to visit it.
       const only = pending.only;
       if (only !== undefined) consider(only);
-      else for (const n of pending.names) consider(n);
+      else for (const n of pending.names()) consider(n);
     }
     state.known.maybeRebase(view);
     const mustRespond = pending.take();

@@ -30,12 +30,14 @@ export class PendingWork {
   /** Delta only: names to send even if the client holds the same version. Allocated on first use. */
   #forced: Set<string> | undefined;
 
-  /** Names to reconsider (read-only; empty while `all` is set). Makes the Set if only one name is owed: see {@link PendingWork.only} for the cheap path. */
-  get names(): ReadonlySet<string> {
-    if (this.#one !== undefined) {
-      this.#names = new Set<string>().add(this.#one);
-      this.#one = undefined;
-    }
+  /**
+   * Names to reconsider, as a set not to be changed (empty while `all` is
+   * set). A method, not a getter, because with one name owed it makes a
+   * one-entry Set on every call: a per-push caller reads {@link only} first.
+   */
+  names(): ReadonlySet<string> {
+    if (this.all) return NO_NAMES;
+    if (this.#one !== undefined) return new Set<string>().add(this.#one);
     return this.#names ?? NO_NAMES;
   }
 
@@ -97,7 +99,7 @@ export class PendingWork {
   }
 
   /**
-   * The planner has read `all`, `names` and `forced()`: empty the work and
+   * The planner has read `all`, the names and `forced()`: empty the work and
    * say whether a response was owed even if empty. Allocates nothing, so the
    * flush loop stays as cheap as before.
    */

@@ -107,7 +107,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
   protected describeWork(state: SotwTypeState): Pick<TypeSnapshot, 'pending' | 'sentCurrent'> {
     // SotW never learns what a client holds: a name counts as sent once a response went out and nothing is pending for it.
     const all = state.pending.all;
-    const names = all ? undefined : new Set(state.pending.names);
+    const names = all ? undefined : new Set(state.pending.names());
     const sentAny = state.ack.sentVersion !== '';
     return { pending: all ? 'all' : state.pending.nameCount, sentCurrent: (name) => sentAny && !all && !names?.has(name) };
   }
@@ -146,7 +146,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
       // one-element array and key object, so the plan allocates nothing per stream.
       const only = pending.only;
       const r = only === undefined ? undefined : view.get(only);
-      resources = r ? memo.alone(typeUrl, r) : existing(view, pending.names);
+      resources = r ? memo.alone(typeUrl, r) : existing(view, pending.names());
       shareKey = memo.sotwPartialKey(typeUrl, resources, versionInfo);
     }
     const mustRespond = pending.take();

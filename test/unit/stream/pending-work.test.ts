@@ -35,7 +35,7 @@ test('take empties everything and reports whether a response was owed', () => {
   assert.equal(p.hasAny(), false);
   assert.equal(p.kind, 'none');
   assert.equal(p.forced('a'), false);
-  assert.equal(p.names.size, 0);
+  assert.equal(p.names().size, 0);
   assert.equal(p.take(), false);
 });
 
@@ -44,7 +44,7 @@ test('while everything is owed, names are not collected but forced resends are k
   p.addAll('updates', false);
   p.add('a', 'updates', true);
   p.add('b', 'updates');
-  assert.equal(p.names.size, 0);
+  assert.equal(p.names().size, 0);
   assert.equal(p.forced('a'), true);
   assert.equal(p.forced('b'), false);
 });
@@ -53,17 +53,17 @@ test('drop forgets a name the client no longer wants', () => {
   const p = new PendingWork();
   p.add('a', 'updates');
   p.drop('a');
-  assert.equal(p.names.has('a'), false);
+  assert.equal(p.names().has('a'), false);
 });
 
 test('names owed after a take start from empty, not from the previous round', () => {
   const p = new PendingWork();
   p.add('a', 'updates');
   p.take();
-  assert.equal(p.names.size, 0);
+  assert.equal(p.names().size, 0);
   p.drop('a');
   p.add('b', 'updates');
-  assert.deepEqual([...p.names], ['b']);
+  assert.deepEqual([...p.names()], ['b']);
   assert.equal(p.hasAny(), true);
 });
 
@@ -79,7 +79,7 @@ test('one owed name is held without a set; a second distinct name makes one, and
   p.add('b', 'updates');
   assert.equal(p.only, undefined);
   assert.equal(p.nameCount, 2);
-  assert.deepEqual([...p.names].sort(), ['a', 'b']);
+  assert.deepEqual([...p.names()].sort(), ['a', 'b']);
   p.drop('a');
   assert.equal(p.only, 'b', 'back to one name, held in the set');
   p.take();
@@ -88,10 +88,10 @@ test('one owed name is held without a set; a second distinct name makes one, and
   assert.equal(p.hasAny(), false);
 
   p.add('c', 'updates');
-  assert.deepEqual([...p.names], ['c'], 'the set view of one name');
+  assert.deepEqual([...p.names()], ['c'], 'the set view of one name');
   assert.equal(p.only, 'c');
   p.add('d', 'updates');
-  assert.deepEqual([...p.names].sort(), ['c', 'd']);
+  assert.deepEqual([...p.names()].sort(), ['c', 'd']);
   p.take();
 
   p.add('e', 'updates');
@@ -101,5 +101,18 @@ test('one owed name is held without a set; a second distinct name makes one, and
   p.add('f', 'updates');
   p.addAll('updates', false);
   assert.equal(p.only, undefined, 'everything owed: no single name');
+  assert.equal(p.nameCount, 0);
+});
+
+test('names() is empty while everything is owed, even for names owed before, and reading it changes nothing owed', () => {
+  const p = new PendingWork();
+  p.add('a', 'updates');
+  assert.deepEqual([...p.names()], ['a']);
+  assert.deepEqual([...p.names()], ['a'], 'read twice, the same name');
+  assert.equal(p.only, 'a', 'still held as the one name');
+  assert.equal(p.nameCount, 1);
+  p.add('b', 'updates');
+  p.addAll('updates', false);
+  assert.equal(p.names().size, 0, 'everything owed: the names are not a list to visit');
   assert.equal(p.nameCount, 0);
 });
