@@ -2,16 +2,18 @@
  * @module stream/fanout-memo
  * Everything one server remembers so that a fan-out to thousands of streams
  * does its work once, not once per stream: pooled name sets, replayed SotW
- * list transitions, state versions, whole-view and one-resource share keys
- * and the warming check. One FanoutMemo is made by the composition root per server and
- * reaches every stream on its StreamContext, so the tables live and die
- * with their server and two servers in one process never see each other's
- * entries. Streams keep the protocol rules; every call into shared work
- * goes through here.
+ * list transitions, delta first subscribe lists, state versions, "does this
+ * set cover exactly this view", whole-view and one-resource share keys and
+ * the warming check. One FanoutMemo is made by the composition root per
+ * server and reaches every stream on its StreamContext, so the tables live
+ * and die with their server and two servers in one process never see each
+ * other's entries. Streams keep the protocol rules; every call into shared
+ * work goes through here.
  *
  * Two more memo tables belong to the same fan-out but live where their
- * data does, outside stream/: the interned `resource_names` bytes
- * (transport/names-interner.ts, one per server's RequestCodec, bounded in
+ * data does, outside stream/: the interned name list bytes (SotW
+ * `resource_names`, delta `resource_names_subscribe`;
+ * transport/names-interner.ts, one per server's RequestCodec, bounded in
  * bytes) and each encode worker thread's content cache
  * (encode/encode-worker.ts, bounded in entries, living as long as the
  * server's worker pool).

@@ -4,10 +4,10 @@
  * stream's", so the transport builds it once and shares it (DESIGN.md
  * principle 1). Whole-view keys are objects held in a WeakMap per view
  * (owned by the server's FanoutMemo) and vanish with their view;
- * one-resource responses (an endpoint change, every stream) get keys
- * remembered per stored resource, in a WeakMap also owned by the
- * FanoutMemo; other small change sets get string keys naming their
- * resources' versions.
+ * one-resource responses (an endpoint change, every stream) get keys, and
+ * the one-element resource array their plans carry, remembered per stored
+ * resource in a WeakMap also owned by the FanoutMemo; other small change
+ * sets get string keys naming their resources' versions.
  */
 import type { EncodedResource } from '../encode';
 import type { TypeView } from '../store';

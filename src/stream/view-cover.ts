@@ -12,7 +12,12 @@
 import type { TypeView } from '../store';
 import type { Subscription } from './subscription';
 
-/** Pooled sets are at least this large; smaller (own) sets are checked directly. */
+/**
+ * Sets up to this size are checked name by name and never memoised: the
+ * walk is short, and the memo then holds entries only for the large pooled
+ * sets that many streams share. (Pooled sets start smaller, at
+ * SHARE_MIN_NAMES in name-set-pool.ts; those up to this size are walked too.)
+ */
 const DIRECT_CHECK_MAX_NAMES = 64;
 
 /** One server's answers to "does this name set cover exactly this view?". */

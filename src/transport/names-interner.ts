@@ -13,6 +13,10 @@
  * new list is not interned and its stream simply decodes names on each
  * request, which is correct, only slower.
  *
+ * A delta Envoy's first subscribe list (its 1000 EDS names, the same bytes
+ * from thousands of streams) is interned the same way, so streams can take
+ * over the result of applying it (stream/delta-subscribes.ts).
+ *
  * The table also remembers the few lists seen most recently (weakly too):
  * the codec compares an ACK's bytes against them where its list starts and,
  * on a match, takes the interned Buffer without scanning or hashing the list
@@ -21,8 +25,9 @@
  * Lifetime: one table per RequestCodec, and the composition root builds
  * one codec per server, so the table lives and goes with its server; two
  * servers in one process intern separately. The interned Buffers are the
- * keys of the server's SotW transition memo (stream/sotw-transitions.ts,
- * reached through stream/fanout-memo.ts), whose entries go with them.
+ * keys of the server's SotW transition memo (stream/sotw-transitions.ts)
+ * and delta first-subscribe memo (stream/delta-subscribes.ts), both reached
+ * through stream/fanout-memo.ts, whose entries go with them.
  */
 
 /**
