@@ -145,3 +145,76 @@ test('--max-connections refuses connections past the cap on accept; a client ref
     await server.stop();
   }
 });
+
+/**
+ * A relay on a loopback port to `host:port` whose outbound connection is made
+ * at once from 127.0.0.1:`localPort`, before any client connects to the
+ * relay: the server accepts it well before its first stream, as a busy
+ * server does.
+ */
+async function relayFrom(localPort: number, host: string, port: number): Promise<{ port: number; outbound: net.Socket; close: () => Promise<void> }> {
+  const outbound = net.connect({ host, port, localAddress: '127.0.0.1', localPort });
+  outbound.on('error', () => {});
+  await new Promise<void>((resolve, reject) => outbound.once('connect', resolve).once('error', reject));
+  const relay = net.createServer((inbound) => {
+    inbound.pipe(outbound).pipe(inbound);
+    inbound.on('error', () => outbound.destroy());
+    inbound.on('close', () => outbound.destroy());
+    outbound.on('close', () => inbound.destroy());
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (relay.address() as net.AddressInfo).port,
+    outbound,
+    close: () => {
+      outbound.destroy();
+      return new Promise<void>((resolve) => relay.close(() => resolve()));
+    },
+  };
+}
+
+test('two connections from the same client port to two local addresses of a 0.0.0.0 listener both keep their streams past the idle backstop', async () => {
+  // The bench past 28,000 loopback nodes: 127.0.0.1:P and 127.0.0.2:P each get a connection from 127.0.0.1:X for many X.
+  // Long enough for both clients to open their streams before grpc-js closes the connections as idle (GOAWAY).
+  const IDLE_MS = 2_000;
+  const server = await createXdsServer({ port: 0, host: '0.0.0.0', workers: 1, logger: silentLogger(), idleConnectionTimeoutMs: IDLE_MS });
+  const admin = await startAdminServer(server.internals, '127.0.0.1', 0, silentLogger());
+  const clientPort = await new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+  // Both connections are accepted before either carries a stream.
+  const relays = await Promise.all(['127.0.0.1', '127.0.0.2'].map((host) => relayFrom(clientPort, host, server.port)));
+  const clients: AdsClient[] = [];
+  try {
+    await server.setResources([cluster('c0')]);
+    for (const [i, relay] of relays.entries()) {
+      const c = await AdsClient.connect(relay.port, { variant: 'delta', node: { id: `node-${i}` }, channelOptions: NODE_CHANNEL_OPTIONS });
+      clients.push(c);
+      assert.equal((await c.fetch(T.CLUSTER, [])).resources.length, 1);
+    }
+    const ends = relays.map((r) => r.outbound);
+    assert.deepEqual(
+      ends.map((s) => s.localPort),
+      [clientPort, clientPort],
+      'both connections come from the same client port',
+    );
+    // Past the backstop (idle timeout + 5 s grace): a connection that carries a stream must still be open.
+    await new Promise((r) => setTimeout(r, IDLE_MS + 5_000 + 1_000));
+    const m = parseMetrics((await httpGet(admin.port, '/metrics')).body);
+    assert.equal(metricValue(m, 'xds_connections_closed_total', { reason: 'never_used' }), 0, 'no connection with a stream is closed as never used');
+    assert.deepEqual(
+      ends.map((s) => s.destroyed),
+      [false, false],
+      'both connections are still open',
+    );
+    assert.equal(metricValue(m, 'xds_connections_open'), 2);
+  } finally {
+    for (const c of clients) c.close();
+    await Promise.all(relays.map((r) => r.close()));
+    await admin.close();
+    await server.stop();
+  }
+});
