@@ -26,7 +26,12 @@
  *
  * Every close or refusal is counted (metrics) and logged as a count per
  * interval (observe/counted-log), so a client's "Connection dropped" can be
- * matched to the server's reason.
+ * matched to the server's reason. That includes closes grpc-js makes and
+ * does not report: a connection that ends on this side with neither a FIN
+ * nor a reset from the client first was closed by this server, and if it had
+ * carried a stream that is grpc-js's keepalive timeout (the client did not
+ * answer a ping within --keepalive-timeout-ms), its max connection age, or a
+ * drain; if it never had one, grpc-js's idle close.
  */
 import type * as net from 'node:net';
 import type { Logger } from 'pino';
@@ -64,11 +69,25 @@ export interface ConnectionGuardOptions {
   onRefused?(): void;
   /** A connection that never carried a stream was destroyed by the backstop. */
   onIdleClosed?(): void;
+  /**
+   * grpc-js closed a connection the client had not ended: `after_streams` if
+   * it had carried a stream (keepalive timeout, max age, drain), `idle` if not.
+   */
+  onServerClosed?(reason: ServerCloseReason): void;
 }
+
+/** Why grpc-js (not the guard, not the client) closed a connection, as far as the socket tells. */
+export type ServerCloseReason = 'after_streams' | 'idle';
 
 interface Tracked {
   readonly socket: net.Socket;
   timer: NodeJS.Timeout | undefined;
+  /** A stream was noted on it. */
+  hadStream: boolean;
+  /** The client sent a FIN or a reset first. */
+  clientEnded: boolean;
+  /** The guard destroyed it (counted as never used). */
+  reaped: boolean;
 }
 
 /** Both ends of a TCP connection, as net.Socket and grpc-js's getConnectionInfo() both give them. */
@@ -90,6 +109,8 @@ export class ConnectionGuard {
   readonly #open = new Map<string, Tracked>();
   readonly #refusals: CountedLog;
   readonly #backstopCloses: CountedLog;
+  readonly #serverCloses: Record<ServerCloseReason, CountedLog>;
+  #closed = false;
 
   constructor(options: ConnectionGuardOptions) {
     this.#options = options;
@@ -116,6 +137,20 @@ export class ConnectionGuard {
       }),
       REFUSAL_LOG_INTERVAL_MS,
     );
+    this.#serverCloses = {
+      after_streams: new CountedLog(options.log, 'info', (count) => ({
+        fields: { closed: count, open: this.#open.size },
+        msg:
+          `closed ${count} connection(s) that carried streams before the client ended them: grpc-js's keepalive timeout ` +
+          '(the client did not answer a ping within --keepalive-timeout-ms: a client or network too busy to read), --max-connection-age-ms, or a drain',
+      })),
+      idle: new CountedLog(options.log, 'info', (count) => ({
+        fields: { closed: count, open: this.#open.size, idleTimeoutMs: options.idleTimeoutMs },
+        msg:
+          `closed ${count} connection(s) that opened no stream within --idle-connection-timeout-ms (${options.idleTimeoutMs} ms), gracefully (GOAWAY); ` +
+          'a client that connects and starts its stream later than that gets it refused and reconnects',
+      })),
+    };
   }
 
   /** Connections open now. */
@@ -137,10 +172,11 @@ export class ConnectionGuard {
       return false;
     }
     const key = keyOf(socket);
-    const tracked: Tracked = { socket, timer: undefined };
+    const tracked: Tracked = { socket, timer: undefined, hadStream: false, clientEnded: false, reaped: false };
     if (this.#options.idleTimeoutMs > 0) {
       tracked.timer = setTimeout(() => {
         tracked.timer = undefined;
+        tracked.reaped = true;
         this.#options.onIdleClosed?.();
         this.#backstopCloses.note();
         socket.destroy();
@@ -148,9 +184,19 @@ export class ConnectionGuard {
       tracked.timer.unref();
     }
     this.#open.set(key, tracked);
+    // Listening for 'end' and 'error' changes nothing in how grpc-js reads the socket.
+    const clientEnded = (): void => {
+      tracked.clientEnded = true;
+    };
+    socket.once('end', clientEnded);
+    socket.once('error', clientEnded);
     socket.once('close', () => {
       clearTimeout(tracked.timer);
       if (this.#open.get(key) === tracked) this.#open.delete(key);
+      if (tracked.clientEnded || tracked.reaped || this.#closed) return;
+      const reason: ServerCloseReason = tracked.hadStream ? 'after_streams' : 'idle';
+      this.#options.onServerClosed?.(reason);
+      this.#serverCloses[reason].note();
     });
     return true;
   }
@@ -158,15 +204,20 @@ export class ConnectionGuard {
   /** A stream opened on the connection with these ends: it is in use. */
   noteStream(ends: ConnectionEnds): void {
     const tracked = this.#open.get(keyOf(ends));
-    if (!tracked?.timer) return;
+    if (!tracked) return;
+    tracked.hadStream = true;
+    if (!tracked.timer) return;
     clearTimeout(tracked.timer);
     tracked.timer = undefined;
   }
 
   /** Stop timers (server stopping); counts not yet logged are logged now. */
   close(): void {
+    this.#closed = true;
     this.#refusals.close();
     this.#backstopCloses.close();
+    this.#serverCloses.after_streams.close();
+    this.#serverCloses.idle.close();
     for (const t of this.#open.values()) clearTimeout(t.timer);
   }
 }

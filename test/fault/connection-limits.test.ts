@@ -218,3 +218,33 @@ test('two connections from the same client port to two local addresses of a 0.0.
     await server.stop();
   }
 });
+
+test('a connection whose client stops answering keepalive pings is closed by the server and counted as after_streams; one the client closes is not', async () => {
+  const server = await createXdsServer({ port: 0, host: '127.0.0.1', workers: 1, logger: silentLogger(), keepaliveTimeMs: 500, keepaliveTimeoutMs: 500 });
+  const admin = await startAdminServer(server.internals, '127.0.0.1', 0, silentLogger());
+  const relay = await relayFrom(0, '127.0.0.1', server.port);
+  const clients: AdsClient[] = [];
+  const closedOf = async (reason: string): Promise<number> => metricValue(parseMetrics((await httpGet(admin.port, '/metrics')).body), 'xds_connections_closed_total', { reason });
+  try {
+    await server.setResources([cluster('c0')]);
+    const stalled = await AdsClient.connect(relay.port, { variant: 'delta', node: { id: 'stops-reading' }, channelOptions: NODE_CHANNEL_OPTIONS });
+    const polite = await AdsClient.connect(server.port, { variant: 'delta', node: { id: 'closes-itself' }, channelOptions: NODE_CHANNEL_OPTIONS });
+    clients.push(stalled, polite);
+    await stalled.fetch(T.CLUSTER, []);
+    await polite.fetch(T.CLUSTER, []);
+    polite.close();
+    // The client behind the relay no longer gets the server's bytes, so it never sees (or answers) a ping.
+    relay.outbound.unpipe();
+    relay.outbound.pause();
+    // (The paused relay socket cannot see the close itself: it reads nothing.)
+    await waitFor(async () => (await closedOf('after_streams')) === 1, 10_000, 'the server to close, and count, the connection whose client does not answer pings');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await closedOf('after_streams'), 1, 'the connection the client closed is not counted');
+    assert.equal(await closedOf('never_used'), 0);
+  } finally {
+    for (const c of clients) c.close();
+    await relay.close();
+    await admin.close();
+    await server.stop();
+  }
+});
