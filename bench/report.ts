@@ -171,6 +171,8 @@ function roundLines(v: VariantResult, title: string): string[] {
     );
   }
   for (const [reason, n] of Object.entries(v.totals.streamEndReasons)) out.push(`  streams that ended and were reopened: ${n}× ${reason}`);
+  for (const [counter, n] of Object.entries(v.serverCounters ?? {})) if (n > 0) out.push(`  server closed or refused on its own: ${n}× ${counter}`);
+  if (v.serverLogs?.length) out.push(`  server log: ${v.serverLogs.join(', ')}`);
   if (v.error) out.push(`  ERROR: ${v.error}`);
   return out;
 }

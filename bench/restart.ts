@@ -28,6 +28,8 @@ export interface RestartContext {
   readonly fleet: Fleet;
   readonly server: ServerProcess;
   readonly sampler: ProcessSampler | undefined;
+  /** Where the restarted server's output is kept. */
+  readonly logFile?: string;
   setPhase(phase: string): void;
   note(message: string): void;
 }
@@ -89,6 +91,7 @@ export async function runRestart(ctx: RestartContext): Promise<RestartOutcome> {
     port: ctx.server.port,
     host: ctx.server.host,
     watchLoopDelay: opts.serverLoopDelay,
+    logFile: ctx.logFile,
   });
   const sampler = new ProcessSampler(server.pid);
   const cpuAtReady = sampler.sample()?.cpuSeconds ?? NaN;

@@ -162,6 +162,15 @@ export interface VariantResult {
     readonly streamEndReasons: Record<string, number>;
   };
   readonly server: ServerCost;
+  /**
+   * Our server's counters of connections and streams it closed or refused on
+   * its own, by reason (`xds_connections_closed_total{reason="never_used"}` → n),
+   * summed over replicas and read at the end of the run; absent for the floor
+   * and in older results.
+   */
+  readonly serverCounters?: Readonly<Record<string, number>>;
+  /** Files in `--out` holding each server child's log (absent in older results). */
+  readonly serverLogs?: readonly string[];
   readonly loadgen: {
     readonly peakRssBytes: number;
     readonly cpuSeconds: number;

@@ -118,9 +118,11 @@ async function runSize(opts: BenchOptions, thresholds: readonly Threshold[], wor
   const variants: Partial<Record<'sotw' | 'delta', VariantResult>> = {};
   const floor: Partial<Record<'sotw' | 'delta', VariantResult>> = {};
   const ratios: Partial<Record<'sotw' | 'delta', FloorRatios>> = {};
+  // Server logs sit beside the JSON result and share its name's start: bench-<start>-<churn>-<nodes>-server-<variant>-<i>.log.
+  const logBase = path.join(opts.outDir, `bench-${setup.startedAt.replace(/[:.]/g, '-')}-${opts.churn}-${opts.nodes}`);
   for (const variant of opts.variants) {
-    const ours = (variants[variant] = await runVariant(variant, opts, workDir));
-    if (opts.withFloor) ratios[variant] = ratiosToFloor(ours, (floor[variant] = await runVariant(variant, opts, workDir, 'floor')));
+    const ours = (variants[variant] = await runVariant(variant, opts, workDir, 'ours', logBase));
+    if (opts.withFloor) ratios[variant] = ratiosToFloor(ours, (floor[variant] = await runVariant(variant, opts, workDir, 'floor', logBase)));
   }
   const partial = opts.withFloor ? { setup, variants, floor, ratiosToFloor: ratios } : { setup, variants };
   return { ...partial, thresholds: checkThresholds(partial, thresholds) };

@@ -6,9 +6,16 @@
  * when it applied each config change ("configuration applied"): that moment
  * is the commit time of a change, not the file write (the server debounces
  * file events for ~200 ms before reading).
+ *
+ * With a log file, every line the server writes (pino JSON on stdout, its
+ * serving processes' included; anything on stderr) is kept there too: a run
+ * that dropped streams or failed can be read afterwards. At the end of a run
+ * the counters of what the server closed or refused on its own are read from
+ * its admin /metrics (`serverCounters()`).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
@@ -23,6 +30,14 @@ const LOOP_DELAY_POLL_MS = 1_000;
 const LOOP_DELAY_P99 = /^nodejs_eventloop_lag_p99_seconds(?:\{[^}]*\})? ([-+0-9.eE]+|NaN)$/m;
 /** Log lines kept for error messages. */
 const TAIL_LINES = 30;
+/** How long the end-of-run read of /metrics may take, in ms. */
+const COUNTERS_TIMEOUT_MS = 5_000;
+/**
+ * Counters of what the server closed or refused on its own initiative, by
+ * reason: kept in the bench result so a run with dropped streams says which.
+ */
+const SERVER_COUNTERS = ['xds_connections_refused_total', 'xds_connections_closed_total', 'xds_streams_rejected_total'] as const;
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? ([-+0-9.eE]+)$/;
 
 /** A config the server applied or rejected, from its log. */
 export interface ApplyEvent {
@@ -79,9 +94,14 @@ export class ServerProcess {
   #loopDelayTimer: NodeJS.Timeout | undefined;
   /** Off by default: each /metrics read costs our server CPU the floor never pays, which skews ours/floor. */
   readonly #watchesLoopDelay: boolean;
+  /** The admin port from the "ready" line, if the server has one. */
+  #adminPort: number | undefined;
+  readonly #logFile: fs.WriteStream | undefined;
 
-  private constructor(child: ChildProcess, port: number, host: string, watchesLoopDelay: boolean) {
+  private constructor(child: ChildProcess, port: number, host: string, watchesLoopDelay: boolean, logFile: string | undefined) {
     this.#child = child;
+    this.#logFile = logFile === undefined ? undefined : fs.createWriteStream(logFile);
+    this.#logFile?.on('error', (err) => process.stderr.write(`cannot write the server log ${logFile}: ${err.message}\n`));
     this.host = host;
     this.#watchesLoopDelay = watchesLoopDelay;
     this.pid = child.pid as number;
@@ -92,6 +112,7 @@ export class ServerProcess {
       if (this.#tail.length > TAIL_LINES) this.#tail.shift();
     };
     readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      this.#logFile?.write(line + '\n');
       if (line.includes('"configuration applied"') || line.includes('"configuration rejected')) {
         try {
           const j = JSON.parse(line) as { time: number; msg: string; revision?: number; problems?: string[] };
@@ -112,13 +133,18 @@ export class ServerProcess {
       }
       if (line.includes('"msg":"ready"')) this.#readyLogged = true;
       if (line.includes('"ready"')) {
-        if (this.#watchesLoopDelay) this.#watchLoopDelay(line);
+        this.#noteAdminPort(line);
+        if (this.#watchesLoopDelay) this.#watchLoopDelay();
         this.#notify();
       }
     });
-    readline.createInterface({ input: child.stderr! }).on('line', keep);
+    readline.createInterface({ input: child.stderr! }).on('line', (line) => {
+      this.#logFile?.write(line + '\n');
+      keep(line);
+    });
     child.on('exit', (code, signal) => {
       live.delete(child);
+      this.#logFile?.end();
       clearInterval(this.#loopDelayTimer);
       this.#exit = `exited with ${signal ?? code}`;
       this.#notify();
@@ -133,7 +159,17 @@ export class ServerProcess {
    */
   static async start(
     source: string | readonly string[],
-    opts: { logLevel: string; extraArgs?: readonly string[]; nodeArgs?: readonly string[]; script?: string; port?: number; host?: string; watchLoopDelay?: boolean },
+    opts: {
+      logLevel: string;
+      extraArgs?: readonly string[];
+      nodeArgs?: readonly string[];
+      script?: string;
+      port?: number;
+      host?: string;
+      watchLoopDelay?: boolean;
+      /** Keep everything the server writes in this file. */
+      logFile?: string;
+    },
   ): Promise<ServerProcess> {
     const port = opts.port ?? (await freePort());
     const main = opts.script ?? path.join(__dirname, '..', 'src', 'main.js');
@@ -141,21 +177,45 @@ export class ServerProcess {
     const host = opts.host ?? LOOPBACK_HOST;
     const args = [...(opts.nodeArgs ?? []), main, ...sourceArgs, '--port', String(port), '--host', host, '--admin-port', '0', '--log-level', opts.logLevel, ...(opts.extraArgs ?? [])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const server = new ServerProcess(child, port, host, opts.watchLoopDelay ?? false);
+    const server = new ServerProcess(child, port, host, opts.watchLoopDelay ?? false, opts.logFile);
     await server.#waitReady(port);
     server.readyAt = Date.now();
     return server;
   }
 
-  #watchLoopDelay(readyLine: string): void {
-    let adminPort: unknown;
+  #noteAdminPort(readyLine: string): void {
     try {
-      adminPort = (JSON.parse(readyLine) as { adminPort?: unknown }).adminPort;
+      const adminPort = (JSON.parse(readyLine) as { adminPort?: unknown }).adminPort;
+      if (typeof adminPort === 'number') this.#adminPort = adminPort;
     } catch {
-      return;
+      /* not JSON: no admin port */
     }
-    if (typeof adminPort !== 'number' || this.#loopDelayTimer) return;
-    const url = `http://127.0.0.1:${adminPort}/metrics`;
+  }
+
+  /**
+   * The server's counters of connections and streams it closed or refused on
+   * its own (`name{labels}` → value; with --processes, summed by the primary),
+   * or undefined for a server without our admin /metrics (the floor) or one
+   * that did not answer.
+   */
+  async serverCounters(): Promise<Record<string, number> | undefined> {
+    if (this.#adminPort === undefined || this.#exit) return undefined;
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.#adminPort}/metrics`, { signal: AbortSignal.timeout(COUNTERS_TIMEOUT_MS) });
+      const counters: Record<string, number> = {};
+      for (const line of (await res.text()).split('\n')) {
+        const m = SAMPLE.exec(line);
+        if (m && (SERVER_COUNTERS as readonly string[]).includes(m[1] as string)) counters[`${m[1]}${m[2] ?? ''}`] = Number(m[3]);
+      }
+      return counters;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #watchLoopDelay(): void {
+    if (this.#adminPort === undefined || this.#loopDelayTimer) return;
+    const url = `http://127.0.0.1:${this.#adminPort}/metrics`;
     this.#loopDelayTimer = setInterval(() => {
       fetch(url, { signal: AbortSignal.timeout(LOOP_DELAY_POLL_MS) })
         .then((r) => r.text())

@@ -97,7 +97,7 @@ async function waitForSync(fleet: Fleet, opts: BenchOptions, serverGone: () => b
  * (the result says why). The floor always runs as our child process, on its
  * own copy of the mesh, even when ours is an external `--target`.
  */
-export async function runVariant(variant: Variant, opts: BenchOptions, workDir: string, kind: ServerKind = 'ours'): Promise<VariantResult> {
+export async function runVariant(variant: Variant, opts: BenchOptions, workDir: string, kind: ServerKind = 'ours', logBase?: string): Promise<VariantResult> {
   const began = Date.now();
   const mesh = new Mesh(opts.mesh);
   const external = kind === 'ours' && opts.target !== undefined;
@@ -106,16 +106,31 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
   const sink: ConfigSink = kind === 'ours' && !external && opts.source === 'etcd' ? await etcdSink(workDir, `/fanout-bench-${variant}/`) : fileSink(configFile, configFile !== opts.configFile);
   await sink.write(mesh);
   let servers: ServerProcess[] = [];
+  /** Where each server child's output is kept (basenames in the result), when the caller gives a `logBase`. */
+  const logFiles: string[] = [];
+  const logFile = (name: string): string | undefined => {
+    if (logBase === undefined) return undefined;
+    const file = `${logBase}-${name}.log`;
+    logFiles.push(path.basename(file));
+    return file;
+  };
   // Over ~22,000 nodes on one server port the loopback source ports run out: spread them over 127.0.0.x.
   const addresses = opts.loopbackAddresses === 'auto' ? loopbackAddressesFor(Math.ceil(opts.nodes / (kind === 'floor' ? 1 : opts.replicas))) : opts.loopbackAddresses;
   const host = listenHostFor(addresses);
   if (kind === 'floor') {
     // The floor logs nothing per stream, so info costs it nothing and gives the commit times.
-    servers = [await ServerProcess.start(configFile, { logLevel: 'info', script: FLOOR_MAIN, nodeArgs: opts.floorNodeArgs, host })];
+    servers = [await ServerProcess.start(configFile, { logLevel: 'info', script: FLOOR_MAIN, nodeArgs: opts.floorNodeArgs, host, logFile: logFile(`floor-${variant}`) })];
   } else if (!external) {
     for (let i = 0; i < opts.replicas; i++)
       servers.push(
-        await ServerProcess.start(sink.serverArgs, { logLevel: opts.serverLogLevel, extraArgs: opts.serverArgs, nodeArgs: opts.serverNodeArgs, host, watchLoopDelay: opts.serverLoopDelay }),
+        await ServerProcess.start(sink.serverArgs, {
+          logLevel: opts.serverLogLevel,
+          extraArgs: opts.serverArgs,
+          nodeArgs: opts.serverNodeArgs,
+          host,
+          watchLoopDelay: opts.serverLoopDelay,
+          logFile: logFile(`server-${variant}-${i}`),
+        }),
       );
   } else if (opts.configFile) {
     await sleep(EXTERNAL_RELOAD_WAIT_MS);
@@ -228,6 +243,7 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
         fleet,
         server,
         sampler,
+        logFile: logFile(`server-${variant}-0-restarted`),
         setPhase: (p) => (phase = p),
         note: (m) => progress.note(`[bench ${label}] ${m}`),
       });
@@ -249,6 +265,7 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
   const beforeStop = sampler?.sample();
   const timeline = timelineSampler.stop();
   const selfEnd = loadgenSampler.sample();
+  const serverCounters = sumCounters(await Promise.all(servers.map((s) => s.serverCounters())));
   const final = await fleet.stop();
   loadgenSampler.stop();
   await Promise.all(servers.map((s) => s.stop()));
@@ -301,6 +318,8 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
       streamEndReasons: final.counters.endReasons,
     },
     server: serverCost,
+    ...(serverCounters ? { serverCounters } : {}),
+    ...(logFiles.length ? { serverLogs: logFiles } : {}),
     loadgen: {
       peakRssBytes: loadgenSampler.peakRssBytes,
       cpuSeconds: selfEnd.cpuSeconds - self0.cpuSeconds,
@@ -311,6 +330,15 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
     timeline,
     versionConvergence: fleet.convergence.summary(),
   };
+}
+
+/** Counters of several servers added up by name and labels; undefined when none answered. */
+function sumCounters(each: readonly (Record<string, number> | undefined)[]): Record<string, number> | undefined {
+  const answered = each.filter((c): c is Record<string, number> => c !== undefined);
+  if (!answered.length) return undefined;
+  const sum: Record<string, number> = {};
+  for (const c of answered) for (const [k, v] of Object.entries(c)) sum[k] = (sum[k] ?? 0) + v;
+  return sum;
 }
 
 function initialSyncOf(fleet: Fleet, snap: FleetSnapshot, nodes: number, serverCpuSeconds: number): InitialSyncResult {

@@ -123,6 +123,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     log,
     onRefused: () => metrics.connectionRefused('max_connections'),
     onIdleClosed: () => metrics.connectionClosed('never_used'),
+    onServerClosed: (reason) => metrics.connectionClosed(reason),
   });
   const interceptors = [
     callWatch({

@@ -152,7 +152,9 @@ export class ServerMetrics {
     this.#refusedConnections = new client.Counter({ name: 'xds_connections_refused_total', help: 'Connections closed on accept, by reason (max_connections)', labelNames: ['reason'], registers });
     this.#closedConnections = new client.Counter({
       name: 'xds_connections_closed_total',
-      help: 'Connections the server closed itself, by reason (never_used: no stream by the idle timeout and not closed gracefully)',
+      help:
+        'Connections the server closed itself, by reason (never_used: no stream by the idle timeout and not closed gracefully, destroyed; ' +
+        'idle: no stream by the idle timeout, closed gracefully; after_streams: closed after carrying streams without the client ending it: keepalive timeout, max connection age or drain)',
       labelNames: ['reason'],
       registers,
     });

@@ -22,6 +22,7 @@ import { WRITE_STALL_MS } from './write-budget';
 import type { WriteBudget } from './write-budget';
 import { http2StreamOf, resetStream } from './http2-stream';
 import { clientString } from '../observe/client-string';
+import { CountedLog } from '../observe/counted-log';
 
 /** A stream of either variant, as the registry holds it. */
 export type AnyStream = SotwStream | DeltaStream;
@@ -79,24 +80,50 @@ let nextStreamId = 0;
 /** Longest status detail sent back (and logged) when a request ends its stream. */
 const FAIL_DETAILS_MAX_CHARS = 1024;
 
+/**
+ * Streams the server ends or refuses on its own in bursts (admission, stalled
+ * writes), logged as a count per interval rather than a line each: under
+ * overload thousands go at once, and the client only sees its stream end.
+ */
+class BurstLogs {
+  readonly admission: CountedLog;
+  readonly evicted: CountedLog;
+  /** The last refusal's message (it names the limit and how to raise it). */
+  lastAdmission = '';
+  /** Fields of the last evicted stream, as an example. */
+  lastEvicted: Record<string, unknown> = {};
+
+  constructor(log: Logger, budget: WriteBudget) {
+    this.admission = new CountedLog(log, 'warn', (n) => ({ fields: { refused: n }, msg: `refused ${n} new stream(s): ${this.lastAdmission}` }));
+    this.evicted = new CountedLog(log, 'warn', (n) => ({
+      fields: { reset: n, ...this.lastEvicted, limitBytes: budget.stalledLimitBytes },
+      msg:
+        `reset ${n} stream(s) whose client had not read its last response for over ${WRITE_STALL_MS / 1000} s: ` +
+        `responses held for clients that stopped reading exceed --max-stalled-bytes (${budget.stalledLimitBytes} bytes), and the longest-stalled go first; ` +
+        'raise --max-stalled-bytes to let more non-reading clients keep their streams',
+    }));
+  }
+}
+
 /** Register every discovery service on `server`. */
 export function addDiscoveryServices(server: grpc.Server, deps: TransportDeps): void {
+  const logs = new BurstLogs(deps.logger, deps.budget);
   for (const spec of DISCOVERY_SERVICES) {
     const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
     const impl: grpc.UntypedServiceImplementation = {};
     if (spec.sotw) {
       definition[spec.sotw] = bidi(`/${spec.service}/${spec.sotw}`);
-      impl[spec.sotw] = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => serve(call, 'sotw', spec.typeUrl, deps);
+      impl[spec.sotw] = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => serve(call, 'sotw', spec.typeUrl, deps, logs);
     }
     if (spec.delta) {
       definition[spec.delta] = bidi(`/${spec.service}/${spec.delta}`);
-      impl[spec.delta] = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => serve(call, 'delta', spec.typeUrl, deps);
+      impl[spec.delta] = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => serve(call, 'delta', spec.typeUrl, deps, logs);
     }
     server.addService(definition as grpc.ServiceDefinition, impl);
   }
 }
 
-function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 'delta', typeUrl: string | undefined, deps: TransportDeps): void {
+function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 'delta', typeUrl: string | undefined, deps: TransportDeps, logs: BurstLogs): void {
   const id = ++nextStreamId;
   if (deps.draining()) {
     call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'server is draining; reconnect to another replica', metadata: new grpc.Metadata() });
@@ -105,6 +132,8 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
   const admitted = deps.admission.admit();
   if (!admitted.ok) {
     deps.onRejected?.(admitted.reason);
+    logs.lastAdmission = admitted.message;
+    logs.admission.note();
     call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details: admitted.message, metadata: new grpc.Metadata() });
     return;
   }
@@ -121,12 +150,8 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
   // The server-wide stalled ledger is full and this stream has gone longest without reading: reset it, which frees its response.
   const onEvicted = (): void => {
     deps.onRejected?.('stalled');
-    deps.logger.warn(
-      { streamId: id, peer, unflushedBytes: stream.unflushedBytes, limitBytes: deps.budget.stalledLimitBytes },
-      `resetting a stream whose client has not read its last response for over ${WRITE_STALL_MS / 1000} s: ` +
-        `responses held for clients that stopped reading exceed --max-stalled-bytes (${deps.budget.stalledLimitBytes} bytes), and the longest-stalled go first; ` +
-        'raise --max-stalled-bytes to let more non-reading clients keep their streams',
-    );
+    logs.lastEvicted = { streamId: id, peer, unflushedBytes: stream.unflushedBytes };
+    logs.evicted.note();
     finish();
     if (!resetStream(h2)) call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details: 'stream reset: the client stopped reading its responses', metadata: new grpc.Metadata() });
   };

@@ -38,7 +38,7 @@ export function callWatch(deps: CallWatchDeps): grpc.ServerInterceptor {
   let warned = false;
   return (_method, call) => {
     const info = call.getConnectionInfo();
-    deps.connections?.noteStream(info.remoteAddress, info.remotePort);
+    deps.connections?.noteStream(info);
     const h2 = http2StreamOf(call);
     if (h2) {
       deps.requestBuffer.watch(h2, (limit, heldBytes, limitBytes) => {

@@ -16,13 +16,29 @@
  *   gracefully): they are destroyed and counted.
  *
  * Streams are reported by a pass-through interceptor (call-watch.ts) with
- * the call's remote address and port, which identify the TCP connection.
+ * the call's local and remote address and port: all four identify the TCP
+ * connection. The remote end alone does not: a client that reaches one
+ * listener on 0.0.0.0 through two local addresses (the bench's 127.0.0.1 and
+ * 127.0.0.2 past 28,000 loopback source ports) gets the same source port for
+ * many pairs of connections, and keyed by the remote end one of each pair was
+ * taken for the other, so its stream never cleared its backstop timer and it
+ * was destroyed, stream and all, 35 s after it was accepted.
+ *
+ * Every close or refusal is counted (metrics) and logged as a count per
+ * interval (observe/counted-log), so a client's "Connection dropped" can be
+ * matched to the server's reason. That includes closes grpc-js makes and
+ * does not report: a connection that ends on this side with neither a FIN
+ * nor a reset from the client first was closed by this server, and if it had
+ * carried a stream that is grpc-js's keepalive timeout (the client did not
+ * answer a ping within --keepalive-timeout-ms), its max connection age, or a
+ * drain; if it never had one, grpc-js's idle close.
  */
 import type * as net from 'node:net';
 import type { Logger } from 'pino';
+import { CountedLog } from '../observe/counted-log';
 import type { FdLimit } from '../observe/fd-limit';
 
-/** At most one log line about refused connections per this interval. */
+/** At most one log line about refused connections, and one about backstop closes, per this interval. */
 export const REFUSAL_LOG_INTERVAL_MS = 10_000;
 /** Default: a connection with no stream for this long is closed. */
 export const DEFAULT_IDLE_CONNECTION_TIMEOUT_MS = 30_000;
@@ -53,27 +69,88 @@ export interface ConnectionGuardOptions {
   onRefused?(): void;
   /** A connection that never carried a stream was destroyed by the backstop. */
   onIdleClosed?(): void;
+  /**
+   * grpc-js closed a connection the client had not ended: `after_streams` if
+   * it had carried a stream (keepalive timeout, max age, drain), `idle` if not.
+   */
+  onServerClosed?(reason: ServerCloseReason): void;
 }
+
+/** Why grpc-js (not the guard, not the client) closed a connection, as far as the socket tells. */
+export type ServerCloseReason = 'after_streams' | 'idle';
 
 interface Tracked {
   readonly socket: net.Socket;
   timer: NodeJS.Timeout | undefined;
+  /** A stream was noted on it. */
+  hadStream: boolean;
+  /** The client sent a FIN or a reset first. */
+  clientEnded: boolean;
+  /** The guard destroyed it (counted as never used). */
+  reaped: boolean;
 }
 
-/** The remote end of a connection, as both net.Socket and grpc-js's getConnectionInfo() give it. */
-function keyOf(remoteAddress: string | undefined, remotePort: number | undefined): string {
-  return `${remoteAddress ?? ''}:${remotePort ?? ''}`;
+/** Both ends of a TCP connection, as net.Socket and grpc-js's getConnectionInfo() both give them. */
+export interface ConnectionEnds {
+  readonly localAddress?: string | undefined;
+  readonly localPort?: number | undefined;
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+}
+
+/** The connection's key: all four, since one remote address and port can reach two local addresses at once. */
+function keyOf(ends: ConnectionEnds): string {
+  return `${ends.remoteAddress ?? ''}:${ends.remotePort ?? ''}>${ends.localAddress ?? ''}:${ends.localPort ?? ''}`;
 }
 
 /** Counts, caps and reaps the connections of one listener. */
 export class ConnectionGuard {
   readonly #options: ConnectionGuardOptions;
   readonly #open = new Map<string, Tracked>();
-  #refusedSinceLog = 0;
-  #refusalLogTimer: NodeJS.Timeout | undefined;
+  readonly #refusals: CountedLog;
+  readonly #backstopCloses: CountedLog;
+  readonly #serverCloses: Record<ServerCloseReason, CountedLog>;
+  #closed = false;
 
   constructor(options: ConnectionGuardOptions) {
     this.#options = options;
+    const max = options.maxConnections;
+    this.#refusals = new CountedLog(
+      options.log,
+      'warn',
+      (count) => ({
+        fields: { refused: count, open: this.#open.size, maxConnections: max },
+        msg:
+          `refused ${count} new connection(s): ${max} are open, the limit set by --max-connections; ` +
+          'raise it (with the open-file limit, ulimit -n) or add replicas; idle connections are closed after --idle-connection-timeout-ms',
+      }),
+      REFUSAL_LOG_INTERVAL_MS,
+    );
+    this.#backstopCloses = new CountedLog(
+      options.log,
+      'info',
+      (count) => ({
+        fields: { closed: count, open: this.#open.size, idleTimeoutMs: options.idleTimeoutMs },
+        msg:
+          `closed ${count} connection(s) that opened no stream within --idle-connection-timeout-ms (${options.idleTimeoutMs} ms) ` +
+          `plus ${IDLE_BACKSTOP_GRACE_MS} ms and were not closed gracefully; clients that connect and never start a stream, or a TLS handshake that never finished`,
+      }),
+      REFUSAL_LOG_INTERVAL_MS,
+    );
+    this.#serverCloses = {
+      after_streams: new CountedLog(options.log, 'info', (count) => ({
+        fields: { closed: count, open: this.#open.size },
+        msg:
+          `closed ${count} connection(s) that carried streams before the client ended them: grpc-js's keepalive timeout ` +
+          '(the client did not answer a ping within --keepalive-timeout-ms: a client or network too busy to read), --max-connection-age-ms, or a drain',
+      })),
+      idle: new CountedLog(options.log, 'info', (count) => ({
+        fields: { closed: count, open: this.#open.size, idleTimeoutMs: options.idleTimeoutMs },
+        msg:
+          `closed ${count} connection(s) that opened no stream within --idle-connection-timeout-ms (${options.idleTimeoutMs} ms), gracefully (GOAWAY); ` +
+          'a client that connects and starts its stream later than that gets it refused and reconnects',
+      })),
+    };
   }
 
   /** Connections open now. */
@@ -91,70 +168,56 @@ export class ConnectionGuard {
     if (this.#open.size >= this.#options.maxConnections) {
       socket.resetAndDestroy();
       this.#options.onRefused?.();
-      this.#noteRefusal();
+      this.#refusals.note();
       return false;
     }
-    const key = keyOf(socket.remoteAddress, socket.remotePort);
-    const tracked: Tracked = { socket, timer: undefined };
+    const key = keyOf(socket);
+    const tracked: Tracked = { socket, timer: undefined, hadStream: false, clientEnded: false, reaped: false };
     if (this.#options.idleTimeoutMs > 0) {
       tracked.timer = setTimeout(() => {
         tracked.timer = undefined;
-        this.#options.log.debug({ peer: key, idleTimeoutMs: this.#options.idleTimeoutMs }, 'closing a connection that never opened a stream');
+        tracked.reaped = true;
         this.#options.onIdleClosed?.();
+        this.#backstopCloses.note();
         socket.destroy();
       }, this.#options.idleTimeoutMs + IDLE_BACKSTOP_GRACE_MS);
       tracked.timer.unref();
     }
     this.#open.set(key, tracked);
+    // Listening for 'end' and 'error' changes nothing in how grpc-js reads the socket.
+    const clientEnded = (): void => {
+      tracked.clientEnded = true;
+    };
+    socket.once('end', clientEnded);
+    socket.once('error', clientEnded);
     socket.once('close', () => {
       clearTimeout(tracked.timer);
       if (this.#open.get(key) === tracked) this.#open.delete(key);
+      if (tracked.clientEnded || tracked.reaped || this.#closed) return;
+      const reason: ServerCloseReason = tracked.hadStream ? 'after_streams' : 'idle';
+      this.#options.onServerClosed?.(reason);
+      this.#serverCloses[reason].note();
     });
     return true;
   }
 
-  /** A stream opened on the connection from this remote address and port: it is in use. */
-  noteStream(remoteAddress: string | undefined, remotePort: number | undefined): void {
-    const tracked = this.#open.get(keyOf(remoteAddress, remotePort));
-    if (!tracked?.timer) return;
+  /** A stream opened on the connection with these ends: it is in use. */
+  noteStream(ends: ConnectionEnds): void {
+    const tracked = this.#open.get(keyOf(ends));
+    if (!tracked) return;
+    tracked.hadStream = true;
+    if (!tracked.timer) return;
     clearTimeout(tracked.timer);
     tracked.timer = undefined;
   }
 
-  /** Stop timers (server stopping). */
+  /** Stop timers (server stopping); counts not yet logged are logged now. */
   close(): void {
-    clearTimeout(this.#refusalLogTimer);
+    this.#closed = true;
+    this.#refusals.close();
+    this.#backstopCloses.close();
+    this.#serverCloses.after_streams.close();
+    this.#serverCloses.idle.close();
     for (const t of this.#open.values()) clearTimeout(t.timer);
-  }
-
-  /** Log the first refusal at once, then a count per interval while refusals go on. */
-  #noteRefusal(): void {
-    if (this.#refusalLogTimer) {
-      this.#refusedSinceLog++;
-      return;
-    }
-    this.#logRefusals(1);
-    const tick = (): void => {
-      const n = this.#refusedSinceLog;
-      this.#refusedSinceLog = 0;
-      if (n === 0) {
-        this.#refusalLogTimer = undefined;
-        return;
-      }
-      this.#logRefusals(n);
-      this.#refusalLogTimer = setTimeout(tick, REFUSAL_LOG_INTERVAL_MS);
-      this.#refusalLogTimer.unref();
-    };
-    this.#refusalLogTimer = setTimeout(tick, REFUSAL_LOG_INTERVAL_MS);
-    this.#refusalLogTimer.unref();
-  }
-
-  #logRefusals(count: number): void {
-    const max = this.#options.maxConnections;
-    this.#options.log.warn(
-      { refused: count, open: this.#open.size, maxConnections: max },
-      `refused ${count} new connection(s): ${max} are open, the limit set by --max-connections; ` +
-        'raise it (with the open-file limit, ulimit -n) or add replicas; idle connections are closed after --idle-connection-timeout-ms',
-    );
   }
 }

@@ -145,3 +145,106 @@ test('--max-connections refuses connections past the cap on accept; a client ref
     await server.stop();
   }
 });
+
+/**
+ * A relay on a loopback port to `host:port` whose outbound connection is made
+ * at once from 127.0.0.1:`localPort`, before any client connects to the
+ * relay: the server accepts it well before its first stream, as a busy
+ * server does.
+ */
+async function relayFrom(localPort: number, host: string, port: number): Promise<{ port: number; outbound: net.Socket; close: () => Promise<void> }> {
+  const outbound = net.connect({ host, port, localAddress: '127.0.0.1', localPort });
+  outbound.on('error', () => {});
+  await new Promise<void>((resolve, reject) => outbound.once('connect', resolve).once('error', reject));
+  const relay = net.createServer((inbound) => {
+    inbound.pipe(outbound).pipe(inbound);
+    inbound.on('error', () => outbound.destroy());
+    inbound.on('close', () => outbound.destroy());
+    outbound.on('close', () => inbound.destroy());
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (relay.address() as net.AddressInfo).port,
+    outbound,
+    close: () => {
+      outbound.destroy();
+      return new Promise<void>((resolve) => relay.close(() => resolve()));
+    },
+  };
+}
+
+test('two connections from the same client port to two local addresses of a 0.0.0.0 listener both keep their streams past the idle backstop', async () => {
+  // The bench past 28,000 loopback nodes: 127.0.0.1:P and 127.0.0.2:P each get a connection from 127.0.0.1:X for many X.
+  // Long enough for both clients to open their streams before grpc-js closes the connections as idle (GOAWAY).
+  const IDLE_MS = 2_000;
+  const server = await createXdsServer({ port: 0, host: '0.0.0.0', workers: 1, logger: silentLogger(), idleConnectionTimeoutMs: IDLE_MS });
+  const admin = await startAdminServer(server.internals, '127.0.0.1', 0, silentLogger());
+  const clientPort = await new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+  // Both connections are accepted before either carries a stream.
+  const relays = await Promise.all(['127.0.0.1', '127.0.0.2'].map((host) => relayFrom(clientPort, host, server.port)));
+  const clients: AdsClient[] = [];
+  try {
+    await server.setResources([cluster('c0')]);
+    for (const [i, relay] of relays.entries()) {
+      const c = await AdsClient.connect(relay.port, { variant: 'delta', node: { id: `node-${i}` }, channelOptions: NODE_CHANNEL_OPTIONS });
+      clients.push(c);
+      assert.equal((await c.fetch(T.CLUSTER, [])).resources.length, 1);
+    }
+    const ends = relays.map((r) => r.outbound);
+    assert.deepEqual(
+      ends.map((s) => s.localPort),
+      [clientPort, clientPort],
+      'both connections come from the same client port',
+    );
+    // Past the backstop (idle timeout + 5 s grace): a connection that carries a stream must still be open.
+    await new Promise((r) => setTimeout(r, IDLE_MS + 5_000 + 1_000));
+    const m = parseMetrics((await httpGet(admin.port, '/metrics')).body);
+    assert.equal(metricValue(m, 'xds_connections_closed_total', { reason: 'never_used' }), 0, 'no connection with a stream is closed as never used');
+    assert.deepEqual(
+      ends.map((s) => s.destroyed),
+      [false, false],
+      'both connections are still open',
+    );
+    assert.equal(metricValue(m, 'xds_connections_open'), 2);
+  } finally {
+    for (const c of clients) c.close();
+    await Promise.all(relays.map((r) => r.close()));
+    await admin.close();
+    await server.stop();
+  }
+});
+
+test('a connection whose client stops answering keepalive pings is closed by the server and counted as after_streams; one the client closes is not', async () => {
+  const server = await createXdsServer({ port: 0, host: '127.0.0.1', workers: 1, logger: silentLogger(), keepaliveTimeMs: 500, keepaliveTimeoutMs: 500 });
+  const admin = await startAdminServer(server.internals, '127.0.0.1', 0, silentLogger());
+  const relay = await relayFrom(0, '127.0.0.1', server.port);
+  const clients: AdsClient[] = [];
+  const closedOf = async (reason: string): Promise<number> => metricValue(parseMetrics((await httpGet(admin.port, '/metrics')).body), 'xds_connections_closed_total', { reason });
+  try {
+    await server.setResources([cluster('c0')]);
+    const stalled = await AdsClient.connect(relay.port, { variant: 'delta', node: { id: 'stops-reading' }, channelOptions: NODE_CHANNEL_OPTIONS });
+    const polite = await AdsClient.connect(server.port, { variant: 'delta', node: { id: 'closes-itself' }, channelOptions: NODE_CHANNEL_OPTIONS });
+    clients.push(stalled, polite);
+    await stalled.fetch(T.CLUSTER, []);
+    await polite.fetch(T.CLUSTER, []);
+    polite.close();
+    // The client behind the relay no longer gets the server's bytes, so it never sees (or answers) a ping.
+    relay.outbound.unpipe();
+    relay.outbound.pause();
+    // (The paused relay socket cannot see the close itself: it reads nothing.)
+    await waitFor(async () => (await closedOf('after_streams')) === 1, 10_000, 'the server to close, and count, the connection whose client does not answer pings');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await closedOf('after_streams'), 1, 'the connection the client closed is not counted');
+    assert.equal(await closedOf('never_used'), 0);
+  } finally {
+    for (const c of clients) c.close();
+    await relay.close();
+    await admin.close();
+    await server.stop();
+  }
+});
