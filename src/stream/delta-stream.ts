@@ -11,7 +11,7 @@ import type { TypeChange, TypeView } from '../store';
 import { StreamBase, WHOLE_VIEW } from './stream-base';
 import type { TypeStateBase } from './stream-base';
 import type { TypeSnapshot } from './snapshot';
-import type { DeltaRequest } from './requests';
+import type { DeltaRequest, ReplyNonce } from './requests';
 import type { DeltaEntry, DeltaPlan } from './sink';
 import { aliasedEntry, resolveAlias, unresolvedAliasEntry } from './vhds-alias';
 import { KnownVersions } from './known-versions';
@@ -92,6 +92,25 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
       }
     }
     this.requestFlush();
+  }
+
+  /**
+   * A reply holding only `type_url` and `response_nonce` (what a delta
+   * client sends after every response), recognised by the transport from
+   * its bytes: settled as handleRequest would settle it, without a request
+   * object. Returns false, having done nothing, when the stream has no state
+   * for the type and the reply needs the full path: it is then the type's
+   * first request, or the stream's (no node yet), or names another type than
+   * a per-type service's own (which handleRequest refuses). A closed stream
+   * holds no types either.
+   */
+  settlePlainReply(typeUrl: string, nonce: ReplyNonce): boolean {
+    const state = this.types.get(typeUrl);
+    if (state === undefined) return false;
+    // Rule C18: the nonce decides; a stale one settles nothing.
+    if (nonce.matches(state.ack.nonce)) this.settle(typeUrl, state, undefined, '');
+    this.requestFlush();
+    return true;
   }
 
   /**

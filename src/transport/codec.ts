@@ -18,6 +18,7 @@ import { WireLimitError, checkMessage } from '../xds/wire-check';
 import { knownTypeUrls } from '../xds/known-types';
 import type { KnownTypeUrls } from '../xds/known-types';
 import { NamesInterner } from './names-interner';
+import { PlainAckReader } from './plain-ack';
 import { nodeOf } from './node-info';
 import { DecodedDeltaRequest, DecodedSotwRequest } from './decoded-requests';
 import { RequestLimitError, asRequestError, namesLimitMessage } from './request-errors';
@@ -68,12 +69,25 @@ export class RequestCodec {
   readonly #names = new NamesInterner();
   /** Names in the list #recentListAt last found (a field, so the hot path allocates no result object). */
   #recentNames = 0;
+  readonly #plainAck: PlainAckReader;
 
   constructor(root: protobuf.Root) {
     this.#node = root.lookupType('envoy.config.core.v3.Node');
     this.#status = root.lookupType('google.rpc.Status');
     this.#locator = root.lookupType('envoy.service.discovery.v3.ResourceLocator');
     this.#types = knownTypeUrls(root);
+    this.#plainAck = new PlainAckReader(this.#types);
+  }
+
+  /**
+   * The reader holding `bytes` when they are a plain delta reply
+   * (`type_url` of a known type, then `response_nonce`, nothing else: an
+   * ACK or a stale reply, never a NACK; plain-ack.ts), else undefined and
+   * the request needs decodeDelta. The reader is shared: use it before
+   * reading the next request.
+   */
+  plainDeltaAck(bytes: Buffer): PlainAckReader | undefined {
+    return this.#plainAck.read(bytes) ? this.#plainAck : undefined;
   }
 
   /**
