@@ -109,7 +109,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     if (state === undefined) return false;
     // Rule C18: the nonce decides; a stale one settles nothing.
     if (nonce.matches(state.ack.nonce)) this.settle(typeUrl, state, undefined, '');
-    this.requestFlush();
+    this.requestFlushAfterReply(state);
     return true;
   }
 
@@ -178,11 +178,34 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     return { typeUrl, systemVersionInfo: '', resources, removed: NO_REMOVED, shareKey: this.ctx.memo.wholeViewKey(view, 'delta', typeUrl) };
   }
 
+  /**
+   * One changed resource owed (an endpoint change, on every stream that
+   * subscribes to it, every round): the plan the general path below would
+   * make, without its closure and arrays per stream: the resource's shared
+   * one-element array and its remembered share key (share-keys.ts). Any
+   * other case (a name not covered or gone, the same version held and not
+   * forced, a VHDS alias) is left to the general path.
+   */
+  #oneChanged(typeUrl: string, state: DeltaTypeState, view: TypeView): DeltaPlan | undefined {
+    const pending = state.pending;
+    const name = pending.only;
+    if (name === undefined || typeUrl === VIRTUAL_HOST || !state.sub.covers(name)) return undefined;
+    const r = view.get(name);
+    if (r === undefined || (state.known.get(name) === r.version && !pending.forced(name))) return undefined;
+    state.known.set(name, r.version);
+    state.known.maybeRebase(view);
+    pending.take();
+    const resources = this.ctx.memo.alone(typeUrl, r);
+    return { typeUrl, systemVersionInfo: '', resources, removed: NO_REMOVED, shareKey: this.ctx.memo.deltaChangeKey(typeUrl, resources, NO_REMOVED) };
+  }
+
   protected nextPlan(typeUrl: string, state: DeltaTypeState): DeltaPlan | undefined {
     const view = this.ctx.store.view(this.group, typeUrl);
     const whole = this.#wholeViewToEmptyClient(typeUrl, state, view);
     if (whole) return whole;
     const pending = state.pending;
+    const one = this.#oneChanged(typeUrl, state, view);
+    if (one) return one;
     const resources: DeltaEntry[] = [];
     const removed: string[] = [];
     // Alias entries are built for this stream, not stored: such a response is never "the whole view".
