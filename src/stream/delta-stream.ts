@@ -11,7 +11,7 @@ import type { TypeChange, TypeView } from '../store';
 import { StreamBase, WHOLE_VIEW } from './stream-base';
 import type { TypeStateBase } from './stream-base';
 import type { TypeSnapshot } from './snapshot';
-import type { DeltaRequest } from './requests';
+import type { DeltaRequest, ReplyNonce } from './requests';
 import type { DeltaEntry, DeltaPlan } from './sink';
 import { aliasedEntry, resolveAlias, unresolvedAliasEntry } from './vhds-alias';
 import { KnownVersions } from './known-versions';
@@ -95,6 +95,25 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
   }
 
   /**
+   * A reply holding only `type_url` and `response_nonce` (what a delta
+   * client sends after every response), recognised by the transport from
+   * its bytes: settled as handleRequest would settle it, without a request
+   * object. Returns false, having done nothing, when the stream has no state
+   * for the type and the reply needs the full path: it is then the type's
+   * first request, or the stream's (no node yet), or names another type than
+   * a per-type service's own (which handleRequest refuses). A closed stream
+   * holds no types either.
+   */
+  settlePlainReply(typeUrl: string, nonce: ReplyNonce): boolean {
+    const state = this.types.get(typeUrl);
+    if (state === undefined) return false;
+    // Rule C18: the nonce decides; a stale one settles nothing.
+    if (nonce.matches(state.ack.nonce)) this.settle(typeUrl, state, undefined, '');
+    this.requestFlushAfterReply(state);
+    return true;
+  }
+
+  /**
    * Apply the request's subscribe and unsubscribe lists. A type's first
    * request with only a subscribe list (a delta Envoy's 1000 EDS names) is
    * the same bytes on thousands of streams: it goes through the memo, which
@@ -159,11 +178,34 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     return { typeUrl, systemVersionInfo: '', resources, removed: NO_REMOVED, shareKey: this.ctx.memo.wholeViewKey(view, 'delta', typeUrl) };
   }
 
+  /**
+   * One changed resource owed (an endpoint change, on every stream that
+   * subscribes to it, every round): the plan the general path below would
+   * make, without its closure and arrays per stream: the resource's shared
+   * one-element array and its remembered share key (share-keys.ts). Any
+   * other case (a name not covered or gone, the same version held and not
+   * forced, a VHDS alias) is left to the general path.
+   */
+  #oneChanged(typeUrl: string, state: DeltaTypeState, view: TypeView): DeltaPlan | undefined {
+    const pending = state.pending;
+    const name = pending.only;
+    if (name === undefined || typeUrl === VIRTUAL_HOST || !state.sub.covers(name)) return undefined;
+    const r = view.get(name);
+    if (r === undefined || (state.known.get(name) === r.version && !pending.forced(name))) return undefined;
+    state.known.set(name, r.version);
+    state.known.maybeRebase(view);
+    pending.take();
+    const resources = this.ctx.memo.alone(typeUrl, r);
+    return { typeUrl, systemVersionInfo: '', resources, removed: NO_REMOVED, shareKey: this.ctx.memo.deltaChangeKey(typeUrl, resources, NO_REMOVED) };
+  }
+
   protected nextPlan(typeUrl: string, state: DeltaTypeState): DeltaPlan | undefined {
     const view = this.ctx.store.view(this.group, typeUrl);
     const whole = this.#wholeViewToEmptyClient(typeUrl, state, view);
     if (whole) return whole;
     const pending = state.pending;
+    const one = this.#oneChanged(typeUrl, state, view);
+    if (one) return one;
     const resources: DeltaEntry[] = [];
     const removed: string[] = [];
     // Alias entries are built for this stream, not stored: such a response is never "the whole view".

@@ -58,5 +58,15 @@ export interface DeltaRequest {
   readonly errorDetail?: ErrorDetail;
 }
 
+/**
+ * The nonce of a reply the transport recognised from its bytes without
+ * decoding it (transport/plain-ack.ts): compared in place, so an ACK builds
+ * no string and no request object.
+ */
+export interface ReplyNonce {
+  /** Whether the reply's `response_nonce` is `expected` (false for undefined). */
+  matches(expected: string | undefined): boolean;
+}
+
 /** The node used when a stream's first request carries none (documented in README). */
 export const ANONYMOUS_NODE: NodeInfo = { id: '', cluster: '', metadata: {}, clientFeatures: [], userAgent: '' };

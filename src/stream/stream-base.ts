@@ -365,6 +365,20 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     setImmediate(this.#queuedFlush);
   }
 
+  /**
+   * requestFlush() after a reply that only settled `state`'s type (a plain
+   * ACK): every other type's pending work is as due as it was before the
+   * reply (held, blocked or awaiting its own ACK, each of which flushes when
+   * it ends), so only this type's is checked, not every type's (one ACK per
+   * node per push; each type's state is a cache miss).
+   */
+  protected requestFlushAfterReply(state: S): void {
+    if (this.#flushQueued) return;
+    if (this.#holdSince === undefined && this.#dirtySince === undefined && !state.pending.hasAny()) return;
+    this.#flushQueued = true;
+    setImmediate(this.#queuedFlush);
+  }
+
   /** Bound once: every stream queues a flush on every push, and a closure each time was young garbage. */
   readonly #queuedFlush = (): void => {
     this.#flushQueued = false;

@@ -199,9 +199,14 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
         if (!verifyIdentity(req)) return;
         stream.handleRequest(req);
       } else {
-        const req = deps.codec.decodeDelta(bytes, decodeLimits);
+        // The reply after every response (type_url and response_nonce only) is settled from its bytes;
+        // anything else, or a stream that cannot take it that way, is decoded in full.
+        const plain = deps.codec.plainDeltaAck(bytes);
+        const decoded = plain ? undefined : deps.codec.decodeDelta(bytes, decodeLimits);
         const verdict = checkRequest();
         if (!verdict.ok) return refuse(verdict);
+        if (plain && stream.settlePlainReply(plain.typeUrl, plain)) return;
+        const req = decoded ?? deps.codec.decodeDelta(bytes, decodeLimits);
         if (!verifyIdentity(req)) return;
         stream.handleRequest(req);
       }

@@ -20,6 +20,7 @@ import type { KnownTypeUrls } from '../xds/known-types';
 import { NamesInterner } from './names-interner';
 import { NAME_FIELD_TAG, scanNameRun } from './name-run';
 import type { NameRun } from './name-run';
+import { PlainAckReader } from './plain-ack';
 import { nodeOf } from './node-info';
 import { DecodedDeltaRequest, DecodedSotwRequest } from './decoded-requests';
 import { RequestLimitError, asRequestError, namesLimitMessage } from './request-errors';
@@ -72,12 +73,25 @@ export class RequestCodec {
   #recentNames = 0;
   /** Where the last run of names ended and how many it held (scanNameRun writes it; reused, not allocated per request). */
   readonly #run: NameRun = { end: 0, names: 0 };
+  readonly #plainAck: PlainAckReader;
 
   constructor(root: protobuf.Root) {
     this.#node = root.lookupType('envoy.config.core.v3.Node');
     this.#status = root.lookupType('google.rpc.Status');
     this.#locator = root.lookupType('envoy.service.discovery.v3.ResourceLocator');
     this.#types = knownTypeUrls(root);
+    this.#plainAck = new PlainAckReader(this.#types);
+  }
+
+  /**
+   * The reader holding `bytes` when they are a plain delta reply
+   * (`type_url` of a known type, then `response_nonce`, nothing else: an
+   * ACK or a stale reply, never a NACK; plain-ack.ts), else undefined and
+   * the request needs decodeDelta. The reader is shared: use it before
+   * reading the next request.
+   */
+  plainDeltaAck(bytes: Buffer): PlainAckReader | undefined {
+    return this.#plainAck.read(bytes) ? this.#plainAck : undefined;
   }
 
   /**

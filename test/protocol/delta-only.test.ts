@@ -124,6 +124,48 @@ describe('xDS delta only', () => {
       await c.until(T.ENDPOINT, (r) => r.names.includes('b'), { ack: true });
     });
 
+    // An ACK holding only type_url and response_nonce is settled from its bytes (transport/plain-ack.ts): the same rules must hold.
+    it('C18: a plain ACK with a stale nonce releases nothing held; one with the latest nonce releases it', async () => {
+      await h.ts.set([cla('a', [1])]);
+      const c = await h.connect();
+      c.subscribe(T.ENDPOINT, ['a']);
+      const v1 = await c.next(T.ENDPOINT);
+      await h.ts.update({ upsert: [cla('a', [2])] });
+      // v1 is not ACKed yet: the change is held behind it.
+      c.send({ typeUrl: T.ENDPOINT, responseNonce: `${v1.nonce}x` });
+      c.send({ typeUrl: T.ENDPOINT, responseNonce: v1.nonce.slice(0, -1) || 'x' });
+      await c.expectSilence(SILENCE_MS);
+      c.send({ typeUrl: T.ENDPOINT, responseNonce: v1.nonce });
+      const v2 = await c.next(T.ENDPOINT);
+      assert.deepEqual(v2.names, ['a']);
+      assert.notEqual(v2.resources[0]?.version, v1.resources[0]?.version);
+    });
+
+    it('C18: a plain ACK for a type the stream never requested starts that type (a first request, not an ACK)', async () => {
+      await h.ts.set([cluster('a'), cluster('b'), cla('e')]);
+      const c = await h.connect();
+      await c.fetch(T.ENDPOINT, ['e']);
+      // Shaped like an ACK, but CDS has no state on this stream: it is CDS's first request (legacy wildcard, C17).
+      c.send({ typeUrl: T.CLUSTER, responseNonce: 'never-sent' });
+      assert.deepEqual(sorted((await c.next(T.CLUSTER)).names), ['a', 'b']);
+    });
+
+    it('C18: a plain ACK as the very first request of a stream starts the stream and the type', async () => {
+      await h.ts.set([cluster('a')]);
+      const c = await h.connect({ node: null });
+      c.send({ typeUrl: T.CLUSTER, responseNonce: 'from-another-server' });
+      assert.deepEqual((await c.next(T.CLUSTER)).names, ['a']);
+    });
+
+    it('A1: a per-type delta service refuses a plain ACK that names another type', async () => {
+      await h.ts.set([cluster('a')]);
+      const c = await h.connect({ service: 'per-type', typeUrl: T.CLUSTER });
+      const r = await c.fetch(T.CLUSTER, []);
+      c.send({ typeUrl: T.ENDPOINT, responseNonce: r.nonce });
+      const status = await c.ended();
+      assert.equal(status.code, 3, `INVALID_ARGUMENT expected, got ${status.code} "${status.details}"`);
+    });
+
     it('C18: a NACK is recorded, the rejected version is not resent, and the next change is sent', async () => {
       await h.ts.set([cla('a', [1])]);
       const c = await h.connect();
