@@ -77,3 +77,86 @@ test('flushAll flushes every watch of every group', async () => {
     [1, 1, 1],
   );
 });
+
+/** Turns until no flush is scheduled (one slice per turn). */
+const drain = async (turns = 20): Promise<void> => {
+  for (let i = 0; i < turns; i++) await turn();
+};
+
+test('a watch due several times before its flush (two batches and flushAll) is flushed once', async () => {
+  const s = new PushScheduler();
+  const a = new RecordingWatch('a');
+  s.register(a);
+  s.publish(change(1, 'a', ['x']));
+  s.flushAll();
+  s.publish(change(2, 'a', ['y']));
+  await drain();
+  assert.equal(a.flushes, 1);
+});
+
+test('a big fan-out is flushed in slices of 500 streams per turn, in the order they became due', async () => {
+  const s = new PushScheduler();
+  const order: number[] = [];
+  const ws = Array.from({ length: 1203 }, (_, i) => {
+    const w = new RecordingWatch('a');
+    w.flush = () => void order.push(i);
+    s.register(w);
+    return w;
+  });
+  s.publish(change(1, 'a', ['x']));
+  await turn();
+  assert.equal(order.length, 500, 'one slice on the first turn');
+  await turn();
+  assert.equal(order.length, 1000);
+  await drain();
+  assert.deepEqual(
+    order,
+    ws.map((_, i) => i),
+  );
+});
+
+test('a watch cancelled while it waits in a later slice is not flushed, and its replacement only when due', async () => {
+  const s = new PushScheduler();
+  const ws = Array.from({ length: 600 }, () => new RecordingWatch('a'));
+  const cancels = ws.map((w) => s.register(w));
+  s.publish(change(1, 'a', ['x']));
+  await turn();
+  const last = ws[599] as RecordingWatch;
+  assert.equal(last.flushes, 0, 'still queued after the first slice');
+  cancels[599]?.();
+  // The same watch registered again (a stream moving group): its stale slot must not flush it.
+  s.register(last);
+  await drain();
+  assert.equal(last.flushes, 0);
+  assert.equal(ws[598]?.flushes, 1);
+  s.publish(change(2, 'a', ['y']));
+  await drain();
+  assert.equal(last.flushes, 1);
+});
+
+test('a watch that becomes due again while a fan-out is being flushed is flushed again after its first flush', async () => {
+  const s = new PushScheduler();
+  const ws = Array.from({ length: 700 }, () => new RecordingWatch('a'));
+  for (const w of ws) s.register(w);
+  s.publish(change(1, 'a', ['x']));
+  await turn();
+  // The first slice is done; a second batch arrives before the rest are flushed.
+  s.publish(change(2, 'a', ['y']));
+  await drain();
+  assert.deepEqual(new Set(ws.slice(0, 500).map((w) => w.flushes)), new Set([2]), 'flushed streams are due again');
+  assert.deepEqual(new Set(ws.slice(500).map((w) => w.flushes)), new Set([1]), 'streams still queued are flushed once for both');
+});
+
+test('pushes of changing sizes, one after another, flush every watch of the group exactly once each', async () => {
+  const s = new PushScheduler();
+  const groups = { big: 1200, small: 3, mid: 700 };
+  const ws = Object.entries(groups).flatMap(([g, n]) => Array.from({ length: n }, () => new RecordingWatch(g)));
+  for (const w of ws) s.register(w);
+  let revision = 0;
+  for (const g of ['big', 'small', 'mid', 'small', 'big']) {
+    const before = ws.map((w) => w.flushes);
+    s.publish(change(++revision, g, ['x']));
+    await drain();
+    ws.forEach((w, i) => assert.equal(w.flushes - (before[i] ?? 0), w.group === g ? 1 : 0, `push ${revision} (${g}), watch ${i} of ${w.group}`));
+  }
+});
