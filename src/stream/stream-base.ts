@@ -391,7 +391,13 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     this.#endpointWaitLeftMs = undefined;
     // Read once, when the first due type is reached: the loop below changes only the type it plans.
     let holdExpired: boolean | undefined;
-    for (const [typeUrl, state] of this.#sendOrder) {
+    // Indexed, not `for (const [typeUrl, state] of …)`: that destructuring allocates an iterator and its
+    // results per type per stream on every fan-out, and the sampling heap profile of a SotW round showed them.
+    const order = this.#sendOrder;
+    for (let i = 0; i < order.length; i++) {
+      const entry = order[i] as readonly [string, S];
+      const typeUrl = entry[0];
+      const state = entry[1];
       if (state.ack.awaitingAck || !state.pending.hasAny()) continue;
       holdExpired ??= this.#holdSince !== undefined && performance.now() - this.#holdSince >= ROUTE_HOLD_MAX_MS;
       // Per-type services are independent streams: ordering applies to ADS only.
@@ -406,10 +412,10 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
       }
       const plan = this.nextPlan(typeUrl, state);
       if (!plan) continue;
-      const { nonce, more } = this.sink.write(plan, this.#nextNonce);
+      const nonce = this.sink.write(plan, this.#nextNonce);
       state.ack.sent(nonce, this.versionOf(plan), plan.resources[0]?.name ?? '', plan.resources.length);
       if (this.#dirtySince !== undefined) this.ctx.events.onPushLatency?.(this.variant, performance.now() - this.#dirtySince);
-      if (!more) {
+      if (!this.sink.mayWriteMore) {
         this.#blocked = true;
         return;
       }
@@ -419,7 +425,13 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   }
 
   #anyPending(): boolean {
-    for (const s of this.types.values()) if (s.pending.hasAny()) return true;
+    // Indexed over the send order when it is current (it is after every flush): no Map iterator per stream per push.
+    const order = this.#sendOrder;
+    if (order.length !== this.types.size) {
+      for (const s of this.types.values()) if (s.pending.hasAny()) return true;
+      return false;
+    }
+    for (let i = 0; i < order.length; i++) if ((order[i] as readonly [string, S])[1].pending.hasAny()) return true;
     return false;
   }
 
