@@ -258,14 +258,18 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     return false;
   }
 
-  /** Record ACK/NACK for a request carrying the type's latest nonce. */
-  protected settle(typeUrl: string, state: S, errorDetail: { code: number; message: string } | undefined, versionInfo: string): void {
+  /**
+   * Record ACK/NACK for a request carrying the type's latest nonce. `request`
+   * carries the client's version_info (SotW; read only for a NACK's log line,
+   * so an ACK never decodes it).
+   */
+  protected settle(typeUrl: string, state: S, errorDetail: { code: number; message: string } | undefined, request?: { readonly versionInfo: string }): void {
     const gate = state.ack;
     if (errorDetail) {
       // Kept per type for status pages: keep a bounded copy, not the client's whole message.
       const message = clientString(errorDetail.message);
       gate.nack(message, Date.now());
-      this.log.warn({ typeUrl, version: gate.sentVersion, clientVersion: clientString(versionInfo), code: errorDetail.code, error: message }, 'NACK');
+      this.log.warn({ typeUrl, version: gate.sentVersion, clientVersion: clientString(request?.versionInfo ?? ''), code: errorDetail.code, error: message }, 'NACK');
       this.ctx.events.onNack?.(this.variant, typeUrl, this.#node ?? ANONYMOUS_NODE, errorDetail, gate.sentVersion);
     } else {
       gate.ack();
