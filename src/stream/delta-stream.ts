@@ -60,7 +60,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
       this.types.set(typeUrl, state);
     }
     // Rule C18: the nonce decides ACK/NACK; subscription changes apply even with a stale nonce.
-    if (req.responseNonce !== '' && state.ack.answers(req.responseNonce)) this.settle(typeUrl, state, req.errorDetail, '');
+    if (req.responseNonce !== '' && state.ack.answers(req.responseNonce)) this.settle(typeUrl, state, req.errorDetail);
     if (!first && req.subscribe.length === 0 && req.unsubscribe.length === 0) {
       // An ACK or NACK that changes no subscription (what Envoy sends after each response): nothing to apply.
       this.requestFlush();
@@ -108,7 +108,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     const state = this.types.get(typeUrl);
     if (state === undefined) return false;
     // Rule C18: the nonce decides; a stale one settles nothing.
-    if (nonce.matches(state.ack.nonce)) this.settle(typeUrl, state, undefined, '');
+    if (nonce.matches(state.ack.nonce)) this.settle(typeUrl, state, undefined);
     this.requestFlushAfterReply(state);
     return true;
   }

@@ -32,10 +32,13 @@ export interface ResponseSink<P> {
   /**
    * Write one response. `streamNonce` issues a nonce unique to this stream;
    * the sink may instead use the nonce already inside a shared, pre-built
-   * message (unique within the stream too). Returns the nonce used and
-   * whether more may be written now (false: wait for `onDrain`).
+   * message (unique within the stream too). Returns the nonce used;
+   * whether more may be written now is then {@link mayWriteMore}. (Not a
+   * `{nonce, more}` result: that is an object per stream per push.)
    */
-  write(plan: P, streamNonce: () => string): { readonly nonce: string; readonly more: boolean };
+  write(plan: P, streamNonce: () => string): string;
+  /** After the last write: whether more may be written now (false: wait for `onDrain`). */
+  readonly mayWriteMore: boolean;
   /**
    * Whether a write may start now: this stream has no large response still
    * unflushed, and the server-wide in-flight budget has room. If not, the

@@ -59,7 +59,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     if (state.ack.nonce !== undefined) {
       // Rule B10: a stale nonce is neither ACK nor NACK and triggers nothing.
       if (!state.ack.answers(req.responseNonce)) return;
-      this.settle(typeUrl, state, req.errorDetail, req.versionInfo);
+      this.settle(typeUrl, state, req.errorDetail, req);
     }
     // The list is the whole subscribed set. The memo spots an unchanged list by its interned bytes and
     // replays a change another stream already made, so most requests decode no names.

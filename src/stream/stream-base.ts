@@ -258,14 +258,18 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     return false;
   }
 
-  /** Record ACK/NACK for a request carrying the type's latest nonce. */
-  protected settle(typeUrl: string, state: S, errorDetail: { code: number; message: string } | undefined, versionInfo: string): void {
+  /**
+   * Record ACK/NACK for a request carrying the type's latest nonce. `request`
+   * carries the client's version_info (SotW; read only for a NACK's log line,
+   * so an ACK never decodes it).
+   */
+  protected settle(typeUrl: string, state: S, errorDetail: { code: number; message: string } | undefined, request?: { readonly versionInfo: string }): void {
     const gate = state.ack;
     if (errorDetail) {
       // Kept per type for status pages: keep a bounded copy, not the client's whole message.
       const message = clientString(errorDetail.message);
       gate.nack(message, Date.now());
-      this.log.warn({ typeUrl, version: gate.sentVersion, clientVersion: clientString(versionInfo), code: errorDetail.code, error: message }, 'NACK');
+      this.log.warn({ typeUrl, version: gate.sentVersion, clientVersion: clientString(request?.versionInfo ?? ''), code: errorDetail.code, error: message }, 'NACK');
       this.ctx.events.onNack?.(this.variant, typeUrl, this.#node ?? ANONYMOUS_NODE, errorDetail, gate.sentVersion);
     } else {
       gate.ack();
@@ -405,7 +409,13 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     this.#endpointWaitLeftMs = undefined;
     // Read once, when the first due type is reached: the loop below changes only the type it plans.
     let holdExpired: boolean | undefined;
-    for (const [typeUrl, state] of this.#sendOrder) {
+    // Indexed, not `for (const [typeUrl, state] of …)`: that destructuring allocates an iterator and its
+    // results per type per stream on every fan-out, and the sampling heap profile of a SotW round showed them.
+    const order = this.#sendOrder;
+    for (let i = 0; i < order.length; i++) {
+      const entry = order[i] as readonly [string, S];
+      const typeUrl = entry[0];
+      const state = entry[1];
       if (state.ack.awaitingAck || !state.pending.hasAny()) continue;
       holdExpired ??= this.#holdSince !== undefined && performance.now() - this.#holdSince >= ROUTE_HOLD_MAX_MS;
       // Per-type services are independent streams: ordering applies to ADS only.
@@ -420,10 +430,10 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
       }
       const plan = this.nextPlan(typeUrl, state);
       if (!plan) continue;
-      const { nonce, more } = this.sink.write(plan, this.#nextNonce);
+      const nonce = this.sink.write(plan, this.#nextNonce);
       state.ack.sent(nonce, this.versionOf(plan), plan.resources[0]?.name ?? '', plan.resources.length);
       if (this.#dirtySince !== undefined) this.ctx.events.onPushLatency?.(this.variant, performance.now() - this.#dirtySince);
-      if (!more) {
+      if (!this.sink.mayWriteMore) {
         this.#blocked = true;
         return;
       }
@@ -433,7 +443,13 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   }
 
   #anyPending(): boolean {
-    for (const s of this.types.values()) if (s.pending.hasAny()) return true;
+    // Indexed over the send order when it is current (it is after every flush): no Map iterator per stream per push.
+    const order = this.#sendOrder;
+    if (order.length !== this.types.size) {
+      for (const s of this.types.values()) if (s.pending.hasAny()) return true;
+      return false;
+    }
+    for (let i = 0; i < order.length; i++) if ((order[i] as readonly [string, S])[1].pending.hasAny()) return true;
     return false;
   }
 

@@ -52,6 +52,19 @@ const DELTA_FIELDS = [
 ];
 
 const NO_NAMES: readonly string[] = Object.freeze([]);
+
+/**
+ * Known type URLs a codec recognises by their bytes. A server serves a
+ * handful of types (the four of a mesh, plus secrets, runtime, …); past this
+ * many the rest are decoded each time, which is only slower.
+ */
+const RECENT_TYPE_URLS = 16;
+
+/** A known type URL and its UTF-8 bytes. */
+interface RecentTypeUrl {
+  readonly url: string;
+  readonly bytes: Buffer;
+}
 const NO_VERSIONS: ReadonlyMap<string, string> = new Map();
 
 /** Per-request limits the decoders enforce while reading (transport/limits.ts holds the defaults). */
@@ -74,6 +87,8 @@ export class RequestCodec {
   /** Where the last run of names ended and how many it held (scanNameRun writes it; reused, not allocated per request). */
   readonly #run: NameRun = { end: 0, names: 0 };
   readonly #plainAck: PlainAckReader;
+  /** Known type URLs as requests spell them, for {@link #typeUrlAt}; the first ones seen, up to RECENT_TYPE_URLS. */
+  readonly #recentTypeUrls: RecentTypeUrl[] = [];
 
   constructor(root: protobuf.Root) {
     this.#node = root.lookupType('envoy.config.core.v3.Node');
@@ -106,7 +121,9 @@ export class RequestCodec {
    */
   decodeSotw(bytes: Buffer, limits: DecodeLimits = {}): SotwRequest {
     const maxNames = limits.maxNames ?? Number.POSITIVE_INFINITY;
-    let versionInfo = '';
+    // version_info is located, not decoded: a stream reads it only on a NACK or on a type's first request.
+    let versionStart = 0;
+    let versionEnd = 0;
     let typeUrl = '';
     let responseNonce = '';
     let nodeBytes: Buffer | undefined;
@@ -167,8 +184,10 @@ export class RequestCodec {
           continue;
         }
         // The strings of every ACK are read in place: a subarray per field would be a Buffer object each.
-        if (field === 1) versionInfo = bytes.toString('utf8', start, start + length);
-        else if (field === 4) typeUrl = this.#typeUrl(bytes.toString('utf8', start, start + length));
+        if (field === 1) {
+          versionStart = start;
+          versionEnd = start + length;
+        } else if (field === 4) typeUrl = this.#typeUrlAt(bytes, start, start + length);
         else if (field === 5) responseNonce = bytes.toString('utf8', start, start + length);
         else if (field === 2) nodeBytes = this.#checkNode(bytes.subarray(start, start + length), limits);
         else if (field === 6) errorDetail = this.#decodeStatus(bytes.subarray(start, start + length), maxNames);
@@ -185,7 +204,7 @@ export class RequestCodec {
       namesKey = this.#names.intern(bytes.subarray(namesStart, namesEnd));
       if (namesKey !== undefined) this.#names.remember(namesKey, nameCount);
     }
-    return new DecodedSotwRequest({ versionInfo, typeUrl, responseNonce, errorDetail, nameCount, namesKey }, bytes, namesStart, nodeBytes, this.#nodeDecoder);
+    return new DecodedSotwRequest({ typeUrl, responseNonce, errorDetail, nameCount, namesKey }, bytes, namesStart, versionStart, versionEnd, nodeBytes, this.#nodeDecoder);
   }
 
   /**
@@ -290,6 +309,25 @@ export class RequestCodec {
   /** One string object per known type URL, however many requests name it; unknown URLs are never kept. */
   #typeUrl(url: string): string {
     return this.#types.canonical(url) ?? url;
+  }
+
+  /**
+   * The type URL in `bytes[start, end)`: a known URL seen recently is
+   * recognised by a byte compare and returned as its interned string, with
+   * no string decoded (every ACK names its type: ~60 bytes of garbage each);
+   * anything else is decoded and interned as by {@link #typeUrl}.
+   */
+  #typeUrlAt(bytes: Buffer, start: number, end: number): string {
+    const length = end - start;
+    const recent = this.#recentTypeUrls;
+    for (let i = 0; i < recent.length; i++) {
+      const known = recent[i] as RecentTypeUrl;
+      if (known.bytes.length === length && bytes.compare(known.bytes, 0, length, start, end) === 0) return known.url;
+    }
+    const url = this.#typeUrl(bytes.toString('utf8', start, end));
+    // Only known URLs (interned strings) are remembered: client text never stays here.
+    if (recent.length < RECENT_TYPE_URLS && this.#types.canonical(url) === url) recent.push({ url, bytes: Buffer.from(url, 'utf8') });
+    return url;
   }
 
   /** Check node bytes strictly (malformed, or over the node entries limit, throws); returns them for a later decode. */

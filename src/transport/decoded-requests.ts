@@ -13,9 +13,8 @@ import { LENGTH_DELIMITED, WireReader } from '../xds/wire-reader';
 /** Decodes node bytes that were already checked. */
 export type NodeDecoder = (bytes: Buffer) => NodeInfo;
 
-/** A DiscoveryRequest; `resourceNames` and `node` decode on first access. */
+/** A DiscoveryRequest; `versionInfo`, `resourceNames` and `node` decode on first access. */
 export class DecodedSotwRequest implements SotwRequest {
-  readonly versionInfo: string;
   readonly typeUrl: string;
   readonly responseNonce: string;
   readonly errorDetail: ErrorDetail | undefined;
@@ -24,18 +23,23 @@ export class DecodedSotwRequest implements SotwRequest {
   readonly #bytes: Buffer;
   readonly #namesStart: number;
   #names: string[] | undefined;
+  /** Where version_info lies in the bytes (start === end: absent or empty). */
+  readonly #versionStart: number;
+  readonly #versionEnd: number;
+  #versionInfo: string | undefined;
   readonly #nodeBytes: Buffer | undefined;
   readonly #decodeNode: NodeDecoder;
   #node: NodeInfo | undefined;
 
   constructor(
-    fields: Pick<SotwRequest, 'versionInfo' | 'typeUrl' | 'responseNonce' | 'errorDetail' | 'nameCount' | 'namesKey'>,
+    fields: Pick<SotwRequest, 'typeUrl' | 'responseNonce' | 'errorDetail' | 'nameCount' | 'namesKey'>,
     bytes: Buffer,
     namesStart: number,
+    versionStart: number,
+    versionEnd: number,
     nodeBytes: Buffer | undefined,
     decodeNode: NodeDecoder,
   ) {
-    this.versionInfo = fields.versionInfo;
     this.typeUrl = fields.typeUrl;
     this.responseNonce = fields.responseNonce;
     this.errorDetail = fields.errorDetail;
@@ -43,6 +47,8 @@ export class DecodedSotwRequest implements SotwRequest {
     this.namesKey = fields.namesKey;
     this.#bytes = bytes;
     this.#namesStart = namesStart;
+    this.#versionStart = versionStart;
+    this.#versionEnd = versionEnd;
     this.#names = fields.nameCount === 0 ? [] : undefined;
     this.#nodeBytes = nodeBytes;
     this.#decodeNode = decodeNode;
@@ -51,6 +57,10 @@ export class DecodedSotwRequest implements SotwRequest {
   get node(): NodeInfo | undefined {
     if (this.#nodeBytes && !this.#node) this.#node = this.#decodeNode(this.#nodeBytes);
     return this.#node;
+  }
+
+  get versionInfo(): string {
+    return (this.#versionInfo ??= this.#versionStart === this.#versionEnd ? '' : this.#bytes.toString('utf8', this.#versionStart, this.#versionEnd));
   }
 
   get resourceNames(): string[] {

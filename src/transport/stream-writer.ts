@@ -64,6 +64,8 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
     if (!this.#closed) this.#onEvicted?.();
   };
   #closed = false;
+  /** What the last write's grpc-js call returned (see ResponseSink.mayWriteMore). */
+  #mayWriteMore = true;
   readonly #buildShared = (plan: P): Buffer => this.build(plan);
 
   /**
@@ -142,7 +144,11 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
 
   protected abstract build(plan: P): Buffer;
 
-  write(plan: P, streamNonce: () => string): { nonce: string; more: boolean } {
+  get mayWriteMore(): boolean {
+    return this.#mayWriteMore;
+  }
+
+  write(plan: P, streamNonce: () => string): string {
     let message: Buffer;
     let nonce: string;
     const key = plan.shareKey;
@@ -164,7 +170,8 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
     this.#stats.responses++;
     this.#stats.bytes += message.length;
     this.#onWrite?.(plan.typeUrl, message.length);
-    return { nonce, more: this.#send(message) };
+    this.#mayWriteMore = this.#send(message);
+    return nonce;
   }
 
   onDrain(callback: () => void): void {

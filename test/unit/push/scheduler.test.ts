@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { PushScheduler } from '../../../src/push';
+import { FLUSH_SLICE_MS } from '../../../src/push/scheduler';
 import type { Watch } from '../../../src/push';
 import type { ChangeSet, TypeChange } from '../../../src/store';
 
@@ -76,4 +77,146 @@ test('flushAll flushes every watch of every group', async () => {
     ws.map((w) => w.flushes),
     [1, 1, 1],
   );
+});
+
+/** Turns until no flush is scheduled (one slice per turn). */
+const drain = async (turns = 20): Promise<void> => {
+  for (let i = 0; i < turns; i++) await turn();
+};
+
+test('a watch due several times before its flush (two batches and flushAll) is flushed once', async () => {
+  const s = new PushScheduler();
+  const a = new RecordingWatch('a');
+  s.register(a);
+  s.publish(change(1, 'a', ['x']));
+  s.flushAll();
+  s.publish(change(2, 'a', ['y']));
+  await drain();
+  assert.equal(a.flushes, 1);
+});
+
+/** A clock that moves only when a watch flushes: each flush takes `msPerFlush`. */
+function steppingClock(msPerFlush: number): { now: () => number; step: () => void } {
+  let t = 0;
+  return { now: () => t, step: () => void (t += msPerFlush) };
+}
+
+test('a fan-out is flushed in slices bounded by wall time, in the order the streams became due', async () => {
+  const clock = steppingClock(1);
+  const s = new PushScheduler({ now: clock.now, sliceMs: 10 });
+  const order: number[] = [];
+  const ws = Array.from({ length: 25 }, (_, i) => {
+    const w = new RecordingWatch('a');
+    w.flush = () => {
+      order.push(i);
+      clock.step();
+    };
+    s.register(w);
+    return w;
+  });
+  s.publish(change(1, 'a', ['x']));
+  await turn();
+  assert.equal(order.length, 10, '10 ms of 1 ms flushes on the first turn');
+  await turn();
+  assert.equal(order.length, 20);
+  await drain();
+  assert.deepEqual(
+    order,
+    ws.map((_, i) => i),
+  );
+});
+
+test('a fan-out of cheap flushes is written in one turn, however many streams', async () => {
+  const s = new PushScheduler({ now: () => 0 });
+  const ws = Array.from({ length: 5000 }, () => new RecordingWatch('a'));
+  for (const w of ws) s.register(w);
+  s.publish(change(1, 'a', ['x']));
+  await turn();
+  assert.equal(ws.filter((w) => w.flushes === 1).length, 5000);
+});
+
+test('by default a slice yields after FLUSH_SLICE_MS of real time', async () => {
+  const s = new PushScheduler();
+  let flushed = 0;
+  const busy = 5;
+  for (let i = 0; i < 40; i++) {
+    const w = new RecordingWatch('a');
+    w.flush = () => {
+      flushed++;
+      const until = performance.now() + busy;
+      while (performance.now() < until);
+    };
+    s.register(w);
+  }
+  s.publish(change(1, 'a', ['x']));
+  await turn();
+  assert.ok(flushed >= 1 && flushed <= Math.ceil(FLUSH_SLICE_MS / busy) + 1, `${flushed} flushes of ${busy} ms in the first slice (budget ${FLUSH_SLICE_MS} ms)`);
+  await drain(40);
+  assert.equal(flushed, 40);
+});
+
+test('a watch cancelled while it waits in a later slice is not flushed, and its replacement only when due', async () => {
+  const clock = steppingClock(1);
+  const s = new PushScheduler({ now: clock.now, sliceMs: 5 });
+  const ws = Array.from({ length: 8 }, () => {
+    const w = new RecordingWatch('a');
+    w.flush = () => {
+      w.flushes++;
+      clock.step();
+    };
+    return w;
+  });
+  const cancels = ws.map((w) => s.register(w));
+  s.publish(change(1, 'a', ['x']));
+  await turn();
+  const last = ws[7] as RecordingWatch;
+  assert.equal(last.flushes, 0, 'still queued after the first slice');
+  cancels[7]?.();
+  // The same watch registered again (a stream moving group): its stale slot must not flush it.
+  s.register(last);
+  await drain();
+  assert.equal(last.flushes, 0);
+  assert.equal(ws[6]?.flushes, 1);
+  s.publish(change(2, 'a', ['y']));
+  await drain();
+  assert.equal(last.flushes, 1);
+});
+
+test('a watch that becomes due again while a fan-out is being flushed is flushed again after its first flush', async () => {
+  const clock = steppingClock(1);
+  const s = new PushScheduler({ now: clock.now, sliceMs: 5 });
+  const ws = Array.from({ length: 8 }, () => {
+    const w = new RecordingWatch('a');
+    w.flush = () => {
+      w.flushes++;
+      clock.step();
+    };
+    return w;
+  });
+  for (const w of ws) s.register(w);
+  s.publish(change(1, 'a', ['x']));
+  await turn();
+  // The first slice is done; a second batch arrives before the rest are flushed.
+  s.publish(change(2, 'a', ['y']));
+  await drain();
+  assert.deepEqual(
+    ws.map((w) => w.flushes),
+    [2, 2, 2, 2, 2, 1, 1, 1],
+    'flushed streams are due again; streams still queued are flushed once for both',
+  );
+});
+
+test('pushes of changing sizes, one after another, flush every watch of the group exactly once each', async () => {
+  const s = new PushScheduler();
+  const groups = { big: 1200, small: 3, mid: 700 };
+  const ws = Object.entries(groups).flatMap(([g, n]) => Array.from({ length: n }, () => new RecordingWatch(g)));
+  for (const w of ws) s.register(w);
+  let revision = 0;
+  for (const g of ['big', 'small', 'mid', 'small', 'big']) {
+    // Slots of the queue are reused between pushes of different sizes.
+    const before = ws.map((w) => w.flushes);
+    s.publish(change(++revision, g, ['x']));
+    await drain();
+    ws.forEach((w, i) => assert.equal(w.flushes - (before[i] ?? 0), w.group === g ? 1 : 0, `push ${revision} (${g}), watch ${i} of ${w.group}`));
+  }
 });

@@ -334,3 +334,36 @@ test('a delta subscribe name running past the end of the request is refused, not
   const truncated = Buffer.concat([field(2, EDS), field(3, 'cla-0'), Buffer.from([0x1a, 0x05, 0x61])]);
   assert.throws(() => codec.decodeDelta(truncated), malformed(/./));
 });
+
+test('a known type URL repeated by every ACK is the interned string each time; a URL of the same length differing in one byte is its own text', () => {
+  const own = new RequestCodec(loadProtoRoot());
+  const first = own.decodeSotw(Buffer.concat([field(4, EDS), field(5, 'n1')]));
+  const again = own.decodeSotw(Buffer.concat([field(4, EDS), field(5, 'n2')]));
+  assert.equal(first.typeUrl, EDS);
+  assert.equal(again.typeUrl, EDS);
+  // Same length as EDS, last byte different: an unknown type, returned as sent, never taken for EDS.
+  const near = `${EDS.slice(0, -1)}X`;
+  assert.equal(own.decodeSotw(field(4, near)).typeUrl, near);
+  assert.equal(own.decodeSotw(field(4, near)).typeUrl, near, 'an unknown URL is not remembered as a known one');
+  // A prefix of a known URL and a URL with a tail after one are not taken for it either.
+  assert.equal(own.decodeSotw(field(4, EDS.slice(0, -1))).typeUrl, EDS.slice(0, -1));
+  assert.equal(own.decodeSotw(field(4, `${EDS}x`)).typeUrl, `${EDS}x`);
+  assert.equal(own.decodeSotw(Buffer.concat([field(4, EDS), field(5, 'n3')])).typeUrl, EDS);
+  // Other known types still decode after EDS was remembered.
+  const cds = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+  assert.equal(own.decodeSotw(field(4, cds)).typeUrl, cds);
+  assert.equal(own.decodeSotw(field(4, cds)).typeUrl, cds);
+});
+
+test('version_info decodes on first read: absent or empty is "", UTF-8 text whole, and a repeated field reads as its last occurrence', () => {
+  const own = new RequestCodec(loadProtoRoot());
+  assert.equal(own.decodeSotw(field(4, EDS)).versionInfo, '');
+  assert.equal(own.decodeSotw(Buffer.concat([field(1, ''), field(4, EDS)])).versionInfo, '');
+  const r = own.decodeSotw(Buffer.concat([field(1, 'vé-1'), field(4, EDS), field(5, 'n')]));
+  assert.equal(r.versionInfo, 'vé-1');
+  assert.equal(r.versionInfo, 'vé-1', 'read twice, same text');
+  assert.equal(own.decodeSotw(Buffer.concat([field(1, 'old'), field(4, EDS), field(1, 'new')])).versionInfo, 'new');
+  // Fields around it keep their own values.
+  assert.equal(r.responseNonce, 'n');
+  assert.equal(r.typeUrl, EDS);
+});

@@ -11,10 +11,12 @@ import type { DeltaPlan } from '../../../src/stream';
 class FakeCall extends EventEmitter {
   readonly pending: (() => void)[] = [];
   readonly written: Buffer[] = [];
+  /** What write returns: false once grpc-js's buffer is over its high-water mark. */
+  accepting = true;
   write(message: Buffer, done: () => void): boolean {
     this.written.push(message);
     this.pending.push(done);
-    return true;
+    return this.accepting;
   }
 }
 
@@ -93,8 +95,12 @@ test('after a large write the stream writes nothing more until that write flushe
   const { sink, call } = sinkWith(budget);
   let woken = 0;
   sink.onDrain(() => woken++);
-  const { more } = sink.write(plan('a'), () => 'x1');
-  assert.equal(more, false, 'a large write ends this flush');
+  assert.equal(
+    sink.write(plan('a'), () => 'x1'),
+    'x1',
+    'the nonce used is returned',
+  );
+  assert.equal(sink.mayWriteMore, false, 'a large write ends this flush');
   assert.equal(sink.ready(), false, 'no second response while the first is unflushed');
   assert.equal(budget.waiting, 0, 'the stream waits for its own flush, not for the budget');
   call.pending.shift()?.();
@@ -166,4 +172,23 @@ test('a closed stream ignores late flush callbacks, and its count stays zero', (
   assert.equal(sink.unflushedBytes, 0);
   call.pending.shift()?.();
   assert.equal(sink.unflushedBytes, 0);
+});
+
+test('after a small write the stream may write more exactly when grpc-js accepted the write without a full buffer', () => {
+  const budget = new WriteBudget(1_000_000);
+  const { sink, call } = sinkWith(budget);
+  assert.equal(
+    sink.write(plan('a', 300), () => 'x1'),
+    'x1',
+  );
+  assert.equal(sink.mayWriteMore, true);
+  call.accepting = false;
+  assert.equal(
+    sink.write(plan('b', 300), () => 'x2'),
+    'x2',
+  );
+  assert.equal(sink.mayWriteMore, false, 'a full grpc-js buffer ends this flush (wait for drain)');
+  call.accepting = true;
+  sink.write(plan('c', 300), () => 'x3');
+  assert.equal(sink.mayWriteMore, true, 'each write reports its own answer, not a sticky one');
 });
