@@ -109,7 +109,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     if (state === undefined) return false;
     // Rule C18: the nonce decides; a stale one settles nothing.
     if (nonce.matches(state.ack.nonce)) this.settle(typeUrl, state, undefined);
-    this.requestFlushAfterReply(state);
+    this.requestFlush(state);
     return true;
   }
 

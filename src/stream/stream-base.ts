@@ -358,27 +358,17 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   /**
    * Flush after the current burst of requests: a client often sends an ACK
    * and a new subscription back to back, and both should be seen before
-   * anything is sent.
+   * anything is sent. `onlyType`: the reply settled only that type (a plain
+   * ACK), so every other type's pending work is as due as it was before it
+   * (held, blocked or awaiting its own ACK, each of which flushes when it
+   * ends) and only this type's is checked (one ACK per node per push; each
+   * type's state is a cache miss).
    */
-  protected requestFlush(): void {
+  protected requestFlush(onlyType?: S): void {
     if (this.#flushQueued) return;
     // After an ACK with nothing left to send (every node after every push) a flush finds nothing due,
     // no hold to end and no latency to close: skip its setImmediate turn.
-    if (this.#holdSince === undefined && this.#dirtySince === undefined && !this.#anyPending()) return;
-    this.#flushQueued = true;
-    setImmediate(this.#queuedFlush);
-  }
-
-  /**
-   * requestFlush() after a reply that only settled `state`'s type (a plain
-   * ACK): every other type's pending work is as due as it was before the
-   * reply (held, blocked or awaiting its own ACK, each of which flushes when
-   * it ends), so only this type's is checked, not every type's (one ACK per
-   * node per push; each type's state is a cache miss).
-   */
-  protected requestFlushAfterReply(state: S): void {
-    if (this.#flushQueued) return;
-    if (this.#holdSince === undefined && this.#dirtySince === undefined && !state.pending.hasAny()) return;
+    if (this.#holdSince === undefined && this.#dirtySince === undefined && !(onlyType === undefined ? this.#anyPending() : onlyType.pending.hasAny())) return;
     this.#flushQueued = true;
     setImmediate(this.#queuedFlush);
   }

@@ -21,6 +21,7 @@ import { NamesInterner } from './names-interner';
 import { NAME_FIELD_TAG, scanNameRun } from './name-run';
 import type { NameRun } from './name-run';
 import { PlainAckReader } from './plain-ack';
+import { TypeUrlBytes } from './type-url-bytes';
 import { nodeOf } from './node-info';
 import { DecodedDeltaRequest, DecodedSotwRequest } from './decoded-requests';
 import { RequestLimitError, asRequestError, namesLimitMessage } from './request-errors';
@@ -53,18 +54,6 @@ const DELTA_FIELDS = [
 
 const NO_NAMES: readonly string[] = Object.freeze([]);
 
-/**
- * Known type URLs a codec recognises by their bytes. A server serves a
- * handful of types (the four of a mesh, plus secrets, runtime, …); past this
- * many the rest are decoded each time, which is only slower.
- */
-const RECENT_TYPE_URLS = 16;
-
-/** A known type URL and its UTF-8 bytes. */
-interface RecentTypeUrl {
-  readonly url: string;
-  readonly bytes: Buffer;
-}
 const NO_VERSIONS: ReadonlyMap<string, string> = new Map();
 
 /** Per-request limits the decoders enforce while reading (transport/limits.ts holds the defaults). */
@@ -87,15 +76,16 @@ export class RequestCodec {
   /** Where the last run of names ended and how many it held (scanNameRun writes it; reused, not allocated per request). */
   readonly #run: NameRun = { end: 0, names: 0 };
   readonly #plainAck: PlainAckReader;
-  /** Known type URLs as requests spell them, for {@link #typeUrlAt}; the first ones seen, up to RECENT_TYPE_URLS. */
-  readonly #recentTypeUrls: RecentTypeUrl[] = [];
+  /** Known type URLs as requests spell them, for {@link #typeUrlAt}. */
+  readonly #typeUrlBytes: TypeUrlBytes;
 
   constructor(root: protobuf.Root) {
     this.#node = root.lookupType('envoy.config.core.v3.Node');
     this.#status = root.lookupType('google.rpc.Status');
     this.#locator = root.lookupType('envoy.service.discovery.v3.ResourceLocator');
     this.#types = knownTypeUrls(root);
-    this.#plainAck = new PlainAckReader(this.#types);
+    this.#typeUrlBytes = new TypeUrlBytes(this.#types);
+    this.#plainAck = new PlainAckReader(this.#typeUrlBytes);
   }
 
   /**
@@ -318,16 +308,7 @@ export class RequestCodec {
    * anything else is decoded and interned as by {@link #typeUrl}.
    */
   #typeUrlAt(bytes: Buffer, start: number, end: number): string {
-    const length = end - start;
-    const recent = this.#recentTypeUrls;
-    for (let i = 0; i < recent.length; i++) {
-      const known = recent[i] as RecentTypeUrl;
-      if (known.bytes.length === length && bytes.compare(known.bytes, 0, length, start, end) === 0) return known.url;
-    }
-    const url = this.#typeUrl(bytes.toString('utf8', start, end));
-    // Only known URLs (interned strings) are remembered: client text never stays here.
-    if (recent.length < RECENT_TYPE_URLS && this.#types.canonical(url) === url) recent.push({ url, bytes: Buffer.from(url, 'utf8') });
-    return url;
+    return this.#typeUrlBytes.knownAt(bytes, start, end) ?? bytes.toString('utf8', start, end);
   }
 
   /** Check node bytes strictly (malformed, or over the node entries limit, throws); returns them for a later decode. */

@@ -11,7 +11,7 @@
  * Field numbers: docs/protocol.md §Field numbers.
  */
 import type { ReplyNonce } from '../stream';
-import type { KnownTypeUrls } from '../xds/known-types';
+import type { TypeUrlBytes } from './type-url-bytes';
 
 /** DeltaDiscoveryRequest.type_url (field 2) and response_nonce (field 6), length-delimited. */
 const TYPE_URL_TAG = 0x12;
@@ -21,29 +21,21 @@ const ONE_BYTE_LENGTH_MAX = 0x7f;
 /** The nonce is compared as ASCII char codes; anything above takes the full path. */
 const ASCII_MAX = 0x7f;
 
-/** One known type URL's bytes, so a reply's type URL is matched without building a string. */
-interface KnownUrl {
-  readonly bytes: Buffer;
-  readonly url: string;
-}
-
 /**
  * Reads one plain ACK at a time (the server is one event loop, and a
  * recognised reply is settled before the next is read): the fields hold the
  * last one recognised, so the hot path allocates nothing.
  */
 export class PlainAckReader implements ReplyNonce {
-  readonly #types: KnownTypeUrls;
-  /** Type URLs seen in replies and known to the schema; bounded by the number of known types. */
-  readonly #known: KnownUrl[] = [];
+  readonly #typeUrls: TypeUrlBytes;
   #bytes: Buffer = Buffer.alloc(0);
   #nonceStart = 0;
   #nonceEnd = 0;
   /** The canonical type URL of the last reply recognised. */
   typeUrl = '';
 
-  constructor(types: KnownTypeUrls) {
-    this.#types = types;
+  constructor(typeUrls: TypeUrlBytes) {
+    this.#typeUrls = typeUrls;
   }
 
   /**
@@ -58,7 +50,7 @@ export class PlainAckReader implements ReplyNonce {
     if (urlLength === 0 || urlLength > ONE_BYTE_LENGTH_MAX || bytes[nonceTag] !== NONCE_TAG) return false;
     const nonceLength = bytes[nonceTag + 1] ?? 0xff;
     if (nonceLength === 0 || nonceLength > ONE_BYTE_LENGTH_MAX || nonceTag + 2 + nonceLength !== bytes.length) return false;
-    const url = this.#urlAt(bytes, 2, nonceTag);
+    const url = this.#typeUrls.knownAt(bytes, 2, nonceTag);
     if (url === undefined) return false;
     this.typeUrl = url;
     this.#bytes = bytes;
@@ -78,21 +70,5 @@ export class PlainAckReader implements ReplyNonce {
       if (c > ASCII_MAX || bytes[start + i] !== c) return false;
     }
     return true;
-  }
-
-  /** The canonical type URL held in `bytes[start, end)`, if it is a known type. */
-  #urlAt(bytes: Buffer, start: number, end: number): string | undefined {
-    const length = end - start;
-    for (const k of this.#known) {
-      if (k.bytes.length === length && bytes.compare(k.bytes, 0, length, start, end) === 0) return k.url;
-    }
-    // First reply naming this type (or one we do not know): look it up once; only known URLs are kept.
-    const url = this.#types.canonical(bytes.toString('utf8', start, end));
-    if (url === undefined) return undefined;
-    const own = Buffer.from(url, 'utf8');
-    // A URL whose UTF-8 is not these bytes (invalid UTF-8 decoded to the same string) is not kept: full path.
-    if (own.length !== length || bytes.compare(own, 0, length, start, end) !== 0) return undefined;
-    this.#known.push({ bytes: own, url });
-    return url;
   }
 }
