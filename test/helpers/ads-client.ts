@@ -97,7 +97,14 @@ export class AdsClient {
     const path = options.path ?? (options.service === 'per-type' ? perTypePath(options.typeUrl ?? '', options.variant) : adsPath(options.variant));
     const host = options.host ?? '127.0.0.1';
     const client = new grpc.Client(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.credentials.createInsecure(), options.channelOptions ?? {});
-    await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + CONNECT_TIMEOUT_MS, (err) => (err ? reject(err) : resolve())));
+    try {
+      await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + CONNECT_TIMEOUT_MS, (err) => (err ? reject(err) : resolve())));
+    } catch (err) {
+      // A channel that never became ready keeps reconnecting in the background; left open, it can take the
+      // connection slot or port a later client of the same test is waiting for.
+      client.close();
+      throw err;
+    }
     return new AdsClient(client, path, options);
   }
 
