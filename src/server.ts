@@ -139,7 +139,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   const grpcServer = new grpc.Server(grpcServerOptions(options, idleConnectionTimeoutMs, interceptors));
   const budget = new WriteBudget(options.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES, options.maxStalledBytes ?? DEFAULT_MAX_STALLED_BYTES);
   let draining = false;
-  addDiscoveryServices(grpcServer, {
+  const services = addDiscoveryServices(grpcServer, {
     ctx,
     codec: new RequestCodec(root),
     cache,
@@ -208,7 +208,7 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     fileSource,
     etcdSource,
     reloader,
-    port: { grpcServer, listener, connections, streams },
+    port: { grpcServer, listener, connections, services, streams },
     pool,
     startDraining: () => {
       draining = true;

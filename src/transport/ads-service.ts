@@ -105,8 +105,14 @@ class BurstLogs {
   }
 }
 
+/** What the discovery services hold past registration: their counted logs. */
+export interface DiscoveryServices {
+  /** Write the counts not yet logged (refused and reset streams); the server is stopping. */
+  flushLogs(): void;
+}
+
 /** Register every discovery service on `server`. */
-export function addDiscoveryServices(server: grpc.Server, deps: TransportDeps): void {
+export function addDiscoveryServices(server: grpc.Server, deps: TransportDeps): DiscoveryServices {
   const logs = new BurstLogs(deps.logger, deps.budget);
   for (const spec of DISCOVERY_SERVICES) {
     const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
@@ -121,6 +127,12 @@ export function addDiscoveryServices(server: grpc.Server, deps: TransportDeps): 
     }
     server.addService(definition as grpc.ServiceDefinition, impl);
   }
+  return {
+    flushLogs: () => {
+      logs.admission.close();
+      logs.evicted.close();
+    },
+  };
 }
 
 function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 'delta', typeUrl: string | undefined, deps: TransportDeps, logs: BurstLogs): void {

@@ -7,7 +7,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { AnyStream } from './ads-service';
+import type { AnyStream, DiscoveryServices } from './ads-service';
 import type { ConnectionGuard } from './connection-guard';
 import type { XdsListener } from './xds-listener';
 
@@ -21,6 +21,7 @@ export interface GrpcPort {
   readonly grpcServer: grpc.Server;
   readonly listener: XdsListener;
   readonly connections: ConnectionGuard;
+  readonly services: DiscoveryServices;
   readonly streams: Iterable<AnyStream>;
 }
 
@@ -49,6 +50,8 @@ export async function closeGrpcPort(port: GrpcPort): Promise<void> {
   port.listener.close();
   port.connections.close();
   for (const s of port.streams) s.close();
+  // Refusals and resets of the last interval would otherwise never reach the log.
+  port.services.flushLogs();
   await new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
       grpcServer.forceShutdown();

@@ -8,6 +8,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
+import pino from 'pino';
+import { createXdsServer } from '../../src/index';
 import { AdsClient } from '../helpers/ads-client';
 import { hasClusterTimeout } from '../helpers/inspect';
 import { cluster, startServer } from '../helpers/server';
@@ -73,4 +75,39 @@ test('a connection past its maximum age (plus grace) is closed and the node reco
     for (const c of clients) c.close();
     await ts.stop();
   }
+});
+
+test('streams refused since the last counted log line are logged when the server stops, not lost', async () => {
+  const lines: Array<{ msg?: string; count?: number; total?: number }> = [];
+  const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as (typeof lines)[number]) });
+  // One stream admitted, then none for the rest of the test (a token every 1000 s).
+  const server = await createXdsServer({ port: 0, host: '127.0.0.1', workers: 1, logger, limits: { admissionPerSecond: 0.001, admissionBurst: 1 } });
+  const clients: AdsClient[] = [];
+  try {
+    await server.setResources([cluster('lim-a')]);
+    for (const id of ['admitted', 'refused-1', 'refused-2', 'refused-3']) {
+      const c = await AdsClient.connect(server.port, { variant: 'delta', node: { id }, channelOptions: NODE_CHANNEL_OPTIONS });
+      clients.push(c);
+      if (id === 'admitted') {
+        assert.equal((await c.fetch(T.CLUSTER, [])).resources.length, 1);
+        continue;
+      }
+      c.subscribe(T.CLUSTER, []);
+      const status = await c.ended(DEADLINE_MS);
+      assert.equal(grpc.status[status.code], 'RESOURCE_EXHAUSTED', status.details);
+    }
+  } finally {
+    for (const c of clients) c.close();
+    await server.stop();
+  }
+  const refusals = lines.filter((l) => l.msg?.startsWith('refused ') === true && l.msg.includes('new stream(s)'));
+  // The first refusal is logged at once; the next two fall in its 10 s interval, which the stop cuts short.
+  assert.deepEqual(
+    refusals.map((l) => [l.count, l.total]),
+    [
+      [1, 1],
+      [2, 3],
+    ],
+    JSON.stringify(refusals),
+  );
 });
