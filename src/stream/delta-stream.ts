@@ -8,8 +8,9 @@
 import { VIRTUAL_HOST } from '../xds/type-urls';
 import { resourceTypeOf } from '../xds/resource-types';
 import type { TypeChange, TypeView } from '../store';
-import { StreamBase, WHOLE_VIEW } from './stream-base';
-import type { TypeStateBase } from './stream-base';
+import { StreamBase } from './stream-base';
+import { WHOLE_VIEW, freshTypeState } from './type-state';
+import type { TypeStateBase } from './type-state';
 import type { TypeSnapshot } from './snapshot';
 import type { DeltaRequest, ReplyNonce } from './requests';
 import type { DeltaEntry, DeltaPlan } from './sink';
@@ -48,7 +49,7 @@ export class DeltaStream extends StreamBase<DeltaTypeState, DeltaPlan> {
     const first = state === undefined;
     if (!state) {
       // Named fields, not a spread of freshTypeState(): V8 gives each spread-built object a hidden class of its own (~200 B per type per stream).
-      const base = this.freshTypeState();
+      const base = freshTypeState(this.ctx.memo);
       state = {
         sub: base.sub,
         ack: base.ack,

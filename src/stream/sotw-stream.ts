@@ -10,8 +10,9 @@
 import { resourceTypeOf } from '../xds/resource-types';
 import type { EncodedResource } from '../encode';
 import type { TypeChange, TypeView } from '../store';
-import { StreamBase, WHOLE_VIEW } from './stream-base';
-import type { TypeStateBase } from './stream-base';
+import { StreamBase } from './stream-base';
+import { WHOLE_VIEW, freshTypeState } from './type-state';
+import type { TypeStateBase } from './type-state';
 import type { TypeSnapshot } from './snapshot';
 import type { Canonical } from './subscription';
 import type { SotwRequest } from './requests';
@@ -44,7 +45,7 @@ export class SotwStream extends StreamBase<SotwTypeState, SotwPlan> {
     if (!state) {
       const rtype = resourceTypeOf(typeUrl);
       // Named fields, not a spread of freshTypeState(): V8 gives each spread-built object a hidden class of its own (~200 B per type per stream).
-      const base = this.freshTypeState();
+      const base = freshTypeState(this.ctx.memo);
       state = {
         sub: base.sub,
         ack: base.ack,

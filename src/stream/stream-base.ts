@@ -4,44 +4,32 @@
  * type URL checks, registration with the scheduler, and the flush loop that
  * sends pending types in make-before-break order while respecting both the
  * per-type ACK gate and the write buffer (DESIGN.md principle 4: latest wins).
+ * The class keeps the stream's state and the per-node hot path (flush,
+ * noteChanges, ACK settling); what needs none of its private state lives in
+ * plain functions beside it: the per-type state shape (type-state.ts), the
+ * status readers' views (describe-state.ts), the send order
+ * (send-order.ts), the type URL rule (type-url-check.ts) and the cluster
+ * warming check (warming.ts).
  */
 import type { Logger } from 'pino';
-import { compareSendOrder } from '../xds/resource-types';
 import { clientString } from '../observe/client-string';
 import { CLUSTER, ENDPOINT } from '../xds/type-urls';
 import { ROUTE_HOLD_MAX_MS, mayPushNow } from './push-order';
-import { EndpointRequestWait, warmedHere } from './warming';
-import { PendingWork } from './pending-work';
-import { AckGate } from './ack-gate';
+import { EndpointRequestWait, clustersWarming } from './warming';
 import type { TypeChange, TypeView } from '../store';
 import type { Watch, CancelWatch } from '../push';
 import { ANONYMOUS_NODE } from './requests';
 import type { NodeInfo } from './requests';
 import { NonceSequence } from './nonce';
 import type { ResponseSink } from './sink';
-import { INTERNAL, INVALID_ARGUMENT, StreamRequestError } from './stream-context';
+import { INTERNAL } from './stream-context';
 import type { StreamContext, Variant } from './stream-context';
 import type { SyncState, TypeNack } from './sync-state';
 import type { StreamSnapshot, TypeSnapshot } from './snapshot';
-import type { Subscription } from './subscription';
-
-/** Per-type state every variant keeps. */
-export interface TypeStateBase {
-  /** Which names of the type the client wants. */
-  readonly sub: Subscription;
-  /** The ACK gate, and the versions and NACK it remembers for status pages. */
-  readonly ack: AckGate;
-  /** What the client is still owed; carries it across the flush boundary. */
-  readonly pending: PendingWork;
-}
-
-/** clustersHeld(): the client holds exactly the store's view of the type. */
-export const WHOLE_VIEW = Symbol('whole view');
-
-/** What stream state learns of a plan it wrote: the resources it carried. */
-interface SentPlan {
-  readonly resources: readonly { readonly name: string }[];
-}
+import type { SentPlan, TypeStateBase, WHOLE_VIEW } from './type-state';
+import { syncStateOf, typeNacks, typeSnapshots } from './describe-state';
+import { anyPending, sendOrderOf } from './send-order';
+import { resolveTypeUrl } from './type-url-check';
 
 /** Common skeleton of one ADS or per-type stream. */
 export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> implements Watch {
@@ -141,23 +129,7 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
 
   /** A read-only copy of this stream's state for status pages (CSDS, /nodes); allocates, so not for hot paths. */
   describe(): StreamSnapshot {
-    const types: TypeSnapshot[] = [];
-    for (const [typeUrl, s] of this.types) {
-      const sub = s.sub;
-      types.push({
-        typeUrl,
-        wildcard: sub.wildcard,
-        // A pooled set never changes; a stream's own set may, so it is copied.
-        names: sub.namesFrozen ? sub.names : new Set(sub.names),
-        sentVersion: s.ack.sentVersion,
-        ackedVersion: s.ack.ackedVersion,
-        nonce: s.ack.nonce,
-        awaitingAck: s.ack.awaitingAck,
-        rejected: s.ack.rejected,
-        lastNack: s.ack.lastNack,
-        ...this.describeWork(s),
-      });
-    }
+    const types = typeSnapshots(this.types, (s) => this.describeWork(s));
     return { node: this.#node, group: this.#group, variant: this.variant, peer: this.peer, blocked: this.#blocked, unflushedBytes: this.sink.unflushedBytes, types };
   }
 
@@ -167,22 +139,12 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   /** Where this node stands against what is served now (./sync-state); O(types), no allocation. */
   syncState(): SyncState {
     if (!this.#node || this.#closed) return 'syncing';
-    let state: SyncState = this.ctx.isReady() ? 'synced' : 'syncing';
-    for (const s of this.types.values()) {
-      const moving = s.ack.awaitingAck || s.pending.hasAny();
-      if (s.ack.rejected && !moving) return 'nacked';
-      if (moving) state = 'syncing';
-    }
-    return state;
+    return syncStateOf(this.types, this.ctx.isReady());
   }
 
   /** The NACKs that make syncState() `nacked`, one per type. */
-  *nacks(): Iterable<TypeNack> {
-    for (const [typeUrl, s] of this.types) {
-      const nack = s.ack.lastNack;
-      if (!s.ack.rejected || s.ack.awaitingAck || s.pending.hasAny() || !nack) continue;
-      yield { typeUrl, version: nack.version, message: nack.message, at: nack.at, firstResource: s.ack.sentFirstName, resourceCount: s.ack.sentCount };
-    }
+  nacks(): Iterable<TypeNack> {
+    return typeNacks(this.types);
   }
 
   /** Whether the write buffer is full (or the server-wide write budget is). */
@@ -196,21 +158,6 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   }
 
   /**
-   * Resolve the type URL of a request: per-type services may leave it empty.
-   * Throws StreamRequestError for an empty type URL on ADS.
-   */
-  protected resolveTypeUrl(requested: string): string {
-    if (this.fixedTypeUrl !== undefined) {
-      if (requested !== '' && requested !== this.fixedTypeUrl) {
-        throw new StreamRequestError(INVALID_ARGUMENT, `this service serves ${this.fixedTypeUrl} only; the request asked for ${clientString(requested)}`);
-      }
-      return this.fixedTypeUrl;
-    }
-    if (requested === '') throw new StreamRequestError(INVALID_ARGUMENT, 'type_url is empty; an ADS request must name the resource type');
-    return requested;
-  }
-
-  /**
    * What every request does first: resolve its type URL (throws for a bad
    * one), start the stream on the first request, and say whether the type
    * can be served at all. The request's node is read on the first request
@@ -218,7 +165,7 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
    * repeat it (Envoy's ACKs do) never pay for decoding it.
    */
   protected admitRequest(req: { readonly typeUrl: string; readonly node?: NodeInfo }): string | undefined {
-    const typeUrl = this.resolveTypeUrl(req.typeUrl);
+    const typeUrl = resolveTypeUrl(this.fixedTypeUrl, req.typeUrl);
     if (!this.#node) this.start(req.node);
     return this.isServable(typeUrl) ? typeUrl : undefined;
   }
@@ -283,11 +230,6 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     return (name) => view.get(name)?.name ?? name;
   }
 
-  /** The per-type fields every variant starts with; the subscription pools its names with this server's other streams. */
-  protected freshTypeState(): TypeStateBase {
-    return { sub: this.ctx.memo.subscription(), ack: new AckGate(), pending: new PendingWork() };
-  }
-
   /** The version a written plan is recorded as sent at (status pages, ACKed version). */
   protected abstract versionOf(plan: P): string;
 
@@ -335,21 +277,8 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   protected clustersWarming(): boolean {
     const cds = this.types.get(CLUSTER);
     if (!cds) return false;
-    const eds = this.types.get(ENDPOINT);
     const view = this.ctx.store.view(this.#group, CLUSTER);
-    let held = this.clustersHeld(cds, view);
-    if (held === WHOLE_VIEW) {
-      // A CLA subscribed but not yet sent is EDS pending work, which holds routes already (push-order.ts);
-      // here only "held cluster without an endpoints subscription" counts.
-      if (eds && !eds.sub.wildcard && eds.sub.namesFrozen) return this.ctx.memo.clustersOutside(view, eds.sub.names);
-      held = view.keys();
-    }
-    for (const name of held) {
-      for (const ref of view.get(name)?.refs ?? []) {
-        if (warmedHere(ref) && !eds?.sub.covers(ref.name)) return true;
-      }
-    }
-    return false;
+    return clustersWarming(view, this.clustersHeld(cds, view), this.types.get(ENDPOINT), this.ctx.memo);
   }
 
   /** Build the next response for one type, or undefined if nothing is due. Empties its pending work (take()). */
@@ -368,7 +297,7 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
     if (this.#flushQueued) return;
     // After an ACK with nothing left to send (every node after every push) a flush finds nothing due,
     // no hold to end and no latency to close: skip its setImmediate turn.
-    if (this.#holdSince === undefined && this.#dirtySince === undefined && !(onlyType === undefined ? this.#anyPending() : onlyType.pending.hasAny())) return;
+    if (this.#holdSince === undefined && this.#dirtySince === undefined && !(onlyType === undefined ? anyPending(this.#sendOrder, this.types) : onlyType.pending.hasAny())) return;
     this.#flushQueued = true;
     setImmediate(this.#queuedFlush);
   }
@@ -394,7 +323,7 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
   #flush(): void {
     if (this.#closed || this.#blocked || !this.#node || !this.ctx.isReady()) return;
     if (this.#groupUnsettled) this.#settleGroup(this.#node);
-    if (this.#sendOrder.length !== this.types.size) this.#sendOrder = [...this.types].sort((a, b) => compareSendOrder(a[0], b[0]));
+    if (this.#sendOrder.length !== this.types.size) this.#sendOrder = sendOrderOf(this.types);
     let held = false;
     this.#endpointWaitLeftMs = undefined;
     // Read once, when the first due type is reached: the loop below changes only the type it plans.
@@ -429,18 +358,7 @@ export abstract class StreamBase<S extends TypeStateBase, P extends SentPlan> im
       }
     }
     this.#trackHold(held, this.#endpointWaitLeftMs);
-    if (this.#dirtySince !== undefined && !this.#anyPending()) this.#dirtySince = undefined;
-  }
-
-  #anyPending(): boolean {
-    // Indexed over the send order when it is current (it is after every flush): no Map iterator per stream per push.
-    const order = this.#sendOrder;
-    if (order.length !== this.types.size) {
-      for (const s of this.types.values()) if (s.pending.hasAny()) return true;
-      return false;
-    }
-    for (let i = 0; i < order.length; i++) if ((order[i] as readonly [string, S])[1].pending.hasAny()) return true;
-    return false;
+    if (this.#dirtySince !== undefined && !anyPending(this.#sendOrder, this.types)) this.#dirtySince = undefined;
   }
 
   /** Start, keep or end the ordering hold; flush again when it (or the endpoint-request window, `wakeInMs`) runs out. */

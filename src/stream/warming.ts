@@ -17,6 +17,8 @@
 import { ENDPOINT } from '../xds/type-urls';
 import type { Reference } from '../encode';
 import type { TypeView } from '../store';
+import { WHOLE_VIEW } from './type-state';
+import type { TypeStateBase } from './type-state';
 
 /**
  * How long routes may wait, after the client ACKs or NACKs a CDS response,
@@ -32,6 +34,32 @@ export const ENDPOINT_REQUEST_WAIT_MS = 250;
 /** Whether a reference is to endpoints the client asks for on this ADS stream. */
 export function warmedHere(ref: Reference): boolean {
   return ref.typeUrl === ENDPOINT && ref.overAds === true;
+}
+
+/** The server's memoised answer for a whole view (fan-out memo, backed by {@link ClustersOutside}). */
+interface OutsideCheck {
+  clustersOutside(clusters: TypeView, edsNames: ReadonlySet<string>): boolean;
+}
+
+/**
+ * Whether an EDS cluster the client holds still lacks an endpoints
+ * subscription (Envoy is warming it). `held`: the clusters of `view` the
+ * client holds, or WHOLE_VIEW when it holds exactly the view (the cheap,
+ * memoised case); `eds`: the stream's endpoint state, if it has one.
+ */
+export function clustersWarming(view: TypeView, held: Iterable<string> | typeof WHOLE_VIEW, eds: TypeStateBase | undefined, memo: OutsideCheck): boolean {
+  if (held === WHOLE_VIEW) {
+    // A CLA subscribed but not yet sent is EDS pending work, which holds routes already (push-order.ts);
+    // here only "held cluster without an endpoints subscription" counts.
+    if (eds && !eds.sub.wildcard && eds.sub.namesFrozen) return memo.clustersOutside(view, eds.sub.names);
+    held = view.keys();
+  }
+  for (const name of held) {
+    for (const ref of view.get(name)?.refs ?? []) {
+      if (warmedHere(ref) && !eds?.sub.covers(ref.name)) return true;
+    }
+  }
+  return false;
 }
 
 /**

@@ -9,7 +9,8 @@
  * 1000-name run without a wire-reader call per name; anything else (a longer
  * name, a length past the end, another field) ends the run, and the caller's
  * checked path reads it. Both decoders share this one walk
- * (transport/codec.ts), so a fix to it holds for both.
+ * (transport/sotw-decoder.ts, transport/delta-decoder.ts), so a fix to it
+ * holds for both.
  */
 
 /** Tag of field 3, length-delimited: resource_names (SotW) and resource_names_subscribe (delta) alike. */

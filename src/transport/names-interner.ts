@@ -20,7 +20,7 @@
  * The table also remembers the few lists seen most recently (weakly too):
  * the codec compares an ACK's bytes against them where its list starts and,
  * on a match, takes the interned Buffer without scanning or hashing the list
- * (transport/codec.ts).
+ * (transport/sotw-decoder.ts).
  *
  * Lifetime: one table per RequestCodec, and the composition root builds
  * one codec per server, so the table lives and goes with its server; two
@@ -109,7 +109,7 @@ export class NamesInterner {
   /**
    * The recently seen lists, most recent first, for a caller that can
    * recognise one in place (a byte compare at a known offset) before it
-   * scans and interns: the ACK fast path of transport/codec.ts.
+   * scans and interns: the ACK fast path of transport/sotw-decoder.ts.
    */
   get recent(): readonly RecentList[] {
     return this.#recent;

@@ -7,7 +7,7 @@
  * into a request object (issue 13: "a few field reads"). Anything else (a
  * node, an error_detail, subscribe or unsubscribe names, an unknown field,
  * another field order, an unknown type URL) is not recognised and takes
- * the full decode (codec.ts), so only this one shape is trusted here.
+ * the full decode (delta-decoder.ts), so only this one shape is trusted here.
  * Field numbers: docs/protocol.md §Field numbers.
  */
 import type { ReplyNonce } from '../stream';

@@ -3,7 +3,7 @@
  * Known type URLs recognised by their bytes. Every ACK names its type (~60
  * bytes): a byte compare against the few URLs a server serves returns the
  * interned string without decoding one per request. Shared by the SotW
- * decoder (codec.ts) and the delta plain-ACK reader (plain-ack.ts).
+ * decoder (sotw-decoder.ts) and the delta plain-ACK reader (plain-ack.ts).
  */
 import type { KnownTypeUrls } from '../xds/known-types';
 
