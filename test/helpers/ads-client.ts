@@ -100,8 +100,8 @@ export class AdsClient {
     try {
       await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + CONNECT_TIMEOUT_MS, (err) => (err ? reject(err) : resolve())));
     } catch (err) {
-      // A channel that never became ready keeps reconnecting in the background; left open, it can take the
-      // connection slot or port a later client of the same test is waiting for.
+      // A channel that never became ready keeps reconnecting in the background until it is closed. An attempt
+      // already under way when it closes may still complete (see test/fault/connection-limits.test.ts).
       client.close();
       throw err;
     }
