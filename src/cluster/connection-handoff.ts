@@ -14,9 +14,11 @@
  * to the IPC channel (the kernel then holds the descriptor in flight, and
  * closes it with the channel if the serving process dies before reading
  * it). Sockets still queued behind an unacknowledged hand-off (Node sends
- * one handle at a time per channel) are closed by us when their process
- * exits. Either way a dead process leaves nothing open in the primary: the
- * client sees its connection close and reconnects.
+ * one handle at a time per channel) were never written: when their process
+ * exits they go to another serving process, or are closed if none serves.
+ * Either way a dead process leaves nothing open and unserved in the
+ * primary: the client is served elsewhere, or sees its connection close and
+ * reconnects.
  */
 import * as net from 'node:net';
 import type { Worker } from 'node:cluster';
@@ -64,36 +66,44 @@ export class ConnectionHandoff {
     if (this.#server.listening) this.#server.close();
   }
 
-  #handOff(socket: net.Socket): void {
-    const worker = this.#pick();
-    if (!worker || this.#closed) {
-      // No process is serving (all starting or restarting): the client's reconnect backoff retries, as it
-      // would after a refused connect.
+  /** Hand `socket` to a serving process (not `avoid`, the one a previous attempt failed on). */
+  #handOff(socket: net.Socket, attempt = 0, avoid?: Worker): void {
+    const worker = attempt < MAX_HANDOFF_ATTEMPTS ? this.#pick(avoid) : undefined;
+    if (!worker) {
+      // No process is serving (all starting or restarting), or the attempts failed: the client's reconnect
+      // backoff retries, as it would after a refused connect.
       socket.destroy();
       this.#refused();
       return;
     }
-    let pending = this.#inFlight.get(worker);
-    if (!pending) {
+    let waiting = this.#inFlight.get(worker);
+    if (!waiting) {
       const set = new Set<net.Socket>();
-      pending = set;
+      waiting = set;
       this.#inFlight.set(worker, set);
       // A process that dies with hand-offs queued never acknowledges them, and Node neither sends nor closes
-      // them: close them here, so their clients reconnect.
+      // them: they are still wholly ours, so they go to another serving process (or are closed if none serves).
       worker.once('exit', () => {
-        for (const s of set) s.destroy();
-        set.clear();
         this.#inFlight.delete(worker);
+        const stranded = [...set];
+        set.clear();
+        for (const s of stranded) if (!s.destroyed) this.#handOff(s, attempt + 1, worker);
       });
     }
-    const queued = pending;
+    const queued = waiting;
     queued.add(socket);
     const done = (err: Error | null): void => {
-      queued.delete(socket);
-      // Written to the channel (or failed): the primary's copy goes either way. keepOpen below keeps Node from
-      // holding it until the process acknowledges, which it never does if it dies first.
+      // Not ours any more if the process exited meanwhile and the socket went elsewhere.
+      if (!queued.delete(socket)) return;
+      if (err) {
+        // Not written (keepOpen: Node leaves the socket as it was): another process may take it.
+        this.#options.log.warn({ err, servingPid: worker.process.pid }, 'could not hand a connection to a serving process; trying another');
+        this.#handOff(socket, attempt + 1, worker);
+        return;
+      }
+      // Written to the channel: the kernel holds the descriptor for the serving process, and the primary's copy
+      // goes now. (Without keepOpen, Node would hold it until the process acknowledges, forever if it dies first.)
       socket.destroy();
-      if (err) this.#options.log.warn({ err, servingPid: worker.process.pid }, 'could not hand a connection to a serving process; its client reconnects');
     };
     try {
       worker.send({ kind: 'fanout-xds:connection' } satisfies HandedConnectionMessage, socket, { keepOpen: true }, done);
@@ -107,14 +117,14 @@ export class ConnectionHandoff {
    * waiting than another (a process whose event loop is busy acknowledges
    * late, as node:cluster's round-robin skipped processes not yet free).
    */
-  #pick(): Worker | undefined {
+  #pick(avoid: Worker | undefined): Worker | undefined {
     const targets = this.#options.targets();
     let best: Worker | undefined;
     let bestWaiting = Infinity;
     for (let i = 0; i < targets.length; i++) {
       const w = targets[(this.#next + i) % targets.length] as Worker;
       const waiting = this.#inFlight.get(w)?.size ?? 0;
-      if (waiting < bestWaiting) {
+      if (w !== avoid && waiting < bestWaiting) {
         best = w;
         bestWaiting = waiting;
       }
@@ -127,10 +137,12 @@ export class ConnectionHandoff {
     this.#refusedNoTarget++;
     if (Date.now() - this.#lastRefusalLog < REFUSAL_LOG_INTERVAL_MS) return;
     this.#lastRefusalLog = Date.now();
-    this.#options.log.warn({ closed: this.#refusedNoTarget }, 'closed connections: no serving process is serving (all starting or restarting); clients reconnect');
+    this.#options.log.warn({ closed: this.#refusedNoTarget }, 'closed connections: no serving process took them (all starting or restarting, or the hand-off failed); clients reconnect');
     this.#refusedNoTarget = 0;
   }
 }
 
+/** How many serving processes one connection is offered to before it is closed. */
+const MAX_HANDOFF_ATTEMPTS = 3;
 /** At most one log line about connections closed for want of a serving process per this interval. */
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
