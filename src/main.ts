@@ -305,7 +305,7 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
       args: servingProcessArgs(args, Math.max(1, Math.floor(defaultWorkerCount() / processes))),
       drainTimeoutMs,
       admin: adminWanted ? { host: values['admin-host'] ?? '127.0.0.1', port: adminPort } : undefined,
-      bindXdsPort: (listener) => bindXdsPort(listener, { port: serverOptions.port ?? DEFAULT_PORT, host: serverOptions.host, log: logger }, () => 0),
+      bindXdsPort: (listener) => bindXdsPort(listener, { port: serverOptions.port ?? DEFAULT_PORT, host: serverOptions.host, log: logger }),
       logger,
     });
     return;

@@ -51,7 +51,7 @@ export interface XdsPortAddress {
  * A `--processes` primary binds its listener with this too, so both paths
  * listen and fail alike.
  */
-export async function bindXdsPort(server: net.Server, address: XdsPortAddress, openConnections: () => number): Promise<{ port: number; host: string }> {
+export async function bindXdsPort(server: net.Server, address: XdsPortAddress, openConnections?: () => number): Promise<{ port: number; host: string }> {
   const { log } = address;
   const bound = await listenOn(server, { port: address.port, host: address.host, backlog: LISTEN_BACKLOG, log }).catch((err: unknown) => {
     throw new BindError(formatAddress(address.host ?? DEFAULT_HOST, address.port), err);
@@ -61,7 +61,7 @@ export async function bindXdsPort(server: net.Server, address: XdsPortAddress, o
   server.on('error', (err) => {
     if (Date.now() - lastAcceptErrorLog < ACCEPT_ERROR_LOG_INTERVAL_MS) return;
     lastAcceptErrorLog = Date.now();
-    log.error({ err, open: openConnections() }, 'cannot accept connections; if this says EMFILE, lower --max-connections or raise the open-file limit (ulimit -n)');
+    log.error({ err, open: openConnections?.() }, 'cannot accept connections; if this says EMFILE, lower --max-connections or raise the open-file limit (ulimit -n)');
   });
   return bound;
 }
