@@ -6,11 +6,24 @@
  * and `CsdsOptions` from here (type imports only), so this file imports no
  * box but source/ for the types it names.
  */
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { ConfigProblem } from './source/raw-resource';
 import type { EtcdSourceOptions } from './source/etcd-source';
 
 export type { EtcdSourceOptions } from './source/etcd-source';
+
+/**
+ * Connections accepted elsewhere (by a `--processes` primary) for this
+ * server to serve, and the address they were accepted on (for logs and
+ * `XdsServer.port`). `start` is called once, when the server is ready to
+ * serve; `take` then gets each connection.
+ */
+export interface ConnectionSource {
+  readonly port: number;
+  readonly host: string;
+  start(take: (socket: Socket) => void): void;
+}
 
 /** TLS for the xDS port: PEM bytes. With `clientCa`, clients must present a certificate it signed (mTLS). */
 export interface TlsOptions {
@@ -60,6 +73,12 @@ export interface XdsServerOptions {
   readonly port?: number;
   /** Address to bind. Default `::`, dual-stack (IPv4 too); `0.0.0.0` on hosts without IPv6. */
   readonly host?: string;
+  /**
+   * Take the xDS port's connections from `connectionSource` instead of binding
+   * `port` (a `--processes` serving process: its primary owns the listening
+   * socket). `port` and `host` are then not used.
+   */
+  readonly connectionSource?: ConnectionSource;
   /** Encode worker threads. Default: max(1, cores - 1). */
   readonly workers?: number;
   /** pino logger; default silent. */

@@ -20,7 +20,8 @@ import { ETCD_CONNECTION_OPTIONS, ETCD_SECURITY_HELP, readEtcdConnection } from 
 import { DEFAULT_CONFIG_DUMP_MAX_BYTES } from './admin/config-dump';
 import { raiseFdLimit } from './observe/fd-limit';
 import type { EtcdSourceOptions } from './api-types';
-import { isServingProcess, joinPrimary, parseProcessCount, runPrimary, servingProcessArgs } from './cluster';
+import { handedConnections, isServingProcess, joinPrimary, parseProcessCount, runPrimary, servingProcessArgs } from './cluster';
+import { bindXdsPort } from './transport';
 
 const HELP = `fanout-xds: an xDS management server (SotW + delta ADS) built for fan-out
 
@@ -37,8 +38,9 @@ Usage: fanout-xds serve [options]    (npm start -- [options])
   --workers N                   encode worker threads (default ${defaultWorkerCount()}); with --processes, per serving process
                                 (default then ${defaultWorkerCount()} divided by the process count, at least 1)
   --processes N|auto            serving processes sharing the gRPC port (auto: one per core, ${os.availableParallelism()} here;
-                                default 1). With N > 1 a primary forks them, restarts any that dies, owns the admin
-                                port and aggregates it; it serves no xDS itself (README "Every core: --processes")
+                                default 1). With N > 1 a primary accepts on the gRPC port and hands each connection
+                                to one of them, restarts any that dies, owns the admin port and aggregates it; it
+                                serves no xDS itself (README "Every core: --processes")
   --allow-dangling-references   serve configs whose only fault is dangling references (warn each)
   --max-receive-bytes N         largest accepted request in bytes (default 64 MiB)
   --max-inflight-bytes N        bytes of large responses (>= 16 KiB) written but not yet flushed, all streams together (default 32 MiB)
@@ -290,23 +292,26 @@ export async function serve(args: readonly string[] = process.argv.slice(2)): Pr
   // With --processes N every process writes to the same stdout: each line says which one wrote it.
   const logger = processes > 1 || servingProcess ? rootLogger.child({ pid: process.pid, role: servingProcess ? 'serving' : 'primary' }) : rootLogger;
   // Every client connection is a descriptor: use all the system allows (the connection cap's default follows it;
-  // a --processes primary holds each connection it accepts until a serving process takes it).
+  // a --processes primary holds each connection it accepts until it is written to a serving process's channel).
   const fdLimit = raiseFdLimit();
   logger.info({ openFileLimit: fdLimit.after, raisedFrom: fdLimit.before?.soft !== fdLimit.after?.soft ? fdLimit.before?.soft : undefined, notRaised: fdLimit.error }, 'open-file limit');
   if (processes > 1 && !servingProcess) {
-    // The primary forks this same script and serves no xDS itself: node:cluster binds the gRPC port here
-    // and hands each connection to a serving process. It reads no configuration.
+    // The primary forks this same script and serves no xDS itself: it binds the gRPC port here (as one
+    // process would: same address rules, backlog and errors) and hands each connection to a serving process.
+    // It reads no configuration.
     await runPrimary({
       processes,
       exec: __filename,
       args: servingProcessArgs(args, Math.max(1, Math.floor(defaultWorkerCount() / processes))),
       drainTimeoutMs,
       admin: adminWanted ? { host: values['admin-host'] ?? '127.0.0.1', port: adminPort } : undefined,
+      bindXdsPort: (listener) => bindXdsPort(listener, { port: serverOptions.port ?? DEFAULT_PORT, host: serverOptions.host, log: logger }),
       logger,
     });
     return;
   }
-  const server = await createXdsServer({ ...serverOptions, logger });
+  // A serving process binds nothing: its primary accepts and hands it connections.
+  const server = await createXdsServer({ ...serverOptions, connectionSource: servingProcess ? handedConnections() : undefined, logger });
   let admin: { port: number; close(): Promise<void> } | undefined;
   try {
     // A serving process's admin port is the primary's private source: loopback, a free port, told over IPC.

@@ -17,7 +17,7 @@ import { PushScheduler } from './push';
 import { FanoutMemo } from './stream';
 import type { StreamContext } from './stream';
 import { addCsdsService, addDiscoveryServices, RequestCodec, ResponseCache, Admission, identityChecker, WriteBudget, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_MAX_STALLED_BYTES } from './transport';
-import { DEFAULT_HOST, DEFAULT_MAX_RECEIVE_BYTES, formatAddress, grpcServerOptions, startListener, StreamRegistry } from './transport';
+import { DEFAULT_MAX_RECEIVE_BYTES, formatAddress, grpcServerOptions, startListener, StreamRegistry, takeHandedConnections } from './transport';
 import {
   callWatch,
   ConnectionGuard,
@@ -29,7 +29,7 @@ import {
 } from './transport';
 import { readFdLimit } from './observe/fd-limit';
 import type { AnyStream, WriteStats } from './transport';
-import { BindError, ConfigInvalidError } from './errors';
+import { ConfigInvalidError } from './errors';
 import { validateServerOptions } from './server-options';
 import { ConfigApplier } from './config-applier';
 import { serverStatusPublisher } from './status';
@@ -154,7 +154,6 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
   });
   addCsdsService(grpcServer, { root, streams, store, logger, options: options.csds, nodeIdSanPattern: options.nodeIdSanPattern, onOutcome: (outcome) => metrics.csdsRequest(outcome) });
 
-  const address = formatAddress(options.host ?? DEFAULT_HOST, options.port ?? DEFAULT_PORT);
   const applier = new ConfigApplier({ pool, store, scheduler, metrics, log, allowDanglingReferences: options.allowDanglingReferences ?? false });
   const loadConfigDocuments = applier.loadConfigDocuments.bind(applier);
   const setResources = applier.setResources.bind(applier);
@@ -176,19 +175,21 @@ export async function createXdsServer(options: XdsServerOptions = {}): Promise<X
     fileSource.watch(() => watched.changed());
   }
 
-  // Bind only now: a node that (re)connects must never see an empty store
+  // Bind (or take handed connections) only now: a node that (re)connects must never see an empty store
   // before the first configuration is loaded (it would delete what it has).
   const credentials = options.tls
     ? grpc.ServerCredentials.createSsl(options.tls.clientCa ?? null, [{ private_key: options.tls.key, cert_chain: options.tls.cert }], options.tls.clientCa !== undefined)
     : grpc.ServerCredentials.createInsecure();
-  const listener = await startListener({ grpcServer, credentials, connections, port: options.port ?? DEFAULT_PORT, host: options.host, log }).catch(async (err: unknown) => {
-    fileSource?.close();
-    await statusPublisher?.close();
-    await etcdSource?.close();
-    await reloader?.close();
-    await pool.close();
-    throw new BindError(address, err);
-  });
+  const listener = options.connectionSource
+    ? takeHandedConnections({ grpcServer, credentials, connections, source: options.connectionSource, log })
+    : await startListener({ grpcServer, credentials, connections, port: options.port ?? DEFAULT_PORT, host: options.host, log }).catch(async (err: unknown) => {
+        fileSource?.close();
+        await statusPublisher?.close();
+        await etcdSource?.close();
+        await reloader?.close();
+        await pool.close();
+        throw err;
+      });
   const { port, host } = listener;
   log.info({ address: formatAddress(host, port), workers: pool.threads, maxConnections }, 'xDS server listening');
   etcdSource?.start(async (revision, config) => (await applier.loadKeyedConfig(`etcd revision ${revision}`, config)).ok);

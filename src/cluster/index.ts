@@ -1,8 +1,10 @@
 /**
  * @module cluster
- * `--processes N`: a primary that forks N serving processes sharing the
- * gRPC port (node:cluster), and the serving processes' side of it.
+ * `--processes N`: a primary that owns the gRPC port, forks N serving
+ * processes (node:cluster) and hands each accepted connection to one of
+ * them, and the serving processes' side of it.
  */
 export { runPrimary } from './primary';
 export { isServingProcess, joinPrimary } from './serving-process';
+export { handedConnections } from './handed-connections';
 export { parseProcessCount, servingProcessArgs } from './process-count';

@@ -14,6 +14,11 @@ export interface ServingMessage {
   readonly adminPort?: number;
 }
 
+/** The primary hands a serving process an accepted xDS connection: the socket travels as the message's handle. */
+export interface HandedConnectionMessage {
+  readonly kind: 'fanout-xds:connection';
+}
+
 /** The primary asks a serving process for its metrics. */
 export interface MetricsRequest {
   readonly kind: 'fanout-xds:metrics-request';
@@ -45,4 +50,9 @@ export function isMetricsRequest(message: unknown): message is MetricsRequest {
 /** Whether `message` is a MetricsAnswer. */
 export function isMetricsAnswer(message: unknown): message is MetricsAnswer {
   return hasKind(message, 'fanout-xds:metrics-answer') && typeof (message as MetricsAnswer).requestId === 'number';
+}
+
+/** Whether `message` is a HandedConnectionMessage. */
+export function isHandedConnectionMessage(message: unknown): message is HandedConnectionMessage {
+  return hasKind(message, 'fanout-xds:connection');
 }

@@ -1,8 +1,8 @@
 /**
  * @module cluster/supervisor
  * The primary of `--processes N`: forks N serving processes with node:cluster
- * (they share the gRPC port; the primary accepts connections and hands them
- * round-robin to the processes), restarts one that dies with a backoff,
+ * (the primary owns the gRPC port and hands each connection to one of them:
+ * ./connection-handoff.ts), restarts one that dies with a backoff,
  * drains them all on shutdown, and collects their metrics over IPC. It
  * serves no xDS and reads no configuration.
  */
@@ -68,6 +68,7 @@ export class Supervisor {
   #onAllServing: (() => void) | undefined;
   #onStartFailed: ((err: Error) => void) | undefined;
   #nextRequestId = 0;
+  #env: Record<string, string> = { [SERVING_PROCESS_ENV]: '1' };
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
@@ -90,12 +91,14 @@ export class Supervisor {
     });
   }
 
-  /** Fork every serving process; resolves once each has reported serving, rejects if one dies first. */
-  start(): Promise<void> {
-    // Round-robin in the primary (Node's default except on Windows, set here so NODE_CLUSTER_SCHED_POLICY
-    // cannot change it): long-lived gRPC connections spread evenly, where the kernel's accept() tends to
-    // favour a few busy processes.
-    cluster.schedulingPolicy = cluster.SCHED_RR;
+  /**
+   * Fork every serving process with `env` added to its environment; resolves
+   * once each has reported serving, rejects if one dies first.
+   */
+  start(env: Readonly<Record<string, string>> = {}): Promise<void> {
+    // No scheduling policy to choose: the serving processes listen only on their own loopback admin ports
+    // (exclusive); the xDS port is the primary's own listener (connection-handoff.ts).
+    this.#env = { ...env, [SERVING_PROCESS_ENV]: '1' };
     cluster.setupPrimary({ exec: this.#options.exec, args: [...this.#options.args] });
     return new Promise<void>((resolve, reject) => {
       this.#onAllServing = resolve;
@@ -112,6 +115,13 @@ export class Supervisor {
   serving(): ServingProcessInfo[] {
     const out: ServingProcessInfo[] = [];
     for (const s of this.#slots) if (s.state === 'serving' && s.serving && s.worker?.isConnected()) out.push(s.serving);
+    return out;
+  }
+
+  /** The workers of the serving processes that reported serving and are still connected: where connections go. */
+  servingWorkers(): Worker[] {
+    const out: Worker[] = [];
+    for (const s of this.#slots) if (s.state === 'serving' && s.worker?.isConnected()) out.push(s.worker);
     return out;
   }
 
@@ -159,7 +169,7 @@ export class Supervisor {
   }
 
   #fork(slot: Slot): void {
-    const worker = cluster.fork({ [SERVING_PROCESS_ENV]: '1' });
+    const worker = cluster.fork(this.#env);
     slot.worker = worker;
     slot.state = 'starting';
     slot.serving = undefined;

@@ -95,7 +95,7 @@ test('usage errors exit 2 everywhere with one line and a pointer to --help, not 
   }
 });
 
-test('a busy admin port fails the start with a message naming --admin-port, like a busy gRPC port names --port', async () => {
+test('a busy admin port fails the start with a message naming --admin-port, like a busy gRPC port names --port (with --processes too)', async () => {
   const first = await CliProcess.start([...BASE, '--admin-port', '0'], { readyTimeoutMs: START_MS });
   try {
     const second = await runMain([...BASE, '--admin-port', String(first.adminPort)]);
@@ -104,6 +104,11 @@ test('a busy admin port fails the start with a message naming --admin-port, like
     const grpcBusy = await runMain(['--port', String(first.grpcPort), '--host', '127.0.0.1', '--workers', '1', '--no-admin']);
     assert.equal(grpcBusy.code, 1, grpcBusy.stderr);
     assert.match(grpcBusy.stderr, /choose another --port or stop what holds it/);
+    // --processes: the primary binds the gRPC port itself, before forking: the same error, and no process forked.
+    const fleetBusy = await runMain(['--processes', '2', '--port', String(first.grpcPort), '--host', '127.0.0.1', '--workers', '1', '--no-admin']);
+    assert.equal(fleetBusy.code, 1, fleetBusy.stderr);
+    assert.match(fleetBusy.stderr, /cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE.*; choose another --port or stop what holds it/);
+    assert.doesNotMatch(fleetBusy.stdout, /serving process forked/, 'the busy port fails the start before any serving process is forked');
   } finally {
     await first.kill();
   }
