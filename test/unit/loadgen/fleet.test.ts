@@ -12,13 +12,15 @@ import { FakeAdsServer, loadAssignmentBytes, startFakeMesh } from './fake-ads-se
 import type { Recorded } from './fake-ads-server';
 
 const WAIT_MS = 15_000;
+/** Past the sum of five backoff windows (0.5 + 1 + 2 + 4 + 8 s). */
+const RECONNECT_WAIT_MS = 40_000;
 
 function options(port: number, variant: Variant, extra: Partial<FleetOptions> = {}): FleetOptions {
   return { ...FLEET_DEFAULTS, target: `127.0.0.1:${port}`, nodes: 2, variant, workers: 1, initialFetchTimeoutMs: 15_000, ...extra };
 }
 
-async function until(predicate: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
+async function until(predicate: () => boolean, what: string, waitMs = WAIT_MS): Promise<void> {
+  const deadline = Date.now() + waitMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
@@ -109,7 +111,9 @@ for (const variant of ['sotw', 'delta'] as const) {
       const before = server.requests.length;
       const streamsBefore = Math.max(...server.requests.map((r) => r.stream));
       server.dropStreams();
-      await until(() => server.requests.slice(before).filter((r) => r.stream > streamsBefore && r.req.typeUrl === ROUTE).length >= 2, 'two reconnected nodes');
+      // Envoy's jittered backoff (0.5 s doubling): a reopened stream that fails again on a loaded machine waits up
+      // to 1, 2, 4, 8 s more, so 15 s was not enough once in CI (at 8784f51).
+      await until(() => server.requests.slice(before).filter((r) => r.stream > streamsBefore && r.req.typeUrl === ROUTE).length >= 2, 'two reconnected nodes', RECONNECT_WAIT_MS);
       const fresh = server.requests.slice(before).filter((r) => r.stream > streamsBefore);
       const cds = fresh.find((r) => r.req.typeUrl === CLUSTER)!.req;
       assert.equal(cds.responseNonce, undefined, 'no nonce on a new stream');
