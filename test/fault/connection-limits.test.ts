@@ -227,7 +227,9 @@ test('two connections from the same client port to two local addresses of a 0.0.
 });
 
 test('a connection whose client stops answering keepalive pings is closed by the server and counted as after_streams; one the client closes is not', async () => {
-  const server = await createXdsServer({ port: 0, host: '127.0.0.1', workers: 1, logger: silentLogger(), keepaliveTimeMs: 500, keepaliveTimeoutMs: 500 });
+  // The server, the relay and both clients share this process's event loop: a ping timeout shorter than a pause of
+  // that loop on a busy CI machine closes the relayed connection before the test stalls it (seen once at 500 ms).
+  const server = await createXdsServer({ port: 0, host: '127.0.0.1', workers: 1, logger: silentLogger(), keepaliveTimeMs: 1_000, keepaliveTimeoutMs: 2_500 });
   const admin = await startAdminServer(server.internals, '127.0.0.1', 0, silentLogger());
   const relay = await relayFrom(0, '127.0.0.1', server.port);
   const clients: AdsClient[] = [];
@@ -244,7 +246,7 @@ test('a connection whose client stops answering keepalive pings is closed by the
     relay.outbound.unpipe();
     relay.outbound.pause();
     // (The paused relay socket cannot see the close itself: it reads nothing.)
-    await waitFor(async () => (await closedOf('after_streams')) === 1, 10_000, 'the server to close, and count, the connection whose client does not answer pings');
+    await waitFor(async () => (await closedOf('after_streams')) === 1, 15_000, 'the server to close, and count, the connection whose client does not answer pings');
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(await closedOf('after_streams'), 1, 'the connection the client closed is not counted');
     assert.equal(await closedOf('never_used'), 0);
