@@ -23,6 +23,8 @@
 import * as net from 'node:net';
 import type { Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { HandedConnectionMessage } from './messages';
 
 /** Binds the listening socket: main.ts passes the xDS port's own bind (address, backlog, errors). */
@@ -45,7 +47,17 @@ export interface ConnectionHandoffOptions {
   /** The serving processes that reported serving and are connected, as of now. */
   readonly targets: () => readonly Worker[];
   readonly log: Logger;
+  /** Where `xds_handoff_connections_total` is registered (the primary's own registry). */
+  readonly registry: Registry;
 }
+
+/**
+ * What happened to each connection the primary accepted (one count per hand-off attempt that ended):
+ * - handed: written to a serving process's channel; from then on that process serves it.
+ * - reoffered: its process exited before taking it, or the send failed; offered to another process.
+ * - closed_no_process: closed because no serving process could take it; the client reconnects.
+ */
+type HandoffOutcome = 'handed' | 'reoffered' | 'closed_no_process';
 
 /** The primary's xDS listener: bind it, then each connection goes to a serving process. */
 export class ConnectionHandoff {
@@ -57,9 +69,18 @@ export class ConnectionHandoff {
   #closed = false;
   #refusedNoTarget = 0;
   #lastRefusalLog = 0;
+  readonly #outcomes: Counter<'outcome'>;
 
   constructor(options: ConnectionHandoffOptions) {
     this.#options = options;
+    this.#outcomes = new Counter({
+      name: 'xds_handoff_connections_total',
+      help: 'xDS connections the --processes primary accepted, by what became of each hand-off: handed (to a serving process), reoffered (its process exited or the send failed: offered to another), closed_no_process (no serving process could take it; the client reconnects)',
+      labelNames: ['outcome'],
+      registers: [options.registry],
+    });
+    // Every outcome is exported from the start, so a rate of closes reads 0 rather than absent.
+    for (const outcome of ['handed', 'reoffered', 'closed_no_process'] satisfies HandoffOutcome[]) this.#outcomes.inc({ outcome }, 0);
     // Paused: the primary never reads a byte, so everything the client sends waits in the kernel for the serving
     // process. noDelay: TCP_NODELAY belongs to the socket and goes with it.
     this.#server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.#handOff(socket));
@@ -106,7 +127,11 @@ export class ConnectionHandoff {
       const stranded = made.sending ? [made.sending, ...made.waiting] : made.waiting;
       made.sending = undefined;
       made.waiting = [];
-      for (const h of stranded) if (!h.socket.destroyed) this.#handOff(h.socket, h.attempt + 1, worker);
+      for (const h of stranded) {
+        if (h.socket.destroyed) continue;
+        this.#outcomes.inc({ outcome: 'reoffered' });
+        this.#handOff(h.socket, h.attempt + 1, worker);
+      }
     });
     return made;
   }
@@ -135,11 +160,13 @@ export class ConnectionHandoff {
       if (err) {
         // Not written (keepOpen: Node leaves the socket as it was): another process may take it.
         this.#options.log.warn({ err, servingPid: worker.process.pid }, 'could not hand a connection to a serving process; trying another');
+        this.#outcomes.inc({ outcome: 'reoffered' });
         this.#handOff(handed.socket, handed.attempt + 1, worker);
       } else {
         // Written to the channel: the kernel holds the descriptor for the serving process, and the primary's copy
         // goes now. (Without keepOpen, Node would hold it until the process acknowledges, forever if it dies first.)
         handed.socket.destroy();
+        this.#outcomes.inc({ outcome: 'handed' });
       }
       this.#pump(worker);
     };
@@ -173,6 +200,7 @@ export class ConnectionHandoff {
   }
 
   #refused(): void {
+    this.#outcomes.inc({ outcome: 'closed_no_process' });
     this.#refusedNoTarget++;
     if (Date.now() - this.#lastRefusalLog < REFUSAL_LOG_INTERVAL_MS) return;
     this.#lastRefusalLog = Date.now();

@@ -40,7 +40,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   // processes that reported serving, so a node never reaches one that has not loaded its configuration; one
   // that arrives while none serves is closed, and the client's reconnect backoff retries as after a refused
   // connect.
-  const handoff = new ConnectionHandoff({ targets: () => supervisor.servingWorkers(), log: logger.child({ component: 'connection-handoff' }) });
+  const handoff = new ConnectionHandoff({ targets: () => supervisor.servingWorkers(), log: logger.child({ component: 'connection-handoff' }), registry: supervisor.registry });
   let address: { port: number; host: string };
   try {
     address = await handoff.listen(options.bindXdsPort);
