@@ -1,8 +1,9 @@
 /**
  * @module cluster
  * `--processes N`: a primary that owns the gRPC port, forks N serving
- * processes (node:cluster) and hands each accepted connection to one of
- * them, and the serving processes' side of it.
+ * processes (node:cluster's fork only: the primary accepts, see
+ * connection-handoff.ts) and hands each accepted connection to one of them,
+ * and the serving processes' side of it.
  */
 export { runPrimary } from './primary';
 export { isServingProcess, joinPrimary } from './serving-process';
