@@ -158,6 +158,9 @@ test('a connection whose HTTP/2 session holds more than --max-session-memory-mb 
     stalled = new StallingClient(server.port, 'sotw', { id: 'stalled' });
     stalled.stall();
     stalled.subscribeClusters(T.CLUSTER);
+    // The second starts once the clusters are written to the stalled stream (a fixed second from the request could
+    // come before that on a busy machine, and the new stream would then be served).
+    await waitFor(() => server.stats().responsesSent >= 1, 10_000, 'the clusters to be written to the stalled stream');
     await new Promise((r) => setTimeout(r, 1_000));
     const second = stalled.openExtraStream();
     const code = await new Promise<number>((resolve) => {
