@@ -70,7 +70,7 @@ interface Host {
   readonly pid: number;
   /** Global indices of the workers it runs. */
   readonly workerIndices: readonly number[];
-  /** Close every node; resolves once the final reports are in (or the host is gone). */
+  /** Close every node; resolves once the final reports are in and, for a child process, it has exited (or the host is gone). */
   stop(): Promise<void>;
 }
 
@@ -87,6 +87,7 @@ function childHost(options: FleetOptions, workerIndices: number[], workerCount: 
   let stopping = false;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.on('message', (m: FromFleetProcess) => {
     if (m.kind === 'progress') onReport(m);
     else resolveDone();
@@ -105,9 +106,12 @@ function childHost(options: FleetOptions, workerIndices: number[], workerCount: 
       stopping = true;
       if (child.connected) child.send({ kind: 'stop' } satisfies ToFleetProcess);
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS + CHILD_EXIT_GRACE_MS)))]);
+      // The final reports, then the exit: `stopped` comes just before the child disconnects and leaves, and a caller
+      // that checked for the process right after stop() resolved could still find it.
+      await Promise.race([done.then(() => exited), new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS + CHILD_EXIT_GRACE_MS)))]);
       clearTimeout(timer);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child.pid !== undefined) await exited; // a fork that failed never started, so never exits
     },
   };
 }

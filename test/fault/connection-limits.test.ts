@@ -182,10 +182,14 @@ async function relayFrom(localPort: number, host: string, port: number): Promise
 
 test('two connections from the same client port to two local addresses of a 0.0.0.0 listener both keep their streams past the idle backstop', async () => {
   // The bench past 28,000 loopback nodes: 127.0.0.1:P and 127.0.0.2:P each get a connection from 127.0.0.1:X for many X.
-  // Long enough for both clients to open their streams before grpc-js closes the connections as idle (GOAWAY).
-  const IDLE_MS = 2_000;
+  // Long enough for both clients to open their streams before grpc-js closes the connections as idle (GOAWAY): 2 s ran
+  // out once with a busy core, when the resources were still being encoded and the clients connected one after the
+  // other after the connections were made (the second stream failed with UNAVAILABLE).
+  const IDLE_MS = 5_000;
   const server = await createXdsServer({ port: 0, host: '0.0.0.0', workers: 1, logger: silentLogger(), idleConnectionTimeoutMs: IDLE_MS });
   const admin = await startAdminServer(server.internals, '127.0.0.1', 0, silentLogger());
+  // Encoded before the connections are made, so the idle clock runs only while the clients connect.
+  await server.setResources([cluster('c0')]);
   const clientPort = await new Promise<number>((resolve) => {
     const probe = net.createServer().listen(0, '127.0.0.1', () => {
       const { port } = probe.address() as net.AddressInfo;
@@ -196,12 +200,13 @@ test('two connections from the same client port to two local addresses of a 0.0.
   const relays = await Promise.all(['127.0.0.1', '127.0.0.2'].map((host) => relayFrom(clientPort, host, server.port)));
   const clients: AdsClient[] = [];
   try {
-    await server.setResources([cluster('c0')]);
-    for (const [i, relay] of relays.entries()) {
-      const c = await AdsClient.connect(relay.port, { variant: 'delta', node: { id: `node-${i}` }, channelOptions: NODE_CHANNEL_OPTIONS });
-      clients.push(c);
-      assert.equal((await c.fetch(T.CLUSTER, [])).resources.length, 1);
-    }
+    await Promise.all(
+      relays.map(async (relay, i) => {
+        const c = await AdsClient.connect(relay.port, { variant: 'delta', node: { id: `node-${i}` }, channelOptions: NODE_CHANNEL_OPTIONS });
+        clients.push(c);
+        assert.equal((await c.fetch(T.CLUSTER, [])).resources.length, 1);
+      }),
+    );
     const ends = relays.map((r) => r.outbound);
     assert.deepEqual(
       ends.map((s) => s.localPort),

@@ -17,7 +17,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createXdsServer } from '../../src/index';
 import { silentLogger } from '../../src/observe/logger';
 import { AdsClient } from '../helpers/ads-client';
-import { cla, cluster } from '../helpers/server';
+import { cla, cluster, waitFor } from '../helpers/server';
 import { T, adsPath } from '../helpers/service-paths';
 import { encodeSotwRequest } from '../helpers/xds-codec';
 import { metricValue, parseMetrics } from '../helpers/admin-scrape';
@@ -136,10 +136,11 @@ test('one connection gets at most --max-concurrent-streams streams at once: the 
       header.writeUInt32BE(message.length, 1);
       s.write(Buffer.concat([header, message]));
     }
+    // Five served (waited for: on a busy machine a fixed second may not see them all), then a second for a sixth to show.
+    await waitFor(() => server.stats().streams.sotw >= 5, 10_000, 'five streams to be served');
     await new Promise((r) => setTimeout(r, 1_000));
-    const stats = server.stats();
     // The client's HTTP/2 layer holds the sixth until a slot frees; a client that ignored SETTINGS would get REFUSED_STREAM.
-    assert.equal(stats.streams.sotw, 5, 'five streams served on the connection');
+    assert.equal(server.stats().streams.sotw, 5, 'five streams served on the connection, not six');
   } finally {
     session.destroy();
     await server.stop();
@@ -157,6 +158,9 @@ test('a connection whose HTTP/2 session holds more than --max-session-memory-mb 
     stalled = new StallingClient(server.port, 'sotw', { id: 'stalled' });
     stalled.stall();
     stalled.subscribeClusters(T.CLUSTER);
+    // The second starts once the clusters are written to the stalled stream (a fixed second from the request could
+    // come before that on a busy machine, and the new stream would then be served).
+    await waitFor(() => server.stats().responsesSent >= 1, 10_000, 'the clusters to be written to the stalled stream');
     await new Promise((r) => setTimeout(r, 1_000));
     const second = stalled.openExtraStream();
     const code = await new Promise<number>((resolve) => {

@@ -37,6 +37,14 @@ export interface ConnectOptions {
   readonly channelOptions?: grpc.ChannelOptions;
   /** Address to connect to (an IPv6 literal without brackets is fine). Default 127.0.0.1. */
   readonly host?: string;
+  /** How long the channel may take to become ready. Default 5 s. */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Awaited once the channel is ready, before the stream opens. Many clients
+   * awaiting one promise open their streams in the same tick: a burst the
+   * server sees however slowly the connections came up.
+   */
+  readonly beforeStream?: () => Promise<void>;
 }
 
 /** Node used unless a test names another. */
@@ -98,7 +106,8 @@ export class AdsClient {
     const host = options.host ?? '127.0.0.1';
     const client = new grpc.Client(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.credentials.createInsecure(), options.channelOptions ?? {});
     try {
-      await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + CONNECT_TIMEOUT_MS, (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + (options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS), (err) => (err ? reject(err) : resolve())));
+      await options.beforeStream?.();
     } catch (err) {
       // A channel that never became ready keeps reconnecting in the background until it is closed. An attempt
       // already under way when it closes may still complete (see test/fault/connection-limits.test.ts).

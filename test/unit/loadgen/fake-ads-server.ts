@@ -84,6 +84,8 @@ interface Stream {
   readonly sotw: Map<string, SotwSub>;
   readonly delta: Map<string, DeltaSub>;
   readonly variant: 'sotw' | 'delta';
+  /** Ended by {@link FakeAdsServer.dropStreams}: requests still arriving are recorded, not answered. */
+  dropped: boolean;
 }
 
 const identity = (b: Buffer): Buffer => b;
@@ -143,13 +145,14 @@ export class FakeAdsServer {
   }
 
   #onStream(call: grpc.ServerDuplexStream<Buffer, Buffer>, path: string, variant: 'sotw' | 'delta'): void {
-    const s: Stream = { id: this.#nextStream++, call, sotw: new Map(), delta: new Map(), variant };
+    const s: Stream = { id: this.#nextStream++, call, sotw: new Map(), delta: new Map(), variant, dropped: false };
     this.#streams.add(s);
     call.on('data', (buf: Buffer) => {
       const name = variant === 'sotw' ? 'envoy.service.discovery.v3.DiscoveryRequest' : 'envoy.service.discovery.v3.DeltaDiscoveryRequest';
       const t = type(name);
       const req = t.toObject(t.decode(buf), { defaults: false, longs: Number }) as Recorded['req'];
       this.requests.push({ stream: s.id, variant, path, req });
+      if (s.dropped) return;
       if (variant === 'sotw') this.#sotwRequest(s, req);
       else this.#deltaRequest(s, req);
     });
@@ -236,15 +239,19 @@ export class FakeAdsServer {
     }
   }
 
-  /** End every open stream with UNAVAILABLE (the client must reconnect). */
+  /**
+   * End every open stream with UNAVAILABLE (the client must reconnect). An
+   * `'error'` on a grpc-js server stream ends it with that status once the
+   * writes before it are out; until then it must not be written to. Either
+   * way of breaking that, destroying the stream as this once did, or
+   * answering an ACK that arrives meanwhile (a write after end destroys it),
+   * threw the status away when a write was still in flight: the client got
+   * neither status nor reset and kept a dead stream, never reconnecting.
+   */
   dropStreams(): void {
-    for (const s of this.#streams) s.call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'test: dropped' });
     for (const s of this.#streams) {
-      try {
-        (s.call as unknown as { destroy(e?: Error): void }).destroy();
-      } catch {
-        /* already gone */
-      }
+      s.dropped = true;
+      s.call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'test: dropped' });
     }
     this.#streams.clear();
   }
