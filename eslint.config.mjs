@@ -182,8 +182,10 @@ const zones = [
   {
     target: 'src/cluster',
     from: 'src',
-    except: ['./cluster'],
-    message: 'src/cluster (the --processes primary and its IPC) imports nothing else in src: the primary never loads the server, the config or the boxes. main.ts passes in what it needs.',
+    // counted-log is a leaf (pino types only): the primary logs its bursts of closes the way the server does.
+    except: ['./cluster', './observe/counted-log.ts'],
+    message:
+      'src/cluster (the --processes primary and its IPC) imports nothing else in src but observe/counted-log: the primary never loads the server, the config or the boxes. main.ts passes in what it needs.',
   },
   {
     target: ['src/index.ts', 'src/server.ts', 'src/config-applier.ts', 'src/api-types.ts', 'src/admin', 'src/apply', 'src/cli', 'src/status'],

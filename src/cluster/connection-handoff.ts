@@ -25,6 +25,7 @@ import type { Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { CountedLog } from '../observe/counted-log';
 import type { HandedConnectionMessage } from './messages';
 
 /** Binds the listening socket: main.ts passes the xDS port's own bind (address, backlog, errors). */
@@ -67,12 +68,16 @@ export class ConnectionHandoff {
   readonly #queues = new Map<Worker, WorkerQueue>();
   #next = 0;
   #closed = false;
-  #refusedNoTarget = 0;
-  #lastRefusalLog = 0;
   readonly #outcomes: Counter<'outcome'>;
+  /** Closes for want of a serving process come in bursts (all restarting): one line per burst, with its count. */
+  readonly #noProcessLog: CountedLog;
 
   constructor(options: ConnectionHandoffOptions) {
     this.#options = options;
+    this.#noProcessLog = new CountedLog(options.log, 'warn', (n) => ({
+      fields: { closed: n },
+      msg: `closed ${n} connection(s): no serving process took them (all starting or restarting, or the hand-off failed); clients reconnect`,
+    }));
     this.#outcomes = new Counter({
       name: 'xds_handoff_connections_total',
       help: 'xDS connections the --processes primary accepted, by what became of each hand-off: handed (to a serving process), reoffered (its process exited or the send failed: offered to another), closed_no_process (no serving process could take it; the client reconnects)',
@@ -95,6 +100,7 @@ export class ConnectionHandoff {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#noProcessLog.close();
     // No callback to wait for: Node's close callback waits for every handed socket to close in the serving processes.
     if (this.#server.listening) this.#server.close();
   }
@@ -115,10 +121,9 @@ export class ConnectionHandoff {
 
   /** The hand-off queue of `worker`, made (with its exit handling) on first use. */
   #queueOf(worker: Worker): WorkerQueue {
-    let queue = this.#queues.get(worker);
+    const queue = this.#queues.get(worker);
     if (queue) return queue;
     const made: WorkerQueue = { waiting: [], sending: undefined };
-    queue = made;
     this.#queues.set(worker, made);
     // A process that dies never acknowledges the socket being sent, and Node neither sends nor closes it; the
     // ones still waiting here were never offered. All are still wholly ours: another serving process gets them.
@@ -201,15 +206,9 @@ export class ConnectionHandoff {
 
   #refused(): void {
     this.#outcomes.inc({ outcome: 'closed_no_process' });
-    this.#refusedNoTarget++;
-    if (Date.now() - this.#lastRefusalLog < REFUSAL_LOG_INTERVAL_MS) return;
-    this.#lastRefusalLog = Date.now();
-    this.#options.log.warn({ closed: this.#refusedNoTarget }, 'closed connections: no serving process took them (all starting or restarting, or the hand-off failed); clients reconnect');
-    this.#refusedNoTarget = 0;
+    this.#noProcessLog.note();
   }
 }
 
 /** How many serving processes one connection is offered to before it is closed. */
 const MAX_HANDOFF_ATTEMPTS = 3;
-/** At most one log line about connections closed for want of a serving process per this interval. */
-const REFUSAL_LOG_INTERVAL_MS = 10_000;
