@@ -67,6 +67,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --server-node-arg ARG   extra node flag for our server's process (repeatable), e.g.
                           --server-node-arg=--cpu-prof --server-node-arg=--cpu-prof-dir=/tmp/prof
                           (the profile is written when the server exits: add --server-arg=--drain-timeout-ms=100)
+  --server-env KEY=VALUE  environment variable for our server's process (repeatable), e.g. an allocator:
+                          --server-env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 (docs/scaling.md)
   --floor-node-arg ARG    extra node flag for the floor server's process (repeatable), e.g.
                           --floor-node-arg=--cpu-prof --floor-node-arg=--cpu-prof-dir=/tmp/prof-floor
   --server-loop-delay     read our server's /metrics every second for the report's event-loop delay line
@@ -117,6 +119,8 @@ export interface BenchOptions {
   readonly serverArgs: string[];
   /** Node flags for our server's process (before the script). */
   readonly serverNodeArgs: string[];
+  /** Environment variables added to our server's process (e.g. LD_PRELOAD of an allocator). */
+  readonly serverEnv: Readonly<Record<string, string>>;
   /** Extra node flags for the floor server's process (e.g. --cpu-prof). */
   readonly floorNodeArgs: string[];
   /** Read our server's /metrics every second for its event-loop delay (costs it CPU). */
@@ -161,6 +165,18 @@ function parseLoopbackAddresses(raw: string | undefined): number | 'auto' {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > MAX_LOOPBACK_ADDRESSES) throw new UsageError(`--loopback-addresses must be auto or a whole number in [1, ${MAX_LOOPBACK_ADDRESSES}], got ${raw}`);
   return n;
+}
+
+/** `--server-env KEY=VALUE` (repeatable): variables added to our server's environment. */
+function parseServerEnv(raw: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of raw) {
+    const eq = entry.indexOf('=');
+    const key = entry.slice(0, eq);
+    if (eq < 1 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError(`--server-env must be KEY=VALUE with KEY a variable name, got "${entry}"`);
+    env[key] = entry.slice(eq + 1);
+  }
+  return env;
 }
 
 /** Parse `npm run bench` flags. */
@@ -209,6 +225,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     serverLogLevel: args.string('server-log-level') ?? 'info',
     serverArgs: args.all('server-arg'),
     serverNodeArgs: args.all('server-node-arg'),
+    serverEnv: parseServerEnv(args.all('server-env')),
     floorNodeArgs: args.all('floor-node-arg'),
     serverLoopDelay: args.flag('server-loop-delay'),
     withFloor: args.flag('with-floor'),

@@ -88,6 +88,7 @@ export async function runRestart(ctx: RestartContext): Promise<RestartOutcome> {
     logLevel: opts.serverLogLevel,
     extraArgs: opts.serverArgs,
     nodeArgs: opts.serverNodeArgs,
+    env: opts.serverEnv,
     port: ctx.server.port,
     host: ctx.server.host,
     watchLoopDelay: opts.serverLoopDelay,

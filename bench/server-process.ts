@@ -163,6 +163,8 @@ export class ServerProcess {
       logLevel: string;
       extraArgs?: readonly string[];
       nodeArgs?: readonly string[];
+      /** Variables added to the inherited environment (e.g. an allocator's LD_PRELOAD). */
+      env?: Readonly<Record<string, string>>;
       script?: string;
       port?: number;
       host?: string;
@@ -176,7 +178,8 @@ export class ServerProcess {
     const sourceArgs = typeof source === 'string' ? ['--config', source] : source;
     const host = opts.host ?? LOOPBACK_HOST;
     const args = [...(opts.nodeArgs ?? []), main, ...sourceArgs, '--port', String(port), '--host', host, '--admin-port', '0', '--log-level', opts.logLevel, ...(opts.extraArgs ?? [])];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = opts.env && Object.keys(opts.env).length ? { ...process.env, ...opts.env } : process.env;
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     const server = new ServerProcess(child, port, host, opts.watchLoopDelay ?? false, opts.logFile);
     await server.#waitReady(port);
     server.readyAt = Date.now();

@@ -127,6 +127,7 @@ export async function runVariant(variant: Variant, opts: BenchOptions, workDir: 
           logLevel: opts.serverLogLevel,
           extraArgs: opts.serverArgs,
           nodeArgs: opts.serverNodeArgs,
+          env: opts.serverEnv,
           host,
           watchLoopDelay: opts.serverLoopDelay,
           logFile: logFile(`server-${variant}-${i}`),
