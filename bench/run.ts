@@ -36,6 +36,12 @@ function packageVersion(name: string): string {
   }
 }
 
+/** `; environment K=V …` for the setup's server line: a run on another allocator must say so in its report. */
+function serverEnvNote(env: Readonly<Record<string, string>>): string {
+  const entries = Object.entries(env);
+  return entries.length ? `; environment ${entries.map(([k, v]) => `${k}=${v}`).join(' ')}` : '';
+}
+
 function setupOf(opts: BenchOptions): BenchSetup {
   const mesh = new Mesh(opts.mesh);
   const ownServer = !opts.target;
@@ -60,7 +66,7 @@ function setupOf(opts: BenchOptions): BenchSetup {
     nackRate: opts.nackRate,
     slowFraction: opts.slowFraction,
     server: ownServer
-      ? `ours (${opts.replicas > 1 ? `${opts.replicas} replica child processes` : 'child process'} on ${opts.source === 'etcd' ? 'etcd' : 'a config file'}, ${['--log-level', opts.serverLogLevel, ...opts.serverArgs].join(' ')})`
+      ? `ours (${opts.replicas > 1 ? `${opts.replicas} replica child processes` : 'child process'} on ${opts.source === 'etcd' ? 'etcd' : 'a config file'}, ${['--log-level', opts.serverLogLevel, ...opts.serverArgs].join(' ')}${serverEnvNote(opts.serverEnv)})`
       : `external ${opts.target}`,
     ...provenance(process.argv.slice(2)),
     commitTime:

@@ -68,10 +68,22 @@ describe('bench smoke', () => {
 describe('bench smoke, restart scenario', () => {
   it('kills and restarts the server after the rounds and reports what each reconnecting node was sent: nothing for SotW', { timeout: TIME_LIMIT_MS + 10_000 }, async () => {
     const nodes = 20;
-    const flags = { nodes, rounds: 1, churn: 'endpoint', scenario: 'restart', clusters: 20, ...SMALL_MESH, 'settle-ms': 500, threshold: ['sotw.restartBytes<1024'] };
+    // --server-env reaches both servers of the scenario (the first and the restarted one); the report names it.
+    const flags = {
+      nodes,
+      rounds: 1,
+      churn: 'endpoint',
+      scenario: 'restart',
+      clusters: 20,
+      ...SMALL_MESH,
+      'settle-ms': 500,
+      threshold: ['sotw.restartBytes<1024'],
+      'server-env': ['FANOUT_BENCH_SMOKE=on'],
+    };
     await runBench<BenchResult>(flags, { tmpPrefix: 'bench-smoke-', timeoutMs: TIME_LIMIT_MS }, ({ stdout, result }) => {
       assert.match(stdout, /restart: bytes received per node/);
       assert.equal(result.setup.scenario, 'restart');
+      assert.match(result.setup.server, /; environment FANOUT_BENCH_SMOKE=on\)$/);
       for (const variant of ['sotw', 'delta'] as const) {
         const r = result.variants[variant]?.restart;
         assert.ok(r, `${variant} was restarted`);
