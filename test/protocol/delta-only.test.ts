@@ -26,7 +26,12 @@ function sorted(names: readonly string[]): string[] {
 }
 
 /** Collect names from responses of a type (ACKing each) until `done` holds. */
-async function collect(c: AdsClient, typeUrl: string, done: (got: { names: Set<string>; removed: Set<string> }) => boolean, timeoutMs = 3_000): Promise<{ names: Set<string>; removed: Set<string> }> {
+async function collect(
+  c: AdsClient,
+  typeUrl: string,
+  done: (got: { names: Set<string>; removed: Set<string> }) => boolean,
+  timeoutMs = MUST_ARRIVE_MS,
+): Promise<{ names: Set<string>; removed: Set<string> }> {
   const got = { names: new Set<string>(), removed: new Set<string>() };
   await c.until(
     typeUrl,
@@ -196,7 +201,7 @@ describe('xDS delta only', () => {
       const v2 = await c.next(T.ENDPOINT);
       const before = nacks();
       c.nack(v2, 'rejected by test');
-      await waitFor(() => nacks() === before + 1, 2_000, 'the NACK to be counted');
+      await waitFor(() => nacks() === before + 1, MUST_ARRIVE_MS, 'the NACK to be counted');
       await c.expectSilence(SILENCE_MS);
       await h.ts.update({ upsert: [cla('a', [3])] });
       const v3 = await c.next(T.ENDPOINT);
