@@ -225,7 +225,7 @@ test('a FIFO at the config path is refused at once, however often, and the next 
       const fifo = path.join(w.dir, `fifo-${i}`);
       mkfifo(fifo);
       fs.renameSync(fifo, w.configPath);
-      const rejected = await w.waitForLog('configuration rejected; still serving the last good configuration', since, 3_000).catch(() => undefined);
+      const rejected = await w.waitForLog('configuration rejected; still serving the last good configuration', since, 15_000).catch(() => undefined);
       if (rejected) assert.match(problemsOf(rejected), /config\.yaml: not a regular file but a FIFO \(named pipe\); point --config at a regular file or a directory of them/);
       // Keep each FIFO reachable so the cleanup can release a reader parked on it.
       const kept = path.join(w.dir, `parked-${i}`);

@@ -89,7 +89,7 @@ test('the snapshot in etcd is served, and a transaction of several keys arrives 
     assert.deepEqual([...update.names].sort(), ['b', 'c', 'd'], 'one response carries the whole transaction');
     assert.deepEqual(update.removed, ['a']);
     assert.equal(timeoutOf(update, 'b'), 3);
-    await waitFor(() => (server?.internals.etcd?.status.appliedRevision ?? 0) >= revision, 3_000, 'applied revision to reach the transaction');
+    await waitFor(() => (server?.internals.etcd?.status.appliedRevision ?? 0) >= revision, 10_000, 'applied revision to reach the transaction');
     assert.equal(server.internals.store.revision, storeRevision + 1, 'the transaction was one store commit');
     // Replica status writes are revisions too, but outside the watched range: the applied revision is the transaction's.
     assert.equal(await metricValue(server, 'xds_etcd_applied_revision'), revision);
@@ -136,7 +136,7 @@ test('a bad value written with etcdctl is rejected naming the key and field, cou
     const fixed = await etcdTxn(kv, { put: puts([cluster('bad')]) });
     const update = await untilClusters(client, (r) => r.names.includes('bad'));
     assert.equal(timeoutOf(update, 'a'), 5);
-    await waitFor(() => (server?.internals.etcd?.status.appliedRevision ?? 0) >= fixed, 3_000, 'the fixed revision to be applied');
+    await waitFor(() => (server?.internals.etcd?.status.appliedRevision ?? 0) >= fixed, 10_000, 'the fixed revision to be applied');
     client.assertNoViolations();
   } finally {
     client?.close();

@@ -64,7 +64,8 @@ test('malformed request bytes on any discovery method, SotW or delta, end only t
         const c = await AdsClient.connect(server.port, { variant, path, node: null, channelOptions: NODE_CHANNEL_OPTIONS });
         clients.push(c);
         c.sendRaw(bad.bytes);
-        const status = await Promise.race([c.ended(DEADLINE_MS), delay(1_000).then(() => undefined)]);
+        // The stream must end: wait the full deadline for it (a busy machine can take more than a second), not a fixed second.
+        const status = await c.ended(DEADLINE_MS).catch(() => undefined);
         if (!status) accepted.push(`${path} accepted ${bad.what} (${bad.bytes.toString('hex')}): the stream stayed open`);
         else if (status.code !== grpc.status.INVALID_ARGUMENT || !/not a valid/.test(status.details)) {
           accepted.push(`${path}, ${bad.what}: ended with ${grpc.status[status.code]} "${status.details}"`);

@@ -24,6 +24,7 @@ import { T } from '../helpers/service-paths';
 import { httpGet } from '../helpers/admin-scrape';
 import { CliProcess } from '../helpers/cli-process';
 import { NODE_CHANNEL_OPTIONS } from '../helpers/raw-stream';
+import { portOutsideEphemeralRange } from '../helpers/stable-port';
 
 const NODES_PER_VARIANT = 10;
 const CLUSTERS = 40;
@@ -181,7 +182,7 @@ async function crashAndRestart(duringStartup: boolean): Promise<void> {
   let first: CliProcess | undefined;
   let second: CliProcess | undefined;
   try {
-    first = await CliProcess.start(args(0));
+    first = await startOnStablePort(args);
     const port = first.grpcPort;
     await connectAndConverge(nodes, port, configV1());
     const killedAt = performance.now();
@@ -278,7 +279,24 @@ async function crashAndRestart(duringStartup: boolean): Promise<void> {
   }
 }
 
-/** Server flags: `file`, on `port` (0 = any). */
+/**
+ * The first server, on a port the restarted one can have again: one below
+ * the ephemeral range (test/helpers/stable-port), where no connection made
+ * while the server is down can take it. Another listener may win the port
+ * between the check and the bind: then try another.
+ */
+async function startOnStablePort(args: (port: number) => string[]): Promise<CliProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await portOutsideEphemeralRange();
+    try {
+      return await CliProcess.start(args(port));
+    } catch (err) {
+      if (attempt >= 5 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+/** Server flags: `file`, on `port`. */
 function serverArgs(file: string): (port: number) => string[] {
   return (port) => ['--config', file, '--port', String(port), '--host', '127.0.0.1', '--admin-port', '0', '--workers', '1'];
 }
@@ -324,7 +342,7 @@ async function crashAndRestartUnchanged(): Promise<void> {
   let first: CliProcess | undefined;
   let second: CliProcess | undefined;
   try {
-    first = await CliProcess.start(args(0));
+    first = await startOnStablePort(args);
     const port = first.grpcPort;
     await connectAndConverge(nodes, port, configV1());
     writeConfig(file, configV1Updated());

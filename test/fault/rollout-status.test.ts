@@ -53,8 +53,23 @@ function etcdArgs(prefix: string): string[] {
   return ['--etcd-endpoints', etcd.endpoint, '--etcd-prefix', prefix];
 }
 
-async function startReplica(prefix: string, name: string, extra: string[] = []): Promise<CliProcess> {
-  return CliProcess.start([...etcdArgs(prefix), '--port', '0', '--host', '127.0.0.1', '--no-admin', '--workers', '1', '--replica-name', name, '--status-lease-ttl', '2', ...extra]);
+/**
+ * Status lease TTLs. A replica keeps its lease with a keepalive every TTL/3; a
+ * loop or etcd stalled longer than the rest of the TTL on a busy machine lets
+ * it expire, and the key vanishes until the replica publishes again. Tests that
+ * do not watch the lease expire use a TTL no stall reaches; those that do use a
+ * short one and wait for the expiry with a deadline several TTLs long.
+ */
+const LEASE_KEPT_TTL_S = 30;
+/** Killed replica: the key must outlive the status checks first (keepalive every ~2.7 s). */
+const LEASE_KILLED_TTL_S = 8;
+/** Frozen replica: the key only has to appear before the freeze. */
+const LEASE_FROZEN_TTL_S = 3;
+/** Deadline for a lease to expire (a stopped process sends no keepalive; etcd's expiry sweep runs every half second). */
+const LEASE_EXPIRY_WAIT_MS = 40_000;
+
+async function startReplica(prefix: string, name: string, extra: string[] = [], leaseTtlSeconds = LEASE_KEPT_TTL_S): Promise<CliProcess> {
+  return CliProcess.start([...etcdArgs(prefix), '--port', '0', '--host', '127.0.0.1', '--no-admin', '--workers', '1', '--replica-name', name, '--status-lease-ttl', String(leaseTtlSeconds), ...extra]);
 }
 
 async function statusOf(prefix: string, name: string): Promise<Record<string, any> | undefined> {
@@ -95,7 +110,7 @@ test('a replica publishes connected / in-sync / NACKed counts under a lease, and
   const apply = await runFanout(['apply', configFile('a.json', [cluster('a'), cluster('b')]), ...etcdArgs(prefix), '--output', 'json']);
   assert.equal(apply.code, 0, apply.stderr);
   const applied = JSON.parse(apply.stdout).revision as number;
-  const replica = await startReplica(prefix, 'replica-one');
+  const replica = await startReplica(prefix, 'replica-one', [], LEASE_KILLED_TTL_S);
   const good = await AdsClient.connect(replica.grpcPort, { variant: 'delta', node: { id: 'good-node', cluster: 'c' } });
   const bad = await AdsClient.connect(replica.grpcPort, { variant: 'sotw', node: { id: 'bad-node', cluster: 'c' } });
   try {
@@ -133,7 +148,7 @@ test('a replica publishes connected / in-sync / NACKed counts under a lease, and
     assert.equal(parsed.replicas[0].nacks[0].node, 'bad-node');
 
     await replica.kill(); // SIGKILL: no clean stop, only the lease can take the key away
-    await until('the status key to expire with the lease', async () => ((await statusOf(prefix, 'replica-one')) === undefined ? true : undefined), 10_000);
+    await until('the status key to expire with the lease', async () => ((await statusOf(prefix, 'replica-one')) === undefined ? true : undefined), LEASE_EXPIRY_WAIT_MS);
     const none = await runFanout(['status', ...etcdArgs(prefix)]);
     assert.equal(none.code, 0);
     assert.match(none.stdout, /no replica is live/);
@@ -147,7 +162,7 @@ test('a replica publishes connected / in-sync / NACKed counts under a lease, and
 test('a replica stopped with SIGTERM revokes its lease: the status key goes at once', async () => {
   const prefix = freshPrefix();
   assert.equal((await runFanout(['apply', configFile('t.json', [cluster('a')]), ...etcdArgs(prefix)])).code, 0);
-  const replica = await startReplica(prefix, 'replica-term', ['--status-lease-ttl', '60', '--drain-timeout-ms', '100']);
+  const replica = await startReplica(prefix, 'replica-term', ['--drain-timeout-ms', '100'], 60);
   try {
     await until('the status key', () => statusOf(prefix, 'replica-term'));
     replica.signal('SIGTERM');
@@ -161,18 +176,18 @@ test('a replica stopped with SIGTERM revokes its lease: the status key goes at o
 test('a replica cut off from etcd past its lease TTL publishes again under a new lease once it is back', async () => {
   const prefix = freshPrefix();
   assert.equal((await runFanout(['apply', configFile('l.json', [cluster('a')]), ...etcdArgs(prefix)])).code, 0);
-  const replica = await startReplica(prefix, 'replica-frozen');
+  const replica = await startReplica(prefix, 'replica-frozen', [], LEASE_FROZEN_TTL_S);
   try {
     const first = await until('the status key', () => statusOf(prefix, 'replica-frozen'));
-    // Frozen, it sends no keepalives: etcd expires the lease (TTL 2 s) and deletes the key.
+    // Frozen, it sends no keepalives: etcd expires the lease (TTL 3 s) and deletes the key.
     replica.signal('SIGSTOP');
-    await until('the key to expire while the replica is frozen', async () => ((await statusOf(prefix, 'replica-frozen')) === undefined ? true : undefined), 15_000);
+    await until('the key to expire while the replica is frozen', async () => ((await statusOf(prefix, 'replica-frozen')) === undefined ? true : undefined), LEASE_EXPIRY_WAIT_MS);
     replica.signal('SIGCONT');
-    const again = await until('the status key again', () => statusOf(prefix, 'replica-frozen'), 20_000);
+    const again = await until('the status key again', () => statusOf(prefix, 'replica-frozen'), 30_000);
     // The lease's expiry is itself a revision under the prefix: the replica may have caught up with it before writing again.
     assert.ok(Number(again['revision']) >= Number(first['revision']), `republished at revision ${String(again['revision'])}, first at ${String(first['revision'])}`);
     assert.equal(again['connected'], first['connected']);
-    await replica.waitForLog((l) => String(l.msg).startsWith('replica status lease lost'), 5_000);
+    await replica.waitForLog((l) => String(l.msg).startsWith('replica status lease lost'), 10_000);
   } finally {
     replica.signal('SIGCONT');
     await replica.kill();

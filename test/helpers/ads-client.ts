@@ -49,9 +49,13 @@ export interface ConnectOptions {
 
 /** Node used unless a test names another. */
 export const DEFAULT_NODE: NodeSpec = { id: 'test-node', cluster: 'test-cluster' };
-/** Default wait for an expected response. Generous: pushes are debounced and CI is slow. */
-export const NEXT_TIMEOUT_MS = 3_000;
-const CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * Default wait for an expected response. Generous: pushes are debounced and a
+ * CI machine busy with other jobs can pause a process for seconds; a response
+ * that never comes still fails the test, only later.
+ */
+export const NEXT_TIMEOUT_MS = 10_000;
+const CONNECT_TIMEOUT_MS = 10_000;
 
 interface SotwTypeState {
   names: string[];

@@ -146,7 +146,7 @@ export class EnvoyLike {
   }
 
   /** Wait until the applied config holds exactly these names (types left out are not checked). */
-  async waitConverged(expected: Partial<HeldNames>, timeoutMs = 5_000): Promise<void> {
+  async waitConverged(expected: Partial<HeldNames>, timeoutMs = 10_000): Promise<void> {
     const matches = (): boolean => {
       const now = this.summary();
       return (Object.keys(expected) as (keyof HeldNames)[]).every((k) => JSON.stringify(now[k]) === JSON.stringify([...(expected[k] ?? [])].sort()));

@@ -14,7 +14,7 @@ import { AdsClient } from '../helpers/ads-client';
 import { T } from '../helpers/service-paths';
 import { EXAMPLE, cla, cluster, exampleResources } from '../helpers/server';
 
-const CONVERGE_MS = 5_000;
+const CONVERGE_MS = 10_000;
 const FANOUT_STREAMS = 100;
 const EXAMPLE_STATE = {
   clusters: [EXAMPLE.cluster],

@@ -145,14 +145,14 @@ export function robustnessCases(h: Harness): void {
   it('F36: a half-closed stream ends with status OK and its watch is released', async () => {
     await h.ts.set([cluster('c0')]);
     // Streams cancelled by earlier tests must be gone too (watches freed on cancel as well).
-    await waitFor(() => streamsOpen() === 0, 2_000, `streams of earlier tests to close (still ${streamsOpen()})`);
+    await waitFor(() => streamsOpen() === 0, 10_000, `streams of earlier tests to close (still ${streamsOpen()})`);
     const c = await h.connect();
     await c.fetch(T.CLUSTER, []);
-    await waitFor(() => streamsOpen() === 1, 2_000, 'the stream to be counted');
+    await waitFor(() => streamsOpen() === 1, 10_000, 'the stream to be counted');
     c.halfClose();
     const status = await c.ended();
     assert.equal(status.code, grpc.status.OK, `got ${grpc.status[status.code]} "${status.details}"`);
-    await waitFor(() => streamsOpen() === 0, 2_000, 'the stream count to drop back to 0');
+    await waitFor(() => streamsOpen() === 0, 10_000, 'the stream count to drop back to 0');
   });
 
   it('C25: a client without supports-resource-ttl never receives a ttl or heartbeat', async () => {

@@ -60,7 +60,7 @@ describe('xDS state of the world only', () => {
       const { c, v2 } = await clientReceivingV2();
       const before = nacks();
       c.nack(v2, 'rejected by test', { version: v2.versionInfo, code: 14 });
-      await waitFor(() => nacks() === before + 1, 2_000, 'the NACK to be counted');
+      await waitFor(() => nacks() === before + 1, 10_000, 'the NACK to be counted');
       await c.expectSilence(SILENCE_MS);
     });
 
@@ -68,7 +68,7 @@ describe('xDS state of the world only', () => {
       const { c, v2 } = await clientReceivingV2();
       const before = nacks();
       c.nack(v2, 'rejected by test');
-      await waitFor(() => nacks() === before + 1, 2_000, 'the NACK to be counted');
+      await waitFor(() => nacks() === before + 1, 10_000, 'the NACK to be counted');
     });
 
     it('B8: after a NACK the rejected version is not resent, and the next change is sent', async () => {

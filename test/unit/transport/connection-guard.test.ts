@@ -33,14 +33,14 @@ test('connections past the cap are closed on accept, counted, and logged once fo
       clients.push(c);
       await new Promise((r) => setTimeout(r, 20));
     }
-    await waitFor(() => closed.size === 3, 3_000, 'the three connections past the cap to be closed');
+    await waitFor(() => closed.size === 3, 10_000, 'the three connections past the cap to be closed');
     assert.equal(guard.open, 2);
     assert.equal(refused, 3);
     assert.deepEqual([...closed], clients.slice(2), 'the first two are kept');
     assert.equal(lines.length, 1, 'one log line for the burst');
     assert.match(lines[0] ?? '', /--max-connections/);
     clients[0]?.destroy();
-    await waitFor(() => guard.open === 1, 3_000, 'a closed connection to free its slot');
+    await waitFor(() => guard.open === 1, 10_000, 'a closed connection to free its slot');
   } finally {
     for (const c of clients) c.destroy();
     guard.close();

@@ -56,14 +56,14 @@ test('bytes of an unfinished message are counted until its last byte arrives', a
   try {
     const s = open(session, '/a');
     s.write(Buffer.concat([header(200 * KIB), Buffer.alloc(150 * KIB, 1)]));
-    await waitFor(() => limits.held >= 150 * KIB, 3_000, 'the unfinished bytes to be counted');
+    await waitFor(() => limits.held >= 150 * KIB, 10_000, 'the unfinished bytes to be counted');
     s.write(Buffer.alloc(50 * KIB, 1));
-    await waitFor(() => limits.held === 0, 3_000, 'the finished message to leave the ledger');
+    await waitFor(() => limits.held === 0, 10_000, 'the finished message to leave the ledger');
     // A second message, unfinished, then the stream closes: its bytes leave too.
     s.write(Buffer.concat([header(100 * KIB), Buffer.alloc(80 * KIB, 1)]));
-    await waitFor(() => limits.held > 0, 3_000, 'the second message to be counted');
+    await waitFor(() => limits.held > 0, 10_000, 'the second message to be counted');
     s.close();
-    await waitFor(() => limits.held === 0, 3_000, 'a closed stream to leave the ledger');
+    await waitFor(() => limits.held === 0, 10_000, 'a closed stream to leave the ledger');
     assert.deepEqual(server.refusals, []);
   } finally {
     session.destroy();
@@ -78,10 +78,10 @@ test('past the per-connection limit the stream holding most is refused, not the 
   try {
     const big = open(session, '/big');
     big.write(Buffer.concat([header(1024 * KIB), Buffer.alloc(300 * KIB, 1)]));
-    await waitFor(() => limits.held >= 300 * KIB, 3_000, 'the big stream to be counted');
+    await waitFor(() => limits.held >= 300 * KIB, 10_000, 'the big stream to be counted');
     const small = open(session, '/small');
     small.write(Buffer.concat([header(1024 * KIB), Buffer.alloc(150 * KIB, 1)]));
-    await waitFor(() => server.refusals.length > 0, 3_000, 'a refusal');
+    await waitFor(() => server.refusals.length > 0, 10_000, 'a refusal');
     assert.deepEqual(server.refusals, [{ path: '/big', limit: 'connection' }]);
     assert.ok(limits.held <= 400 * KIB, `${limits.held} bytes still counted`);
   } finally {
@@ -97,9 +97,9 @@ test('the server-wide limit spans connections; each connection alone stays under
   try {
     const [first, second] = sessions.map((session, i) => open(session, `/conn-${i}`));
     first?.write(Buffer.concat([header(1024 * KIB), Buffer.alloc(300 * KIB, 1)]));
-    await waitFor(() => limits.held >= 300 * KIB, 3_000, 'the first connection to be counted');
+    await waitFor(() => limits.held >= 300 * KIB, 10_000, 'the first connection to be counted');
     second?.write(Buffer.concat([header(1024 * KIB), Buffer.alloc(250 * KIB, 1)]));
-    await waitFor(() => server.refusals.length > 0, 3_000, 'a refusal');
+    await waitFor(() => server.refusals.length > 0, 10_000, 'a refusal');
     assert.deepEqual(server.refusals, [{ path: '/conn-0', limit: 'server' }]);
   } finally {
     for (const s of sessions) s.destroy();
