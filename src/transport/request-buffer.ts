@@ -36,9 +36,13 @@ export type RefuseStream = (limit: RequestBufferLimit, heldBytes: number, limitB
 interface Watched {
   /** Bytes of the read buffers its unfinished message references (its share, for choosing whom to refuse). */
   held: number;
-  /** Those read buffers. */
-  readonly buffers: Set<ArrayBufferLike>;
-  readonly ledger: ConnectionLedger;
+  /**
+   * Those read buffers; undefined while there are none, which is most of a
+   * stream's life (a Set per stream would cost every connected node ~0.2 KiB).
+   */
+  buffers: Set<ArrayBufferLike> | undefined;
+  /** Its connection's HTTP/2 session, the key of the connection's ledger. */
+  readonly session: object;
   readonly refuse: RefuseStream;
   refused: boolean;
 }
@@ -66,6 +70,11 @@ export class RequestBufferLimits {
   readonly perConnectionBytes: number;
   readonly serverBytes: number;
   readonly #server = new Ledger();
+  /**
+   * Ledgers of the connections whose streams hold unfinished bytes now, by
+   * session. A ledger is made by the first hold and dropped when its last
+   * holder releases, so an idle connection costs nothing here.
+   */
   readonly #connections = new WeakMap<object, ConnectionLedger>();
 
   constructor(perConnectionBytes: number = DEFAULT_MAX_CONNECTION_REQUEST_BUFFER_BYTES, serverBytes: number = DEFAULT_MAX_REQUEST_BUFFER_BYTES) {
@@ -91,12 +100,7 @@ export class RequestBufferLimits {
   watch(stream: Http2Stream, refuse: RefuseStream): void {
     const session = stream.session as object | undefined;
     if (!session) return;
-    let ledger = this.#connections.get(session);
-    if (!ledger) {
-      ledger = new ConnectionLedger();
-      this.#connections.set(session, ledger);
-    }
-    const w: Watched = { held: 0, buffers: new Set(), ledger, refuse, refused: false };
+    const w: Watched = { held: 0, buffers: undefined, session, refuse, refused: false };
     // Parse state: bytes of the current 5-byte header read so far, its length field, message bytes still to come.
     let headerRead = 0;
     let length = 0;
@@ -125,17 +129,22 @@ export class RequestBufferLimits {
         if (remaining === 0) this.#release(w);
         else unfinished = true;
       }
-      if (!unfinished || w.buffers.has(chunk.buffer)) return;
-      this.#hold(w, chunk.buffer);
-      this.#enforce(w.ledger, 'connection', this.perConnectionBytes);
+      if (!unfinished || w.buffers?.has(chunk.buffer)) return;
+      const ledger = this.#hold(w, chunk.buffer);
+      this.#enforce(ledger, 'connection', this.perConnectionBytes);
       this.#enforce(this.#server, 'server', this.serverBytes);
     });
     stream.once('close', () => this.#release(w));
   }
 
-  #hold(w: Watched, buffer: ArrayBufferLike): void {
-    const { ledger } = w;
-    w.buffers.add(buffer);
+  /** Count `buffer` for `w`; returns its connection's ledger. */
+  #hold(w: Watched, buffer: ArrayBufferLike): ConnectionLedger {
+    let ledger = this.#connections.get(w.session);
+    if (!ledger) {
+      ledger = new ConnectionLedger();
+      this.#connections.set(w.session, ledger);
+    }
+    (w.buffers ??= new Set()).add(buffer);
     w.held += buffer.byteLength;
     ledger.holders.add(w);
     this.#server.holders.add(w);
@@ -145,12 +154,14 @@ export class RequestBufferLimits {
       ledger.held += buffer.byteLength;
       this.#server.held += buffer.byteLength;
     }
+    return ledger;
   }
 
   #release(w: Watched): void {
-    if (w.buffers.size === 0) return;
-    const { ledger } = w;
-    for (const buffer of w.buffers) {
+    const buffers = w.buffers;
+    const ledger = this.#connections.get(w.session);
+    if (!buffers || !ledger) return;
+    for (const buffer of buffers) {
       const refs = (ledger.refs.get(buffer) ?? 1) - 1;
       if (refs > 0) {
         ledger.refs.set(buffer, refs);
@@ -160,10 +171,12 @@ export class RequestBufferLimits {
       ledger.held -= buffer.byteLength;
       this.#server.held -= buffer.byteLength;
     }
-    w.buffers.clear();
+    w.buffers = undefined;
     w.held = 0;
     ledger.holders.delete(w);
     this.#server.holders.delete(w);
+    // Its last holder gone, the ledger is empty (every ref was a holder's): drop it until the next hold.
+    if (ledger.holders.size === 0) this.#connections.delete(w.session);
   }
 
   /** While `ledger` is over `limit`, refuse its largest holder; its buffers go with its reset. */
