@@ -158,9 +158,11 @@ export class RequestBufferLimits {
   }
 
   #release(w: Watched): void {
+    // Every finished message comes here (an ACK per stream per push): leave before any lookup when nothing is held.
     const buffers = w.buffers;
+    if (!buffers) return;
     const ledger = this.#connections.get(w.session);
-    if (!buffers || !ledger) return;
+    if (!ledger) return;
     for (const buffer of buffers) {
       const refs = (ledger.refs.get(buffer) ?? 1) - 1;
       if (refs > 0) {
