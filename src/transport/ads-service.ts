@@ -21,6 +21,7 @@ import type { IdentityVerdict } from './identity';
 import { WRITE_STALL_MS } from './write-budget';
 import type { WriteBudget } from './write-budget';
 import { http2StreamOf, resetStream } from './http2-stream';
+import { messageDecoderOf, releaseReadSlices } from './read-slices';
 import { clientString } from '../observe/client-string';
 import { CountedLog } from '../observe/counted-log';
 
@@ -92,6 +93,8 @@ class BurstLogs {
   lastAdmission = '';
   /** Fields of the last evicted stream, as an example. */
   lastEvicted: Record<string, unknown> = {};
+  /** Whether the server has said it cannot release request read buffers (read-slices.ts); once is enough. */
+  warnedNoDecoder = false;
 
   constructor(log: Logger, budget: WriteBudget) {
     this.admission = new CountedLog(log, 'warn', (n) => ({ fields: { refused: n }, msg: `refused ${n} new stream(s): ${this.lastAdmission}` }));
@@ -159,6 +162,14 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
     /* peer is informational */
   }
   const h2 = http2StreamOf(call);
+  const decoder = messageDecoderOf(call);
+  if (!decoder && !logs.warnedNoDecoder) {
+    logs.warnedNoDecoder = true;
+    deps.logger.warn(
+      'this grpc-js version hides its message decoder: each stream keeps the socket read of its last request until the next one, ' +
+        'which costs memory and a full garbage collection per update round at scale; run the grpc-js version package-lock.json names',
+    );
+  }
   // The server-wide stalled ledger is full and this stream has gone longest without reading: reset it, which frees its response.
   const onEvicted = (): void => {
     deps.onRejected?.('stalled');
@@ -203,6 +214,8 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
   };
   call.on('data', (bytes: Buffer) => {
     if (finished) return;
+    // `bytes` is grpc-js's own copy; the read it came in is kept only by the decoder's slices (read-slices.ts).
+    if (decoder) releaseReadSlices(decoder);
     try {
       if (stream instanceof SotwStream) {
         const req = deps.codec.decodeSotw(bytes, decodeLimits);
