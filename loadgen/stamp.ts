@@ -28,9 +28,20 @@ export function formatStamp(round: number, atMicros: number): string {
   return `stamp-${round}-${Math.round(atMicros)}`;
 }
 
-/** Current wall-clock time in epoch microseconds, with sub-millisecond resolution. */
+/**
+ * Current wall-clock time in epoch microseconds, read from the system clock
+ * now. Not `performance.timeOrigin + performance.now()`: that is the wall
+ * clock at the process's (or worker's) start plus monotonic time since, and
+ * when the system clock is slewed or stepped the two drift apart. Stamps are
+ * compared across processes (the bench, the load generator's workers, the
+ * servers' log times), so on a machine whose wall clock ran 5 ms/s ahead of
+ * its monotonic clock (seen here on 2026-12-03) every latency was off by
+ * 5 ms per second of the receiving process's age, and a step made some
+ * negative. Millisecond resolution is enough: the servers' commit times
+ * (their log lines) have no more.
+ */
 export function nowMicros(): number {
-  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+  return Date.now() * 1000;
 }
 
 function readDigits(buf: Uint8Array, pos: number): { value: number; end: number } | undefined {
