@@ -13,6 +13,7 @@
  * it are not enforced, and test/fault/request-buffer.test.ts fails.
  */
 import * as http2 from 'node:http2';
+import { baseCallField } from './grpc-private';
 
 /** What we use of Node's server-side HTTP/2 stream. */
 export type Http2Stream = http2.ServerHttp2Stream;
@@ -23,18 +24,9 @@ function isHttp2Stream(value: unknown): value is Http2Stream {
   return typeof s.close === 'function' && typeof s.on === 'function' && typeof s.id === 'number' && typeof s.session === 'object';
 }
 
-/**
- * The HTTP/2 stream carrying a call, or undefined if this grpc-js version
- * hides it. `call` is what a handler gets (ServerDuplexStreamImpl, whose
- * private `call` is the BaseServerInterceptingCall, since our interceptor
- * returns it unwrapped) or what an interceptor gets (that base call itself);
- * the base call keeps the stream in its private `stream`.
- */
+/** The HTTP/2 stream carrying a call (a handler's call or the base call, grpc-private.ts), or undefined if this grpc-js version hides it. */
 export function http2StreamOf(call: object): Http2Stream | undefined {
-  const direct = (call as { stream?: unknown }).stream;
-  if (isHttp2Stream(direct)) return direct;
-  const nested = (call as { call?: { stream?: unknown } }).call?.stream;
-  return isHttp2Stream(nested) ? nested : undefined;
+  return baseCallField(call, 'stream', isHttp2Stream);
 }
 
 /**

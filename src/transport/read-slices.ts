@@ -22,6 +22,8 @@
  * buffers, and test/unit/transport/read-slices.test.ts fails.
  */
 
+import { baseCallField } from './grpc-private';
+
 /** What we touch of grpc-js's StreamDecoder (stream-decoder.ts). */
 export interface GrpcMessageDecoder {
   /** 0 (NO_DATA) between messages; otherwise a message's header or body is being read. */
@@ -42,18 +44,9 @@ function isDecoder(value: unknown): value is GrpcMessageDecoder {
   return typeof d.readState === 'number' && Buffer.isBuffer(d.readCompressFlag) && Array.isArray(d.readPartialMessage);
 }
 
-/**
- * The message decoder of a server call, or undefined if this grpc-js
- * version hides it. `call` is what a handler gets (ServerDuplexStreamImpl,
- * whose private `call` is the BaseServerInterceptingCall, since our
- * interceptor returns it unwrapped) or that base call itself, which keeps
- * the decoder in its private `decoder`.
- */
+/** The message decoder of a server call (a handler's call or the base call, grpc-private.ts), or undefined if this grpc-js version hides it. */
 export function messageDecoderOf(call: object): GrpcMessageDecoder | undefined {
-  const direct = (call as { decoder?: unknown }).decoder;
-  if (isDecoder(direct)) return direct;
-  const nested = (call as { call?: { decoder?: unknown } }).call?.decoder;
-  return isDecoder(nested) ? nested : undefined;
+  return baseCallField(call, 'decoder', isDecoder);
 }
 
 /**
