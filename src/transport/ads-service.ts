@@ -22,6 +22,7 @@ import { WRITE_STALL_MS } from './write-budget';
 import type { WriteBudget } from './write-budget';
 import { http2StreamOf, resetStream } from './http2-stream';
 import { messageDecoderOf, releaseReadSlices } from './read-slices';
+import { FramedMessage, GRPC_PREFIX_BYTES, passFramedMessages, serializeFramed } from './framed-message';
 import { clientString } from '../observe/client-string';
 import { CountedLog } from '../observe/counted-log';
 
@@ -41,7 +42,7 @@ export interface TransportDeps {
   /** Server-wide bound on unflushed response bytes. */
   readonly budget: WriteBudget;
   /** Checks the node id against the client certificate, when configured. */
-  readonly identity?: (call: grpc.ServerDuplexStream<Buffer, Buffer>, nodeId: string) => IdentityVerdict;
+  readonly identity?: (call: grpc.ServerDuplexStream<Buffer, FramedMessage>, nodeId: string) => IdentityVerdict;
   /** Told of every refused or limit-ended stream, by reason. */
   onRejected?(reason: string): void;
   /** While draining, new streams are refused with UNAVAILABLE. */
@@ -63,16 +64,25 @@ export const DISCOVERY_SERVICES: readonly ServiceSpec[] = [
 ];
 
 const passThrough = (b: Buffer): Buffer => b;
+/** The inverse of serializeFramed, for the definition's completeness: only a client would call it. */
+const framePayload = (payload: Buffer): FramedMessage => {
+  const message = FramedMessage.allocate(payload.length);
+  payload.copy(message.bytes, GRPC_PREFIX_BYTES);
+  return message;
+};
 
-function bidi(path: string): grpc.MethodDefinition<Buffer, Buffer> {
+/** A discovery call as our handlers see it: requests as bytes, responses written framed (framed-message.ts). */
+type DiscoveryCall = grpc.ServerDuplexStream<Buffer, FramedMessage>;
+
+function bidi(path: string): grpc.MethodDefinition<Buffer, FramedMessage> {
   return {
     path,
     requestStream: true,
     responseStream: true,
     requestSerialize: passThrough,
     requestDeserialize: passThrough,
-    responseSerialize: passThrough,
-    responseDeserialize: passThrough,
+    responseSerialize: serializeFramed,
+    responseDeserialize: framePayload,
   };
 }
 
@@ -95,6 +105,8 @@ class BurstLogs {
   lastEvicted: Record<string, unknown> = {};
   /** Whether the server has said it cannot release request read buffers (read-slices.ts); once is enough. */
   warnedNoDecoder = false;
+  /** Whether it has said it cannot write framed responses without grpc-js's copy (framed-message.ts). */
+  warnedNoFramedPass = false;
 
   constructor(log: Logger, budget: WriteBudget) {
     this.admission = new CountedLog(log, 'warn', (n) => ({ fields: { refused: n }, msg: `refused ${n} new stream(s): ${this.lastAdmission}` }));
@@ -118,15 +130,15 @@ export interface DiscoveryServices {
 export function addDiscoveryServices(server: grpc.Server, deps: TransportDeps): DiscoveryServices {
   const logs = new BurstLogs(deps.logger, deps.budget);
   for (const spec of DISCOVERY_SERVICES) {
-    const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
+    const definition: Record<string, grpc.MethodDefinition<Buffer, FramedMessage>> = {};
     const impl: grpc.UntypedServiceImplementation = {};
     if (spec.sotw) {
       definition[spec.sotw] = bidi(`/${spec.service}/${spec.sotw}`);
-      impl[spec.sotw] = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => serve(call, 'sotw', spec.typeUrl, deps, logs);
+      impl[spec.sotw] = (call: DiscoveryCall) => serve(call, 'sotw', spec.typeUrl, deps, logs);
     }
     if (spec.delta) {
       definition[spec.delta] = bidi(`/${spec.service}/${spec.delta}`);
-      impl[spec.delta] = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => serve(call, 'delta', spec.typeUrl, deps, logs);
+      impl[spec.delta] = (call: DiscoveryCall) => serve(call, 'delta', spec.typeUrl, deps, logs);
     }
     server.addService(definition as grpc.ServiceDefinition, impl);
   }
@@ -138,7 +150,7 @@ export function addDiscoveryServices(server: grpc.Server, deps: TransportDeps): 
   };
 }
 
-function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 'delta', typeUrl: string | undefined, deps: TransportDeps, logs: BurstLogs): void {
+function serve(call: DiscoveryCall, variant: 'sotw' | 'delta', typeUrl: string | undefined, deps: TransportDeps, logs: BurstLogs): void {
   const id = ++nextStreamId;
   if (deps.draining()) {
     call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'server is draining; reconnect to another replica', metadata: new grpc.Metadata() });
@@ -168,6 +180,13 @@ function serve(call: grpc.ServerDuplexStream<Buffer, Buffer>, variant: 'sotw' | 
     deps.logger.warn(
       'this grpc-js version hides its message decoder: each stream keeps the socket read of its last request until the next one, ' +
         'which costs memory and a full garbage collection per update round at scale; run the grpc-js version package-lock.json names',
+    );
+  }
+  if (!passFramedMessages(call) && !logs.warnedNoFramedPass) {
+    logs.warnedNoFramedPass = true;
+    deps.logger.warn(
+      'this grpc-js version hides how it frames a response: it copies every response before writing it, ' +
+        'which costs memory and CPU on large initial syncs; run the grpc-js version package-lock.json names',
     );
   }
   // The server-wide stalled ledger is full and this stream has gone longest without reading: reset it, which frees its response.

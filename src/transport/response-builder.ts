@@ -7,6 +7,7 @@
  */
 import { stringField } from '../xds/wire';
 import type { DeltaPlan, SotwPlan } from '../stream';
+import { FramedMessage, GRPC_PREFIX_BYTES } from './framed-message';
 
 /** DiscoveryResponse without its nonce: version_info(1), resources(2)*, type_url(4). */
 export function buildSotwBody(plan: SotwPlan): Buffer {
@@ -26,11 +27,11 @@ export function buildDeltaBody(plan: DeltaPlan): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Body + nonce(5): the one copy made per stream. */
-export function withNonce(body: Buffer, nonce: string): Buffer {
+/** Body + nonce(5), framed for the wire (framed-message.ts): the one copy made per stream. */
+export function withNonce(body: Buffer, nonce: string): FramedMessage {
   const nonceField = stringField(5, nonce);
-  const out = Buffer.allocUnsafe(body.length + nonceField.length);
-  body.copy(out, 0);
-  nonceField.copy(out, body.length);
-  return out;
+  const message = FramedMessage.allocate(body.length + nonceField.length);
+  body.copy(message.bytes, GRPC_PREFIX_BYTES);
+  nonceField.copy(message.bytes, GRPC_PREFIX_BYTES + body.length);
+  return message;
 }

@@ -10,6 +10,7 @@
  * its nonce is still unique within the stream — so a fan-out costs no
  * per-stream copy on our side at all.
  */
+import type { FramedMessage } from './framed-message';
 import { withNonce } from './response-builder';
 
 /** String-keyed bodies kept at most; a fan-out needs one entry per distinct change. */
@@ -25,7 +26,7 @@ export class SharedResponse {
    * holds it until its ACK, and one string per stream would outlive scavenges.
    */
   readonly nonce: string;
-  #message: Buffer | undefined;
+  #message: FramedMessage | undefined;
 
   constructor(body: Buffer, serial: number) {
     this.body = body;
@@ -33,8 +34,8 @@ export class SharedResponse {
     this.nonce = `s${serial}`;
   }
 
-  /** Body plus its own nonce, built on first use. */
-  get message(): Buffer {
+  /** Body plus its own nonce, framed, built on first use: the one object every stream taking it writes. */
+  get message(): FramedMessage {
     return (this.#message ??= withNonce(this.body, this.nonce));
   }
 }

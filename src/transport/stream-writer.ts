@@ -1,11 +1,13 @@
 /**
  * @module transport/stream-writer
  * The ResponseSink over one grpc-js call: builds (or reuses) the body, adds
- * the nonce, writes the Buffer, and reports backpressure so the stream
- * coalesces instead of queueing (DESIGN.md principle 4).
+ * the nonce, writes the framed message (framed-message.ts), and reports
+ * backpressure so the stream coalesces instead of queueing (DESIGN.md
+ * principle 4).
  */
 import * as grpc from '@grpc/grpc-js';
 import type { DeltaPlan, ResponseSink, SotwPlan } from '../stream';
+import type { FramedMessage } from './framed-message';
 import { buildDeltaBody, buildSotwBody, withNonce } from './response-builder';
 import type { ResponseCache } from './response-cache';
 import { BUDGETED_WRITE_MIN_BYTES, WRITE_STALL_MS } from './write-budget';
@@ -17,7 +19,7 @@ export interface WriteStats {
   bytes: number;
 }
 
-type Call = grpc.ServerDuplexStream<Buffer, Buffer>;
+type Call = grpc.ServerDuplexStream<Buffer, FramedMessage>;
 
 /** Where a stream's one large unflushed write is in the budget. */
 type LargeWrite = 'none' | 'in-flight' | 'stalled';
@@ -114,8 +116,7 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
   }
 
   /** Write and count the bytes until grpc-js reports them flushed; returns whether more may be written now. */
-  #send(message: Buffer): boolean {
-    const bytes = message.length;
+  #send(message: FramedMessage, bytes: number): boolean {
     this.#outstanding += bytes;
     if (bytes < BUDGETED_WRITE_MIN_BYTES) {
       // An update fan-out writes a few hundred bytes per stream: no budget share, no stall timer.
@@ -149,7 +150,7 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
   }
 
   write(plan: P, streamNonce: () => string): string {
-    let message: Buffer;
+    let message: FramedMessage;
     let nonce: string;
     const key = plan.shareKey;
     if (typeof key === 'string' || (typeof key === 'object' && key !== null)) {
@@ -167,10 +168,11 @@ abstract class CallSink<P extends { typeUrl: string; shareKey?: unknown }> imple
       nonce = streamNonce();
       message = withNonce(this.build(plan), nonce);
     }
+    const bytes = message.payloadLength;
     this.#stats.responses++;
-    this.#stats.bytes += message.length;
-    this.#onWrite?.(plan.typeUrl, message.length);
-    this.#mayWriteMore = this.#send(message);
+    this.#stats.bytes += bytes;
+    this.#onWrite?.(plan.typeUrl, bytes);
+    this.#mayWriteMore = this.#send(message, bytes);
     return nonce;
   }
 

@@ -30,11 +30,16 @@ test('serials increase with every build across object and string keys, and the n
   assert.equal(cache.get('a', () => Buffer.alloc(0)).nonce, 's2');
 });
 
-test('the shared message carries the body and its own nonce', () => {
+test('the shared message carries the body and its own nonce, behind its gRPC prefix', () => {
   const cache = new ResponseCache();
   const r = cache.get('k', () => Buffer.from([0x0a, 0x01, 0x78]));
-  assert.ok(r.message.includes(r.body), 'body kept');
-  assert.ok(r.message.includes(Buffer.from(r.nonce)), 'nonce written');
+  const bytes = r.message.bytes;
+  assert.equal(bytes[0], 0, 'not compressed');
+  assert.equal(bytes.readUInt32BE(1), bytes.length - 5, 'the prefix holds the payload length');
+  assert.equal(r.message.payloadLength, bytes.length - 5);
+  assert.deepEqual(bytes.subarray(5, 5 + r.body.length), r.body, 'body first');
+  // nonce(5), as a length-delimited field: tag 0x2a, length, the string.
+  assert.deepEqual(bytes.subarray(5 + r.body.length), Buffer.concat([Buffer.from([0x2a, r.nonce.length]), Buffer.from(r.nonce)]), 'then its own nonce');
   assert.equal(r.message, r.message, 'built once');
 });
 

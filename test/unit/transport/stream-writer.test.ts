@@ -4,16 +4,17 @@ import { EventEmitter } from 'node:events';
 import type * as grpc from '@grpc/grpc-js';
 import { DeltaCallSink } from '../../../src/transport/stream-writer';
 import { ResponseCache } from '../../../src/transport/response-cache';
+import type { FramedMessage } from '../../../src/transport/framed-message';
 import { BUDGETED_WRITE_MIN_BYTES, WriteBudget, WRITE_STALL_MS } from '../../../src/transport/write-budget';
 import type { DeltaPlan } from '../../../src/stream';
 
 /** A call whose writes complete only when the test says so. */
 class FakeCall extends EventEmitter {
   readonly pending: (() => void)[] = [];
-  readonly written: Buffer[] = [];
+  readonly written: FramedMessage[] = [];
   /** What write returns: false once grpc-js's buffer is over its high-water mark. */
   accepting = true;
-  write(message: Buffer, done: () => void): boolean {
+  write(message: FramedMessage, done: () => void): boolean {
     this.written.push(message);
     this.pending.push(done);
     return this.accepting;
@@ -30,7 +31,7 @@ const plan = (name: string, bytes = BUDGETED_WRITE_MIN_BYTES + 1000): DeltaPlan 
 
 function sinkWith(budget: WriteBudget): { sink: DeltaCallSink; call: FakeCall } {
   const call = new FakeCall();
-  const sink = new DeltaCallSink(call as unknown as grpc.ServerDuplexStream<Buffer, Buffer>, new ResponseCache(), { responses: 0, bytes: 0 }, budget);
+  const sink = new DeltaCallSink(call as unknown as grpc.ServerDuplexStream<Buffer, FramedMessage>, new ResponseCache(), { responses: 0, bytes: 0 }, budget);
   return { sink, call };
 }
 
@@ -39,7 +40,7 @@ test('unflushed bytes count against the budget until grpc-js reports the write f
   const { sink, call } = sinkWith(budget);
   let n = 0;
   sink.write(plan('a'), () => `n${++n}`);
-  const size = call.written[0]?.length ?? 0;
+  const size = call.written[0]?.payloadLength ?? 0;
   assert.ok(size > BUDGETED_WRITE_MIN_BYTES);
   assert.equal(sink.unflushedBytes, size);
   assert.equal(budget.inFlight, size);
@@ -117,7 +118,7 @@ test('a stalled write moves to the stalled ledger; over its limit the longest-st
     const evicted: string[] = [];
     const sinks = ['a', 'b', 'c'].map((name) => {
       const call = new FakeCall();
-      const sink = new DeltaCallSink(call as unknown as grpc.ServerDuplexStream<Buffer, Buffer>, new ResponseCache(), { responses: 0, bytes: 0 }, budget, undefined, () => evicted.push(name));
+      const sink = new DeltaCallSink(call as unknown as grpc.ServerDuplexStream<Buffer, FramedMessage>, new ResponseCache(), { responses: 0, bytes: 0 }, budget, undefined, () => evicted.push(name));
       return { name, sink, call };
     });
     for (const [i, s] of sinks.entries()) {
@@ -147,7 +148,7 @@ test('small writes of different sizes are counted off in the order grpc-js repor
   sink.write(plan('a', 200), nonce);
   sink.write(plan('b', 900), nonce);
   sink.write(plan('c'), nonce);
-  const [a, b, c] = call.written.map((m) => m.length) as [number, number, number];
+  const [a, b, c] = call.written.map((m) => m.payloadLength) as [number, number, number];
   assert.notEqual(a, b);
   assert.equal(sink.unflushedBytes, a + b + c);
   call.pending.shift()?.();
@@ -156,7 +157,7 @@ test('small writes of different sizes are counted off in the order grpc-js repor
   assert.equal(sink.unflushedBytes, c);
   assert.equal(budget.inFlight, c);
   sink.write(plan('d', 300), nonce);
-  const d = call.written[3]?.length ?? 0;
+  const d = call.written[3]?.payloadLength ?? 0;
   call.pending.shift()?.();
   assert.equal(sink.unflushedBytes, d);
   assert.equal(budget.inFlight, 0);
