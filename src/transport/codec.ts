@@ -8,8 +8,8 @@
  * anything is built from them. Nested messages (node, error_detail,
  * resource locators) are checked against their schema (xds/wire-check)
  * before protobufjs decodes them. Responses need no encoder: they are
- * assembled from stored bytes (response-builder.ts) and the gRPC serializer
- * passes the Buffer through.
+ * assembled from stored bytes (response-builder.ts), already framed for
+ * gRPC, and grpc-js writes them as they are (framed-message.ts).
  *
  * This is the facade the services call: the SotW decoder (sotw-decoder.ts),
  * the delta decoder (delta-decoder.ts), the plain delta ACK reader

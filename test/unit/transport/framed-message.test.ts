@@ -4,14 +4,17 @@
  * stream as the very Buffer we built (so a grpc-js upgrade that changes how
  * it frames fails here), the same bytes reaching a real grpc-js client with
  * and without the pass, and anything that is not framed still serialized
- * by grpc-js itself.
+ * by grpc-js itself; and our own server taking the pass on its calls.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { FramedMessage, GRPC_PREFIX_BYTES, passFramedMessages, serializeFramed } from '../../../src/transport/framed-message';
 import { http2StreamOf } from '../../../src/transport/http2-stream';
-import { waitFor } from '../../helpers/server';
+import pino from 'pino';
+import { cluster, startServer, waitFor } from '../../helpers/server';
+import { AdsClient } from '../../helpers/ads-client';
+import { CLUSTER } from '../../../src/xds/type-urls';
 
 const identity = (b: Buffer): Buffer => b;
 /** Our methods' serializer, plus plain Buffers, so one test can write both kinds on one call. */
@@ -143,4 +146,30 @@ test('the pass is taken once per call and refuses an object without grpc-js’s 
   const m = framedOf(Buffer.from('x'));
   assert.equal(base.serializeMessage(m), m.bytes);
   assert.deepEqual(base.serializeMessage('y'), Buffer.from('y'), 'the class’s own method for the rest');
+});
+
+test('our server takes the pass on its discovery calls: both variants get their responses, and it does not warn that it fell back', async () => {
+  const lines: string[] = [];
+  const server = await startServer({ logger: pino({ level: 'warn' }, { write: (s: string) => void lines.push(s) }), resources: [cluster('a'), cluster('b')] });
+  try {
+    for (const variant of ['sotw', 'delta'] as const) {
+      const client = await AdsClient.connect(server.port, { variant });
+      try {
+        const first = await client.fetch(CLUSTER, []);
+        assert.ok(first.names.includes('a') && first.names.includes('b'), `${variant}: the initial response`);
+        await server.update({ upsert: [cluster(`new-${variant}`)] });
+        const next = await client.next(CLUSTER);
+        assert.ok(next.names.includes(`new-${variant}`), `${variant}: the pushed update`);
+      } finally {
+        client.close();
+      }
+    }
+    assert.deepEqual(
+      lines.filter((l) => l.includes('hides how it frames')),
+      [],
+      'the server must not fall back to grpc-js’s copy',
+    );
+  } finally {
+    await server.stop();
+  }
 });
