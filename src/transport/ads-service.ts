@@ -22,7 +22,7 @@ import { WRITE_STALL_MS } from './write-budget';
 import type { WriteBudget } from './write-budget';
 import { http2StreamOf, resetStream } from './http2-stream';
 import { messageDecoderOf, releaseReadSlices } from './read-slices';
-import { FramedMessage, GRPC_PREFIX_BYTES, passFramedMessages, serializeFramed } from './framed-message';
+import { FramedMessage, passFramedMessages, serializeFramed } from './framed-message';
 import { clientString } from '../observe/client-string';
 import { CountedLog } from '../observe/counted-log';
 
@@ -65,11 +65,7 @@ export const DISCOVERY_SERVICES: readonly ServiceSpec[] = [
 
 const passThrough = (b: Buffer): Buffer => b;
 /** The inverse of serializeFramed, for the definition's completeness: only a client would call it. */
-const framePayload = (payload: Buffer): FramedMessage => {
-  const message = FramedMessage.allocate(payload.length);
-  payload.copy(message.bytes, GRPC_PREFIX_BYTES);
-  return message;
-};
+const framePayload = (payload: Buffer): FramedMessage => FramedMessage.copyOf(payload);
 
 /** A discovery call as our handlers see it: requests as bytes, responses written framed (framed-message.ts). */
 type DiscoveryCall = grpc.ServerDuplexStream<Buffer, FramedMessage>;

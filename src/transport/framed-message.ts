@@ -53,6 +53,13 @@ export class FramedMessage {
     bytes.writeUInt32BE(payloadLength, 1);
     return new FramedMessage(bytes);
   }
+
+  /** `payload` framed, in a copy. */
+  static copyOf(payload: Buffer): FramedMessage {
+    const message = FramedMessage.allocate(payload.length);
+    payload.copy(message.bytes, GRPC_PREFIX_BYTES);
+    return message;
+  }
 }
 
 /**

@@ -29,11 +29,7 @@ const METHOD: grpc.MethodDefinition<Buffer, FramedMessage | Buffer> = {
   responseDeserialize: identity,
 };
 
-function framedOf(payload: Buffer): FramedMessage {
-  const m = FramedMessage.allocate(payload.length);
-  payload.copy(m.bytes, GRPC_PREFIX_BYTES);
-  return m;
-}
+const framedOf = (payload: Buffer): FramedMessage => FramedMessage.copyOf(payload);
 
 /** What the server's HTTP/2 stream was handed, and whether the pass was taken. */
 interface ServerSide {
