@@ -99,12 +99,12 @@ class BurstLogs {
   lastAdmission = '';
   /** Fields of the last evicted stream, as an example. */
   lastEvicted: Record<string, unknown> = {};
-  /** Whether the server has said it cannot release request read buffers (read-slices.ts); once is enough. */
-  warnedNoDecoder = false;
-  /** Whether it has said it cannot write framed responses without grpc-js's copy (framed-message.ts). */
-  warnedNoFramedPass = false;
+  /** The grpc-js internals this server has said it cannot reach; once each is enough. */
+  readonly #warnedHidden = new Set<string>();
+  readonly #log: Logger;
 
   constructor(log: Logger, budget: WriteBudget) {
+    this.#log = log;
     this.admission = new CountedLog(log, 'warn', (n) => ({ fields: { refused: n }, msg: `refused ${n} new stream(s): ${this.lastAdmission}` }));
     this.evicted = new CountedLog(log, 'warn', (n) => ({
       fields: { reset: n, ...this.lastEvicted, limitBytes: budget.stalledLimitBytes },
@@ -113,6 +113,16 @@ class BurstLogs {
         `responses held for clients that stopped reading exceed --max-stalled-bytes (${budget.stalledLimitBytes} bytes), and the longest-stalled go first; ` +
         'raise --max-stalled-bytes to let more non-reading clients keep their streams',
     }));
+  }
+
+  /**
+   * Say once per server that this grpc-js version hides `what` and what that
+   * costs: the server still serves, without the workaround that needs it.
+   */
+  warnHidden(what: string, cost: string): void {
+    if (this.#warnedHidden.has(what)) return;
+    this.#warnedHidden.add(what);
+    this.#log.warn(`this grpc-js version hides ${what}: ${cost}; run the grpc-js version package-lock.json names`);
   }
 }
 
@@ -171,19 +181,11 @@ function serve(call: DiscoveryCall, variant: 'sotw' | 'delta', typeUrl: string |
   }
   const h2 = http2StreamOf(call);
   const decoder = messageDecoderOf(call);
-  if (!decoder && !logs.warnedNoDecoder) {
-    logs.warnedNoDecoder = true;
-    deps.logger.warn(
-      'this grpc-js version hides its message decoder: each stream keeps the socket read of its last request until the next one, ' +
-        'which costs memory and a full garbage collection per update round at scale; run the grpc-js version package-lock.json names',
-    );
+  if (!decoder) {
+    logs.warnHidden('its message decoder', 'each stream keeps the socket read of its last request until the next one, which costs memory and a full garbage collection per update round at scale');
   }
-  if (!passFramedMessages(call) && !logs.warnedNoFramedPass) {
-    logs.warnedNoFramedPass = true;
-    deps.logger.warn(
-      'this grpc-js version hides how it frames a response: it copies every response before writing it, ' +
-        'which costs memory and CPU on large initial syncs; run the grpc-js version package-lock.json names',
-    );
+  if (!passFramedMessages(call)) {
+    logs.warnHidden('how it frames a response', 'it copies every response before writing it, which costs memory and CPU on large initial syncs');
   }
   // The server-wide stalled ledger is full and this stream has gone longest without reading: reset it, which frees its response.
   const onEvicted = (): void => {

@@ -43,9 +43,8 @@ interface ServerSide {
  * grpc-js hands to the call's HTTP/2 stream; and a real client that collects
  * what arrives.
  */
-async function exchange(pass: boolean, responses: () => (FramedMessage | Buffer)[]): Promise<{ server: ServerSide; received: Buffer[]; sent: (FramedMessage | Buffer)[] }> {
+async function exchange(pass: boolean, responses: () => (FramedMessage | Buffer)[]): Promise<{ server: ServerSide; received: Buffer[] }> {
   const side: ServerSide = { passed: undefined, chunks: [] };
-  let sent: (FramedMessage | Buffer)[] = [];
   const server = new grpc.Server();
   server.addService({ Stream: METHOD } as grpc.ServiceDefinition, {
     Stream: (call: grpc.ServerDuplexStream<Buffer, FramedMessage | Buffer>) => {
@@ -59,8 +58,7 @@ async function exchange(pass: boolean, responses: () => (FramedMessage | Buffer)
         return write(chunk, ...rest);
       };
       call.once('data', () => {
-        sent = responses();
-        for (const m of sent) call.write(m);
+        for (const m of responses()) call.write(m);
         call.end();
       });
     },
@@ -82,7 +80,7 @@ async function exchange(pass: boolean, responses: () => (FramedMessage | Buffer)
     client.close();
     server.forceShutdown();
   }
-  return { server: side, received, sent };
+  return { server: side, received };
 }
 
 const payload = (n: number, fill: number): Buffer => Buffer.alloc(n, fill);
